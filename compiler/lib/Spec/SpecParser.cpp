@@ -1,0 +1,493 @@
+//===- SpecParser.cpp - The schema of `pfc: 1` layer and model specs -------===//
+//
+// What keys a spec has, what each accepts, and the checks that relate several
+// keys (a butterfly size must divide the padded shape, a rank must not exceed
+// min(in, out), ...). YamlReader does the reading and the reporting.
+//
+//===----------------------------------------------------------------------===//
+#include "pfc/Spec/SpecParser.h"
+
+#include "YamlReader.h"
+
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/YAMLParser.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <limits>
+
+using namespace llvm;
+using llvm::yaml::Node;
+
+namespace pfc {
+
+namespace {
+
+/// Limits that keep every later stage (mask construction, kernels) bounded.
+constexpr int64_t kMaxFeatures = int64_t{1} << 20;
+constexpr int64_t kMaxGridBlocks = int64_t{1} << 26;
+constexpr int64_t kMinBlock = 4, kMaxBlock = 256;
+constexpr int64_t kMaxRepeat = 1 << 16;
+constexpr size_t kMaxSpecBytes = 1 << 20;
+
+constexpr std::pair<StringRef, GammaMode> kGammaModes[] = {
+    {"scalar", GammaMode::Scalar},
+    {"gate", GammaMode::Gate},
+    {"fixed", GammaMode::Fixed}};
+constexpr std::pair<StringRef, DType> kDTypes[] = {
+    {"f32", DType::F32}, {"bf16", DType::BF16}, {"f16", DType::F16}};
+
+class SpecParser {
+public:
+  SpecParser(SourceMgr &sourceMgr, SpecKind want)
+      : sourceMgr(sourceMgr), reader(sourceMgr), want(want) {}
+
+  std::optional<Spec> parse();
+
+private:
+  bool readSpec(Node *root, SMLoc start, std::optional<Spec> &spec);
+  bool readLayer(Node *node, SMLoc ownerLoc, LayerSpec &layer);
+  bool readButterfly(Node *node, SMLoc ownerLoc, ButterflyPattern &pattern,
+                     SMLoc &sizeLoc);
+  bool readGamma(Node *node, SMLoc ownerLoc, GammaMode &mode, double &init,
+                 SMLoc &initLoc);
+  bool readModel(Node *node, SMLoc ownerLoc, ModelSpec &model);
+  bool readModelLayer(Node *node, ModelLayer &layer, SMLoc &shapeLoc);
+
+  bool checkGammaInit(GammaMode mode, double init, SMLoc initLoc);
+  bool checkShape(int64_t out, int64_t in, int64_t block, SMLoc loc);
+  bool checkLayer(const LayerSpec &layer, SMLoc shapeLoc, SMLoc sizeLoc,
+                  SMLoc globalLoc, SMLoc rankLoc);
+
+  SourceMgr &sourceMgr;
+  YamlReader reader;
+  SpecKind want;
+};
+
+bool SpecParser::readButterfly(Node *node, SMLoc ownerLoc,
+                               ButterflyPattern &pattern, SMLoc &sizeLoc) {
+  // `factors` and `strides` are read as they come (the YAML parser discards a
+  // value once the next key is read) and checked against `size` afterwards.
+  std::optional<int64_t> factors;
+  SMLoc factorsLoc, stridesLoc;
+  std::vector<std::pair<int64_t, SMLoc>> strides;
+  bool ok = reader.readMapping(
+      node, "butterfly", ownerLoc,
+      {"size", "factors", "strides", "shuffle", "global"}, {"size"},
+      [&](StringRef key, Node *value) -> bool {
+        if (key == "size") {
+          sizeLoc = value->getSourceRange().Start;
+          return assign(pattern.size,
+                        reader.readPowerOfTwo(value, key, 2, kMaxFeatures));
+        }
+        if (key == "factors") {
+          factorsLoc = value->getSourceRange().Start;
+          factors = reader.readInt(value, key, 1, Log2_64(kMaxFeatures));
+          return factors.has_value();
+        }
+        if (key == "strides") {
+          stridesLoc = value->getSourceRange().Start;
+          return reader.readList(
+              value, key, "a list of powers of two such as [2, 4]",
+              [&](Node *item) {
+                std::optional<int64_t> stride =
+                    reader.readPowerOfTwo(item, key, 2, kMaxFeatures);
+                if (stride)
+                  strides.emplace_back(*stride, item->getSourceRange().Start);
+                return stride.has_value();
+              });
+        }
+        if (key == "shuffle")
+          return assign(pattern.shuffle, reader.readBool(value, key));
+        return assign(pattern.global,
+                      reader.readInt(value, key, 0, kMaxFeatures));
+      });
+  if (!ok)
+    return false;
+
+  bool hasStrides = stridesLoc.isValid();
+  if (factors.has_value() == hasStrides)
+    return reader.error(
+        hasStrides ? stridesLoc : ownerLoc,
+        hasStrides ? "'butterfly' gives both 'factors' and 'strides'"
+                   : "'butterfly' gives neither 'factors' nor 'strides'",
+        "exactly one of 'factors: N' or 'strides: [k, ...]'");
+  int64_t logSize = Log2_64(pattern.size);
+  if (factors) {
+    if (*factors > logSize)
+      return reader.error(factorsLoc,
+                          "'factors' is " + std::to_string(*factors) +
+                              ", more than a butterfly of size " +
+                              std::to_string(pattern.size) + " has",
+                          "an integer in [1, " + std::to_string(logSize) + "]");
+    pattern.strides = ButterflyPattern::stridesForFactors(*factors);
+    return true;
+  }
+  std::string expected = "powers of two in [2, " +
+                         std::to_string(pattern.size) +
+                         "], strictly ascending";
+  if (strides.empty())
+    return reader.error(stridesLoc, "'strides' is empty", expected);
+  pattern.strides.clear();
+  for (auto [stride, loc] : strides) {
+    if (stride > pattern.size)
+      return reader.error(loc,
+                          "stride " + std::to_string(stride) +
+                              " exceeds the butterfly size",
+                          expected);
+    if (!pattern.strides.empty() && stride <= pattern.strides.back())
+      return reader.error(loc,
+                          "stride " + std::to_string(stride) +
+                              (stride == pattern.strides.back()
+                                   ? " is repeated"
+                                   : " is out of order"),
+                          expected);
+    pattern.strides.push_back(stride);
+  }
+  return true;
+}
+
+bool SpecParser::readGamma(Node *node, SMLoc ownerLoc, GammaMode &mode,
+                           double &init, SMLoc &initLoc) {
+  return reader.readMapping(
+      node, "gamma", ownerLoc, {"mode", "init"}, {"mode"},
+      [&](StringRef key, Node *value) -> bool {
+        if (key == "mode")
+          return assign(mode, reader.readEnum<GammaMode>(
+                                  value, key, "a gamma mode", kGammaModes));
+        initLoc = value->getSourceRange().Start;
+        return assign(init, reader.readNumber(value, key, 0.0, 1.0, "[0, 1]"));
+      });
+}
+
+bool SpecParser::checkGammaInit(GammaMode mode, double init, SMLoc initLoc) {
+  // The gate starts as 1 − sigmoid(c) with c = logit(1 − init): finite only
+  // strictly inside (0, 1).
+  if (mode == GammaMode::Gate && (init <= 0.0 || init >= 1.0))
+    return reader.error(initLoc,
+                        "gate mode cannot start at gamma " +
+                            std::to_string(init),
+                        "an init strictly between 0 and 1 for mode gate");
+  return true;
+}
+
+bool SpecParser::checkShape(int64_t out, int64_t in, int64_t block,
+                            SMLoc loc) {
+  int64_t cells = (padTo(out, block) / block) * (padTo(in, block) / block);
+  if (cells > kMaxGridBlocks)
+    return reader.error(loc,
+                        "the " + std::to_string(out) + "x" +
+                            std::to_string(in) + " layer has " +
+                            std::to_string(cells) + " blocks of " +
+                            std::to_string(block) + "x" +
+                            std::to_string(block),
+                        "at most " + std::to_string(kMaxGridBlocks) +
+                            " blocks; use a larger block");
+  return true;
+}
+
+bool SpecParser::checkLayer(const LayerSpec &layer, SMLoc shapeLoc,
+                            SMLoc sizeLoc, SMLoc globalLoc, SMLoc rankLoc) {
+  if (!checkShape(layer.outFeatures, layer.inFeatures, layer.block, shapeLoc))
+    return false;
+  int64_t out = layer.paddedOut(), in = layer.paddedIn();
+  std::string padded = std::to_string(out) + "x" + std::to_string(in);
+  if (out % layer.butterfly.size != 0 || in % layer.butterfly.size != 0)
+    return reader.error(sizeLoc,
+                        "butterfly size " +
+                            std::to_string(layer.butterfly.size) +
+                            " does not divide the padded shape " + padded,
+                        "a power of two that divides both padded feature "
+                        "counts");
+  if (layer.butterfly.global > std::max(out, in))
+    return reader.error(globalLoc,
+                        "global " + std::to_string(layer.butterfly.global) +
+                            " exceeds the padded shape " + padded,
+                        "at most " + std::to_string(std::max(out, in)) +
+                            " features");
+  int64_t maxRank = std::min(layer.inFeatures, layer.outFeatures);
+  if (layer.rank > maxRank)
+    return reader.error(rankLoc,
+                        "rank " + std::to_string(layer.rank) +
+                            " exceeds min(in_features, out_features)",
+                        "a rank in [0, " + std::to_string(maxRank) + "]");
+  return true;
+}
+
+bool SpecParser::readLayer(Node *node, SMLoc ownerLoc, LayerSpec &layer) {
+  SMLoc shapeLoc = ownerLoc, sizeLoc = ownerLoc, globalLoc = ownerLoc,
+        rankLoc = ownerLoc, initLoc = ownerLoc;
+  bool ok = reader.readMapping(
+      node, "layer", ownerLoc,
+      {"name", "in_features", "out_features", "block", "butterfly", "lowrank",
+       "gamma", "bias", "dtype"},
+      {"name", "in_features", "out_features", "butterfly"},
+      [&](StringRef key, Node *value) -> bool {
+        SMLoc keyLoc = reader.keyLoc();
+        if (key == "name")
+          return assign(layer.name, reader.readName(value, key));
+        if (key == "in_features" || key == "out_features") {
+          shapeLoc = value->getSourceRange().Start;
+          return assign(key == "in_features" ? layer.inFeatures
+                                             : layer.outFeatures,
+                        reader.readInt(value, key, 1, kMaxFeatures));
+        }
+        if (key == "block")
+          return assign(layer.block, reader.readPowerOfTwo(
+                                         value, key, kMinBlock, kMaxBlock));
+        if (key == "butterfly") {
+          globalLoc = keyLoc;
+          return readButterfly(value, keyLoc, layer.butterfly, sizeLoc);
+        }
+        if (key == "lowrank")
+          return reader.readMapping(
+              value, "lowrank", keyLoc, {"rank"}, {"rank"},
+              [&](StringRef key, Node *value) {
+                rankLoc = value->getSourceRange().Start;
+                return assign(layer.rank,
+                              reader.readInt(value, key, 0, kMaxFeatures));
+              });
+        if (key == "gamma")
+          return readGamma(value, keyLoc, layer.gammaMode, layer.gammaInit,
+                           initLoc);
+        if (key == "bias")
+          return assign(layer.bias, reader.readBool(value, key));
+        return assign(layer.dtype, reader.readEnum<DType>(
+                                       value, key, "a data type", kDTypes));
+      });
+  return ok && checkLayer(layer, shapeLoc, sizeLoc, globalLoc, rankLoc) &&
+         checkGammaInit(layer.gammaMode, layer.gammaInit, initLoc);
+}
+
+bool SpecParser::readModelLayer(Node *node, ModelLayer &layer,
+                                SMLoc &shapeLoc) {
+  SMLoc loc = node->getSourceRange().Start;
+  shapeLoc = loc;
+  return reader.readMapping(
+      node, "layers", loc,
+      {"name", "in_features", "out_features", "repeat", "dense", "bias"},
+      {"name", "in_features", "out_features"},
+      [&](StringRef key, Node *value) -> bool {
+        if (key == "name")
+          return assign(layer.name, reader.readName(value, key));
+        if (key == "in_features" || key == "out_features") {
+          shapeLoc = value->getSourceRange().Start;
+          return assign(key == "in_features" ? layer.inFeatures
+                                             : layer.outFeatures,
+                        reader.readInt(value, key, 1, kMaxFeatures));
+        }
+        if (key == "repeat")
+          return assign(layer.repeat,
+                        reader.readInt(value, key, 1, kMaxRepeat));
+        return assign(key == "dense" ? layer.dense : layer.bias,
+                      reader.readBool(value, key));
+      });
+}
+
+bool SpecParser::readModel(Node *node, SMLoc ownerLoc, ModelSpec &model) {
+  SMLoc initLoc = ownerLoc, costLoc = ownerLoc;
+  std::vector<std::pair<ModelLayer, SMLoc>> layers;
+  bool ok = reader.readMapping(
+      node, "model", ownerLoc,
+      {"name", "budget", "block", "lowrank_share", "cost", "extra_params",
+       "gamma", "dtype", "layers"},
+      {"name", "budget", "layers"}, [&](StringRef key, Node *value) -> bool {
+        SMLoc keyLoc = reader.keyLoc();
+        if (key == "name")
+          return assign(model.name, reader.readName(value, key));
+        if (key == "budget") {
+          if (!assign(model.budget,
+                      reader.readNumber(value, key, 0.0, 1.0, "(0, 1]")))
+            return false;
+          if (model.budget == 0.0)
+            return reader.error(value, "'budget' is 0, out of range",
+                                "a number in (0, 1]");
+          return true;
+        }
+        if (key == "block")
+          return assign(model.block, reader.readPowerOfTwo(
+                                         value, key, kMinBlock, kMaxBlock));
+        if (key == "lowrank_share")
+          return assign(model.lowrankShare,
+                        reader.readNumber(value, key, 0.25, 0.33,
+                                          "[0.25, 0.33]"));
+        if (key == "cost") {
+          costLoc = keyLoc;
+          return reader.readMapping(
+              value, "cost", keyLoc, {"mem", "flop"}, {},
+              [&](StringRef key, Node *value) {
+                return assign(key == "mem" ? model.cost.mem : model.cost.flop,
+                              reader.readNumber(value, key, 0.0, 1e12,
+                                                "[0, 1e12]"));
+              });
+        }
+        if (key == "extra_params")
+          return assign(model.extraParams,
+                        reader.readInt(value, key, 0, int64_t{1} << 50));
+        if (key == "gamma")
+          return readGamma(value, keyLoc, model.gammaMode, model.gammaInit,
+                           initLoc);
+        if (key == "dtype")
+          return assign(model.dtype, reader.readEnum<DType>(
+                                         value, key, "a data type", kDTypes));
+        ok = reader.readList(
+            value, key, "a list of {name, in_features, out_features, repeat}",
+            [&](Node *item) {
+              ModelLayer layer;
+              SMLoc shapeLoc;
+              if (!readModelLayer(item, layer, shapeLoc))
+                return false;
+              layers.emplace_back(std::move(layer), shapeLoc);
+              return true;
+            });
+        if (ok && layers.empty())
+          return reader.error(value, "'layers' is empty", "at least one layer");
+        return ok;
+      });
+  if (!ok)
+    return false;
+  if (model.cost.mem == 0.0 && model.cost.flop == 0.0)
+    return reader.error(costLoc, "the cost model weighs nothing",
+                        "'mem' or 'flop' above 0");
+  StringSet<> names;
+  for (auto &[layer, loc] : layers) {
+    if (!names.insert(layer.name).second)
+      return reader.error(loc, "layer name '" + layer.name +
+                                   "' is used twice",
+                          "unique layer names");
+    if (!checkShape(layer.outFeatures, layer.inFeatures, model.block, loc))
+      return false;
+    model.layers.push_back(std::move(layer));
+  }
+  return checkGammaInit(model.gammaMode, model.gammaInit, initLoc);
+}
+
+bool SpecParser::readSpec(Node *root, SMLoc start, std::optional<Spec> &spec) {
+  return reader.readMapping(
+      root, "spec", start, {"pfc", "layer", "model"}, {"pfc"},
+      [&](StringRef key, Node *value) -> bool {
+        SMLoc keyLoc = reader.keyLoc();
+        if (key == "pfc") {
+          std::optional<int64_t> version =
+              reader.readInt(value, key, 0, std::numeric_limits<int>::max());
+          if (version && *version != 1)
+            return reader.error(value,
+                                "unsupported spec version " +
+                                    std::to_string(*version),
+                                "pfc: 1");
+          return version.has_value();
+        }
+        if (spec)
+          return reader.error(keyLoc, "the spec has both 'layer' and 'model'",
+                              "exactly one of 'layer' or 'model'");
+        if (want != SpecKind::Any &&
+            (key == "layer") != (want == SpecKind::Layer))
+          return reader.error(keyLoc, "this is a " + key + " spec",
+                              want == SpecKind::Layer
+                                  ? "a layer spec, with 'layer:'"
+                                  : "a model spec, with 'model:'");
+        if (key == "layer") {
+          LayerSpec layer;
+          if (!readLayer(value, keyLoc, layer))
+            return false;
+          spec = std::move(layer);
+          return true;
+        }
+        ModelSpec model;
+        if (!readModel(value, keyLoc, model))
+          return false;
+        spec = std::move(model);
+        return true;
+      });
+}
+
+std::optional<Spec> SpecParser::parse() {
+  const MemoryBuffer *buffer =
+      sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+  SMLoc start = SMLoc::getFromPointer(buffer->getBufferStart());
+  if (buffer->getBufferSize() > kMaxSpecBytes) {
+    reader.error(start,
+                 "the spec is " + std::to_string(buffer->getBufferSize()) +
+                     " bytes long",
+                 "at most " + std::to_string(kMaxSpecBytes) + " bytes");
+    return std::nullopt;
+  }
+  // The YAML scanner reports syntax errors through the SourceMgr itself.
+  yaml::Stream stream(buffer->getMemBufferRef(), sourceMgr);
+  yaml::document_iterator doc = stream.begin();
+  Node *root = doc != stream.end() ? doc->getRoot() : nullptr;
+  if (stream.failed())
+    return std::nullopt;
+  if (!root || isa<yaml::NullNode>(root)) {
+    reader.error(start, "the spec is empty", "a mapping with 'pfc: 1'");
+    return std::nullopt;
+  }
+  std::optional<Spec> spec;
+  if (!readSpec(root, start, spec))
+    return std::nullopt;
+  if (!spec) {
+    reader.error(start, "the spec has neither 'layer' nor 'model'",
+                 "exactly one of 'layer' or 'model'");
+    return std::nullopt;
+  }
+  // Anything after the first document, even an empty one, is a mistake.
+  if (++doc != stream.end()) {
+    if (!stream.failed())
+      reader.error(doc->getRoot() ? doc->getRoot()->getSourceRange().Start
+                                  : start,
+                   "the file holds more than one YAML document",
+                   "a single document");
+    return std::nullopt;
+  }
+  if (stream.failed())
+    return std::nullopt;
+  return spec;
+}
+
+} // namespace
+
+std::optional<Spec> parseSpec(SourceMgr &sourceMgr, SpecKind want) {
+  return SpecParser(sourceMgr, want).parse();
+}
+
+std::optional<Spec> parseSpecFile(StringRef path, raw_ostream &diagOS,
+                                  SpecKind want) {
+  ErrorOr<std::unique_ptr<MemoryBuffer>> buffer =
+      MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
+  if (std::error_code ec = buffer.getError()) {
+    diagOS << path << ": error: cannot read the spec: " << ec.message()
+           << "\n";
+    return std::nullopt;
+  }
+  SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(*buffer), SMLoc());
+  // Print only the first diagnostic: LLVM's YAML scanner can repeat itself.
+  // Its own messages are given pfc's shape.
+  struct Printer {
+    raw_ostream &os;
+    bool printed = false;
+  } printer{diagOS};
+  sourceMgr.setDiagHandler(
+      [](const SMDiagnostic &diag, void *opaque) {
+        auto *printer = static_cast<Printer *>(opaque);
+        if (printer->printed)
+          return;
+        printer->printed = true;
+        if (StringRef(diag.getMessage()).contains(" (expected ")) {
+          diag.print(nullptr, printer->os, /*ShowColors=*/false);
+          return;
+        }
+        SMDiagnostic(*diag.getSourceMgr(), diag.getLoc(), diag.getFilename(),
+                     diag.getLineNo(), diag.getColumnNo(), diag.getKind(),
+                     "invalid YAML: " + diag.getMessage().str() +
+                         " (expected well-formed YAML)",
+                     diag.getLineContents(), diag.getRanges())
+            .print(nullptr, printer->os, /*ShowColors=*/false);
+      },
+      &printer);
+  return parseSpec(sourceMgr, want);
+}
+
+} // namespace pfc

@@ -1,0 +1,52 @@
+//===- SpecPrinter.cpp - Writing layer specs back as YAML ------------------===//
+#include "pfc/Spec/SpecParser.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace pfc {
+
+/// The shortest decimal form of `value` that reads back as the same double.
+static std::string formatExact(double value) {
+  char text[32];
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::snprintf(text, sizeof(text), "%.*g", precision, value);
+    if (std::strtod(text, nullptr) == value)
+      break;
+  }
+  return text;
+}
+
+void printLayerSpec(const LayerSpec &spec, llvm::raw_ostream &os) {
+  const ButterflyPattern &pattern = spec.butterfly;
+  os << "pfc: 1\n"
+     << "layer:\n"
+     << "  name: " << spec.name << "\n"
+     << "  in_features: " << spec.inFeatures << "\n"
+     << "  out_features: " << spec.outFeatures << "\n"
+     << "  block: " << spec.block << "\n"
+     << "  butterfly:\n"
+     << "    size: " << pattern.size << "\n";
+  int64_t factors = static_cast<int64_t>(pattern.strides.size());
+  if (pattern.strides == ButterflyPattern::stridesForFactors(factors)) {
+    os << "    factors: " << factors << "\n";
+  } else {
+    os << "    strides: [";
+    for (size_t i = 0; i < pattern.strides.size(); ++i)
+      os << (i ? ", " : "") << pattern.strides[i];
+    os << "]\n";
+  }
+  os << "    shuffle: " << (pattern.shuffle ? "true" : "false") << "\n"
+     << "    global: " << pattern.global << "\n"
+     << "  lowrank:\n"
+     << "    rank: " << spec.rank << "\n"
+     << "  gamma:\n"
+     << "    mode: " << toString(spec.gammaMode) << "\n"
+     << "    init: " << formatExact(spec.gammaInit) << "\n"
+     << "  bias: " << (spec.bias ? "true" : "false") << "\n"
+     << "  dtype: " << toString(spec.dtype) << "\n";
+}
+
+} // namespace pfc

@@ -1,0 +1,209 @@
+//===- YamlReader.cpp - Strict typed reads over LLVM's YAML nodes ----------===//
+#include "YamlReader.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/YAMLParser.h"
+
+#include <cmath>
+
+using namespace llvm;
+
+namespace pfc {
+
+static std::string joinKeys(ArrayRef<StringRef> keys) {
+  return join(keys.begin(), keys.end(), ", ");
+}
+
+static bool isPowerOfTwo(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
+
+bool YamlReader::error(SMLoc loc, const Twine &what, const Twine &expected) {
+  if (!reported)
+    sourceMgr.PrintMessage(loc, SourceMgr::DK_Error,
+                           what + " (expected " + expected + ")");
+  reported = true;
+  return false;
+}
+
+bool YamlReader::error(Node *node, const Twine &what, const Twine &expected) {
+  return error(node->getSourceRange().Start, what, expected);
+}
+
+bool YamlReader::readMapping(Node *node, StringRef context, SMLoc ownerLoc,
+                             ArrayRef<StringRef> allowed,
+                             ArrayRef<StringRef> required,
+                             KeyHandler handler) {
+  auto *mapping = dyn_cast_or_null<yaml::MappingNode>(node);
+  if (!mapping)
+    return error(node ? node->getSourceRange().Start : ownerLoc,
+                 "'" + context + "' is not a mapping",
+                 "a mapping with keys " + joinKeys(allowed));
+  StringSet<> seen;
+  for (yaml::KeyValueNode &entry : *mapping) {
+    Node *keyNode = entry.getKey();
+    if (!keyNode)
+      return false; // the YAML parser has reported a syntax error
+    auto *keyScalar = dyn_cast<yaml::ScalarNode>(keyNode);
+    if (!keyScalar)
+      return error(keyNode, "a key in '" + context + "' is not a plain name",
+                   "one of: " + joinKeys(allowed));
+    SmallString<32> storage;
+    std::string key = keyScalar->getValue(storage).str();
+    if (!is_contained(allowed, key))
+      return error(keyNode, "unknown key '" + key + "' in '" + context + "'",
+                   "one of: " + joinKeys(allowed));
+    if (!seen.insert(key).second)
+      return error(keyNode, "duplicate key '" + key + "' in '" + context + "'",
+                   "each key at most once");
+    Node *value = entry.getValue();
+    if (!value)
+      return false;
+    if (isa<yaml::NullNode>(value))
+      return error(keyNode, "'" + key + "' has no value",
+                   "a value after '" + key + ":'");
+    if (isa<yaml::AliasNode>(value))
+      return error(value, "YAML aliases are not supported",
+                   "a plain value for '" + key + "'");
+    currentKeyLoc = keyNode->getSourceRange().Start;
+    if (!handler(key, value))
+      return false;
+  }
+  if (mapping->failed())
+    return false;
+  for (StringRef key : required)
+    if (!seen.contains(key))
+      return error(ownerLoc, "missing key '" + key + "' in '" + context + "'",
+                   "'" + key + "' to be given");
+  return true;
+}
+
+bool YamlReader::readList(Node *node, StringRef key, StringRef expected,
+                          ItemHandler handler) {
+  auto *sequence = dyn_cast<yaml::SequenceNode>(node);
+  if (!sequence)
+    return error(node, "'" + key + "' is not a list", expected);
+  for (Node &item : *sequence) {
+    if (isa<yaml::NullNode>(item))
+      return error(&item, "'" + key + "' has an empty item", expected);
+    if (isa<yaml::AliasNode>(item))
+      return error(&item, "YAML aliases are not supported", expected);
+    if (!handler(&item))
+      return false;
+  }
+  return !sequence->failed();
+}
+
+std::optional<std::string> YamlReader::scalarText(Node *node, StringRef key,
+                                                  StringRef expected,
+                                                  bool *quoted) {
+  if (auto *scalar = dyn_cast<yaml::ScalarNode>(node)) {
+    SmallString<32> storage;
+    StringRef raw = scalar->getRawValue();
+    if (quoted)
+      *quoted = raw.starts_with("'") || raw.starts_with("\"");
+    return scalar->getValue(storage).str();
+  }
+  if (auto *block = dyn_cast<yaml::BlockScalarNode>(node)) {
+    if (quoted)
+      *quoted = true;
+    return block->getValue().str();
+  }
+  error(node, "'" + key + "' is not a single value", expected);
+  return std::nullopt;
+}
+
+std::optional<int64_t> YamlReader::readInt(Node *node, StringRef key,
+                                           int64_t min, int64_t max) {
+  std::string expected =
+      "an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
+      "]";
+  bool quoted = false;
+  std::optional<std::string> text = scalarText(node, key, expected, &quoted);
+  if (!text)
+    return std::nullopt;
+  int64_t value = 0;
+  // getAsInteger takes digits with an optional sign and fails on overflow, so
+  // "1e3", "0x10", "3.0" and "12abc" are all rejected.
+  if (quoted || StringRef(*text).getAsInteger(10, value)) {
+    error(node, "'" + key + "' is '" + *text + "', not an integer", expected);
+    return std::nullopt;
+  }
+  if (value < min || value > max) {
+    error(node, "'" + key + "' is " + std::to_string(value) + ", out of range",
+          expected);
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<int64_t> YamlReader::readPowerOfTwo(Node *node, StringRef key,
+                                                  int64_t min, int64_t max) {
+  std::optional<int64_t> value = readInt(node, key, min, max);
+  if (value && !isPowerOfTwo(*value)) {
+    error(node, "'" + key + "' is " + std::to_string(*value) +
+                    ", not a power of two",
+          "a power of two in [" + std::to_string(min) + ", " +
+              std::to_string(max) + "]");
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<double> YamlReader::readNumber(Node *node, StringRef key,
+                                             double min, double max,
+                                             StringRef range) {
+  std::string expected = ("a number in " + range).str();
+  bool quoted = false;
+  std::optional<std::string> text = scalarText(node, key, expected, &quoted);
+  if (!text)
+    return std::nullopt;
+  double value = 0;
+  if (quoted || StringRef(*text).getAsDouble(value) || !std::isfinite(value)) {
+    error(node, "'" + key + "' is '" + *text + "', not a number", expected);
+    return std::nullopt;
+  }
+  if (value < min || value > max) {
+    error(node, "'" + key + "' is " + *text + ", out of range", expected);
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<bool> YamlReader::readBool(Node *node, StringRef key) {
+  bool quoted = false;
+  std::optional<std::string> text =
+      scalarText(node, key, "true or false", &quoted);
+  if (!text)
+    return std::nullopt;
+  StringRef t(*text);
+  if (!quoted && (t == "true" || t == "True" || t == "TRUE"))
+    return true;
+  if (!quoted && (t == "false" || t == "False" || t == "FALSE"))
+    return false;
+  error(node, "'" + key + "' is '" + t + "', not a boolean", "true or false");
+  return std::nullopt;
+}
+
+std::optional<std::string> YamlReader::readName(Node *node, StringRef key) {
+  static constexpr StringRef expected =
+      "1 to 64 letters, digits, '_', '-' or '.', starting with a letter or '_'";
+  std::optional<std::string> text = scalarText(node, key, expected);
+  if (!text)
+    return std::nullopt;
+  StringRef t(*text);
+  bool valid = !t.empty() && t.size() <= 64 &&
+               (isAlpha(t.front()) || t.front() == '_') &&
+               all_of(t, [](char c) {
+                 return isAlnum(c) || c == '_' || c == '-' || c == '.';
+               });
+  if (!valid) {
+    error(node, "'" + key + "' is '" + t + "', not a valid name", expected);
+    return std::nullopt;
+  }
+  return text;
+}
+
+} // namespace pfc

@@ -1,0 +1,118 @@
+//===- YamlReader.h - Strict typed reads over LLVM's YAML nodes -*- C++ -*-===//
+//
+// LLVM's YAML parser is lazy and forward-only: a mapping's value is discarded
+// once the iterator moves to the next key. YamlReader therefore hands each
+// value to a callback as soon as its key is read. It reports the first
+// mistake as `file:line:col: error: <what> (expected <what>)` and then stays
+// quiet: one precise message is worth more than a cascade.
+//
+//===----------------------------------------------------------------------===//
+#ifndef PFC_LIB_SPEC_YAMLREADER_H
+#define PFC_LIB_SPEC_YAMLREADER_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/SMLoc.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace llvm {
+class SourceMgr;
+namespace yaml {
+class Node;
+} // namespace yaml
+} // namespace llvm
+
+namespace pfc {
+
+class YamlReader {
+public:
+  using Node = llvm::yaml::Node;
+  using KeyHandler = llvm::function_ref<bool(llvm::StringRef key, Node *value)>;
+  using ItemHandler = llvm::function_ref<bool(Node *item)>;
+
+  explicit YamlReader(llvm::SourceMgr &sourceMgr) : sourceMgr(sourceMgr) {}
+
+  /// Reports `what (expected <expected>)` at `loc` unless an error was
+  /// already reported. Returns false so that callers can `return error(...)`.
+  bool error(llvm::SMLoc loc, const llvm::Twine &what,
+             const llvm::Twine &expected);
+  bool error(Node *node, const llvm::Twine &what, const llvm::Twine &expected);
+
+  /// Visits the entries of the mapping `node` (the value of the key
+  /// `context`) in order, rejecting unknown, duplicate and empty keys, then
+  /// checks that every key in `required` was given. A missing key is reported
+  /// at `ownerLoc`, where the mapping's own key stands.
+  bool readMapping(Node *node, llvm::StringRef context, llvm::SMLoc ownerLoc,
+                   llvm::ArrayRef<llvm::StringRef> allowed,
+                   llvm::ArrayRef<llvm::StringRef> required,
+                   KeyHandler handler);
+
+  /// Where the key whose value a KeyHandler is being given stands. Read it
+  /// first thing in the handler: nested mappings move it.
+  llvm::SMLoc keyLoc() const { return currentKeyLoc; }
+
+  /// Visits the items of the sequence `node` (the value of `key`).
+  bool readList(Node *node, llvm::StringRef key, llvm::StringRef expected,
+                ItemHandler handler);
+
+  std::optional<int64_t> readInt(Node *node, llvm::StringRef key, int64_t min,
+                                 int64_t max);
+  /// An integer in [min, max] that is a power of two.
+  std::optional<int64_t> readPowerOfTwo(Node *node, llvm::StringRef key,
+                                        int64_t min, int64_t max);
+  /// A finite number in [min, max]; `range` spells the interval for users.
+  std::optional<double> readNumber(Node *node, llvm::StringRef key, double min,
+                                   double max, llvm::StringRef range);
+  std::optional<bool> readBool(Node *node, llvm::StringRef key);
+  /// A name usable as a file name and a symbol: [A-Za-z_][A-Za-z0-9_.-]*.
+  std::optional<std::string> readName(Node *node, llvm::StringRef key);
+
+  /// One of `choices`, given by its spelling.
+  template <typename T>
+  std::optional<T>
+  readEnum(Node *node, llvm::StringRef key, llvm::StringRef what,
+           llvm::ArrayRef<std::pair<llvm::StringRef, T>> choices) {
+    std::string spellings;
+    for (const auto &choice : choices)
+      spellings += (spellings.empty() ? "" : ", ") + choice.first.str();
+    std::optional<std::string> text = scalarText(node, key, spellings);
+    if (!text)
+      return std::nullopt;
+    for (const auto &choice : choices)
+      if (*text == choice.first)
+        return choice.second;
+    error(node, "'" + key + "' is '" + *text + "', not " + what,
+          "one of: " + spellings);
+    return std::nullopt;
+  }
+
+private:
+  /// The text of a plain, quoted or block scalar; `quoted` tells which.
+  std::optional<std::string> scalarText(Node *node, llvm::StringRef key,
+                                        llvm::StringRef expected,
+                                        bool *quoted = nullptr);
+
+  llvm::SourceMgr &sourceMgr;
+  llvm::SMLoc currentKeyLoc;
+  bool reported = false;
+};
+
+/// Stores the result of a YamlReader read in `field`: `return assign(x,
+/// reader.readInt(...))` keeps handlers to one line.
+template <typename T, typename U>
+bool assign(T &field, std::optional<U> value) {
+  if (!value)
+    return false;
+  field = std::move(*value);
+  return true;
+}
+
+} // namespace pfc
+
+#endif // PFC_LIB_SPEC_YAMLREADER_H

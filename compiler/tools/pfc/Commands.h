@@ -1,0 +1,39 @@
+//===- Commands.h - The subcommands of the pfc driver -----------*- C++ -*-===//
+#ifndef PFC_TOOLS_PFC_COMMANDS_H
+#define PFC_TOOLS_PFC_COMMANDS_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Error.h"
+
+#include <functional>
+
+namespace pfc {
+
+/// Exit codes shared by every command.
+enum ExitCode : int { ExitOk = 0, ExitBadInput = 1, ExitUsage = 2 };
+
+/// A subcommand: its llvm::cl registration and the function that runs it.
+struct Command {
+  llvm::cl::SubCommand &sub;
+  std::function<int()> run;
+};
+
+/// The category of every pfc option; LLVM's own options are hidden.
+llvm::cl::OptionCategory &pfcCategory();
+
+Command &checkCommand();
+Command &maskCommand();
+Command &planCommand();
+
+/// Reports `pfc: error: <message>` on stderr and returns ExitBadInput.
+int reportError(const llvm::Twine &message);
+
+/// Writes `path` through a temporary file renamed into place, so that a
+/// failed run leaves no partial output. Returns ExitOk or reports.
+int writeFileAtomically(llvm::StringRef path,
+                        const std::function<void(llvm::raw_ostream &)> &write);
+
+} // namespace pfc
+
+#endif // PFC_TOOLS_PFC_COMMANDS_H

@@ -1,0 +1,169 @@
+//===- PlanCommand.cpp - `pfc plan`: allocate a model's budget -------------===//
+#include "Commands.h"
+
+#include "pfc/Plan/Planner.h"
+#include "pfc/Spec/SpecParser.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <fmt/format.h>
+
+using namespace llvm;
+
+namespace pfc {
+
+static cl::SubCommand sub("plan", "Plan every layer of a model spec within "
+                                  "its budget");
+static cl::opt<std::string> specPath(cl::Positional, cl::Required,
+                                     cl::desc("<model.yaml>"), cl::sub(sub), cl::cat(pfcCategory()));
+static cl::opt<bool> json("json", cl::desc("Print the plan as one JSON object"),
+                          cl::sub(sub), cl::cat(pfcCategory()));
+static cl::opt<std::string>
+    emitSpecsDir("emit-specs",
+                 cl::desc("Write one layer spec per sparse layer into <dir>"),
+                 cl::value_desc("dir"), cl::sub(sub), cl::cat(pfcCategory()));
+
+/// 124439808 -> "124.44M".
+static std::string humanCount(double value) {
+  if (value >= 1e9)
+    return fmt::format("{:.2f}G", value / 1e9);
+  if (value >= 1e6)
+    return fmt::format("{:.2f}M", value / 1e6);
+  if (value >= 1e3)
+    return fmt::format("{:.1f}K", value / 1e3);
+  return fmt::format("{:.0f}", value);
+}
+
+static void printTable(const ModelPlan &plan, const ModelSpec &model,
+                       raw_ostream &os) {
+  os << fmt::format("model {}: budget {:.3g} of the dense cost, block {}, "
+                    "low-rank share {:.3g}\n\n",
+                    plan.name, plan.budget, model.block, model.lowrankShare);
+  os << fmt::format("{:<14} {:>11} {:>4} {:>5}  {:<24} {:>5} {:>9} {:>9} "
+                    "{:>7} {:>6}\n",
+                    "layer", "out x in", "x", "block", "butterfly", "rank",
+                    "params", "FLOPs/tok", "density", "cost");
+  for (const PlannedLayer &layer : plan.layers) {
+    std::string shape = fmt::format("{}x{}", layer.source.outFeatures,
+                                    layer.source.inFeatures);
+    std::string pattern = layer.sparse ? layer.spec.butterfly.str() : "dense";
+    os << fmt::format(
+        "{:<14} {:>11} {:>4} {:>5}  {:<24} {:>5} {:>9} {:>9} {:>7.4f} "
+        "{:>6.3f}\n",
+        layer.source.name, shape, layer.source.repeat, model.block, pattern,
+        layer.sparse ? layer.spec.rank : 0,
+        humanCount(static_cast<double>(layer.cost.params)),
+        humanCount(static_cast<double>(layer.cost.flopsPerToken)),
+        layer.density, layer.cost.cost / layer.dense.cost);
+    if (!layer.note.empty())
+      os << fmt::format("{:<14} note: {}\n", "", layer.note);
+  }
+  auto ratio = [](double a, double b) { return a / b; };
+  const LayerCost &t = plan.total, &d = plan.denseTotal;
+  os << "\n"
+     << fmt::format("{:<12} {:>12} {:>12} {:>8}\n", "total", "pixelfly",
+                    "dense", "ratio")
+     << fmt::format("{:<12} {:>12} {:>12} {:>8.3f}\n", "params",
+                    humanCount(static_cast<double>(t.params)),
+                    humanCount(static_cast<double>(d.params)),
+                    ratio(t.params, d.params))
+     << fmt::format("{:<12} {:>12} {:>12} {:>8.3f}\n", "FLOPs/token",
+                    humanCount(static_cast<double>(t.flopsPerToken)),
+                    humanCount(static_cast<double>(d.flopsPerToken)),
+                    ratio(t.flopsPerToken, d.flopsPerToken))
+     << fmt::format("{:<12} {:>12} {:>12} {:>8.3f}\n", "cost",
+                    humanCount(t.cost), humanCount(d.cost),
+                    ratio(t.cost, d.cost));
+  if (plan.extraParams)
+    os << fmt::format("(params include {} outside the planned layers)\n",
+                      humanCount(static_cast<double>(plan.extraParams)));
+}
+
+static json::Object costJson(const LayerCost &cost) {
+  return json::Object{{"params", cost.params},
+                      {"flops_per_token", cost.flopsPerToken},
+                      {"block_accesses", cost.blockAccesses},
+                      {"cost", cost.cost}};
+}
+
+static void printJson(const ModelPlan &plan, const ModelSpec &model,
+                      raw_ostream &os) {
+  json::Array layers;
+  for (const PlannedLayer &layer : plan.layers) {
+    json::Object entry{{"name", layer.source.name},
+                       {"in_features", layer.source.inFeatures},
+                       {"out_features", layer.source.outFeatures},
+                       {"repeat", layer.source.repeat},
+                       {"sparse", layer.sparse},
+                       {"block", model.block},
+                       {"density", layer.density},
+                       {"budget_cost", layer.budgetCost},
+                       {"pixelfly", costJson(layer.cost)},
+                       {"dense", costJson(layer.dense)}};
+    if (layer.sparse) {
+      json::Array strides;
+      for (int64_t k : layer.spec.butterfly.strides)
+        strides.push_back(k);
+      entry["butterfly"] = json::Object{{"size", layer.spec.butterfly.size},
+                                        {"strides", std::move(strides)}};
+      entry["rank"] = layer.spec.rank;
+      entry["nnz_blocks"] = layer.nnzBlocks;
+    }
+    if (!layer.note.empty())
+      entry["note"] = layer.note;
+    layers.push_back(std::move(entry));
+  }
+  json::Object object{{"model", plan.name},
+                      {"budget", plan.budget},
+                      {"block", model.block},
+                      {"lowrank_share", model.lowrankShare},
+                      {"extra_params", plan.extraParams},
+                      {"layers", std::move(layers)},
+                      {"total", costJson(plan.total)},
+                      {"dense_total", costJson(plan.denseTotal)}};
+  os << formatv("{0:2}", json::Value(std::move(object))) << "\n";
+}
+
+static int emitSpecs(const ModelPlan &plan) {
+  if (std::error_code ec = sys::fs::create_directories(emitSpecsDir))
+    return reportError("cannot create '" + emitSpecsDir +
+                       "': " + ec.message());
+  for (const PlannedLayer &layer : plan.layers) {
+    if (!layer.sparse)
+      continue;
+    SmallString<128> path(emitSpecsDir);
+    sys::path::append(path, layer.spec.name + ".yaml");
+    if (int code = writeFileAtomically(path, [&](raw_ostream &os) {
+          os << "# Planned by `pfc plan` for model " << plan.name << "\n";
+          printLayerSpec(layer.spec, os);
+        }))
+      return code;
+  }
+  return ExitOk;
+}
+
+static int run() {
+  std::optional<Spec> spec = parseSpecFile(specPath, errs(), SpecKind::Model);
+  if (!spec)
+    return ExitBadInput;
+  const ModelSpec &model = std::get<ModelSpec>(*spec);
+  ModelPlan plan = planModel(model);
+  if (!emitSpecsDir.empty())
+    if (int code = emitSpecs(plan))
+      return code;
+  if (json)
+    printJson(plan, model, outs());
+  else
+    printTable(plan, model, outs());
+  return ExitOk;
+}
+
+Command &planCommand() {
+  static Command command{sub, run};
+  return command;
+}
+
+} // namespace pfc

@@ -1,0 +1,46 @@
+//===- SpecParser.h - Reading and writing `pfc: 1` spec files ---*- C++ -*-===//
+//
+// Parses layer and model specs with LLVM's YAML parser. Every mistake is
+// reported through the SourceMgr as `file:line:col: error: <what> (expected
+// <what>)`; nothing is reported twice and no input crashes the parser.
+//
+//===----------------------------------------------------------------------===//
+#ifndef PFC_SPEC_SPECPARSER_H
+#define PFC_SPEC_SPECPARSER_H
+
+#include "pfc/Spec/Spec.h"
+
+#include "llvm/ADT/StringRef.h"
+
+#include <optional>
+#include <variant>
+
+namespace llvm {
+class SourceMgr;
+class raw_ostream;
+} // namespace llvm
+
+namespace pfc {
+
+using Spec = std::variant<LayerSpec, ModelSpec>;
+
+/// Which kind of spec a caller accepts; the other kind is an error.
+enum class SpecKind { Any, Layer, Model };
+
+/// Parses the main buffer of `sourceMgr`. Diagnostics go to its handler;
+/// returns nullopt after reporting an error.
+std::optional<Spec> parseSpec(llvm::SourceMgr &sourceMgr,
+                              SpecKind want = SpecKind::Any);
+
+/// Reads and parses `path` ("-" for standard input), printing the first
+/// diagnostic to `diagOS`.
+std::optional<Spec> parseSpecFile(llvm::StringRef path,
+                                  llvm::raw_ostream &diagOS,
+                                  SpecKind want = SpecKind::Any);
+
+/// Writes `spec` as a `pfc: 1` layer spec that parseSpec reads back equal.
+void printLayerSpec(const LayerSpec &spec, llvm::raw_ostream &os);
+
+} // namespace pfc
+
+#endif // PFC_SPEC_SPECPARSER_H

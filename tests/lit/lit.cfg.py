@@ -1,0 +1,23 @@
+# lit configuration for pfc: CLI tests on specs and pfc-opt tests on MLIR.
+import os
+
+import lit.formats
+
+config.name = "pfc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir", ".yaml", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.pfc_obj_root, "tests", "lit")
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.pfc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
+)
+config.substitutions.append(("%specs", os.path.join(config.pfc_src_root, "specs")))
+config.substitutions.append(("%pfc-opt", os.path.join(config.pfc_tools_dir, "pfc-opt")))
+config.substitutions.append(("%pfc", os.path.join(config.pfc_tools_dir, "pfc")))
+# `%exit N cmd...` runs cmd and fails unless it exits with exactly N.
+config.substitutions.append(
+    ("%exit", "%s %s" % (config.python_executable,
+                         os.path.join(config.test_source_root, "exit-code.py")))
+)
