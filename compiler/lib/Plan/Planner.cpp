@@ -127,51 +127,69 @@ static PlannedLayer planLayer(const ModelLayer &source, const ModelSpec &model) 
 
   // The rank: the largest multiple of kRankStep within the low-rank share.
   double rankBudget = model.lowrankShare * plan.budgetCost;
+  int64_t shareRank = 0;
   int64_t maxRank = std::min(source.inFeatures, source.outFeatures);
   for (int64_t r = kRankStep; r <= maxRank; r += kRankStep) {
     if (lowRankCost(source.inFeatures, source.outFeatures, r, spec.block,
                     model.cost)
             .cost > rankBudget)
       break;
-    spec.rank = r;
+    shareRank = r;
   }
 
-  // The pattern: the most nonzero blocks whose whole layer stays in budget;
-  // failing that, the cheapest pattern there is.
+  // The pattern: the most nonzero blocks whose whole layer stays in budget.
+  // When none fits, the rank gives way first (the butterfly is the layer's
+  // structure); at rank 0 the cheapest pattern is taken over budget.
   struct Candidate {
-    LayerSpec spec;
-    int64_t nnzBlocks;
-    double density;
-    LayerCost cost;
+    ButterflyPattern pattern;
+    BlockMask mask;
   };
-  std::optional<Candidate> best, cheapest;
+  std::vector<Candidate> candidates;
   for (int64_t s : sizes) {
     for (int64_t factors = 1; (int64_t{1} << factors) <= s; ++factors) {
-      Candidate candidate{spec, 0, 0.0, {}};
-      candidate.spec.butterfly.size = s;
-      candidate.spec.butterfly.strides =
-          ButterflyPattern::stridesForFactors(factors);
-      BlockMask mask = buildBlockMask(candidate.spec.butterfly,
-                                      spec.outFeatures, spec.inFeatures,
-                                      spec.block);
-      candidate.nnzBlocks = mask.nnzBlocks();
-      candidate.density = mask.density();
-      candidate.cost = pixelflyCost(candidate.spec, mask, model.cost);
-      if (candidate.cost.cost <= plan.budgetCost &&
-          (!best || candidate.nnzBlocks >= best->nnzBlocks))
-        best = candidate;
-      if (!cheapest || candidate.cost.cost < cheapest->cost.cost)
-        cheapest = candidate;
+      ButterflyPattern pattern;
+      pattern.size = s;
+      pattern.strides = ButterflyPattern::stridesForFactors(factors);
+      BlockMask mask = buildBlockMask(pattern, spec.outFeatures,
+                                      spec.inFeatures, spec.block);
+      candidates.push_back({std::move(pattern), std::move(mask)});
     }
   }
-  if (!best)
-    plan.note = "over budget: its sparsest pattern costs more than its share";
-  const Candidate &chosen = best ? *best : *cheapest;
-  plan.sparse = true;
-  plan.spec = chosen.spec;
-  plan.nnzBlocks = chosen.nnzBlocks;
-  plan.density = chosen.density;
-  plan.cost = chosen.cost;
+  auto choose = [&](const Candidate &candidate, const LayerCost &cost) {
+    plan.sparse = true;
+    spec.butterfly = candidate.pattern;
+    plan.nnzBlocks = candidate.mask.nnzBlocks();
+    plan.density = candidate.mask.density();
+    plan.cost = cost;
+  };
+  for (spec.rank = shareRank;; spec.rank -= kRankStep) {
+    const Candidate *cheapest = nullptr;
+    LayerCost cheapestCost;
+    bool fits = false;
+    for (const Candidate &candidate : candidates) {
+      LayerCost cost = pixelflyCost(spec, candidate.mask, model.cost);
+      if (cost.cost <= plan.budgetCost &&
+          (!fits || candidate.mask.nnzBlocks() >= plan.nnzBlocks)) {
+        choose(candidate, cost);
+        fits = true;
+      }
+      if (!cheapest || cost.cost < cheapestCost.cost) {
+        cheapest = &candidate;
+        cheapestCost = cost;
+      }
+    }
+    if (fits) {
+      if (spec.rank < shareRank)
+        plan.note = "rank lowered from " + std::to_string(shareRank) +
+                    " to fit the budget";
+      break;
+    }
+    if (spec.rank == 0) {
+      choose(*cheapest, cheapestCost);
+      plan.note = "over budget: its sparsest pattern costs more than its share";
+      break;
+    }
+  }
   return plan;
 }
 

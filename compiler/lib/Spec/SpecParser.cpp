@@ -54,7 +54,11 @@ private:
   bool readGamma(Node *node, SMLoc ownerLoc, GammaMode &mode, double &init,
                  SMLoc &initLoc);
   bool readModel(Node *node, SMLoc ownerLoc, ModelSpec &model);
-  bool readModelLayer(Node *node, ModelLayer &layer, SMLoc &shapeLoc);
+  /// Where a model layer's name and shape stand, for checks made later.
+  struct LayerLocs {
+    SMLoc name, shape;
+  };
+  bool readModelLayer(Node *node, ModelLayer &layer, LayerLocs &locs);
 
   bool checkGammaInit(GammaMode mode, double init, SMLoc initLoc);
   bool checkShape(int64_t out, int64_t in, int64_t block, SMLoc loc);
@@ -262,18 +266,20 @@ bool SpecParser::readLayer(Node *node, SMLoc ownerLoc, LayerSpec &layer) {
 }
 
 bool SpecParser::readModelLayer(Node *node, ModelLayer &layer,
-                                SMLoc &shapeLoc) {
+                                LayerLocs &locs) {
   SMLoc loc = node->getSourceRange().Start;
-  shapeLoc = loc;
+  locs = {loc, loc};
   return reader.readMapping(
       node, "layers", loc,
       {"name", "in_features", "out_features", "repeat", "dense", "bias"},
       {"name", "in_features", "out_features"},
       [&](StringRef key, Node *value) -> bool {
-        if (key == "name")
+        if (key == "name") {
+          locs.name = value->getSourceRange().Start;
           return assign(layer.name, reader.readName(value, key));
+        }
         if (key == "in_features" || key == "out_features") {
-          shapeLoc = value->getSourceRange().Start;
+          locs.shape = value->getSourceRange().Start;
           return assign(key == "in_features" ? layer.inFeatures
                                              : layer.outFeatures,
                         reader.readInt(value, key, 1, kMaxFeatures));
@@ -288,7 +294,7 @@ bool SpecParser::readModelLayer(Node *node, ModelLayer &layer,
 
 bool SpecParser::readModel(Node *node, SMLoc ownerLoc, ModelSpec &model) {
   SMLoc initLoc = ownerLoc, costLoc = ownerLoc;
-  std::vector<std::pair<ModelLayer, SMLoc>> layers;
+  std::vector<std::pair<ModelLayer, LayerLocs>> layers;
   bool ok = reader.readMapping(
       node, "model", ownerLoc,
       {"name", "budget", "block", "lowrank_share", "cost", "extra_params",
@@ -336,10 +342,10 @@ bool SpecParser::readModel(Node *node, SMLoc ownerLoc, ModelSpec &model) {
             value, key, "a list of {name, in_features, out_features, repeat}",
             [&](Node *item) {
               ModelLayer layer;
-              SMLoc shapeLoc;
-              if (!readModelLayer(item, layer, shapeLoc))
+              LayerLocs locs;
+              if (!readModelLayer(item, layer, locs))
                 return false;
-              layers.emplace_back(std::move(layer), shapeLoc);
+              layers.emplace_back(std::move(layer), locs);
               return true;
             });
         if (ok && layers.empty())
@@ -352,12 +358,13 @@ bool SpecParser::readModel(Node *node, SMLoc ownerLoc, ModelSpec &model) {
     return reader.error(costLoc, "the cost model weighs nothing",
                         "'mem' or 'flop' above 0");
   StringSet<> names;
-  for (auto &[layer, loc] : layers) {
+  for (auto &[layer, locs] : layers) {
     if (!names.insert(layer.name).second)
-      return reader.error(loc, "layer name '" + layer.name +
-                                   "' is used twice",
+      return reader.error(locs.name,
+                          "layer name '" + layer.name + "' is used twice",
                           "unique layer names");
-    if (!checkShape(layer.outFeatures, layer.inFeatures, model.block, loc))
+    if (!checkShape(layer.outFeatures, layer.inFeatures, model.block,
+                    locs.shape))
       return false;
     model.layers.push_back(std::move(layer));
   }
