@@ -1,5 +1,6 @@
 # lit configuration for pfc: CLI tests on specs and pfc-opt tests on MLIR.
 import os
+import sys
 
 import lit.formats
 
@@ -18,6 +19,6 @@ config.substitutions.append(("%pfc-opt", os.path.join(config.pfc_tools_dir, "pfc
 config.substitutions.append(("%pfc", os.path.join(config.pfc_tools_dir, "pfc")))
 # `%exit N cmd...` runs cmd and fails unless it exits with exactly N.
 config.substitutions.append(
-    ("%exit", "%s %s" % (config.python_executable,
+    ("%exit", "%s %s" % (sys.executable,
                          os.path.join(config.test_source_root, "exit-code.py")))
 )

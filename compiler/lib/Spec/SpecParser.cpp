@@ -39,14 +39,57 @@ constexpr std::pair<StringRef, GammaMode> kGammaModes[] = {
 constexpr std::pair<StringRef, DType> kDTypes[] = {
     {"f32", DType::F32}, {"bf16", DType::BF16}, {"f16", DType::F16}};
 
+/// Sits between the SourceMgr and the caller's diagnostic handler while a
+/// spec is parsed: passes on the first diagnostic only (LLVM's YAML scanner can
+/// repeat itself) and gives the scanner's messages pfc's shape.
+class FirstDiagnostic {
+public:
+  explicit FirstDiagnostic(SourceMgr &sourceMgr)
+      : sourceMgr(sourceMgr), handler(sourceMgr.getDiagHandler()),
+        context(sourceMgr.getDiagContext()) {
+    sourceMgr.setDiagHandler(handle, this);
+  }
+  ~FirstDiagnostic() { sourceMgr.setDiagHandler(handler, context); }
+
+  bool reported() const { return count > 0; }
+
+private:
+  static void handle(const SMDiagnostic &diag, void *opaque) {
+    auto *self = static_cast<FirstDiagnostic *>(opaque);
+    if (self->count++ > 0)
+      return;
+    if (StringRef(diag.getMessage()).contains(" (expected "))
+      return self->forward(diag);
+    self->forward(SMDiagnostic(
+        *diag.getSourceMgr(), diag.getLoc(), diag.getFilename(),
+        diag.getLineNo(), diag.getColumnNo(), diag.getKind(),
+        "invalid YAML: " + diag.getMessage().str() +
+            " (expected well-formed YAML)",
+        diag.getLineContents(), diag.getRanges()));
+  }
+  void forward(const SMDiagnostic &diag) const {
+    if (handler)
+      handler(diag, context);
+    else
+      diag.print(nullptr, errs());
+  }
+
+  SourceMgr &sourceMgr;
+  SourceMgr::DiagHandlerTy handler;
+  void *context;
+  unsigned count = 0;
+};
+
 class SpecParser {
 public:
   SpecParser(SourceMgr &sourceMgr, SpecKind want)
       : sourceMgr(sourceMgr), reader(sourceMgr), want(want) {}
 
+  /// Parses the main buffer; reports exactly one diagnostic on failure.
   std::optional<Spec> parse();
 
 private:
+  std::optional<Spec> parseStream();
   bool readSpec(Node *root, SMLoc start, std::optional<Spec> &spec);
   bool readLayer(Node *node, SMLoc ownerLoc, LayerSpec &layer);
   bool readButterfly(Node *node, SMLoc ownerLoc, ButterflyPattern &pattern,
@@ -411,6 +454,20 @@ bool SpecParser::readSpec(Node *root, SMLoc start, std::optional<Spec> &spec) {
 }
 
 std::optional<Spec> SpecParser::parse() {
+  FirstDiagnostic diagnostics(sourceMgr);
+  std::optional<Spec> spec = parseStream();
+  // LLVM's YAML parser can stop on some inputs without saying why.
+  if (!spec && !diagnostics.reported())
+    reader.error(reader.keyLoc().isValid()
+                     ? reader.keyLoc()
+                     : SMLoc::getFromPointer(
+                           sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())
+                               ->getBufferStart()),
+                 "invalid YAML", "well-formed YAML");
+  return spec;
+}
+
+std::optional<Spec> SpecParser::parseStream() {
   const MemoryBuffer *buffer =
       sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
   SMLoc start = SMLoc::getFromPointer(buffer->getBufferStart());
@@ -470,30 +527,12 @@ std::optional<Spec> parseSpecFile(StringRef path, raw_ostream &diagOS,
   }
   SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(*buffer), SMLoc());
-  // Print only the first diagnostic: LLVM's YAML scanner can repeat itself.
-  // Its own messages are given pfc's shape.
-  struct Printer {
-    raw_ostream &os;
-    bool printed = false;
-  } printer{diagOS};
   sourceMgr.setDiagHandler(
-      [](const SMDiagnostic &diag, void *opaque) {
-        auto *printer = static_cast<Printer *>(opaque);
-        if (printer->printed)
-          return;
-        printer->printed = true;
-        if (StringRef(diag.getMessage()).contains(" (expected ")) {
-          diag.print(nullptr, printer->os, /*ShowColors=*/false);
-          return;
-        }
-        SMDiagnostic(*diag.getSourceMgr(), diag.getLoc(), diag.getFilename(),
-                     diag.getLineNo(), diag.getColumnNo(), diag.getKind(),
-                     "invalid YAML: " + diag.getMessage().str() +
-                         " (expected well-formed YAML)",
-                     diag.getLineContents(), diag.getRanges())
-            .print(nullptr, printer->os, /*ShowColors=*/false);
+      [](const SMDiagnostic &diag, void *os) {
+        diag.print(nullptr, *static_cast<raw_ostream *>(os),
+                   /*ShowColors=*/false);
       },
-      &printer);
+      &diagOS);
   return parseSpec(sourceMgr, want);
 }
 

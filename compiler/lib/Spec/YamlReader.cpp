@@ -21,10 +21,8 @@ static std::string joinKeys(ArrayRef<StringRef> keys) {
 static bool isPowerOfTwo(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
 
 bool YamlReader::error(SMLoc loc, const Twine &what, const Twine &expected) {
-  if (!reported)
-    sourceMgr.PrintMessage(loc, SourceMgr::DK_Error,
-                           what + " (expected " + expected + ")");
-  reported = true;
+  sourceMgr.PrintMessage(loc, SourceMgr::DK_Error,
+                         what + " (expected " + expected + ")");
   return false;
 }
 

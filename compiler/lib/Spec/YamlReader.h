@@ -2,9 +2,9 @@
 //
 // LLVM's YAML parser is lazy and forward-only: a mapping's value is discarded
 // once the iterator moves to the next key. YamlReader therefore hands each
-// value to a callback as soon as its key is read. It reports the first
-// mistake as `file:line:col: error: <what> (expected <what>)` and then stays
-// quiet: one precise message is worth more than a cascade.
+// value to a callback as soon as its key is read. Mistakes are reported
+// through the SourceMgr as `file:line:col: error: <what> (expected <what>)`;
+// reading stops at the first one.
 //
 //===----------------------------------------------------------------------===//
 #ifndef PFC_LIB_SPEC_YAMLREADER_H
@@ -38,8 +38,8 @@ public:
 
   explicit YamlReader(llvm::SourceMgr &sourceMgr) : sourceMgr(sourceMgr) {}
 
-  /// Reports `what (expected <expected>)` at `loc` unless an error was
-  /// already reported. Returns false so that callers can `return error(...)`.
+  /// Reports `what (expected <expected>)` at `loc`. Returns false so that
+  /// callers can `return error(...)`.
   bool error(llvm::SMLoc loc, const llvm::Twine &what,
              const llvm::Twine &expected);
   bool error(Node *node, const llvm::Twine &what, const llvm::Twine &expected);
@@ -100,7 +100,6 @@ private:
 
   llvm::SourceMgr &sourceMgr;
   llvm::SMLoc currentKeyLoc;
-  bool reported = false;
 };
 
 /// Stores the result of a YamlReader read in `field`: `return assign(x,
