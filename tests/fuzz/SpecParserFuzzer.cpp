@@ -1,4 +1,5 @@
-//===- SpecParserFuzzer.cpp - libFuzzer target for the spec parser ---------===//
+//===- SpecParserFuzzer.cpp - libFuzzer target for the spec parser
+//---------===//
 //
 // Any input must parse or be rejected with one diagnostic, never crash. A
 // layer spec that parses must survive a print/parse round trip unchanged and
@@ -18,10 +19,12 @@ using namespace llvm;
 
 static std::optional<pfc::Spec> parse(StringRef text, unsigned &diagnostics) {
   SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(MemoryBuffer::getMemBufferCopy(text, "fuzz.yaml"),
-                               SMLoc());
+  sourceMgr.AddNewSourceBuffer(
+      MemoryBuffer::getMemBufferCopy(text, "fuzz.yaml"), SMLoc());
   sourceMgr.setDiagHandler(
-      [](const SMDiagnostic &, void *count) { ++*static_cast<unsigned *>(count); },
+      [](const SMDiagnostic &, void *count) {
+        ++*static_cast<unsigned *>(count);
+      },
       &diagnostics);
   return pfc::parseSpec(sourceMgr);
 }

@@ -1,4 +1,5 @@
-//===- PlannerTest.cpp - The budget planner --------------------------------===//
+//===- PlannerTest.cpp - The budget planner
+//--------------------------------===//
 //
 // The planner is checked against the real parameter counts of the shipped
 // models and against an exhaustive search of its own choice space.
@@ -29,9 +30,9 @@ ModelSpec loadModel(const std::string &name) {
 // of the MLP 784-1024-1024-10 with biases.
 TEST(Planner, DenseTotalsAreTheRealModels) {
   const std::pair<const char *, int64_t> models[] = {
-      {"gpt2-small.yaml", 124439808},  {"gpt2-medium.yaml", 354823168},
-      {"vit-s16.yaml", 22050664},      {"vit-b16.yaml", 86567656},
-      {"mixer-s16.yaml", 18528264},    {"mixer-b16.yaml", 59880472},
+      {"gpt2-small.yaml", 124439808},     {"gpt2-medium.yaml", 354823168},
+      {"vit-s16.yaml", 22050664},         {"vit-b16.yaml", 86567656},
+      {"mixer-s16.yaml", 18528264},       {"mixer-b16.yaml", 59880472},
       {"fashion-mnist-mlp.yaml", 1863690}};
   for (auto [file, params] : models) {
     SCOPED_TRACE(file);
@@ -44,8 +45,8 @@ TEST(Planner, DenseTotalsAreTheRealModels) {
 /// Every (S, factors) pattern the planner may choose for `layer`.
 std::vector<ButterflyPattern> allPatterns(const LayerSpec &layer) {
   std::vector<ButterflyPattern> patterns;
-  for (int64_t s = 2; s <= std::min(layer.paddedIn(), layer.paddedOut()) /
-                               layer.block;
+  for (int64_t s = 2;
+       s <= std::min(layer.paddedIn(), layer.paddedOut()) / layer.block;
        s *= 2) {
     if (layer.paddedIn() % s || layer.paddedOut() % s)
       continue;
@@ -115,8 +116,8 @@ TEST(Planner, ChoosesTheDensestPatternWithinBudget) {
       EXPECT_EQ(spec.rank % 8, 0);
       double share = model.lowrankShare * budget;
       auto rankCost = [&](int64_t rank) {
-        return lowRankCost(spec.inFeatures, spec.outFeatures, rank,
-                           spec.block, model.cost)
+        return lowRankCost(spec.inFeatures, spec.outFeatures, rank, spec.block,
+                           model.cost)
             .cost;
       };
       EXPECT_LE(rankCost(spec.rank), share);

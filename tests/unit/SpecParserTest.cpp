@@ -1,4 +1,5 @@
-//===- SpecParserTest.cpp - Reading and writing spec files -----------------===//
+//===- SpecParserTest.cpp - Reading and writing spec files
+//-----------------===//
 #include "pfc/Spec/SpecParser.h"
 
 #include "llvm/Support/MemoryBuffer.h"
@@ -202,8 +203,7 @@ LayerSpec randomLayer(std::mt19937 &rng) {
   layer.butterfly.global = pick(0, 1) ? pick(0, layer.paddedIn()) : 0;
   layer.rank = pick(0, std::min(layer.inFeatures, layer.outFeatures));
   layer.gammaMode = static_cast<GammaMode>(pick(0, 2));
-  layer.gammaInit =
-      std::uniform_real_distribution<double>(0.001, 0.999)(rng);
+  layer.gammaInit = std::uniform_real_distribution<double>(0.001, 0.999)(rng);
   layer.bias = pick(0, 1);
   layer.dtype = static_cast<DType>(pick(0, 2));
   return layer;
@@ -228,8 +228,8 @@ TEST(SpecParser, EveryShippedSpecParses) {
   namespace fs = std::filesystem;
   int count = 0;
   for (const char *dir : {"specs/layers", "specs/models"}) {
-    for (const auto &entry : fs::directory_iterator(
-             fs::path(PFC_SOURCE_DIR) / dir)) {
+    for (const auto &entry :
+         fs::directory_iterator(fs::path(PFC_SOURCE_DIR) / dir)) {
       if (entry.path().extension() != ".yaml")
         continue;
       SCOPED_TRACE(entry.path().string());

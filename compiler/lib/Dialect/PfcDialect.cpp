@@ -1,4 +1,5 @@
-//===- PfcDialect.cpp - The pfc dialect ------------------------------------===//
+//===- PfcDialect.cpp - The pfc dialect
+//------------------------------------===//
 #include "pfc/Dialect/PfcDialect.h"
 #include "pfc/Dialect/Registration.h"
 
@@ -13,8 +14,8 @@ namespace pfc {
 void PfcDialect::initialize() {}
 
 void registerPfcDialects(mlir::DialectRegistry &registry) {
-  registry.insert<PfcDialect, mlir::arith::ArithDialect,
-                  mlir::func::FuncDialect>();
+  registry
+      .insert<PfcDialect, mlir::arith::ArithDialect, mlir::func::FuncDialect>();
 }
 
 } // namespace pfc

@@ -1,4 +1,5 @@
-//===- Butterfly.cpp - The flat block-butterfly mask rule ------------------===//
+//===- Butterfly.cpp - The flat block-butterfly mask rule
+//------------------===//
 //
 // Mirrors the reference's FlatBlockButterflySparsityConfig.make_layout: the
 // coarse S×S pattern (a sum of butterfly factors), an optional column
@@ -76,8 +77,8 @@ std::vector<std::pair<int64_t, int64_t>> BlockMask::blocks() const {
   return result;
 }
 
-std::string checkPatternFits(const ButterflyPattern &pattern,
-                             int64_t paddedOut, int64_t paddedIn) {
+std::string checkPatternFits(const ButterflyPattern &pattern, int64_t paddedOut,
+                             int64_t paddedIn) {
   const int64_t s = pattern.size;
   if (!isPowerOfTwo(s) || s < 2)
     return "butterfly size " + std::to_string(s) +
@@ -87,8 +88,8 @@ std::string checkPatternFits(const ButterflyPattern &pattern,
   for (size_t i = 0; i < pattern.strides.size(); ++i) {
     int64_t k = pattern.strides[i];
     if (!isPowerOfTwo(k) || k < 2 || k > s)
-      return "stride " + std::to_string(k) +
-             " is not a power of two in [2, " + std::to_string(s) + "]";
+      return "stride " + std::to_string(k) + " is not a power of two in [2, " +
+             std::to_string(s) + "]";
     if (i > 0 && k <= pattern.strides[i - 1])
       return "strides are not strictly ascending";
   }

@@ -1,4 +1,5 @@
-//===- Planner.cpp - The paper's budget allocation -------------------------===//
+//===- Planner.cpp - The paper's budget allocation
+//-------------------------===//
 //
 // Every layer receives the model's budget in proportion to its dense cost.
 // Inside a layer, `lowrank_share` of that budget fixes the rank; what is left
@@ -48,10 +49,9 @@ LayerCost denseLayerCost(int64_t in, int64_t out, bool bias, int64_t block,
 
 LayerCost lowRankCost(int64_t in, int64_t out, int64_t rank, int64_t block,
                       const CostModel &model) {
-  return makeCost(rank * (in + out), 2 * rank * (in + out),
-                  (ceilDiv(in, block) + ceilDiv(out, block)) *
-                      ceilDiv(rank, block),
-                  model);
+  return makeCost(
+      rank * (in + out), 2 * rank * (in + out),
+      (ceilDiv(in, block) + ceilDiv(out, block)) * ceilDiv(rank, block), model);
 }
 
 LayerCost blockSparseCost(const BlockMask &mask, const CostModel &model) {
@@ -77,15 +77,14 @@ LayerCost pixelflyCost(const LayerSpec &spec, const BlockMask &mask,
     }
   }
   int64_t biasParams = spec.bias ? spec.outFeatures : 0;
-  cost += makeCost(gammaParams + biasParams, gammaFlops + biasParams, 0,
-                   model);
+  cost += makeCost(gammaParams + biasParams, gammaFlops + biasParams, 0, model);
   return cost;
 }
 
 /// Butterfly sizes that fit the padded shape: powers of two dividing both
 /// dimensions, with coarse cells no smaller than a block in either one.
-static std::vector<int64_t> candidateSizes(int64_t paddedOut,
-                                           int64_t paddedIn, int64_t block) {
+static std::vector<int64_t> candidateSizes(int64_t paddedOut, int64_t paddedIn,
+                                           int64_t block) {
   std::vector<int64_t> sizes;
   int64_t limit = std::min(paddedOut, paddedIn) / block;
   for (int64_t s = 2; s <= limit; s *= 2)
@@ -94,7 +93,8 @@ static std::vector<int64_t> candidateSizes(int64_t paddedOut,
   return sizes;
 }
 
-static PlannedLayer planLayer(const ModelLayer &source, const ModelSpec &model) {
+static PlannedLayer planLayer(const ModelLayer &source,
+                              const ModelSpec &model) {
   PlannedLayer plan;
   plan.source = source;
   plan.dense = denseLayerCost(source.inFeatures, source.outFeatures,

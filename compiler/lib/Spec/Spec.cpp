@@ -1,4 +1,5 @@
-//===- Spec.cpp - Names and comparisons of spec values ---------------------===//
+//===- Spec.cpp - Names and comparisons of spec values
+//---------------------===//
 #include "pfc/Spec/Spec.h"
 
 namespace pfc {

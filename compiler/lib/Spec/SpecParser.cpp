@@ -1,4 +1,5 @@
-//===- SpecParser.cpp - The schema of `pfc: 1` layer and model specs -------===//
+//===- SpecParser.cpp - The schema of `pfc: 1` layer and model specs
+//-------===//
 //
 // What keys a spec has, what each accepts, and the checks that relate several
 // keys (a butterfly size must divide the padded shape, a rank must not exceed
@@ -60,12 +61,12 @@ private:
       return;
     if (StringRef(diag.getMessage()).contains(" (expected "))
       return self->forward(diag);
-    self->forward(SMDiagnostic(
-        *diag.getSourceMgr(), diag.getLoc(), diag.getFilename(),
-        diag.getLineNo(), diag.getColumnNo(), diag.getKind(),
-        "invalid YAML: " + diag.getMessage().str() +
-            " (expected well-formed YAML)",
-        diag.getLineContents(), diag.getRanges()));
+    self->forward(SMDiagnostic(*diag.getSourceMgr(), diag.getLoc(),
+                               diag.getFilename(), diag.getLineNo(),
+                               diag.getColumnNo(), diag.getKind(),
+                               "invalid YAML: " + diag.getMessage().str() +
+                                   " (expected well-formed YAML)",
+                               diag.getLineContents(), diag.getRanges()));
   }
   void forward(const SMDiagnostic &diag) const {
     if (handler)
@@ -173,8 +174,7 @@ bool SpecParser::readButterfly(Node *node, SMLoc ownerLoc,
     return true;
   }
   std::string expected = "powers of two in [2, " +
-                         std::to_string(pattern.size) +
-                         "], strictly ascending";
+                         std::to_string(pattern.size) + "], strictly ascending";
   if (strides.empty())
     return reader.error(stridesLoc, "'strides' is empty", expected);
   pattern.strides.clear();
@@ -213,23 +213,20 @@ bool SpecParser::checkGammaInit(GammaMode mode, double init, SMLoc initLoc) {
   // The gate starts as 1 − sigmoid(c) with c = logit(1 − init): finite only
   // strictly inside (0, 1).
   if (mode == GammaMode::Gate && (init <= 0.0 || init >= 1.0))
-    return reader.error(initLoc,
-                        "gate mode cannot start at gamma " +
-                            std::to_string(init),
-                        "an init strictly between 0 and 1 for mode gate");
+    return reader.error(
+        initLoc, "gate mode cannot start at gamma " + std::to_string(init),
+        "an init strictly between 0 and 1 for mode gate");
   return true;
 }
 
-bool SpecParser::checkShape(int64_t out, int64_t in, int64_t block,
-                            SMLoc loc) {
+bool SpecParser::checkShape(int64_t out, int64_t in, int64_t block, SMLoc loc) {
   int64_t cells = (padTo(out, block) / block) * (padTo(in, block) / block);
   if (cells > kMaxGridBlocks)
     return reader.error(loc,
                         "the " + std::to_string(out) + "x" +
                             std::to_string(in) + " layer has " +
                             std::to_string(cells) + " blocks of " +
-                            std::to_string(block) + "x" +
-                            std::to_string(block),
+                            std::to_string(block) + "x" + std::to_string(block),
                         "at most " + std::to_string(kMaxGridBlocks) +
                             " blocks; use a larger block");
   return true;
@@ -359,17 +356,17 @@ bool SpecParser::readModel(Node *node, SMLoc ownerLoc, ModelSpec &model) {
           return assign(model.block, reader.readPowerOfTwo(
                                          value, key, kMinBlock, kMaxBlock));
         if (key == "lowrank_share")
-          return assign(model.lowrankShare,
-                        reader.readNumber(value, key, 0.25, 0.33,
-                                          "[0.25, 0.33]"));
+          return assign(
+              model.lowrankShare,
+              reader.readNumber(value, key, 0.25, 0.33, "[0.25, 0.33]"));
         if (key == "cost") {
           costLoc = keyLoc;
           return reader.readMapping(
               value, "cost", keyLoc, {"mem", "flop"}, {},
               [&](StringRef key, Node *value) {
-                return assign(key == "mem" ? model.cost.mem : model.cost.flop,
-                              reader.readNumber(value, key, 0.0, 1e12,
-                                                "[0, 1e12]"));
+                return assign(
+                    key == "mem" ? model.cost.mem : model.cost.flop,
+                    reader.readNumber(value, key, 0.0, 1e12, "[0, 1e12]"));
               });
         }
         if (key == "extra_params")
@@ -423,10 +420,9 @@ bool SpecParser::readSpec(Node *root, SMLoc start, std::optional<Spec> &spec) {
           std::optional<int64_t> version =
               reader.readInt(value, key, 0, std::numeric_limits<int>::max());
           if (version && *version != 1)
-            return reader.error(value,
-                                "unsupported spec version " +
-                                    std::to_string(*version),
-                                "pfc: 1");
+            return reader.error(
+                value, "unsupported spec version " + std::to_string(*version),
+                "pfc: 1");
           return version.has_value();
         }
         if (spec)
@@ -499,10 +495,9 @@ std::optional<Spec> SpecParser::parseStream() {
   // Anything after the first document, even an empty one, is a mistake.
   if (++doc != stream.end()) {
     if (!stream.failed())
-      reader.error(doc->getRoot() ? doc->getRoot()->getSourceRange().Start
-                                  : start,
-                   "the file holds more than one YAML document",
-                   "a single document");
+      reader.error(
+          doc->getRoot() ? doc->getRoot()->getSourceRange().Start : start,
+          "the file holds more than one YAML document", "a single document");
     return std::nullopt;
   }
   if (stream.failed())
@@ -521,8 +516,7 @@ std::optional<Spec> parseSpecFile(StringRef path, raw_ostream &diagOS,
   ErrorOr<std::unique_ptr<MemoryBuffer>> buffer =
       MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
   if (std::error_code ec = buffer.getError()) {
-    diagOS << path << ": error: cannot read the spec: " << ec.message()
-           << "\n";
+    diagOS << path << ": error: cannot read the spec: " << ec.message() << "\n";
     return std::nullopt;
   }
   SourceMgr sourceMgr;

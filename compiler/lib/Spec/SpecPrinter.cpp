@@ -1,4 +1,5 @@
-//===- SpecPrinter.cpp - Writing layer specs back as YAML ------------------===//
+//===- SpecPrinter.cpp - Writing layer specs back as YAML
+//------------------===//
 #include "pfc/Spec/SpecParser.h"
 
 #include "llvm/Support/raw_ostream.h"

@@ -1,4 +1,5 @@
-//===- YamlReader.cpp - Strict typed reads over LLVM's YAML nodes ----------===//
+//===- YamlReader.cpp - Strict typed reads over LLVM's YAML nodes
+//----------===//
 #include "YamlReader.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -32,8 +33,7 @@ bool YamlReader::error(Node *node, const Twine &what, const Twine &expected) {
 
 bool YamlReader::readMapping(Node *node, StringRef context, SMLoc ownerLoc,
                              ArrayRef<StringRef> allowed,
-                             ArrayRef<StringRef> required,
-                             KeyHandler handler) {
+                             ArrayRef<StringRef> required, KeyHandler handler) {
   auto *mapping = dyn_cast_or_null<yaml::MappingNode>(node);
   if (!mapping)
     return error(node ? node->getSourceRange().Start : ownerLoc,
@@ -115,9 +115,8 @@ std::optional<std::string> YamlReader::scalarText(Node *node, StringRef key,
 
 std::optional<int64_t> YamlReader::readInt(Node *node, StringRef key,
                                            int64_t min, int64_t max) {
-  std::string expected =
-      "an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
-      "]";
+  std::string expected = "an integer in [" + std::to_string(min) + ", " +
+                         std::to_string(max) + "]";
   bool quoted = false;
   std::optional<std::string> text = scalarText(node, key, expected, &quoted);
   if (!text)
@@ -141,8 +140,8 @@ std::optional<int64_t> YamlReader::readPowerOfTwo(Node *node, StringRef key,
                                                   int64_t min, int64_t max) {
   std::optional<int64_t> value = readInt(node, key, min, max);
   if (value && !isPowerOfTwo(*value)) {
-    error(node, "'" + key + "' is " + std::to_string(*value) +
-                    ", not a power of two",
+    error(node,
+          "'" + key + "' is " + std::to_string(*value) + ", not a power of two",
           "a power of two in [" + std::to_string(min) + ", " +
               std::to_string(max) + "]");
     return std::nullopt;

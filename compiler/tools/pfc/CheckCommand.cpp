@@ -1,4 +1,5 @@
-//===- CheckCommand.cpp - `pfc check`: validate a spec ---------------------===//
+//===- CheckCommand.cpp - `pfc check`: validate a spec
+//---------------------===//
 #include "Commands.h"
 
 #include "pfc/Spec/SpecParser.h"
@@ -11,7 +12,8 @@ namespace pfc {
 
 static cl::SubCommand sub("check", "Validate a layer or model spec");
 static cl::opt<std::string> specPath(cl::Positional, cl::Required,
-                                     cl::desc("<spec.yaml>"), cl::sub(sub), cl::cat(pfcCategory()));
+                                     cl::desc("<spec.yaml>"), cl::sub(sub),
+                                     cl::cat(pfcCategory()));
 
 static int run() {
   std::optional<Spec> spec = parseSpecFile(specPath, errs());

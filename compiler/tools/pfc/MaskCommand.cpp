@@ -1,4 +1,5 @@
-//===- MaskCommand.cpp - `pfc mask`: draw a layer's block mask -------------===//
+//===- MaskCommand.cpp - `pfc mask`: draw a layer's block mask
+//-------------===//
 #include "Commands.h"
 
 #include "pfc/Pattern/Butterfly.h"
@@ -16,20 +17,22 @@ namespace pfc {
 
 static cl::SubCommand sub("mask", "Show the block mask of a layer spec");
 static cl::opt<std::string> specPath(cl::Positional, cl::Required,
-                                     cl::desc("<layer.yaml>"), cl::sub(sub), cl::cat(pfcCategory()));
+                                     cl::desc("<layer.yaml>"), cl::sub(sub),
+                                     cl::cat(pfcCategory()));
 static cl::opt<bool> json("json", cl::desc("Print the mask as one JSON object"),
                           cl::sub(sub), cl::cat(pfcCategory()));
 static cl::opt<std::string> imagePath("image",
                                       cl::desc("Also draw the mask as SVG"),
-                                      cl::value_desc("file.svg"), cl::sub(sub), cl::cat(pfcCategory()));
+                                      cl::value_desc("file.svg"), cl::sub(sub),
+                                      cl::cat(pfcCategory()));
 
 static void printText(const LayerSpec &spec, const BlockMask &mask,
                       raw_ostream &os) {
   os << spec.name << ": " << spec.outFeatures << "x" << spec.inFeatures;
   if (mask.rows != spec.outFeatures || mask.cols != spec.inFeatures)
     os << " (padded " << mask.rows << "x" << mask.cols << ")";
-  os << ", " << spec.butterfly.str() << ", block " << mask.block
-     << ": " << mask.blockRows << "x" << mask.blockCols << " blocks, "
+  os << ", " << spec.butterfly.str() << ", block " << mask.block << ": "
+     << mask.blockRows << "x" << mask.blockCols << " blocks, "
      << mask.nnzBlocks() << " nonzero, density "
      << format("%.4f", mask.density()) << "\n";
   for (int64_t r = 0; r < mask.blockRows; ++r) {
@@ -81,9 +84,8 @@ static void printSvg(const LayerSpec &spec, const BlockMask &mask,
      << mask.block << "</title>\n"
      << "<rect width=\"100%\" height=\"100%\" fill=\"#f4f4f4\"/>\n";
   for (auto [row, col] : mask.blocks())
-    os << "<rect x=\"" << col * cell << "\" y=\"" << row * cell
-       << "\" width=\"" << cell << "\" height=\"" << cell
-       << "\" fill=\"#1f4e79\"/>\n";
+    os << "<rect x=\"" << col * cell << "\" y=\"" << row * cell << "\" width=\""
+       << cell << "\" height=\"" << cell << "\" fill=\"#1f4e79\"/>\n";
   os << "</svg>\n";
 }
 

@@ -1,4 +1,5 @@
-//===- PlanCommand.cpp - `pfc plan`: allocate a model's budget -------------===//
+//===- PlanCommand.cpp - `pfc plan`: allocate a model's budget
+//-------------===//
 #include "Commands.h"
 
 #include "pfc/Plan/Planner.h"
@@ -18,7 +19,8 @@ namespace pfc {
 static cl::SubCommand sub("plan", "Plan every layer of a model spec within "
                                   "its budget");
 static cl::opt<std::string> specPath(cl::Positional, cl::Required,
-                                     cl::desc("<model.yaml>"), cl::sub(sub), cl::cat(pfcCategory()));
+                                     cl::desc("<model.yaml>"), cl::sub(sub),
+                                     cl::cat(pfcCategory()));
 static cl::opt<bool> json("json", cl::desc("Print the plan as one JSON object"),
                           cl::sub(sub), cl::cat(pfcCategory()));
 static cl::opt<std::string>
@@ -47,8 +49,8 @@ static void printTable(const ModelPlan &plan, const ModelSpec &model,
                     "layer", "out x in", "x", "block", "butterfly", "rank",
                     "params", "FLOPs/tok", "density", "cost");
   for (const PlannedLayer &layer : plan.layers) {
-    std::string shape = fmt::format("{}x{}", layer.source.outFeatures,
-                                    layer.source.inFeatures);
+    std::string shape =
+        fmt::format("{}x{}", layer.source.outFeatures, layer.source.inFeatures);
     std::string pattern = layer.sparse ? layer.spec.butterfly.str() : "dense";
     os << fmt::format(
         "{:<14} {:>11} {:>4} {:>5}  {:<24} {:>5} {:>9} {:>9} {:>7.4f} "
@@ -129,8 +131,7 @@ static void printJson(const ModelPlan &plan, const ModelSpec &model,
 
 static int emitSpecs(const ModelPlan &plan) {
   if (std::error_code ec = sys::fs::create_directories(emitSpecsDir))
-    return reportError("cannot create '" + emitSpecsDir +
-                       "': " + ec.message());
+    return reportError("cannot create '" + emitSpecsDir + "': " + ec.message());
   for (const PlannedLayer &layer : plan.layers) {
     if (!layer.sparse)
       continue;

@@ -1,4 +1,5 @@
-//===- pfc.cpp - The pfc command-line driver -------------------------------===//
+//===- pfc.cpp - The pfc command-line driver
+//-------------------------------===//
 //
 // `pfc <command> [options]`: exit code 0 on success, 1 on bad input (specs,
 // files), 2 on bad usage (unknown command or option).
@@ -73,9 +74,8 @@ int main(int argc, char **argv) {
 
   std::string parseErrors;
   raw_string_ostream errorStream(parseErrors);
-  if (!cl::ParseCommandLineOptions(argc, argv,
-                                   "pfc: a compiler for Pixelfly layers\n",
-                                   &errorStream)) {
+  if (!cl::ParseCommandLineOptions(
+          argc, argv, "pfc: a compiler for Pixelfly layers\n", &errorStream)) {
     errs() << errorStream.str();
     return pfc::ExitUsage;
   }

@@ -63,8 +63,8 @@ struct BlockMask {
 };
 
 /// Why a pattern cannot be laid over a shape; empty when it can.
-std::string checkPatternFits(const ButterflyPattern &pattern,
-                             int64_t paddedOut, int64_t paddedIn);
+std::string checkPatternFits(const ButterflyPattern &pattern, int64_t paddedOut,
+                             int64_t paddedIn);
 
 /// Builds the block mask of `pattern` over an `outFeatures × inFeatures`
 /// weight with b×b blocks. Both dimensions are first padded to multiples of

@@ -71,11 +71,12 @@ struct CostModel {
 /// A whole model: its layers and a global budget, planned by `pfc plan`.
 struct ModelSpec {
   std::string name;
-  double budget = 0.0;       ///< fraction of the dense model's cost
+  double budget = 0.0; ///< fraction of the dense model's cost
   int64_t block = 32;
   double lowrankShare = 0.25; ///< fraction of a layer's budget for U·Vᵀ
   CostModel cost;
-  /// Parameters outside the planned layers (embeddings, norms): counted in totals.
+  /// Parameters outside the planned layers (embeddings, norms): counted in
+  /// totals.
   int64_t extraParams = 0;
   GammaMode gammaMode = GammaMode::Scalar; ///< for every planned layer
   double gammaInit = 0.5;
