@@ -4,29 +4,21 @@
 
 namespace pfc {
 
-std::string_view toString(GammaMode mode) {
-  switch (mode) {
-  case GammaMode::Scalar:
-    return "scalar";
-  case GammaMode::Gate:
-    return "gate";
-  case GammaMode::Fixed:
-    return "fixed";
-  }
+/// The spelling of `value` in `names`.
+template <typename T, size_t N>
+static std::string_view
+spelling(const std::pair<std::string_view, T> (&names)[N], T value) {
+  for (const auto &[name, v] : names)
+    if (v == value)
+      return name;
   return "?";
 }
 
-std::string_view toString(DType dtype) {
-  switch (dtype) {
-  case DType::F32:
-    return "f32";
-  case DType::BF16:
-    return "bf16";
-  case DType::F16:
-    return "f16";
-  }
-  return "?";
+std::string_view toString(GammaMode mode) {
+  return spelling(kGammaModeNames, mode);
 }
+
+std::string_view toString(DType dtype) { return spelling(kDTypeNames, dtype); }
 
 bool LayerSpec::operator==(const LayerSpec &other) const {
   return name == other.name && inFeatures == other.inFeatures &&

@@ -33,13 +33,6 @@ constexpr int64_t kMinBlock = 4, kMaxBlock = 256;
 constexpr int64_t kMaxRepeat = 1 << 16;
 constexpr size_t kMaxSpecBytes = 1 << 20;
 
-constexpr std::pair<StringRef, GammaMode> kGammaModes[] = {
-    {"scalar", GammaMode::Scalar},
-    {"gate", GammaMode::Gate},
-    {"fixed", GammaMode::Fixed}};
-constexpr std::pair<StringRef, DType> kDTypes[] = {
-    {"f32", DType::F32}, {"bf16", DType::BF16}, {"f16", DType::F16}};
-
 /// Sits between the SourceMgr and the caller's diagnostic handler while a
 /// spec is parsed: passes on the first diagnostic only (LLVM's YAML scanner can
 /// repeat itself) and gives the scanner's messages pfc's shape.
@@ -203,7 +196,7 @@ bool SpecParser::readGamma(Node *node, SMLoc ownerLoc, GammaMode &mode,
       [&](StringRef key, Node *value) -> bool {
         if (key == "mode")
           return assign(mode, reader.readEnum<GammaMode>(
-                                  value, key, "a gamma mode", kGammaModes));
+                                  value, key, "a gamma mode", kGammaModeNames));
         initLoc = value->getSourceRange().Start;
         return assign(init, reader.readNumber(value, key, 0.0, 1.0, "[0, 1]"));
       });
@@ -299,7 +292,7 @@ bool SpecParser::readLayer(Node *node, SMLoc ownerLoc, LayerSpec &layer) {
         if (key == "bias")
           return assign(layer.bias, reader.readBool(value, key));
         return assign(layer.dtype, reader.readEnum<DType>(
-                                       value, key, "a data type", kDTypes));
+                                       value, key, "a data type", kDTypeNames));
       });
   return ok && checkLayer(layer, shapeLoc, sizeLoc, globalLoc, rankLoc) &&
          checkGammaInit(layer.gammaMode, layer.gammaInit, initLoc);
@@ -376,8 +369,9 @@ bool SpecParser::readModel(Node *node, SMLoc ownerLoc, ModelSpec &model) {
           return readGamma(value, keyLoc, model.gammaMode, model.gammaInit,
                            initLoc);
         if (key == "dtype")
-          return assign(model.dtype, reader.readEnum<DType>(
-                                         value, key, "a data type", kDTypes));
+          return assign(
+              model.dtype,
+              reader.readEnum<DType>(value, key, "a data type", kDTypeNames));
         ok = reader.readList(
             value, key, "a list of {name, in_features, out_features, repeat}",
             [&](Node *item) {

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace llvm {
@@ -77,10 +78,10 @@ public:
   template <typename T>
   std::optional<T>
   readEnum(Node *node, llvm::StringRef key, llvm::StringRef what,
-           llvm::ArrayRef<std::pair<llvm::StringRef, T>> choices) {
+           llvm::ArrayRef<std::pair<std::string_view, T>> choices) {
     std::string spellings;
     for (const auto &choice : choices)
-      spellings += (spellings.empty() ? "" : ", ") + choice.first.str();
+      spellings += (spellings.empty() ? "" : ", ") + std::string(choice.first);
     std::optional<std::string> text = scalarText(node, key, spellings);
     if (!text)
       return std::nullopt;

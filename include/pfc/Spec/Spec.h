@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pfc {
@@ -24,6 +25,14 @@ enum class GammaMode {
 };
 
 enum class DType { F32, BF16, F16 };
+
+/// The spellings used in spec files, and by toString.
+inline constexpr std::pair<std::string_view, GammaMode> kGammaModeNames[] = {
+    {"scalar", GammaMode::Scalar},
+    {"gate", GammaMode::Gate},
+    {"fixed", GammaMode::Fixed}};
+inline constexpr std::pair<std::string_view, DType> kDTypeNames[] = {
+    {"f32", DType::F32}, {"bf16", DType::BF16}, {"f16", DType::F16}};
 
 std::string_view toString(GammaMode mode);
 std::string_view toString(DType dtype);
