@@ -1,5 +1,4 @@
-//===- SpecParserFuzzer.cpp - libFuzzer target for the spec parser
-//---------===//
+//===- SpecParserFuzzer.cpp - libFuzzer target for the spec parser --------===//
 //
 // Any input must parse or be rejected with one diagnostic, never crash. A
 // layer spec that parses must survive a print/parse round trip unchanged and

@@ -1,5 +1,4 @@
-//===- PlannerTest.cpp - The budget planner
-//--------------------------------===//
+//===- PlannerTest.cpp - The budget planner -------------------------------===//
 //
 // The planner is checked against the real parameter counts of the shipped
 // models and against an exhaustive search of its own choice space.

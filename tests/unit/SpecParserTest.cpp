@@ -1,5 +1,4 @@
-//===- SpecParserTest.cpp - Reading and writing spec files
-//-----------------===//
+//===- SpecParserTest.cpp - Reading and writing spec files ----------------===//
 #include "pfc/Spec/SpecParser.h"
 
 #include "llvm/Support/MemoryBuffer.h"

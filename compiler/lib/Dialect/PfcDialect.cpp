@@ -1,5 +1,4 @@
-//===- PfcDialect.cpp - The pfc dialect
-//------------------------------------===//
+//===- PfcDialect.cpp - The pfc dialect -----------------------------------===//
 #include "pfc/Dialect/PfcDialect.h"
 #include "pfc/Dialect/Registration.h"
 

@@ -1,5 +1,4 @@
-//===- Butterfly.cpp - The flat block-butterfly mask rule
-//------------------===//
+//===- Butterfly.cpp - The flat block-butterfly mask rule -----------------===//
 //
 // Mirrors the reference's FlatBlockButterflySparsityConfig.make_layout: the
 // coarse S×S pattern (a sum of butterfly factors), an optional column

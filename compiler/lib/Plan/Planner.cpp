@@ -1,5 +1,4 @@
-//===- Planner.cpp - The paper's budget allocation
-//-------------------------===//
+//===- Planner.cpp - The paper's budget allocation ------------------------===//
 //
 // Every layer receives the model's budget in proportion to its dense cost.
 // Inside a layer, `lowrank_share` of that budget fixes the rank; what is left

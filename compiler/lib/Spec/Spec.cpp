@@ -1,6 +1,8 @@
-//===- Spec.cpp - Names and comparisons of spec values
-//---------------------===//
+//===- Spec.cpp - Names and comparisons of spec values --------------------===//
 #include "pfc/Spec/Spec.h"
+
+#include <cstdio>
+#include <cstdlib>
 
 namespace pfc {
 
@@ -19,6 +21,16 @@ std::string_view toString(GammaMode mode) {
 }
 
 std::string_view toString(DType dtype) { return spelling(kDTypeNames, dtype); }
+
+std::string formatShortest(double value) {
+  char text[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(text, sizeof(text), "%.*g", precision, value);
+    if (std::strtod(text, nullptr) == value)
+      break;
+  }
+  return text;
+}
 
 bool LayerSpec::operator==(const LayerSpec &other) const {
   return name == other.name && inFeatures == other.inFeatures &&

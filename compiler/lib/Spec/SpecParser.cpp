@@ -1,5 +1,4 @@
-//===- SpecParser.cpp - The schema of `pfc: 1` layer and model specs
-//-------===//
+//===- SpecParser.cpp - The schema of `pfc: 1` layer and model specs ------===//
 //
 // What keys a spec has, what each accepts, and the checks that relate several
 // keys (a butterfly size must divide the padded shape, a rank must not exceed
@@ -87,7 +86,7 @@ private:
   bool readSpec(Node *root, SMLoc start, std::optional<Spec> &spec);
   bool readLayer(Node *node, SMLoc ownerLoc, LayerSpec &layer);
   bool readButterfly(Node *node, SMLoc ownerLoc, ButterflyPattern &pattern,
-                     SMLoc &sizeLoc);
+                     SMLoc &sizeLoc, SMLoc &globalLoc);
   bool readGamma(Node *node, SMLoc ownerLoc, GammaMode &mode, double &init,
                  SMLoc &initLoc);
   bool readModel(Node *node, SMLoc ownerLoc, ModelSpec &model);
@@ -108,7 +107,8 @@ private:
 };
 
 bool SpecParser::readButterfly(Node *node, SMLoc ownerLoc,
-                               ButterflyPattern &pattern, SMLoc &sizeLoc) {
+                               ButterflyPattern &pattern, SMLoc &sizeLoc,
+                               SMLoc &globalLoc) {
   // `factors` and `strides` are read as they come (the YAML parser discards a
   // value once the next key is read) and checked against `size` afterwards.
   std::optional<int64_t> factors;
@@ -119,29 +119,30 @@ bool SpecParser::readButterfly(Node *node, SMLoc ownerLoc,
       {"size", "factors", "strides", "shuffle", "global"}, {"size"},
       [&](StringRef key, Node *value) -> bool {
         if (key == "size") {
-          sizeLoc = value->getSourceRange().Start;
+          sizeLoc = reader.locOf(value);
           return assign(pattern.size,
                         reader.readPowerOfTwo(value, key, 2, kMaxFeatures));
         }
         if (key == "factors") {
-          factorsLoc = value->getSourceRange().Start;
+          factorsLoc = reader.locOf(value);
           factors = reader.readInt(value, key, 1, Log2_64(kMaxFeatures));
           return factors.has_value();
         }
         if (key == "strides") {
-          stridesLoc = value->getSourceRange().Start;
+          stridesLoc = reader.locOf(value);
           return reader.readList(
               value, key, "a list of powers of two such as [2, 4]",
               [&](Node *item) {
                 std::optional<int64_t> stride =
                     reader.readPowerOfTwo(item, key, 2, kMaxFeatures);
                 if (stride)
-                  strides.emplace_back(*stride, item->getSourceRange().Start);
+                  strides.emplace_back(*stride, reader.locOf(item));
                 return stride.has_value();
               });
         }
         if (key == "shuffle")
           return assign(pattern.shuffle, reader.readBool(value, key));
+        globalLoc = reader.locOf(value);
         return assign(pattern.global,
                       reader.readInt(value, key, 0, kMaxFeatures));
       });
@@ -197,7 +198,7 @@ bool SpecParser::readGamma(Node *node, SMLoc ownerLoc, GammaMode &mode,
         if (key == "mode")
           return assign(mode, reader.readEnum<GammaMode>(
                                   value, key, "a gamma mode", kGammaModeNames));
-        initLoc = value->getSourceRange().Start;
+        initLoc = reader.locOf(value);
         return assign(init, reader.readNumber(value, key, 0.0, 1.0, "[0, 1]"));
       });
 }
@@ -207,7 +208,7 @@ bool SpecParser::checkGammaInit(GammaMode mode, double init, SMLoc initLoc) {
   // strictly inside (0, 1).
   if (mode == GammaMode::Gate && (init <= 0.0 || init >= 1.0))
     return reader.error(
-        initLoc, "gate mode cannot start at gamma " + std::to_string(init),
+        initLoc, "gate mode cannot start at gamma " + formatShortest(init),
         "an init strictly between 0 and 1 for mode gate");
   return true;
 }
@@ -266,7 +267,7 @@ bool SpecParser::readLayer(Node *node, SMLoc ownerLoc, LayerSpec &layer) {
         if (key == "name")
           return assign(layer.name, reader.readName(value, key));
         if (key == "in_features" || key == "out_features") {
-          shapeLoc = value->getSourceRange().Start;
+          shapeLoc = reader.locOf(value);
           return assign(key == "in_features" ? layer.inFeatures
                                              : layer.outFeatures,
                         reader.readInt(value, key, 1, kMaxFeatures));
@@ -275,14 +276,14 @@ bool SpecParser::readLayer(Node *node, SMLoc ownerLoc, LayerSpec &layer) {
           return assign(layer.block, reader.readPowerOfTwo(
                                          value, key, kMinBlock, kMaxBlock));
         if (key == "butterfly") {
-          globalLoc = keyLoc;
-          return readButterfly(value, keyLoc, layer.butterfly, sizeLoc);
+          return readButterfly(value, keyLoc, layer.butterfly, sizeLoc,
+                               globalLoc);
         }
         if (key == "lowrank")
           return reader.readMapping(
               value, "lowrank", keyLoc, {"rank"}, {"rank"},
               [&](StringRef key, Node *value) {
-                rankLoc = value->getSourceRange().Start;
+                rankLoc = reader.locOf(value);
                 return assign(layer.rank,
                               reader.readInt(value, key, 0, kMaxFeatures));
               });
@@ -300,7 +301,7 @@ bool SpecParser::readLayer(Node *node, SMLoc ownerLoc, LayerSpec &layer) {
 
 bool SpecParser::readModelLayer(Node *node, ModelLayer &layer,
                                 LayerLocs &locs) {
-  SMLoc loc = node->getSourceRange().Start;
+  SMLoc loc = reader.locOf(node);
   locs = {loc, loc};
   return reader.readMapping(
       node, "layers", loc,
@@ -308,11 +309,11 @@ bool SpecParser::readModelLayer(Node *node, ModelLayer &layer,
       {"name", "in_features", "out_features"},
       [&](StringRef key, Node *value) -> bool {
         if (key == "name") {
-          locs.name = value->getSourceRange().Start;
+          locs.name = reader.locOf(value);
           return assign(layer.name, reader.readName(value, key));
         }
         if (key == "in_features" || key == "out_features") {
-          locs.shape = value->getSourceRange().Start;
+          locs.shape = reader.locOf(value);
           return assign(key == "in_features" ? layer.inFeatures
                                              : layer.outFeatures,
                         reader.readInt(value, key, 1, kMaxFeatures));
@@ -468,7 +469,8 @@ std::optional<Spec> SpecParser::parseStream() {
                  "at most " + std::to_string(kMaxSpecBytes) + " bytes");
     return std::nullopt;
   }
-  // The YAML scanner reports syntax errors through the SourceMgr itself.
+  if (!reader.checkSyntax(buffer->getMemBufferRef()))
+    return std::nullopt;
   yaml::Stream stream(buffer->getMemBufferRef(), sourceMgr);
   yaml::document_iterator doc = stream.begin();
   Node *root = doc != stream.end() ? doc->getRoot() : nullptr;
@@ -486,12 +488,18 @@ std::optional<Spec> SpecParser::parseStream() {
                  "exactly one of 'layer' or 'model'");
     return std::nullopt;
   }
-  // Anything after the first document, even an empty one, is a mistake.
+  // Anything after the first document, even an empty one, is a mistake:
+  // point at the `---` that starts the second.
   if (++doc != stream.end()) {
-    if (!stream.failed())
-      reader.error(
-          doc->getRoot() ? doc->getRoot()->getSourceRange().Start : start,
-          "the file holds more than one YAML document", "a single document");
+    StringRef before(buffer->getBufferStart(),
+                     doc->getRoot()->getSourceRange().Start.getPointer() -
+                         buffer->getBufferStart());
+    size_t marker = before.rfind("---");
+    reader.error(marker == StringRef::npos
+                     ? doc->getRoot()->getSourceRange().Start
+                     : SMLoc::getFromPointer(before.data() + marker),
+                 "the file holds more than one YAML document",
+                 "a single document");
     return std::nullopt;
   }
   if (stream.failed())

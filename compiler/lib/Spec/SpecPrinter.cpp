@@ -1,24 +1,9 @@
-//===- SpecPrinter.cpp - Writing layer specs back as YAML
-//------------------===//
+//===- SpecPrinter.cpp - Writing layer specs back as YAML -----------------===//
 #include "pfc/Spec/SpecParser.h"
 
 #include "llvm/Support/raw_ostream.h"
 
-#include <cstdio>
-#include <cstdlib>
-
 namespace pfc {
-
-/// The shortest decimal form of `value` that reads back as the same double.
-static std::string formatExact(double value) {
-  char text[32];
-  for (int precision = 6; precision <= 17; ++precision) {
-    std::snprintf(text, sizeof(text), "%.*g", precision, value);
-    if (std::strtod(text, nullptr) == value)
-      break;
-  }
-  return text;
-}
 
 void printLayerSpec(const LayerSpec &spec, llvm::raw_ostream &os) {
   const ButterflyPattern &pattern = spec.butterfly;
@@ -45,7 +30,7 @@ void printLayerSpec(const LayerSpec &spec, llvm::raw_ostream &os) {
      << "    rank: " << spec.rank << "\n"
      << "  gamma:\n"
      << "    mode: " << toString(spec.gammaMode) << "\n"
-     << "    init: " << formatExact(spec.gammaInit) << "\n"
+     << "    init: " << formatShortest(spec.gammaInit) << "\n"
      << "  bias: " << (spec.bias ? "true" : "false") << "\n"
      << "  dtype: " << toString(spec.dtype) << "\n";
 }

@@ -1,14 +1,15 @@
-//===- YamlReader.cpp - Strict typed reads over LLVM's YAML nodes
-//----------===//
+//===- YamlReader.cpp - Strict typed reads over LLVM's YAML nodes ---------===//
 #include "YamlReader.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBufferRef.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/YAMLParser.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace llvm;
@@ -28,7 +29,84 @@ bool YamlReader::error(SMLoc loc, const Twine &what, const Twine &expected) {
 }
 
 bool YamlReader::error(Node *node, const Twine &what, const Twine &expected) {
-  return error(node->getSourceRange().Start, what, expected);
+  return error(locOf(node), what, expected);
+}
+
+/// Limits that keep LLVM's recursive YAML parser far from the stack's end.
+static constexpr int kMaxFlowDepth = 64;
+static constexpr size_t kMaxIndent = 256;
+
+bool YamlReader::checkSyntax(MemoryBufferRef buffer) {
+  StringRef text = buffer.getBuffer();
+  auto at = [&](size_t offset) {
+    return SMLoc::getFromPointer(text.data() + offset);
+  };
+  // Line by line: tabs in indentation (LLVM accepts some) and the depth of
+  // block nesting, where "- " and "? " open a level without indenting.
+  for (size_t start = 0; start < text.size();) {
+    size_t end = std::min(text.find('\n', start), text.size());
+    StringRef line = text.slice(start, end);
+    size_t indent = line.find_first_not_of(" \t-?:");
+    bool content = indent != StringRef::npos && line[indent] != '#';
+    size_t tab = line.find('\t');
+    if (content && tab != StringRef::npos && tab < indent)
+      return error(at(start + tab),
+                   "invalid YAML: tab character in indentation",
+                   "spaces for indentation");
+    if (content && indent > kMaxIndent)
+      return error(at(start + indent),
+                   "the spec nests deeper than " + Twine(kMaxIndent) +
+                       " columns",
+                   "a shallow spec");
+    start = end + 1;
+  }
+  // Flow nesting, outside quotes and comments. Overcounting only makes the
+  // limit stricter.
+  int depth = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '#' && (i == 0 || isSpace(text[i - 1]))) {
+      i = std::min(text.find('\n', i), text.size());
+    } else if (c == '"' || c == '\'') {
+      for (++i; i < text.size() && text[i] != c; ++i)
+        if (c == '"' && text[i] == '\\')
+          ++i;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxFlowDepth)
+        return error(at(i),
+                     "the spec nests more than " + Twine(kMaxFlowDepth) +
+                         " brackets deep",
+                     "a shallow spec");
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  yaml::Stream stream(buffer, sourceMgr);
+  return stream.validate();
+}
+
+SMLoc YamlReader::locOf(Node *node) const {
+  const char *start = node->getSourceRange().Start.getPointer();
+  const char *bufferStart =
+      sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBufferStart();
+  auto back = [&](const char *p, auto skip) {
+    while (p > bufferStart && skip(p[-1]))
+      --p;
+    return p;
+  };
+  if (isa<yaml::AliasNode>(node)) {
+    // Back over the whitespace after the alias, then over its name.
+    const char *p = back(start, [](char c) { return isSpace(c); });
+    p = back(p, [](char c) { return !isSpace(c) && c != '*'; });
+    if (p > bufferStart && p[-1] == '*')
+      return SMLoc::getFromPointer(p - 1);
+  }
+  if (isa<yaml::SequenceNode, yaml::MappingNode>(node)) {
+    const char *p = back(start, [](char c) { return isSpace(c); });
+    if (p > bufferStart && (p[-1] == '[' || p[-1] == '{'))
+      return SMLoc::getFromPointer(p - 1);
+  }
+  return node->getSourceRange().Start;
 }
 
 bool YamlReader::readMapping(Node *node, StringRef context, SMLoc ownerLoc,
@@ -36,7 +114,7 @@ bool YamlReader::readMapping(Node *node, StringRef context, SMLoc ownerLoc,
                              ArrayRef<StringRef> required, KeyHandler handler) {
   auto *mapping = dyn_cast_or_null<yaml::MappingNode>(node);
   if (!mapping)
-    return error(node ? node->getSourceRange().Start : ownerLoc,
+    return error(node ? locOf(node) : ownerLoc,
                  "'" + context + "' is not a mapping",
                  "a mapping with keys " + joinKeys(allowed));
   StringSet<> seen;
@@ -114,9 +192,12 @@ std::optional<std::string> YamlReader::scalarText(Node *node, StringRef key,
 }
 
 std::optional<int64_t> YamlReader::readInt(Node *node, StringRef key,
-                                           int64_t min, int64_t max) {
-  std::string expected = "an integer in [" + std::to_string(min) + ", " +
-                         std::to_string(max) + "]";
+                                           int64_t min, int64_t max,
+                                           StringRef expectedText) {
+  std::string expected = !expectedText.empty()
+                             ? expectedText.str()
+                             : "an integer in [" + std::to_string(min) + ", " +
+                                   std::to_string(max) + "]";
   bool quoted = false;
   std::optional<std::string> text = scalarText(node, key, expected, &quoted);
   if (!text)
@@ -138,12 +219,13 @@ std::optional<int64_t> YamlReader::readInt(Node *node, StringRef key,
 
 std::optional<int64_t> YamlReader::readPowerOfTwo(Node *node, StringRef key,
                                                   int64_t min, int64_t max) {
-  std::optional<int64_t> value = readInt(node, key, min, max);
+  std::string expected = "a power of two in [" + std::to_string(min) + ", " +
+                         std::to_string(max) + "]";
+  std::optional<int64_t> value = readInt(node, key, min, max, expected);
   if (value && !isPowerOfTwo(*value)) {
     error(node,
           "'" + key + "' is " + std::to_string(*value) + ", not a power of two",
-          "a power of two in [" + std::to_string(min) + ", " +
-              std::to_string(max) + "]");
+          expected);
     return std::nullopt;
   }
   return value;

@@ -23,6 +23,7 @@
 #include <utility>
 
 namespace llvm {
+class MemoryBufferRef;
 class SourceMgr;
 namespace yaml {
 class Node;
@@ -45,6 +46,17 @@ public:
              const llvm::Twine &expected);
   bool error(Node *node, const llvm::Twine &what, const llvm::Twine &expected);
 
+  /// Checks the whole buffer before any value is read, so that a syntax
+  /// error anywhere is reported rather than a schema error it causes: no tab
+  /// in indentation, bounded nesting (LLVM's parser recurses), then a full
+  /// parse. Reports and returns false on the first problem.
+  bool checkSyntax(llvm::MemoryBufferRef buffer);
+
+  /// Where `node` starts as a user sees it. LLVM places a flow collection at
+  /// its first item and an alias after its name; this points at the `[`,
+  /// `{` or `*`.
+  llvm::SMLoc locOf(Node *node) const;
+
   /// Visits the entries of the mapping `node` (the value of the key
   /// `context`) in order, rejecting unknown, duplicate and empty keys, then
   /// checks that every key in `required` was given. A missing key is reported
@@ -62,8 +74,9 @@ public:
   bool readList(Node *node, llvm::StringRef key, llvm::StringRef expected,
                 ItemHandler handler);
 
+  /// An integer in [min, max]; `expected` overrides how the hint reads.
   std::optional<int64_t> readInt(Node *node, llvm::StringRef key, int64_t min,
-                                 int64_t max);
+                                 int64_t max, llvm::StringRef expected = {});
   /// An integer in [min, max] that is a power of two.
   std::optional<int64_t> readPowerOfTwo(Node *node, llvm::StringRef key,
                                         int64_t min, int64_t max);

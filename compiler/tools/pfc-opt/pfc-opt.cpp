@@ -1,5 +1,4 @@
-//===- pfc-opt.cpp - The pfc pass driver for tests
-//-------------------------===//
+//===- pfc-opt.cpp - The pfc pass driver for tests ------------------------===//
 #include "pfc/Dialect/Registration.h"
 
 #include "mlir/IR/DialectRegistry.h"

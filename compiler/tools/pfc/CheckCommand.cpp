@@ -1,5 +1,4 @@
-//===- CheckCommand.cpp - `pfc check`: validate a spec
-//---------------------===//
+//===- CheckCommand.cpp - `pfc check`: validate a spec --------------------===//
 #include "Commands.h"
 
 #include "pfc/Spec/SpecParser.h"

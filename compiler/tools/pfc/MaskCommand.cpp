@@ -1,5 +1,4 @@
-//===- MaskCommand.cpp - `pfc mask`: draw a layer's block mask
-//-------------===//
+//===- MaskCommand.cpp - `pfc mask`: draw a layer's block mask ------------===//
 #include "Commands.h"
 
 #include "pfc/Pattern/Butterfly.h"

@@ -1,5 +1,4 @@
-//===- PlanCommand.cpp - `pfc plan`: allocate a model's budget
-//-------------===//
+//===- PlanCommand.cpp - `pfc plan`: allocate a model's budget ------------===//
 #include "Commands.h"
 
 #include "pfc/Plan/Planner.h"

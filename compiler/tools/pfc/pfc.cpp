@@ -1,5 +1,4 @@
-//===- pfc.cpp - The pfc command-line driver
-//-------------------------------===//
+//===- pfc.cpp - The pfc command-line driver ------------------------------===//
 //
 // `pfc <command> [options]`: exit code 0 on success, 1 on bad input (specs,
 // files), 2 on bad usage (unknown command or option).

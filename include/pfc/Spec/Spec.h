@@ -37,6 +37,9 @@ inline constexpr std::pair<std::string_view, DType> kDTypeNames[] = {
 std::string_view toString(GammaMode mode);
 std::string_view toString(DType dtype);
 
+/// The shortest decimal text of `value` that reads back as the same double.
+std::string formatShortest(double value);
+
 /// Rounds `features` up to a multiple of `block` (the layer pads internally).
 inline int64_t padTo(int64_t features, int64_t block) {
   return (features + block - 1) / block * block;
