@@ -491,13 +491,16 @@ std::optional<Spec> SpecParser::parseStream() {
   // Anything after the first document, even an empty one, is a mistake:
   // point at the `---` that starts the second.
   if (++doc != stream.end()) {
+    Node *second = doc->getRoot();
+    const char *secondStart = second
+                                  ? second->getSourceRange().Start.getPointer()
+                                  : buffer->getBufferEnd();
     StringRef before(buffer->getBufferStart(),
-                     doc->getRoot()->getSourceRange().Start.getPointer() -
-                         buffer->getBufferStart());
+                     secondStart - buffer->getBufferStart());
     size_t marker = before.rfind("---");
-    reader.error(marker == StringRef::npos
-                     ? doc->getRoot()->getSourceRange().Start
-                     : SMLoc::getFromPointer(before.data() + marker),
+    reader.error(SMLoc::getFromPointer(marker == StringRef::npos
+                                           ? secondStart
+                                           : before.data() + marker),
                  "the file holds more than one YAML document",
                  "a single document");
     return std::nullopt;
