@@ -241,6 +241,23 @@ TEST(SpecParser, EveryShippedSpecParses) {
   EXPECT_GE(count, 12);
 }
 
+// Every input the fuzzer kept (seeds and the inputs that once crashed or
+// misbehaved) either parses or is rejected with exactly one diagnostic.
+TEST(SpecParser, FuzzCorpusIsAcceptedOrRejectedOnce) {
+  namespace fs = std::filesystem;
+  int count = 0;
+  for (const auto &entry :
+       fs::directory_iterator(fs::path(PFC_SOURCE_DIR) / "tests/fuzz/corpus")) {
+    SCOPED_TRACE(entry.path().string());
+    auto buffer = MemoryBuffer::getFile(entry.path().string());
+    ASSERT_TRUE(buffer);
+    ParseResult result = parseText((*buffer)->getBuffer());
+    EXPECT_EQ(result.diagnostics.size(), result.spec ? 0u : 1u);
+    ++count;
+  }
+  EXPECT_GE(count, 14);
+}
+
 TEST(SpecParser, ReportsAMissingFile) {
   std::string diagnostics;
   raw_string_ostream os(diagnostics);

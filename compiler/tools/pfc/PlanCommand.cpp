@@ -44,16 +44,16 @@ static void printTable(const ModelPlan &plan, const ModelSpec &model,
                     "low-rank share {:.3g}\n\n",
                     plan.name, plan.budget, model.block, model.lowrankShare);
   os << fmt::format("{:<14} {:>11} {:>4} {:>5}  {:<24} {:>5} {:>9} {:>9} "
-                    "{:>7} {:>6}\n",
+                    "{:>7} {:>8}\n",
                     "layer", "out x in", "x", "block", "butterfly", "rank",
-                    "params", "FLOPs/tok", "density", "cost");
+                    "params", "FLOPs/tok", "density", "rel.cost");
   for (const PlannedLayer &layer : plan.layers) {
     std::string shape =
         fmt::format("{}x{}", layer.source.outFeatures, layer.source.inFeatures);
     std::string pattern = layer.sparse ? layer.spec.butterfly.str() : "dense";
     os << fmt::format(
         "{:<14} {:>11} {:>4} {:>5}  {:<24} {:>5} {:>9} {:>9} {:>7.4f} "
-        "{:>6.3f}\n",
+        "{:>8.3f}\n",
         layer.source.name, shape, layer.source.repeat, model.block, pattern,
         layer.sparse ? layer.spec.rank : 0,
         humanCount(static_cast<double>(layer.cost.params)),
@@ -62,22 +62,19 @@ static void printTable(const ModelPlan &plan, const ModelSpec &model,
     if (!layer.note.empty())
       os << fmt::format("{:<14} note: {}\n", "", layer.note);
   }
-  auto ratio = [](double a, double b) { return a / b; };
+  auto row = [&](const char *what, double pixelfly, double dense) {
+    os << fmt::format("{:<12} {:>12} {:>12} {:>8.3f}\n", what,
+                      humanCount(pixelfly), humanCount(dense),
+                      pixelfly / dense);
+  };
   const LayerCost &t = plan.total, &d = plan.denseTotal;
   os << "\n"
      << fmt::format("{:<12} {:>12} {:>12} {:>8}\n", "total", "pixelfly",
-                    "dense", "ratio")
-     << fmt::format("{:<12} {:>12} {:>12} {:>8.3f}\n", "params",
-                    humanCount(static_cast<double>(t.params)),
-                    humanCount(static_cast<double>(d.params)),
-                    ratio(t.params, d.params))
-     << fmt::format("{:<12} {:>12} {:>12} {:>8.3f}\n", "FLOPs/token",
-                    humanCount(static_cast<double>(t.flopsPerToken)),
-                    humanCount(static_cast<double>(d.flopsPerToken)),
-                    ratio(t.flopsPerToken, d.flopsPerToken))
-     << fmt::format("{:<12} {:>12} {:>12} {:>8.3f}\n", "cost",
-                    humanCount(t.cost), humanCount(d.cost),
-                    ratio(t.cost, d.cost));
+                    "dense", "ratio");
+  row("params", static_cast<double>(t.params), static_cast<double>(d.params));
+  row("FLOPs/token", static_cast<double>(t.flopsPerToken),
+      static_cast<double>(d.flopsPerToken));
+  row("cost", t.cost, d.cost);
   if (plan.extraParams)
     os << fmt::format("(params include {} outside the planned layers)\n",
                       humanCount(static_cast<double>(plan.extraParams)));
