@@ -412,8 +412,8 @@ bool SpecParser::readSpec(Node *root, SMLoc start, std::optional<Spec> &spec) {
       [&](StringRef key, Node *value) -> bool {
         SMLoc keyLoc = reader.keyLoc();
         if (key == "pfc") {
-          std::optional<int64_t> version =
-              reader.readInt(value, key, 0, std::numeric_limits<int>::max());
+          std::optional<int64_t> version = reader.readInt(
+              value, key, 0, std::numeric_limits<int>::max(), "pfc: 1");
           if (version && *version != 1)
             return reader.error(
                 value, "unsupported spec version " + std::to_string(*version),
@@ -498,11 +498,10 @@ std::optional<Spec> SpecParser::parseStream() {
     StringRef before(buffer->getBufferStart(),
                      secondStart - buffer->getBufferStart());
     size_t marker = before.rfind("---");
-    reader.error(SMLoc::getFromPointer(marker == StringRef::npos
-                                           ? secondStart
-                                           : before.data() + marker),
-                 "the file holds more than one YAML document",
-                 "a single document");
+    reader.error(
+        SMLoc::getFromPointer(
+            marker == StringRef::npos ? secondStart : before.data() + marker),
+        "the file holds more than one YAML document", "a single document");
     return std::nullopt;
   }
   if (stream.failed())

@@ -202,16 +202,23 @@ std::optional<int64_t> YamlReader::readInt(Node *node, StringRef key,
   std::optional<std::string> text = scalarText(node, key, expected, &quoted);
   if (!text)
     return std::nullopt;
-  int64_t value = 0;
-  // getAsInteger takes digits with an optional sign and fails on overflow, so
-  // "1e3", "0x10", "3.0" and "12abc" are all rejected.
-  if (quoted || StringRef(*text).getAsInteger(10, value)) {
+  // YAML's integers: an optional sign, then decimal digits. "1e3", "0x10",
+  // "3.0" and "12abc" are not integers; digits beyond int64 are out of range.
+  StringRef digits = StringRef(*text);
+  bool negative = digits.consume_front("-");
+  if (!negative)
+    digits.consume_front("+");
+  if (quoted || digits.empty() || !all_of(digits, isDigit)) {
     error(node, "'" + key + "' is '" + *text + "', not an integer", expected);
     return std::nullopt;
   }
-  if (value < min || value > max) {
-    error(node, "'" + key + "' is " + std::to_string(value) + ", out of range",
-          expected);
+  uint64_t magnitude = 0;
+  bool overflow = digits.getAsInteger(10, magnitude) ||
+                  magnitude > static_cast<uint64_t>(INT64_MAX);
+  int64_t value = negative ? -static_cast<int64_t>(magnitude)
+                           : static_cast<int64_t>(magnitude);
+  if (overflow || value < min || value > max) {
+    error(node, "'" + key + "' is " + *text + ", out of range", expected);
     return std::nullopt;
   }
   return value;
