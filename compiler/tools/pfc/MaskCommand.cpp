@@ -1,5 +1,6 @@
 //===- MaskCommand.cpp - `pfc mask`: draw a layer's block mask ------------===//
 #include "Commands.h"
+#include "JsonOutput.h"
 
 #include "pfc/Pattern/Butterfly.h"
 #include "pfc/Spec/SpecParser.h"
@@ -44,29 +45,15 @@ static void printText(const LayerSpec &spec, const BlockMask &mask,
 
 static void printJson(const LayerSpec &spec, const BlockMask &mask,
                       raw_ostream &os) {
-  json::Array strides;
-  for (int64_t k : spec.butterfly.strides)
-    strides.push_back(k);
   json::Array blocks;
   for (auto [row, col] : mask.blocks())
     blocks.push_back(json::Array{row, col});
-  json::Object object{
-      {"name", spec.name},
-      {"out_features", spec.outFeatures},
-      {"in_features", spec.inFeatures},
-      {"padded_out", mask.rows},
-      {"padded_in", mask.cols},
-      {"block", mask.block},
-      {"block_rows", mask.blockRows},
-      {"block_cols", mask.blockCols},
-      {"nnz_blocks", mask.nnzBlocks()},
-      {"density", mask.density()},
-      {"butterfly", json::Object{{"size", spec.butterfly.size},
-                                 {"strides", std::move(strides)},
-                                 {"shuffle", spec.butterfly.shuffle},
-                                 {"global", spec.butterfly.global}}},
-      {"blocks", std::move(blocks)},
-  };
+  json::Object object = toJson(spec);
+  object["block_rows"] = mask.blockRows;
+  object["block_cols"] = mask.blockCols;
+  object["nnz_blocks"] = mask.nnzBlocks();
+  object["density"] = mask.density();
+  object["blocks"] = std::move(blocks);
   os << json::Value(std::move(object)) << "\n";
 }
 

@@ -1,5 +1,6 @@
 //===- PlanCommand.cpp - `pfc plan`: allocate a model's budget ------------===//
 #include "Commands.h"
+#include "JsonOutput.h"
 
 #include "pfc/Plan/Planner.h"
 #include "pfc/Spec/SpecParser.h"
@@ -80,13 +81,6 @@ static void printTable(const ModelPlan &plan, const ModelSpec &model,
                       humanCount(static_cast<double>(plan.extraParams)));
 }
 
-static json::Object costJson(const LayerCost &cost) {
-  return json::Object{{"params", cost.params},
-                      {"flops_per_token", cost.flopsPerToken},
-                      {"block_accesses", cost.blockAccesses},
-                      {"cost", cost.cost}};
-}
-
 static void printJson(const ModelPlan &plan, const ModelSpec &model,
                       raw_ostream &os) {
   json::Array layers;
@@ -99,16 +93,11 @@ static void printJson(const ModelPlan &plan, const ModelSpec &model,
                        {"block", model.block},
                        {"density", layer.density},
                        {"budget_cost", layer.budgetCost},
-                       {"pixelfly", costJson(layer.cost)},
-                       {"dense", costJson(layer.dense)}};
+                       {"pixelfly", toJson(layer.cost)},
+                       {"dense", toJson(layer.dense)}};
     if (layer.sparse) {
-      json::Array strides;
-      for (int64_t k : layer.spec.butterfly.strides)
-        strides.push_back(k);
-      entry["butterfly"] = json::Object{{"size", layer.spec.butterfly.size},
-                                        {"strides", std::move(strides)}};
-      entry["rank"] = layer.spec.rank;
       entry["nnz_blocks"] = layer.nnzBlocks;
+      entry["spec"] = toJson(layer.spec);
     }
     if (!layer.note.empty())
       entry["note"] = layer.note;
@@ -120,8 +109,8 @@ static void printJson(const ModelPlan &plan, const ModelSpec &model,
                       {"lowrank_share", model.lowrankShare},
                       {"extra_params", plan.extraParams},
                       {"layers", std::move(layers)},
-                      {"total", costJson(plan.total)},
-                      {"dense_total", costJson(plan.denseTotal)}};
+                      {"total", toJson(plan.total)},
+                      {"dense_total", toJson(plan.denseTotal)}};
   os << formatv("{0:2}", json::Value(std::move(object))) << "\n";
 }
 

@@ -1,0 +1,60 @@
+//===- JsonOutput.cpp - The JSON forms of pfc's data for --json ----------===//
+#include "JsonOutput.h"
+
+using namespace llvm;
+
+namespace pfc {
+
+json::Object toJson(const ButterflyPattern &pattern) {
+  return json::Object{{"size", pattern.size},
+                      {"strides", json::Array(pattern.strides)},
+                      {"shuffle", pattern.shuffle},
+                      {"global", pattern.global}};
+}
+
+json::Object toJson(const LayerSpec &spec) {
+  return json::Object{
+      {"name", spec.name},
+      {"in_features", spec.inFeatures},
+      {"out_features", spec.outFeatures},
+      {"padded_in", spec.paddedIn()},
+      {"padded_out", spec.paddedOut()},
+      {"block", spec.block},
+      {"butterfly", toJson(spec.butterfly)},
+      {"lowrank", json::Object{{"rank", spec.rank}}},
+      {"gamma", json::Object{{"mode", std::string(toString(spec.gammaMode))},
+                             {"init", spec.gammaInit}}},
+      {"bias", spec.bias},
+      {"dtype", std::string(toString(spec.dtype))}};
+}
+
+json::Object toJson(const ModelSpec &spec) {
+  json::Array layers;
+  for (const ModelLayer &layer : spec.layers)
+    layers.push_back(json::Object{{"name", layer.name},
+                                  {"in_features", layer.inFeatures},
+                                  {"out_features", layer.outFeatures},
+                                  {"repeat", layer.repeat},
+                                  {"dense", layer.dense},
+                                  {"bias", layer.bias}});
+  return json::Object{
+      {"name", spec.name},
+      {"budget", spec.budget},
+      {"block", spec.block},
+      {"lowrank_share", spec.lowrankShare},
+      {"cost", json::Object{{"mem", spec.cost.mem}, {"flop", spec.cost.flop}}},
+      {"extra_params", spec.extraParams},
+      {"gamma", json::Object{{"mode", std::string(toString(spec.gammaMode))},
+                             {"init", spec.gammaInit}}},
+      {"dtype", std::string(toString(spec.dtype))},
+      {"layers", std::move(layers)}};
+}
+
+json::Object toJson(const LayerCost &cost) {
+  return json::Object{{"params", cost.params},
+                      {"flops_per_token", cost.flopsPerToken},
+                      {"block_accesses", cost.blockAccesses},
+                      {"cost", cost.cost}};
+}
+
+} // namespace pfc

@@ -1,0 +1,25 @@
+//===- JsonOutput.h - The JSON forms of pfc's data for --json ---*- C++ -*-===//
+//
+// One spelling per field across every command's --json output: the keys of
+// a spec file, snake_case elsewhere.
+//
+//===----------------------------------------------------------------------===//
+#ifndef PFC_TOOLS_PFC_JSONOUTPUT_H
+#define PFC_TOOLS_PFC_JSONOUTPUT_H
+
+#include "pfc/Plan/Planner.h"
+#include "pfc/Spec/Spec.h"
+
+#include "llvm/Support/JSON.h"
+
+namespace pfc {
+
+llvm::json::Object toJson(const ButterflyPattern &pattern);
+/// A layer spec with every default filled in, keyed as in a spec file.
+llvm::json::Object toJson(const LayerSpec &spec);
+llvm::json::Object toJson(const ModelSpec &spec);
+llvm::json::Object toJson(const LayerCost &cost);
+
+} // namespace pfc
+
+#endif // PFC_TOOLS_PFC_JSONOUTPUT_H
