@@ -4,13 +4,13 @@
 // Inside a layer, `lowrank_share` of that budget fixes the rank; what is left
 // (including what rounding the rank down leaves over) buys the densest
 // butterfly pattern that fits: the pattern with the most nonzero blocks over
-// all coarse sizes S and factor counts, ties going to the larger S.
+// all coarse sizes S and factor counts, ties going to the larger S. When no
+// pattern fits, the rank gives way before the budget does.
 //
 //===----------------------------------------------------------------------===//
 #include "pfc/Plan/Planner.h"
 
 #include <algorithm>
-#include <optional>
 
 namespace pfc {
 
@@ -64,7 +64,8 @@ LayerCost pixelflyCost(const LayerSpec &spec, const BlockMask &mask,
   if (spec.rank > 0)
     cost += lowRankCost(spec.inFeatures, spec.outFeatures, spec.rank,
                         spec.block, model);
-  // γ·sparse + (1−γ)·lowrank: 3 FLOPs per output; the gate adds x·g.
+  // γ·sparse + (1−γ)·lowrank: 3 FLOPs per output; the gate adds x·g. Without
+  // a low-rank term there is nothing for γ to weigh.
   int64_t gammaParams = 0, gammaFlops = 0;
   if (spec.rank > 0) {
     gammaFlops = 3 * spec.outFeatures;

@@ -6,7 +6,6 @@
 //===----------------------------------------------------------------------===//
 #include "Commands.h"
 
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
