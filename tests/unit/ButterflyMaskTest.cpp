@@ -9,6 +9,8 @@
 
 #include "pfc/Pattern/Butterfly.h"
 
+#include "RandomDraws.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -304,16 +306,8 @@ TEST(ButterflyMaskTest, StrideSubsetsMatchReference) {
 }
 
 TEST(ButterflyMaskTest, RandomRectangularShapesMatchReference) {
-  std::random_device device;
-  unsigned seed = device();
-  if (const char *fixed = std::getenv("PFC_BUTTERFLY_SEED"))
-    seed = static_cast<unsigned>(std::strtoul(fixed, nullptr, 10));
-  SCOPED_TRACE("seed " + std::to_string(seed) +
-               " (rerun with PFC_BUTTERFLY_SEED=" + std::to_string(seed) + ")");
-  std::mt19937 rng(seed);
-  auto draw = [&rng](int64_t lo, int64_t hi) {
-    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
-  };
+  RandomDraws draw;
+  SCOPED_TRACE(draw.trace());
 
   int64_t kept = 0, padded = 0;
   for (int64_t attempt = 0; attempt < 2000000 && kept < 300; ++attempt) {

@@ -7,6 +7,8 @@
 #include "pfc/Plan/Planner.h"
 #include "pfc/Spec/SpecParser.h"
 
+#include "RandomDraws.h"
+
 #include "llvm/Support/raw_ostream.h"
 
 #include <gtest/gtest.h>
@@ -59,15 +61,12 @@ std::vector<ButterflyPattern> allPatterns(const LayerSpec &layer) {
   return patterns;
 }
 
-ModelSpec randomModel(std::mt19937 &rng) {
-  auto pick = [&](int64_t lo, int64_t hi) {
-    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
-  };
+ModelSpec randomModel(RandomDraws &pick) {
   ModelSpec model;
   model.name = "random";
-  model.budget = std::uniform_real_distribution<double>(0.05, 0.9)(rng);
+  model.budget = pick.real(0.05, 0.9);
   model.block = int64_t{1} << pick(3, 6);
-  model.lowrankShare = std::uniform_real_distribution<double>(0.25, 0.33)(rng);
+  model.lowrankShare = pick.real(0.25, 0.33);
   model.cost = {static_cast<double>(pick(0, 4096)),
                 static_cast<double>(pick(1, 4))};
   for (int i = 0, n = static_cast<int>(pick(1, 5)); i < n; ++i) {
@@ -87,11 +86,10 @@ ModelSpec randomModel(std::mt19937 &rng) {
 // layer says it is over budget), and the rank is the largest multiple of 8
 // within the low-rank share.
 TEST(Planner, ChoosesTheDensestPatternWithinBudget) {
-  unsigned seed = std::random_device{}();
-  SCOPED_TRACE("seed " + std::to_string(seed));
-  std::mt19937 rng(seed);
+  RandomDraws draws;
+  SCOPED_TRACE(draws.trace());
   for (int trial = 0; trial < 40; ++trial) {
-    ModelSpec model = randomModel(rng);
+    ModelSpec model = randomModel(draws);
     ModelPlan plan = planModel(model);
     ASSERT_EQ(plan.layers.size(), model.layers.size());
     LayerCost total;

@@ -1,6 +1,8 @@
 //===- SpecParserTest.cpp - Reading and writing spec files ----------------===//
 #include "pfc/Spec/SpecParser.h"
 
+#include "RandomDraws.h"
+
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -178,10 +180,7 @@ TEST(SpecParser, RejectsTheOtherKindOfSpec) {
 }
 
 /// A random valid layer spec: S divides both padded dimensions.
-LayerSpec randomLayer(std::mt19937 &rng) {
-  auto pick = [&](int64_t lo, int64_t hi) {
-    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
-  };
+LayerSpec randomLayer(RandomDraws &pick) {
   LayerSpec layer;
   layer.name = "layer_" + std::to_string(pick(0, 999));
   layer.block = int64_t{1} << pick(2, 7);
@@ -202,18 +201,17 @@ LayerSpec randomLayer(std::mt19937 &rng) {
   layer.butterfly.global = pick(0, 1) ? pick(0, layer.paddedIn()) : 0;
   layer.rank = pick(0, std::min(layer.inFeatures, layer.outFeatures));
   layer.gammaMode = static_cast<GammaMode>(pick(0, 2));
-  layer.gammaInit = std::uniform_real_distribution<double>(0.001, 0.999)(rng);
+  layer.gammaInit = pick.real(0.001, 0.999);
   layer.bias = pick(0, 1);
   layer.dtype = static_cast<DType>(pick(0, 2));
   return layer;
 }
 
 TEST(SpecParser, PrintedLayerSpecsReadBackEqual) {
-  unsigned seed = std::random_device{}();
-  SCOPED_TRACE("seed " + std::to_string(seed));
-  std::mt19937 rng(seed);
+  RandomDraws draws;
+  SCOPED_TRACE(draws.trace());
   for (int i = 0; i < 500; ++i) {
-    LayerSpec layer = randomLayer(rng);
+    LayerSpec layer = randomLayer(draws);
     std::string text;
     raw_string_ostream os(text);
     printLayerSpec(layer, os);

@@ -76,7 +76,9 @@ private:
 class SpecParser {
 public:
   SpecParser(SourceMgr &sourceMgr, SpecKind want)
-      : sourceMgr(sourceMgr), reader(sourceMgr), want(want) {}
+      : sourceMgr(sourceMgr),
+        buffer(*sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())),
+        reader(sourceMgr), want(want) {}
 
   /// Parses the main buffer; reports exactly one diagnostic on failure.
   std::optional<Spec> parse();
@@ -102,6 +104,7 @@ private:
                   SMLoc globalLoc, SMLoc rankLoc);
 
   SourceMgr &sourceMgr;
+  const MemoryBuffer &buffer;
   YamlReader reader;
   SpecKind want;
 };
@@ -451,27 +454,23 @@ std::optional<Spec> SpecParser::parse() {
   if (!spec && !diagnostics.reported())
     reader.error(reader.keyLoc().isValid()
                      ? reader.keyLoc()
-                     : SMLoc::getFromPointer(
-                           sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())
-                               ->getBufferStart()),
+                     : SMLoc::getFromPointer(buffer.getBufferStart()),
                  "invalid YAML", "well-formed YAML");
   return spec;
 }
 
 std::optional<Spec> SpecParser::parseStream() {
-  const MemoryBuffer *buffer =
-      sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
-  SMLoc start = SMLoc::getFromPointer(buffer->getBufferStart());
-  if (buffer->getBufferSize() > kMaxSpecBytes) {
+  SMLoc start = SMLoc::getFromPointer(buffer.getBufferStart());
+  if (buffer.getBufferSize() > kMaxSpecBytes) {
     reader.error(start,
-                 "the spec is " + std::to_string(buffer->getBufferSize()) +
+                 "the spec is " + std::to_string(buffer.getBufferSize()) +
                      " bytes long",
                  "at most " + std::to_string(kMaxSpecBytes) + " bytes");
     return std::nullopt;
   }
-  if (!reader.checkSyntax(buffer->getMemBufferRef()))
+  if (!reader.checkSyntax(buffer.getMemBufferRef()))
     return std::nullopt;
-  yaml::Stream stream(buffer->getMemBufferRef(), sourceMgr);
+  yaml::Stream stream(buffer.getMemBufferRef(), sourceMgr);
   yaml::document_iterator doc = stream.begin();
   Node *root = doc != stream.end() ? doc->getRoot() : nullptr;
   if (stream.failed())
@@ -494,9 +493,9 @@ std::optional<Spec> SpecParser::parseStream() {
     Node *second = doc->getRoot();
     const char *secondStart = second
                                   ? second->getSourceRange().Start.getPointer()
-                                  : buffer->getBufferEnd();
-    StringRef before(buffer->getBufferStart(),
-                     secondStart - buffer->getBufferStart());
+                                  : buffer.getBufferEnd();
+    StringRef before(buffer.getBufferStart(),
+                     secondStart - buffer.getBufferStart());
     size_t marker = before.rfind("---");
     reader.error(
         SMLoc::getFromPointer(
