@@ -6,7 +6,8 @@
 #ifndef PFC_DIALECT_PFCDIALECT_TD
 #define PFC_DIALECT_PFCDIALECT_TD
 
-include "mlir/IR/DialectBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/OpBase.td"
 
 def Pfc_Dialect : Dialect {
   let name = "pfc";
@@ -20,6 +21,20 @@ def Pfc_Dialect : Dialect {
     constant offsets before lowering through MLIR's own dialects.
   }];
   let cppNamespace = "::pfc";
+  let useDefaultAttributePrinterParser = 1;
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+  let extraClassDeclaration = [{
+    void registerAttributes();
+    void registerOps();
+  }];
 }
+
+class Pfc_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<Pfc_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+class Pfc_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Pfc_Dialect, mnemonic, traits>;
 
 #endif // PFC_DIALECT_PFCDIALECT_TD

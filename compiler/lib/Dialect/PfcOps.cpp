@@ -1,0 +1,264 @@
+//===- PfcOps.cpp - Verifiers of the pfc ops ------------------------------===//
+//
+// Each verifier checks that the operand shapes agree with each other and with
+// the pattern: token counts match where they are static, the blocks operand
+// holds one square b×b block per nonzero of the pattern over the padded
+// weight, U and V have one rank r ≤ min(in, out), and so on.
+//
+//===----------------------------------------------------------------------===//
+#include "pfc/Dialect/PfcOps.h"
+
+#include "pfc/Spec/Spec.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+
+#define GET_OP_CLASSES
+#include "pfc/Dialect/PfcOps.cpp.inc"
+
+namespace pfc {
+
+void PfcDialect::registerOps() {
+  addOperations<
+#define GET_OP_LIST
+#include "pfc/Dialect/PfcOps.cpp.inc"
+      >();
+}
+
+static MemRefType memrefType(Value value) {
+  return cast<MemRefType>(value.getType());
+}
+
+/// Checks that every matrix in `matrices` (rows are tokens) has the same
+/// number of tokens where it is static, and a contiguous innermost dimension.
+static LogicalResult verifyTokenRows(Operation *op, ValueRange matrices) {
+  int64_t tokens = ShapedType::kDynamic;
+  for (Value matrix : matrices) {
+    MemRefType type = memrefType(matrix);
+    if (!isLastMemrefDimUnitStride(type))
+      return op->emitOpError("needs matrices with contiguous rows, got ")
+             << type;
+    if (type.isDynamicDim(1))
+      return op->emitOpError("needs a static feature count, got ") << type;
+    int64_t rows = type.getDimSize(0);
+    if (ShapedType::isDynamic(rows))
+      continue;
+    if (!ShapedType::isDynamic(tokens) && rows != tokens)
+      return op->emitOpError("has ")
+             << tokens << " and " << rows << " tokens in its operands";
+    tokens = rows;
+  }
+  return success();
+}
+
+/// Checks `value` has the static shape `shape`; `what` names it.
+static LogicalResult verifyShape(Operation *op, Value value,
+                                 ArrayRef<int64_t> shape, StringRef what) {
+  MemRefType type = memrefType(value);
+  if (type.getShape() == shape)
+    return success();
+  InFlightDiagnostic diag = op->emitOpError() << what << " has shape [";
+  llvm::interleaveComma(type.getShape(), diag, [&](int64_t d) {
+    if (ShapedType::isDynamic(d))
+      diag << "?";
+    else
+      diag << d;
+  });
+  diag << "], expected [";
+  llvm::interleaveComma(shape, diag);
+  return diag << "]";
+}
+
+/// Checks γ or a scale: one element, or one per token (dynamic).
+static LogicalResult verifyPerToken(Operation *op, Value value,
+                                    StringRef what) {
+  int64_t size = memrefType(value).getDimSize(0);
+  if (size == 1 || ShapedType::isDynamic(size))
+    return success();
+  return op->emitOpError() << what << " has " << size
+                           << " elements, expected 1 or one per token (?)";
+}
+
+/// Checks that `blocks` [nnz, b, b] holds the nonzero blocks of `pattern`
+/// over an `out × in` weight; returns b.
+static FailureOr<int64_t> verifyBlocks(Operation *op, Attribute pattern,
+                                       Value blocks, int64_t out, int64_t in) {
+  MemRefType type = memrefType(blocks);
+  if (!type.hasStaticShape() || type.getDimSize(1) != type.getDimSize(2) ||
+      type.getDimSize(1) < 1)
+    return op->emitOpError("needs blocks of static shape [nnz, b, b], got ")
+           << type;
+  int64_t block = type.getDimSize(1);
+  FailureOr<BlockMask> mask = resolveBlockMask(
+      pattern, out, in, block, [&] { return op->emitOpError(); });
+  if (failed(mask))
+    return failure();
+  if (mask->nnzBlocks() != type.getDimSize(0))
+    return op->emitOpError("pattern has ")
+           << mask->nnzBlocks() << " nonzero blocks, but the blocks operand "
+           << type.getDimSize(0);
+  return block;
+}
+
+/// Checks the low-rank factors: Uᵀ [r, padded out] and V [in, r].
+static LogicalResult verifyLowRank(Operation *op, Value u, Value v,
+                                   int64_t out, int64_t in, int64_t block) {
+  int64_t rank = memrefType(v).getDimSize(1);
+  if (ShapedType::isDynamic(rank) || rank < 1 ||
+      rank > std::min(in, out))
+    return op->emitOpError("rank ")
+           << rank << " is not in [1, min(in, out) = " << std::min(in, out)
+           << "]";
+  if (failed(verifyShape(op, v, {in, rank}, "V")))
+    return failure();
+  return verifyShape(op, u, {rank, padTo(out, block)}, "packed U");
+}
+
+static int64_t features(Value matrix) { return memrefType(matrix).getDimSize(1); }
+
+LogicalResult PackOp::verify() {
+  if (getBlocks().getType() != getPackedBlocks().getType())
+    return emitOpError("packs ")
+           << getBlocks().getType() << " into " << getPackedBlocks().getType();
+  if (!getU() != !getPackedU())
+    return emitOpError("needs both U and its packed form, or neither");
+  if (!getU())
+    return success();
+  MemRefType u = memrefType(getU());
+  int64_t block = memrefType(getBlocks()).getDimSize(1);
+  if (!u.hasStaticShape())
+    return emitOpError("needs a static U, got ") << u;
+  return verifyShape(*this, getPackedU(),
+                     {u.getDimSize(1), padTo(u.getDimSize(0), block)},
+                     "packed U");
+}
+
+LogicalResult LayerOp::verify() {
+  Value input = getInput(), output = getOutput();
+  if (failed(verifyTokenRows(*this, {input, output})))
+    return failure();
+  int64_t in = features(input), out = features(output);
+  FailureOr<int64_t> block = verifyBlocks(*this, getPattern(), getBlocks(),
+                                          out, in);
+  if (failed(block))
+    return failure();
+  if (getLowRankU() &&
+      failed(verifyLowRank(*this, getLowRankU(), getLowRankV(), out, in,
+                           *block)))
+    return failure();
+  if (getBias() && failed(verifyShape(*this, getBias(), {out}, "bias")))
+    return failure();
+
+  GammaKind kind = getGamma();
+  if ((kind == GammaKind::Fixed) != getGammaValue().has_value())
+    return emitOpError("has a gamma_value exactly when gamma is fixed");
+  if ((kind == GammaKind::Fixed) == static_cast<bool>(getGammaParams()))
+    return emitOpError("has a gamma operand exactly when gamma is learned");
+  if (kind == GammaKind::Scalar)
+    return verifyShape(*this, getGammaParams(), {1}, "gamma");
+  if (kind == GammaKind::Gate)
+    return verifyShape(*this, getGammaParams(), {in + 1},
+                       "gate parameters");
+  return success();
+}
+
+LogicalResult BlockSparseMatmulOp::verify() {
+  Value input = getInput(), output = getOutput();
+  SmallVector<Value> matrices = {input, output};
+  if (getExtra())
+    matrices.push_back(getExtra());
+  if (failed(verifyTokenRows(*this, matrices)))
+    return failure();
+  int64_t in = features(input), out = features(output);
+  FailureOr<int64_t> block = verifyBlocks(*this, getPattern(), getBlocks(),
+                                          out, in);
+  if (failed(block))
+    return failure();
+  if (getScale() && failed(verifyPerToken(*this, getScale(), "scale")))
+    return failure();
+  if (getExtra() &&
+      failed(verifyShape(*this, getExtraWeights(),
+                         {features(getExtra()), padTo(out, *block)},
+                         "extra weights")))
+    return failure();
+  if (getBias())
+    return verifyShape(*this, getBias(), {out}, "bias");
+  return success();
+}
+
+LogicalResult BlockSparseMatmulTransposeOp::verify() {
+  Value input = getInput(), output = getOutput();
+  if (failed(verifyTokenRows(*this, {input, output})))
+    return failure();
+  return verifyBlocks(*this, getPattern(), getBlocks(), features(input),
+                      features(output));
+}
+
+LogicalResult SampledMatmulOp::verify() {
+  Value gradOutput = getGradOutput(), input = getInput();
+  if (failed(verifyTokenRows(*this, {gradOutput, input})))
+    return failure();
+  return verifyBlocks(*this, getPattern(), getOutput(), features(gradOutput),
+                      features(input));
+}
+
+LogicalResult ProjectOp::verify() {
+  Value input = getInput(), output = getOutput();
+  if (failed(verifyTokenRows(*this, {input, output})))
+    return failure();
+  if (failed(verifyShape(*this, getV(), {features(input), features(output)},
+                         "V")))
+    return failure();
+  if (getGamma())
+    return verifyPerToken(*this, getGamma(), "gamma");
+  return success();
+}
+
+LogicalResult LowRankOp::verify() {
+  Value input = getInput(), output = getOutput();
+  if (failed(verifyTokenRows(*this, {input, output})))
+    return failure();
+  int64_t in = features(input), out = features(output);
+  int64_t rank = memrefType(getV()).getDimSize(1);
+  if (failed(verifyShape(*this, getV(), {in, rank}, "V")))
+    return failure();
+  int64_t paddedOut = memrefType(getU()).getDimSize(1);
+  if (ShapedType::isDynamic(paddedOut) || paddedOut < out)
+    return emitOpError("packed U has ")
+           << paddedOut << " columns, fewer than the " << out << " outputs";
+  return verifyShape(*this, getU(), {rank, paddedOut}, "packed U");
+}
+
+LogicalResult GateOp::verify() {
+  Value input = getInput();
+  if (failed(verifyTokenRows(*this, {input})))
+    return failure();
+  if (failed(verifyShape(*this, getParams(), {features(input) + 1},
+                         "gate parameters")))
+    return failure();
+  int64_t tokens = memrefType(input).getDimSize(0);
+  return verifyShape(*this, getOutput(), {tokens}, "gate output");
+}
+
+LogicalResult CombineOp::verify() {
+  SmallVector<Value> matrices = {getSparse(), getOutput()};
+  if (getLowRank())
+    matrices.push_back(getLowRank());
+  if (failed(verifyTokenRows(*this, matrices)))
+    return failure();
+  int64_t out = features(getOutput());
+  for (Value matrix : matrices)
+    if (features(matrix) != out)
+      return emitOpError("combines matrices of ")
+             << features(matrix) << " and " << out << " features";
+  if (failed(verifyPerToken(*this, getGamma(), "gamma")))
+    return failure();
+  if (getBias())
+    return verifyShape(*this, getBias(), {out}, "bias");
+  return success();
+}
+
+} // namespace pfc

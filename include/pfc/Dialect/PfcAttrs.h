@@ -1,0 +1,37 @@
+//===- PfcAttrs.h - Patterns, schedules and γ modes -------------*- C++ -*-===//
+#ifndef PFC_DIALECT_PFCATTRS_H
+#define PFC_DIALECT_PFCATTRS_H
+
+#include "pfc/Pattern/Butterfly.h"
+
+#include "mlir/IR/Attributes.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+
+#include "pfc/Dialect/PfcEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "pfc/Dialect/PfcAttrs.h.inc"
+
+namespace pfc {
+
+/// The attribute form of a spec's butterfly parameters.
+ButterflyAttr getButterflyAttr(mlir::MLIRContext *context,
+                               const ButterflyPattern &pattern);
+ButterflyPattern getButterflyPattern(ButterflyAttr attr);
+
+/// The explicit block list of `mask`, and back (the block size is the op's).
+BlocksAttr getBlocksAttr(mlir::MLIRContext *context, const BlockMask &mask);
+BlockMask getBlockMask(BlocksAttr attr, int64_t block);
+
+/// The block mask a pattern attribute (#pfc.butterfly or #pfc.blocks) stands
+/// for over an `out × in` weight with b×b blocks; reports through `emitError`
+/// when the pattern does not fit that shape.
+mlir::FailureOr<BlockMask>
+resolveBlockMask(mlir::Attribute pattern, int64_t out, int64_t in,
+                 int64_t block,
+                 llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
+
+} // namespace pfc
+
+#endif // PFC_DIALECT_PFCATTRS_H
