@@ -1,5 +1,6 @@
 //===- pfc-opt.cpp - The pfc pass driver for tests ------------------------===//
 #include "pfc/Dialect/Registration.h"
+#include "pfc/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -8,6 +9,7 @@
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   pfc::registerPfcDialects(registry);
+  pfc::registerPfcPassesAndPipelines();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   return mlir::asMainReturnCode(

@@ -13,4 +13,19 @@
 #define GET_OP_CLASSES
 #include "pfc/Dialect/PfcOps.h.inc"
 
+namespace pfc {
+
+/// The weight an op with a `pattern` multiplies by: `out × in` features in
+/// b×b blocks.
+struct WeightShape {
+  int64_t out = 0;
+  int64_t in = 0;
+  int64_t block = 0;
+};
+
+/// The weight shape of a pfc op with a pattern; std::nullopt for other ops.
+std::optional<WeightShape> getWeightShape(mlir::Operation *op);
+
+} // namespace pfc
+
 #endif // PFC_DIALECT_PFCOPS_H

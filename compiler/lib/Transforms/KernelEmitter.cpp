@@ -1,0 +1,91 @@
+//===- KernelEmitter.cpp - Helpers for emitting loop kernels --------------===//
+#include "KernelEmitter.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+using namespace mlir;
+
+namespace pfc {
+
+Value KernelEmitter::index(int64_t value) {
+  return b.create<arith::ConstantIndexOp>(value);
+}
+
+Value KernelEmitter::f32(double value) {
+  return b.create<arith::ConstantOp>(b.getF32FloatAttr(value));
+}
+
+Value KernelEmitter::dim(Value memref, int64_t dim) {
+  return b.createOrFold<memref::DimOp>(memref, dim);
+}
+
+Value KernelEmitter::add(Value lhs, Value rhs) {
+  return b.createOrFold<arith::AddIOp>(lhs, rhs);
+}
+
+Value KernelEmitter::mul(Value lhs, Value rhs) {
+  return b.createOrFold<arith::MulIOp>(lhs, rhs);
+}
+
+Value KernelEmitter::min(Value lhs, Value rhs) {
+  return b.createOrFold<arith::MinSIOp>(lhs, rhs);
+}
+
+scf::ForOp KernelEmitter::loop(Value lb, Value ub, int64_t step,
+                              ValueRange inits, LoopBody body) {
+  auto forOp = b.create<scf::ForOp>(lb, ub, index(step), inits);
+  OpBuilder::InsertionGuard guard(b);
+  Block *bodyBlock = forOp.getBody();
+  if (!bodyBlock->empty())
+    bodyBlock->getTerminator()->erase();
+  b.setInsertionPointToEnd(bodyBlock);
+  b.create<scf::YieldOp>(
+      body(forOp.getInductionVar(), forOp.getRegionIterArgs()));
+  return forOp;
+}
+
+void KernelEmitter::loop(Value lb, Value ub, int64_t step,
+                         function_ref<void(Value)> body) {
+  loop(lb, ub, step, {}, [&](Value iv, ValueRange) {
+    body(iv);
+    return SmallVector<Value>();
+  });
+}
+
+Value KernelEmitter::loadPerToken(Value memref, Value token) {
+  bool single = cast<MemRefType>(memref.getType()).getDimSize(0) == 1;
+  return b.create<memref::LoadOp>(memref, single ? index(0) : token);
+}
+
+Value KernelEmitter::constantTable(ArrayRef<int64_t> values, StringRef name) {
+  auto module = b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  auto type = MemRefType::get({static_cast<int64_t>(values.size())},
+                              b.getIndexType());
+  auto data = DenseElementsAttr::get(
+      RankedTensorType::get(type.getShape(), b.getIndexType()), values);
+  OpBuilder detached(b.getContext());
+  auto global = detached.create<memref::GlobalOp>(
+      b.getLoc(), name, detached.getStringAttr("private"), type, data,
+      /*constant=*/true, /*alignment=*/IntegerAttr());
+  // Renames on a clash, so several kernels can each have their tables.
+  SymbolTable(module).insert(global, module.getBody()->begin());
+  return b.create<memref::GetGlobalOp>(type, global.getSymName());
+}
+
+ScheduleAttr defaultSchedule(MLIRContext *context, int64_t block,
+                             int64_t nnzBlocks, int64_t vectorWidth,
+                             int64_t threads) {
+  int64_t vector = std::min(vectorWidth, std::max<int64_t>(block, 4));
+  int64_t vectorsPerRow = std::max<int64_t>(block / vector, 1);
+  // Up to 24 accumulators, at most 12 token rows (DESIGN.md).
+  int64_t tile = std::clamp<int64_t>(24 / vectorsPerRow, 1, 12);
+  bool unrolled = nnzBlocks <= 256;
+  return ScheduleAttr::get(context, tile, vector, /*chunk=*/256,
+                           /*unroll=*/4, unrolled, threads);
+}
+
+} // namespace pfc

@@ -1,0 +1,68 @@
+//===- KernelEmitter.h - Helpers for emitting loop kernels ------*- C++ -*-===//
+#ifndef PFC_TRANSFORMS_KERNELEMITTER_H
+#define PFC_TRANSFORMS_KERNELEMITTER_H
+
+#include "pfc/Dialect/PfcOps.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+#include <functional>
+
+namespace pfc {
+
+/// Body of a loop, emitted at the builder's insertion point: gets the
+/// induction variable and the carried values, returns the values carried to
+/// the next iteration.
+using LoopBody = llvm::function_ref<llvm::SmallVector<mlir::Value>(
+    mlir::Value, mlir::ValueRange)>;
+
+/// An op-emitting helper over one ImplicitLocOpBuilder.
+class KernelEmitter {
+public:
+  explicit KernelEmitter(mlir::ImplicitLocOpBuilder &b) : b(b) {}
+
+  mlir::Value index(int64_t value);
+  mlir::Value f32(double value);
+  /// memref.dim of dimension `dim`.
+  mlir::Value dim(mlir::Value memref, int64_t dim);
+  mlir::Value add(mlir::Value lhs, mlir::Value rhs);
+  mlir::Value mul(mlir::Value lhs, mlir::Value rhs);
+  mlir::Value min(mlir::Value lhs, mlir::Value rhs);
+
+  /// `for (iv = lb; iv < ub; iv += step)` carrying `inits`.
+  mlir::scf::ForOp loop(mlir::Value lb, mlir::Value ub, int64_t step,
+                        mlir::ValueRange inits, LoopBody body);
+  /// The same without carried values.
+  void loop(mlir::Value lb, mlir::Value ub, int64_t step,
+            llvm::function_ref<void(mlir::Value)> body);
+
+  /// Loads element `token` of a per-token memref, or its only element.
+  mlir::Value loadPerToken(mlir::Value memref, mlir::Value token);
+
+  /// A private constant table in the enclosing module, read in place.
+  mlir::Value constantTable(llvm::ArrayRef<int64_t> values,
+                            llvm::StringRef name);
+
+  mlir::ImplicitLocOpBuilder &builder() { return b; }
+
+private:
+  mlir::ImplicitLocOpBuilder &b;
+};
+
+/// Emits the register-tiled kernel of a `pfc.bsmm` in place of the op, under
+/// its schedule or the default one for `vectorWidth` lanes.
+mlir::LogicalResult lowerBlockSparseMatmul(BlockSparseMatmulOp op,
+                                           int64_t vectorWidth,
+                                           int64_t threads);
+
+/// The schedule used for a layer when none is given: the register tile that
+/// fills the vector registers without spilling (DESIGN.md), full unrolling
+/// unless the pattern has many blocks.
+ScheduleAttr defaultSchedule(mlir::MLIRContext *context, int64_t block,
+                             int64_t nnzBlocks, int64_t vectorWidth,
+                             int64_t threads);
+
+} // namespace pfc
+
+#endif // PFC_TRANSFORMS_KERNELEMITTER_H

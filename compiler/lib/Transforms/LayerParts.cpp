@@ -1,0 +1,54 @@
+//===- LayerParts.cpp - Pieces shared by the layer rewrites ---------------===//
+#include "LayerParts.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+using namespace mlir;
+
+namespace pfc {
+
+Value LayerTemporaries::matrix(int64_t cols) {
+  Location loc = layer.getLoc();
+  Value tokens = builder.create<memref::DimOp>(loc, layer.getInput(), 0);
+  auto type = MemRefType::get({ShapedType::kDynamic, cols},
+                              builder.getF32Type());
+  Value buffer = builder.create<memref::AllocOp>(loc, type, tokens);
+  allocated.push_back(buffer);
+  return buffer;
+}
+
+Value LayerTemporaries::gamma() {
+  Location loc = layer.getLoc();
+  switch (layer.getGamma()) {
+  case GammaKind::Scalar:
+    return layer.getGammaParams();
+  case GammaKind::Fixed: {
+    auto type = MemRefType::get({1}, builder.getF32Type());
+    Value buffer = builder.create<memref::AllocaOp>(loc, type);
+    Value value = builder.create<arith::ConstantOp>(
+        loc, builder.getF32FloatAttr(layer.getGammaValue()->convertToDouble()));
+    Value zero = builder.create<arith::ConstantIndexOp>(loc, 0);
+    builder.create<memref::StoreOp>(loc, value, buffer, zero);
+    return buffer;
+  }
+  case GammaKind::Gate: {
+    Value tokens = builder.create<memref::DimOp>(loc, layer.getInput(), 0);
+    auto type = MemRefType::get({ShapedType::kDynamic}, builder.getF32Type());
+    Value buffer = builder.create<memref::AllocOp>(loc, type, tokens);
+    allocated.push_back(buffer);
+    builder.create<GateOp>(loc, layer.getInput(), layer.getGammaParams(),
+                           buffer);
+    return buffer;
+  }
+  }
+  llvm_unreachable("unknown gamma kind");
+}
+
+void LayerTemporaries::release() {
+  for (Value buffer : allocated)
+    builder.create<memref::DeallocOp>(layer.getLoc(), buffer);
+  allocated.clear();
+}
+
+} // namespace pfc

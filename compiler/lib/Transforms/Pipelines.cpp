@@ -1,0 +1,73 @@
+//===- Pipelines.cpp - The pass pipelines every pfc driver runs -----------===//
+#include "pfc/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace pfc {
+
+void buildPfcOptimizationPipeline(OpPassManager &pm,
+                                  const CpuPipelineOptions &options) {
+  pm.addPass(createMaterializePattern());
+  if (options.fuseLowRank)
+    pm.addPass(createFuseLowRank());
+  pm.addPass(createDecomposeLayer());
+}
+
+void buildPfcKernelPipeline(OpPassManager &pm,
+                            const CpuPipelineOptions &options) {
+  pm.addPass(createLowerKernels(LowerKernelsOptions{options.vectorWidth}));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void buildPfcToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createEmitCInterface());
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void buildPfcCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
+  buildPfcOptimizationPipeline(pm, options);
+  buildPfcKernelPipeline(pm, options);
+  buildPfcToLLVMPipeline(pm);
+}
+
+namespace {
+struct CpuPipelineCLOptions
+    : public PassPipelineOptions<CpuPipelineCLOptions> {
+  Option<bool> fuseLowRank{*this, "fuse-lowrank",
+                           llvm::cl::desc("Fuse the low-rank term"),
+                           llvm::cl::init(true)};
+  Option<int64_t> vectorWidth{*this, "vector-width",
+                              llvm::cl::desc("f32 lanes per vector"),
+                              llvm::cl::init(16)};
+};
+} // namespace
+
+void registerPfcPassesAndPipelines() {
+  registerPfcPasses();
+  PassPipelineRegistration<CpuPipelineCLOptions>(
+      "pfc-cpu-pipeline", "Lowers pfc ops to the LLVM dialect for CPUs",
+      [](OpPassManager &pm, const CpuPipelineCLOptions &cl) {
+        buildPfcCpuPipeline(pm, CpuPipelineOptions{cl.fuseLowRank,
+                                                   cl.vectorWidth});
+      });
+}
+
+} // namespace pfc

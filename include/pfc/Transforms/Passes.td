@@ -1,0 +1,78 @@
+//===- Passes.td - pfc's passes ----------------------------*- tablegen -*-===//
+#ifndef PFC_TRANSFORMS_PASSES_TD
+#define PFC_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def MaterializePattern : Pass<"pfc-materialize-pattern"> {
+  let summary = "Replaces butterfly patterns by their explicit block lists";
+  let description = [{
+    Every `#pfc.butterfly` pattern becomes the `#pfc.blocks` list of nonzero
+    blocks it stands for over its op's padded weight, computed by the same
+    mask rule as `pfc mask`. Later passes read only block lists.
+  }];
+}
+
+def FuseLowRank : Pass<"pfc-fuse-lowrank"> {
+  let summary = "Turns a layer into one block-sparse product with r extra columns";
+  let description = [{
+    Rewrites `pfc.layer` as the fused kernel of DESIGN.md: the per-token gate
+    (gate mode), the projection `t = (1−γ)⊙(x·V)`, and a single `pfc.bsmm`
+    that scales the block-sparse sum by γ, adds `t·Uᵀ` as `r` extra dense
+    columns and the bias, all before its results leave registers.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def DecomposeLayer : Pass<"pfc-decompose-layer"> {
+  let summary = "Splits a layer into its parts";
+  let description = [{
+    Rewrites `pfc.layer` as separate ops with temporaries: the gate (gate
+    mode), the block-sparse product, the low-rank product and the γ
+    combination with the bias. Slower than the fused form, but each part is
+    a kernel of its own (the form training reuses).
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def LowerKernels : Pass<"pfc-lower-kernels", "::mlir::ModuleOp"> {
+  let summary = "Lowers pfc ops to loops and vectors";
+  let description = [{
+    Emits each pfc op as `scf` loops over `vector` and `memref` ops. A
+    `pfc.bsmm` becomes the register-tiled micro-kernel its schedule
+    describes: token tiles carry `tile × b/vector` accumulators across all
+    nonzero blocks of a block-row, each block at constant offsets (or read
+    from a constant table inside the kernel), then γ, the extra columns and
+    the bias are applied before one store. Ops without a schedule get the
+    default one for the pass's vector width. The pattern must be an explicit
+    block list (run pfc-materialize-pattern first).
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "16",
+           "f32 lanes per vector when an op has no schedule (16: AVX-512)">,
+    Option<"threads", "threads", "int64_t", "1",
+           "Workers recorded in default schedules">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def EmitCInterface : Pass<"pfc-emit-c-interface", "::mlir::ModuleOp"> {
+  let summary = "Gives kernel functions a plain C signature";
+  let description = [{
+    Every function marked `pfc.c_interface` is renamed `<name>_impl` and made
+    private; a new public `<name>` takes one pointer per memref argument (a
+    row-major array) and the index arguments unchanged, rebuilds the memrefs
+    and calls it. The one dynamic size a memref may have is its first, taken
+    from the index argument marked `pfc.tokens`.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+#endif // PFC_TRANSFORMS_PASSES_TD
