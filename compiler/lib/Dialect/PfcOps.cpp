@@ -13,6 +13,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 
@@ -259,6 +260,24 @@ LogicalResult CombineOp::verify() {
   if (getBias())
     return verifyShape(*this, getBias(), {out}, "bias");
   return success();
+}
+
+std::optional<WeightShape> getWeightShape(Operation *op) {
+  auto shape = [](Value blocks, Value outputs, Value inputs) {
+    return WeightShape{features(outputs), features(inputs),
+                       memrefType(blocks).getDimSize(1)};
+  };
+  return llvm::TypeSwitch<Operation *, std::optional<WeightShape>>(op)
+      .Case<LayerOp, BlockSparseMatmulOp>([&](auto op) {
+        return shape(op.getBlocks(), op.getOutput(), op.getInput());
+      })
+      .Case([&](BlockSparseMatmulTransposeOp op) {
+        return shape(op.getBlocks(), op.getInput(), op.getOutput());
+      })
+      .Case([&](SampledMatmulOp op) {
+        return shape(op.getOutput(), op.getGradOutput(), op.getInput());
+      })
+      .Default([](Operation *) { return std::nullopt; });
 }
 
 } // namespace pfc
