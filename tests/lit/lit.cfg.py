@@ -17,6 +17,8 @@ config.environment["PATH"] = os.pathsep.join(
 config.substitutions.append(("%specs", os.path.join(config.pfc_src_root, "specs")))
 config.substitutions.append(("%pfc-opt", os.path.join(config.pfc_tools_dir, "pfc-opt")))
 config.substitutions.append(("%pfc", os.path.join(config.pfc_tools_dir, "pfc")))
+# `%python` runs helper scripts with lit's own interpreter (standard library).
+config.substitutions.append(("%python", sys.executable))
 # `%exit N cmd...` runs cmd and fails unless it exits with exactly N.
 config.substitutions.append(
     ("%exit", "%s %s" % (sys.executable,

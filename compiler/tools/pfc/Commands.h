@@ -23,6 +23,7 @@ struct Command {
 llvm::cl::OptionCategory &pfcCategory();
 
 Command &checkCommand();
+Command &initCommand();
 Command &maskCommand();
 Command &planCommand();
 
