@@ -1,5 +1,6 @@
 //===- KernelEmitter.cpp - Helpers for emitting loop kernels --------------===//
 #include "KernelEmitter.h"
+#include "pfc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"

@@ -56,13 +56,6 @@ mlir::LogicalResult lowerBlockSparseMatmul(BlockSparseMatmulOp op,
                                            int64_t vectorWidth,
                                            int64_t threads);
 
-/// The schedule used for a layer when none is given: the register tile that
-/// fills the vector registers without spilling (DESIGN.md), full unrolling
-/// unless the pattern has many blocks.
-ScheduleAttr defaultSchedule(mlir::MLIRContext *context, int64_t block,
-                             int64_t nnzBlocks, int64_t vectorWidth,
-                             int64_t threads);
-
 } // namespace pfc
 
 #endif // PFC_TRANSFORMS_KERNELEMITTER_H

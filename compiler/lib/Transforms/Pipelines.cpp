@@ -29,8 +29,9 @@ void buildPfcToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createEmitCInterface());
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createConvertSCFToCFPass());
-  pm.addPass(createLowerAffinePass());
+  // Subviews expand to affine.apply, which lower-affine then removes.
   pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());

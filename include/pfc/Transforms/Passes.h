@@ -19,6 +19,15 @@ namespace pfc {
 #define GEN_PASS_REGISTRATION
 #include "pfc/Transforms/Passes.h.inc"
 
+class ScheduleAttr;
+
+/// The schedule of a block-sparse product when none is given: the register
+/// tile that fills the vector registers without spilling (DESIGN.md), full
+/// unrolling unless the pattern has many blocks.
+ScheduleAttr defaultSchedule(mlir::MLIRContext *context, int64_t block,
+                             int64_t nnzBlocks, int64_t vectorWidth,
+                             int64_t threads);
+
 /// Options of the CPU pipeline, shared by `pfc`, `pfc-opt` and the runtime.
 struct CpuPipelineOptions {
   /// Fuse the low-rank term into the block-sparse product (else decompose).

@@ -1,0 +1,110 @@
+//===- CpuTarget.cpp - From pfc IR to host machine code -------------------===//
+#include "pfc/Target/CpuTarget.h"
+#include "pfc/Dialect/Registration.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+
+namespace pfc {
+
+int64_t hostVectorWidth() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  if (features.lookup("avx512f"))
+    return 16;
+  if (features.lookup("avx2") || features.lookup("avx"))
+    return 8;
+  return 4;
+}
+
+llvm::Error lowerToLLVMDialect(
+    ModuleOp module, const CpuPipelineOptions &options,
+    const std::function<void(StringRef, ModuleOp)> &onStage) {
+  std::string messages;
+  llvm::raw_string_ostream os(messages);
+  ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &diag) {
+    os << diag.getLocation() << ": " << diag << "\n";
+    return success();
+  });
+  using Builder = void (*)(OpPassManager &, const CpuPipelineOptions &);
+  std::pair<StringRef, Builder> stages[] = {
+      {"pfc", buildPfcOptimizationPipeline},
+      {"loops", buildPfcKernelPipeline},
+      {"llvm", [](OpPassManager &pm, const CpuPipelineOptions &) {
+         buildPfcToLLVMPipeline(pm);
+       }}};
+  for (auto [name, build] : stages) {
+    PassManager pm(module.getContext());
+    build(pm, options);
+    if (failed(pm.run(module)))
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "lowering failed: " + messages);
+    if (onStage)
+      onStage(name, module);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createHostTargetMachine(bool pic) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder)
+    return builder.takeError();
+  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  if (pic)
+    builder->setRelocationModel(llvm::Reloc::PIC_);
+  return builder->createTargetMachine();
+}
+
+llvm::Expected<std::unique_ptr<llvm::Module>>
+translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
+                  llvm::TargetMachine &machine) {
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  module.getContext()->appendDialectRegistry(registry);
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context);
+  if (!llvmModule)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "cannot translate the module to LLVM IR");
+  llvmModule->setDataLayout(machine.createDataLayout());
+  llvmModule->setTargetTriple(machine.getTargetTriple().str());
+  // Without the host's features LLVM would vectorize for SSE2 only.
+  for (llvm::Function &function : *llvmModule) {
+    if (function.isDeclaration())
+      continue;
+    function.addFnAttr("target-cpu", machine.getTargetCPU());
+    function.addFnAttr("target-features", machine.getTargetFeatureString());
+  }
+  if (llvm::Error err = makeOptimizingTransformer(3, 0, &machine)(
+          llvmModule.get()))
+    return std::move(err);
+  return std::move(llvmModule);
+}
+
+llvm::Error emitObjectFile(llvm::Module &module, llvm::TargetMachine &machine,
+                           llvm::raw_pwrite_stream &os) {
+  llvm::legacy::PassManager pm;
+  if (machine.addPassesToEmitFile(pm, os, nullptr,
+                                  llvm::CodeGenFileType::ObjectFile))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the target cannot emit object files");
+  pm.run(module);
+  return llvm::Error::success();
+}
+
+} // namespace pfc

@@ -1,0 +1,115 @@
+//===- LayerModule.cpp - A layer spec as pfc IR ---------------------------===//
+#include "pfc/Target/LayerModule.h"
+#include "pfc/Dialect/PfcOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+#include <cctype>
+
+using namespace mlir;
+
+namespace pfc {
+
+std::string kernelSymbol(const LayerSpec &spec) {
+  std::string symbol = "pfc_" + spec.name;
+  for (char &c : symbol)
+    if (!std::isalnum(static_cast<unsigned char>(c)))
+      c = '_';
+  return symbol;
+}
+
+namespace {
+
+/// Builds one kernel function with the C interface; memref arguments whose
+/// type is null are unused placeholders (a part the layer lacks).
+class FunctionBuilder {
+public:
+  FunctionBuilder(ModuleOp module, Location loc) : module(module), loc(loc) {}
+
+  func::FuncOp create(StringRef name, ArrayRef<Type> inputs) {
+    OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+    auto func = builder.create<func::FuncOp>(
+        loc, name, builder.getFunctionType(inputs, {}));
+    func->setAttr("pfc.c_interface", builder.getUnitAttr());
+    func.addEntryBlock();
+    return func;
+  }
+
+private:
+  ModuleOp module;
+  Location loc;
+};
+
+} // namespace
+
+OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,
+                                       const LayerSpec &spec,
+                                       ScheduleAttr schedule) {
+  context.loadDialect<PfcDialect, func::FuncDialect, memref::MemRefDialect,
+                      arith::ArithDialect>();
+  Location loc = FileLineColLoc::get(&context, spec.name, 0, 0);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc, spec.name);
+  ImplicitLocOpBuilder b(loc, &context);
+  Type f32 = b.getF32Type();
+  Type index = b.getIndexType();
+  const int64_t dynamic = ShapedType::kDynamic;
+  const int64_t in = spec.inFeatures, out = spec.outFeatures;
+  const int64_t block = spec.block, rank = spec.rank;
+  const int64_t nnz = buildBlockMask(spec.butterfly, out, in, block).nnzBlocks();
+
+  auto type = [&](ArrayRef<int64_t> shape) -> Type {
+    return MemRefType::get(shape, f32);
+  };
+  // Placeholders for absent parts keep one C signature for every layer.
+  Type unused = type({1});
+  Type blocksType = type({nnz, block, block});
+  Type uType = rank ? type({out, rank}) : unused;
+  Type packedUType = rank ? type({rank, spec.paddedOut()}) : unused;
+  Type vType = rank ? type({in, rank}) : unused;
+  Type gammaType = spec.gammaMode == GammaMode::Gate ? type({in + 1}) : unused;
+  Type biasType = spec.bias ? type({out}) : unused;
+  FunctionBuilder functions(*module, loc);
+  std::string symbol = kernelSymbol(spec);
+
+  func::FuncOp pack = functions.create(
+      symbol + "_pack", {blocksType, uType, blocksType, packedUType});
+  b.setInsertionPointToStart(&pack.front());
+  b.create<PackOp>(pack.getArgument(0), rank ? pack.getArgument(1) : Value(),
+                   pack.getArgument(2), rank ? pack.getArgument(3) : Value());
+  b.create<func::ReturnOp>();
+
+  func::FuncOp forward = functions.create(
+      symbol + "_forward",
+      {type({dynamic, in}), blocksType, packedUType, vType, gammaType,
+       biasType, type({dynamic, out}), index, index, index, index, index});
+  forward.setArgAttr(7, "pfc.tokens", b.getUnitAttr());
+  b.setInsertionPointToStart(&forward.front());
+  auto arg = [&](unsigned i) { return forward.getArgument(i); };
+  Value t0 = arg(8), t1 = arg(9);
+  Value count = b.create<arith::SubIOp>(t1, t0);
+  auto tokenRows = [&](Value matrix, int64_t cols) -> Value {
+    return b.create<memref::SubViewOp>(
+        matrix, ArrayRef<OpFoldResult>{t0, b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{count, b.getIndexAttr(cols)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+  };
+  GammaKind gamma = spec.gammaMode == GammaMode::Gate    ? GammaKind::Gate
+                    : spec.gammaMode == GammaMode::Fixed ? GammaKind::Fixed
+                                                         : GammaKind::Scalar;
+  b.create<LayerOp>(
+      tokenRows(arg(0), in), arg(1), rank ? arg(2) : Value(),
+      rank ? arg(3) : Value(), gamma == GammaKind::Fixed ? Value() : arg(4),
+      spec.bias ? arg(5) : Value(), tokenRows(arg(6), out), arg(10), arg(11),
+      getButterflyAttr(&context, spec.butterfly),
+      GammaKindAttr::get(&context, gamma),
+      gamma == GammaKind::Fixed ? b.getF64FloatAttr(spec.gammaInit)
+                                : FloatAttr(),
+      schedule);
+  b.create<func::ReturnOp>();
+  return module;
+}
+
+} // namespace pfc

@@ -1,0 +1,62 @@
+//===- Layer.h - A compiled Pixelfly layer, ready to run --------*- C++ -*-===//
+//
+// The runtime side of a layer: its kernel's entry points, its parameters in
+// the kernel layout, and the threads that run it. Free of LLVM and MLIR: the
+// kernel may come from the JIT (pfc/Target/Jit.h) or from an AOT object.
+//
+//===----------------------------------------------------------------------===//
+#ifndef PFC_RUNTIME_LAYER_H
+#define PFC_RUNTIME_LAYER_H
+
+#include "pfc/Pattern/Butterfly.h"
+#include "pfc/Runtime/Kernel.h"
+#include "pfc/Runtime/Params.h"
+#include "pfc/Spec/Spec.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pfc {
+
+class ThreadPool;
+
+/// A kernel's entry points and whatever keeps their code alive.
+struct LayerKernel {
+  pfc_pack_fn pack = nullptr;
+  pfc_forward_fn forward = nullptr;
+  /// Token rows per register tile: below `tile × threads` tokens the
+  /// runtime splits block-rows between threads instead of tokens.
+  int64_t tile = 8;
+  /// Workers to split a call over (1: the calling thread only).
+  int64_t threads = 1;
+  std::shared_ptr<void> owner;
+};
+
+/// A Pixelfly layer with a compiled kernel.
+class Layer {
+public:
+  Layer(LayerSpec spec, BlockMask mask, LayerKernel kernel);
+  ~Layer();
+
+  const LayerSpec &spec() const { return layerSpec; }
+  const BlockMask &mask() const { return blockMask; }
+
+  /// Checks the parameters' sizes against the layer and packs them.
+  bool setParams(const LayerParams &params, std::string &error);
+
+  /// y [tokens, out] = the layer applied to x [tokens, in]. Needs setParams.
+  void forward(const float *x, int64_t tokens, float *y) const;
+
+private:
+  LayerSpec layerSpec;
+  BlockMask blockMask;
+  LayerKernel kernel;
+  std::unique_ptr<ThreadPool> pool;
+  LayerParams params;
+  std::vector<float> packedBlocks, packedU, gamma;
+};
+
+} // namespace pfc
+
+#endif // PFC_RUNTIME_LAYER_H

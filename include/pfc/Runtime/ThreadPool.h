@@ -1,0 +1,44 @@
+//===- ThreadPool.h - A small pool for splitting kernel calls ---*- C++ -*-===//
+#ifndef PFC_RUNTIME_THREADPOOL_H
+#define PFC_RUNTIME_THREADPOOL_H
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace pfc {
+
+/// `threads − 1` workers that, with the calling thread, run the parts of one
+/// parallel call at a time. Calls from several threads are serialized.
+class ThreadPool {
+public:
+  explicit ThreadPool(int64_t threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool &) = delete;
+  ThreadPool &operator=(const ThreadPool &) = delete;
+
+  int64_t size() const { return static_cast<int64_t>(workers.size()) + 1; }
+
+  /// Runs task(i) for i in [0, parts), parts ≤ size(); returns when all end.
+  void run(int64_t parts, const std::function<void(int64_t)> &task);
+
+private:
+  void work(int64_t index);
+
+  std::vector<std::thread> workers;
+  std::mutex callMutex; // one parallel call at a time
+  std::mutex mutex;
+  std::condition_variable wake, done;
+  const std::function<void(int64_t)> *current = nullptr;
+  int64_t currentParts = 0;
+  int64_t generation = 0;
+  int64_t pending = 0;
+  bool stopping = false;
+};
+
+} // namespace pfc
+
+#endif // PFC_RUNTIME_THREADPOOL_H

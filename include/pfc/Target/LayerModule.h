@@ -1,0 +1,29 @@
+//===- LayerModule.h - A layer spec as pfc IR -------------------*- C++ -*-===//
+#ifndef PFC_TARGET_LAYERMODULE_H
+#define PFC_TARGET_LAYERMODULE_H
+
+#include "pfc/Spec/Spec.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <string>
+
+namespace pfc {
+
+class ScheduleAttr;
+
+/// The C symbol prefix of a layer's kernels: its name with every character
+/// outside [A-Za-z0-9_] replaced, prefixed by `pfc_`.
+std::string kernelSymbol(const LayerSpec &spec);
+
+/// The module a layer spec compiles from: `<symbol>_pack` and
+/// `<symbol>_forward` with the C interface of pfc/Runtime/Kernel.h, holding a
+/// `pfc.pack` and a `pfc.layer` with the spec's butterfly pattern.
+mlir::OwningOpRef<mlir::ModuleOp> buildLayerModule(mlir::MLIRContext &context,
+                                                   const LayerSpec &spec,
+                                                   ScheduleAttr schedule);
+
+} // namespace pfc
+
+#endif // PFC_TARGET_LAYERMODULE_H
