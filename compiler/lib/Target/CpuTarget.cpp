@@ -1,6 +1,8 @@
 //===- CpuTarget.cpp - From pfc IR to host machine code -------------------===//
 #include "pfc/Target/CpuTarget.h"
+#include "pfc/Dialect/PfcOps.h"
 #include "pfc/Dialect/Registration.h"
+#include "pfc/Target/LayerModule.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
@@ -15,6 +17,8 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <thread>
+
 using namespace mlir;
 
 namespace pfc {
@@ -28,9 +32,9 @@ int64_t hostVectorWidth() {
   return 4;
 }
 
-llvm::Error lowerToLLVMDialect(
-    ModuleOp module, const CpuPipelineOptions &options,
-    const std::function<void(StringRef, ModuleOp)> &onStage) {
+llvm::Error lowerToLLVMDialect(ModuleOp module,
+                               const CpuPipelineOptions &options,
+                               const StageCallback &onStage) {
   std::string messages;
   llvm::raw_string_ostream os(messages);
   ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &diag) {
@@ -39,7 +43,7 @@ llvm::Error lowerToLLVMDialect(
   });
   using Builder = void (*)(OpPassManager &, const CpuPipelineOptions &);
   std::pair<StringRef, Builder> stages[] = {
-      {"pfc", buildPfcOptimizationPipeline},
+      {"kernels", buildPfcOptimizationPipeline},
       {"loops", buildPfcKernelPipeline},
       {"llvm", [](OpPassManager &pm, const CpuPipelineOptions &) {
          buildPfcToLLVMPipeline(pm);
@@ -105,6 +109,40 @@ llvm::Error emitObjectFile(llvm::Module &module, llvm::TargetMachine &machine,
                                    "the target cannot emit object files");
   pm.run(module);
   return llvm::Error::success();
+}
+
+llvm::Expected<HostCompilation>
+compileForHost(const LayerSpec &spec, const CompileOptions &options,
+               llvm::LLVMContext &context, llvm::TargetMachine &machine,
+               const StageCallback &onStage) {
+  DialectRegistry registry;
+  registerPfcDialects(registry);
+  MLIRContext mlirContext(registry, MLIRContext::Threading::DISABLED);
+  mlirContext.loadDialect<PfcDialect>();
+
+  HostCompilation result;
+  result.threads = options.threads;
+  if (result.threads <= 0)
+    result.threads = std::max(1u, std::thread::hardware_concurrency());
+  result.vectorWidth = hostVectorWidth();
+  BlockMask mask = buildBlockMask(spec.butterfly, spec.outFeatures,
+                                  spec.inFeatures, spec.block);
+  ScheduleAttr schedule =
+      defaultSchedule(&mlirContext, spec.block, mask.nnzBlocks(),
+                      result.vectorWidth, result.threads);
+  result.tile = schedule.getTile();
+  OwningOpRef<ModuleOp> module = buildLayerModule(mlirContext, spec, schedule);
+  if (onStage)
+    onStage("layer", *module);
+  if (llvm::Error err = lowerToLLVMDialect(
+          *module, CpuPipelineOptions{/*fuseLowRank=*/true, result.vectorWidth},
+          onStage))
+    return std::move(err);
+  auto llvmModule = translateToLLVMIR(*module, context, machine);
+  if (!llvmModule)
+    return llvmModule.takeError();
+  result.module = std::move(*llvmModule);
+  return std::move(result);
 }
 
 } // namespace pfc

@@ -87,6 +87,10 @@ LogicalResult emitWrapper(func::FuncOp kernel) {
   kernel.setName(name + "_impl");
   kernel.setPrivate();
   kernel->removeAttr(kCInterface);
+  // Internal linkage lets LLVM inline it into the wrapper and drop it.
+  kernel->setAttr("llvm.linkage", LLVM::LinkageAttr::get(
+                                      kernel.getContext(),
+                                      LLVM::Linkage::Internal));
 
   OpBuilder moduleBuilder(kernel);
   auto wrapper = moduleBuilder.create<func::FuncOp>(

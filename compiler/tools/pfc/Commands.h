@@ -23,9 +23,11 @@ struct Command {
 llvm::cl::OptionCategory &pfcCategory();
 
 Command &checkCommand();
+Command &compileCommand();
 Command &initCommand();
 Command &maskCommand();
 Command &planCommand();
+Command &runCommand();
 
 /// Reports `pfc: error: <message>` on stderr and returns ExitBadInput.
 int reportError(const llvm::Twine &message);

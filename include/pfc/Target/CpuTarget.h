@@ -2,6 +2,8 @@
 #ifndef PFC_TARGET_CPUTARGET_H
 #define PFC_TARGET_CPUTARGET_H
 
+#include "pfc/Spec/Spec.h"
+#include "pfc/Target/Jit.h"
 #include "pfc/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -23,11 +25,31 @@ namespace pfc {
 /// f32 lanes of the host's widest vector unit: 16 with AVX-512, 8 with AVX2.
 int64_t hostVectorWidth();
 
-/// Runs pfc-cpu-pipeline on `module` stage by stage, showing each result
-/// to `onStage` ("pfc", "loops", "llvm"). Errors come back as text.
-llvm::Error lowerToLLVMDialect(
-    mlir::ModuleOp module, const CpuPipelineOptions &options,
-    const std::function<void(llvm::StringRef, mlir::ModuleOp)> &onStage = {});
+/// Sees the IR of each stage: "layer" (as built from the spec), "kernels"
+/// (patterns materialized, low-rank fused), "loops" (scf and vector), "llvm"
+/// (the LLVM dialect).
+using StageCallback = std::function<void(llvm::StringRef, mlir::ModuleOp)>;
+
+/// Runs pfc-cpu-pipeline on `module` stage by stage. Errors come back as
+/// text.
+llvm::Error lowerToLLVMDialect(mlir::ModuleOp module,
+                               const CpuPipelineOptions &options,
+                               const StageCallback &onStage = {});
+
+/// What compiling a layer for the host decided.
+struct HostCompilation {
+  std::unique_ptr<llvm::Module> module;
+  int64_t tile = 0;    ///< token rows per register tile
+  int64_t threads = 0; ///< workers the schedule was made for
+  int64_t vectorWidth = 0;
+};
+
+/// Builds `spec`'s module with the default schedule for the host, lowers it
+/// and translates it to optimized LLVM IR for `machine`.
+llvm::Expected<HostCompilation>
+compileForHost(const LayerSpec &spec, const CompileOptions &options,
+               llvm::LLVMContext &context, llvm::TargetMachine &machine,
+               const StageCallback &onStage = {});
 
 /// A target machine for the host CPU with all its features; `pic` for
 /// object files that are linked into shared libraries or executables.

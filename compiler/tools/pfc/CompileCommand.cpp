@@ -1,0 +1,180 @@
+//===- CompileCommand.cpp - `pfc compile`: a layer ahead of time ----------===//
+//
+// Writes every artefact of one compilation into a directory: the IR at each
+// stage worth reading, the optimized LLVM IR, a relocatable object with the
+// C interface of pfc/Runtime/Kernel.h, a header declaring it, and a
+// manifest.json naming them. Everything is produced in memory first, so a
+// failed compilation writes nothing; each file is then written atomically.
+//
+//===----------------------------------------------------------------------===//
+#include "Commands.h"
+#include "JsonOutput.h"
+
+#include "pfc/Spec/SpecParser.h"
+#include "pfc/Target/CpuTarget.h"
+#include "pfc/Target/LayerModule.h"
+
+#include "mlir/IR/AsmState.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <fmt/format.h>
+
+using namespace llvm;
+
+namespace pfc {
+
+static cl::SubCommand sub("compile",
+                          "Compile a layer spec to an object file and header");
+static cl::opt<std::string> specPath(cl::Positional, cl::Required,
+                                     cl::desc("<layer.yaml>"), cl::sub(sub),
+                                     cl::cat(pfcCategory()));
+static cl::opt<std::string> outputDir("o", cl::Required,
+                                      cl::desc("Write the artefacts to <dir>"),
+                                      cl::value_desc("dir"), cl::sub(sub),
+                                      cl::cat(pfcCategory()));
+enum class Target { Cpu };
+static cl::opt<Target> target("target", cl::desc("What to compile for"),
+                              cl::values(clEnumValN(Target::Cpu, "cpu",
+                                                    "the host CPU (default)")),
+                              cl::init(Target::Cpu), cl::sub(sub),
+                              cl::cat(pfcCategory()));
+static cl::opt<int64_t>
+    threads("threads",
+            cl::desc("Threads the schedule is made for (default: all)"),
+            cl::init(0), cl::sub(sub), cl::cat(pfcCategory()));
+
+/// The C header declaring a layer's kernels, with its sizes as macros.
+static std::string makeHeader(const LayerSpec &spec, const BlockMask &mask,
+                              StringRef symbol) {
+  std::string guard = StringRef(symbol).upper() + "_H";
+  std::string macro = StringRef(symbol).upper();
+  auto define = [&](StringRef name, int64_t value) {
+    return fmt::format("#define {}_{} {}\n", macro, name.str(), value);
+  };
+  std::string text = fmt::format(
+      "/* {}: a Pixelfly layer compiled by pfc " PFC_VERSION ".\n"
+      " * {}x{} weight, {}x{} blocks ({}), rank {}, gamma {}{}.\n"
+      " * See pfc/Runtime/Kernel.h for the calling convention. */\n"
+      "#ifndef {}\n#define {}\n\n#include <stdint.h>\n\n",
+      spec.name, spec.outFeatures, spec.inFeatures, spec.block, spec.block,
+      spec.butterfly.str(), spec.rank, toString(spec.gammaMode),
+      spec.bias ? ", bias" : "", guard, guard);
+  text += define("IN_FEATURES", spec.inFeatures);
+  text += define("OUT_FEATURES", spec.outFeatures);
+  text += define("BLOCK", spec.block);
+  text += define("NNZ_BLOCKS", mask.nnzBlocks());
+  text += define("BLOCK_ROWS", mask.blockRows);
+  text += define("RANK", spec.rank);
+  text += define("PACKED_U_FLOATS", spec.rank * spec.paddedOut());
+  text += fmt::format(
+      "\n#ifdef __cplusplus\nextern \"C\" {{\n#endif\n\n"
+      "/* blocks [{0}_NNZ_BLOCKS, b, b], U [out, r] -> the kernel layout. */\n"
+      "void {1}_pack(const float *blocks, const float *u, float "
+      "*packed_blocks,\n    float *packed_u);\n\n"
+      "/* y[t0:t1] for block-rows [r0, r1) of x [tokens, in], y [tokens, out]. "
+      "*/\n"
+      "void {1}_forward(const float *x, const float *packed_blocks,\n"
+      "    const float *packed_u, const float *v, const float *gamma,\n"
+      "    const float *bias, float *y, int64_t tokens, int64_t t0, int64_t "
+      "t1,\n    int64_t r0, int64_t r1);\n\n"
+      "#ifdef __cplusplus\n}}\n#endif\n\n#endif /* {2} */\n",
+      macro, symbol.str(), guard);
+  return text;
+}
+
+static int run() {
+  std::optional<Spec> parsed =
+      parseSpecFile(specPath, errs(), SpecKind::Layer);
+  if (!parsed)
+    return ExitBadInput;
+  const LayerSpec &spec = std::get<LayerSpec>(*parsed);
+  BlockMask mask = buildBlockMask(spec.butterfly, spec.outFeatures,
+                                  spec.inFeatures, spec.block);
+  std::string symbol = kernelSymbol(spec);
+
+  // The artefacts in the order they are made, with their manifest keys.
+  struct Artefact {
+    std::string key, name, text;
+  };
+  std::vector<Artefact> files;
+  json::Object fileNames;
+  auto add = [&](StringRef key, StringRef suffix, std::string text) {
+    std::string name = symbol + suffix.str();
+    fileNames[key.str()] = name;
+    files.push_back({key.str(), name, std::move(text)});
+  };
+  auto machine = createHostTargetMachine(/*pic=*/true);
+  if (!machine)
+    return reportError(toString(machine.takeError()));
+  LLVMContext context;
+  HostCompilation compiled;
+  {
+    auto result = compileForHost(
+        spec, CompileOptions{threads}, context, **machine,
+        [&](StringRef stage, mlir::ModuleOp module) {
+          std::string text;
+          raw_string_ostream os(text);
+          module.print(os, mlir::OpPrintingFlags().enableDebugInfo(false));
+          add((stage + "_mlir").str(), ("." + stage + ".mlir").str(),
+              std::move(text));
+        });
+    if (!result)
+      return reportError(specPath + ": " + toString(result.takeError()));
+    compiled = std::move(*result);
+  }
+  std::string ir;
+  raw_string_ostream irStream(ir);
+  compiled.module->print(irStream, nullptr);
+  add("llvm_ir", ".ll", std::move(ir));
+  SmallString<0> object;
+  raw_svector_ostream objectStream(object);
+  if (Error err = emitObjectFile(*compiled.module, **machine, objectStream))
+    return reportError(toString(std::move(err)));
+  add("object", ".o", std::string(object.str()));
+  add("header", ".h", makeHeader(spec, mask, symbol));
+  json::Object manifest{
+      {"pfc_version", PFC_VERSION},
+      {"spec", toJson(spec)},
+      {"target", "cpu"},
+      {"cpu", (*machine)->getTargetCPU().str()},
+      {"vector_width", compiled.vectorWidth},
+      {"threads", compiled.threads},
+      {"tile", compiled.tile},
+      {"nnz_blocks", mask.nnzBlocks()},
+      {"block_rows", mask.blockRows},
+      {"symbols", json::Object{{"pack", symbol + "_pack"},
+                               {"forward", symbol + "_forward"}}},
+      {"files", std::move(fileNames)}};
+  std::string manifestText;
+  raw_string_ostream(manifestText)
+      << formatv("{0:2}", json::Value(std::move(manifest))) << "\n";
+  files.push_back({"manifest", "manifest.json", std::move(manifestText)});
+
+  if (std::error_code ec = sys::fs::create_directories(outputDir))
+    return reportError("cannot create '" + outputDir + "': " + ec.message());
+  for (const Artefact &file : files) {
+    SmallString<256> path(outputDir);
+    sys::path::append(path, file.name);
+    if (int code = writeFileAtomically(
+            path, [&](raw_ostream &os) { os << file.text; }))
+      return code;
+  }
+  outs() << fmt::format("{}: {} files in {}\n", spec.name, files.size(),
+                        outputDir.getValue());
+  for (const Artefact &file : files)
+    outs() << fmt::format("  {:<40} {:>9} bytes\n", file.name,
+                          file.text.size());
+  return ExitOk;
+}
+
+Command &compileCommand() {
+  static Command command{sub, run};
+  return command;
+}
+
+} // namespace pfc
