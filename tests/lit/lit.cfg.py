@@ -17,6 +17,9 @@ config.environment["PATH"] = os.pathsep.join(
 config.substitutions.append(("%specs", os.path.join(config.pfc_src_root, "specs")))
 config.substitutions.append(("%pfc-opt", os.path.join(config.pfc_tools_dir, "pfc-opt")))
 config.substitutions.append(("%pfc", os.path.join(config.pfc_tools_dir, "pfc")))
+# `%cc` builds C programs against pfc's AOT objects; `%nm` lists symbols.
+config.substitutions.append(("%cc", config.c_compiler))
+config.substitutions.append(("%nm", os.path.join(config.llvm_tools_dir, "llvm-nm")))
 # `%python` runs helper scripts with lit's own interpreter (standard library).
 config.substitutions.append(("%python", sys.executable))
 # `%exit N cmd...` runs cmd and fails unless it exits with exactly N.

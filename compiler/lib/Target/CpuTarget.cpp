@@ -68,8 +68,12 @@ createHostTargetMachine(bool pic) {
   if (!builder)
     return builder.takeError();
   builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
-  if (pic)
+  if (pic) {
+    // An object for ordinary linking: position independent, small code
+    // model (a JIT builder defaults to the large one).
     builder->setRelocationModel(llvm::Reloc::PIC_);
+    builder->setCodeModel(llvm::CodeModel::Small);
+  }
   return builder->createTargetMachine();
 }
 

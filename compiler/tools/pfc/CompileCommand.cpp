@@ -59,7 +59,7 @@ static std::string makeHeader(const LayerSpec &spec, const BlockMask &mask,
   std::string text = fmt::format(
       "/* {}: a Pixelfly layer compiled by pfc " PFC_VERSION ".\n"
       " * {}x{} weight, {}x{} blocks ({}), rank {}, gamma {}{}.\n"
-      " * See pfc/Runtime/Kernel.h for the calling convention. */\n"
+      " * See pfc/Runtime/Kernel.h for the calling convention; link with -lm. */\n"
       "#ifndef {}\n#define {}\n\n#include <stdint.h>\n\n",
       spec.name, spec.outFeatures, spec.inFeatures, spec.block, spec.block,
       spec.butterfly.str(), spec.rank, toString(spec.gammaMode),
