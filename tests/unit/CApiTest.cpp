@@ -1,0 +1,84 @@
+//===- CApiTest.cpp - The C API against the fp64 reference ----------------===//
+#include "RandomDraws.h"
+#include "ReferenceLayer.h"
+
+#include "pfc/Runtime/TensorFile.h"
+#include "pfc/Spec/SpecParser.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include "gtest/gtest.h"
+
+extern "C" int pfcTestRunLayer(const char *specPath, const char *paramsPath,
+                               const float *x, int64_t tokens, float *y,
+                               char *error, size_t errorSize);
+
+using namespace pfc;
+
+namespace {
+
+const std::string kSpec = PFC_SOURCE_DIR "/specs/layers/gate_odd.yaml";
+
+std::vector<float> randomValues(RandomDraws &draw, size_t count) {
+  std::vector<float> values(count);
+  for (float &value : values)
+    value = static_cast<float>(draw.real(-1.0, 1.0));
+  return values;
+}
+
+TEST(CApi, LoadedParamsGiveTheReferenceForward) {
+  RandomDraws draw;
+  SCOPED_TRACE(draw.trace());
+  auto spec = parseSpecFile(kSpec, llvm::errs(), SpecKind::Layer);
+  ASSERT_TRUE(spec);
+  const LayerSpec &layer = std::get<LayerSpec>(*spec);
+  BlockMask mask = buildBlockMask(layer.butterfly, layer.outFeatures,
+                                  layer.inFeatures, layer.block);
+  // Random parameters (not the init), written as pfc init would.
+  LayerParams params = initParams(layer, mask, draw(0, 1000));
+  for (std::vector<float> *tensor :
+       {&params.blocks, &params.u, &params.v, &params.gateWeight, &params.bias})
+    *tensor = randomValues(draw, tensor->size());
+  llvm::SmallString<128> path;
+  ASSERT_FALSE(
+      llvm::sys::fs::createTemporaryFile("capi", "safetensors", path));
+  std::string error;
+  ASSERT_TRUE(writeSafetensors(std::string(path),
+                               tensorsFromParams(layer, mask, params), {},
+                               error))
+      << error;
+
+  int64_t tokens = draw(1, 70);
+  std::vector<float> x = randomValues(draw, tokens * layer.inFeatures);
+  std::vector<float> y(tokens * layer.outFeatures,
+                       std::numeric_limits<float>::quiet_NaN());
+  char message[256] = "";
+  ASSERT_EQ(pfcTestRunLayer(kSpec.c_str(), path.c_str(), x.data(), tokens,
+                            y.data(), message, sizeof message),
+            0)
+      << message;
+  llvm::sys::fs::remove(path);
+  EXPECT_LE(relativeError(y, referenceForward(layer, mask, params, x, tokens)),
+            1e-5);
+}
+
+TEST(CApi, ErrorsComeBackAsMessages) {
+  float x[1000] = {}, y[777];
+  char message[256] = "";
+  EXPECT_EQ(pfcTestRunLayer("/nonexistent/layer.yaml", nullptr, x, 1, y,
+                            message, sizeof message),
+            1);
+  EXPECT_NE(std::string(message).find("/nonexistent/layer.yaml"),
+            std::string::npos)
+      << message;
+  // A message longer than the buffer is cut, not overflowed.
+  char tiny[8];
+  std::memset(tiny, 'x', sizeof tiny);
+  EXPECT_EQ(pfcTestRunLayer(kSpec.c_str(), "/nonexistent/p.safetensors", x, 1,
+                            y, tiny, sizeof tiny),
+            2);
+  EXPECT_EQ(std::strlen(tiny), sizeof tiny - 1);
+}
+
+} // namespace
