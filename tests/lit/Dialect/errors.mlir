@@ -1,0 +1,644 @@
+// One case per verifier message of the pfc ops (PfcOps.cpp) and attributes
+// (PfcAttrs.cpp). Unless a case says otherwise the weight is 64x64 with 32x32
+// blocks, a 2x2 grid whose four blocks are all nonzero.
+// RUN: %pfc-opt %s -split-input-file -verify-diagnostics
+
+//===----------------------------------------------------------------------===//
+// Token rows, shared by every op on matrices.
+//===----------------------------------------------------------------------===//
+
+func.func @token_mismatch(%x: memref<4x64xf32>, %b: memref<4x32x32xf32>,
+                          %y: memref<8x64xf32>) {
+  // expected-error @below {{'pfc.bsmm' op has 4 and 8 tokens in its operands}}
+  pfc.bsmm %x, %b into %y {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<4x64xf32>, memref<4x32x32xf32> -> memref<8x64xf32>
+  return
+}
+
+// -----
+
+// Static token counts are checked across all the matrices, the extra
+// columns included; dynamic ones are not.
+func.func @token_mismatch_extra(%x: memref<4x64xf32>, %b: memref<4x32x32xf32>,
+                                %t: memref<2x8xf32>, %ut: memref<8x64xf32>,
+                                %s: memref<1xf32>, %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.bsmm' op has 4 and 2 tokens in its operands}}
+  pfc.bsmm %x, %b scale(%s) extra(%t, %ut) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<4x64xf32>, memref<4x32x32xf32>, memref<1xf32>, memref<2x8xf32>,
+        memref<8x64xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @non_contiguous_rows(%x: memref<?x64xf32, strided<[128, 2]>>,
+                               %v: memref<64x8xf32>, %t: memref<?x8xf32>) {
+  // expected-error @below {{'pfc.project' op needs matrices with contiguous rows, got 'memref<?x64xf32, strided<[128, 2]>>'}}
+  pfc.project %x, %v into %t
+      : memref<?x64xf32, strided<[128, 2]>>, memref<64x8xf32> -> memref<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_features(%s: memref<?x?xf32>, %l: memref<?x64xf32>,
+                            %g: memref<1xf32>, %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.combine' op needs a static feature count, got 'memref<?x?xf32>'}}
+  pfc.combine %s, %l gamma(%g) into %y
+      : memref<?x?xf32>, memref<?x64xf32>, memref<1xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Blocks and patterns.
+//===----------------------------------------------------------------------===//
+
+func.func @non_square_blocks(%x: memref<?x64xf32>, %b: memref<4x32x16xf32>,
+                             %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.bsmm' op needs blocks of static shape [nnz, b, b], got 'memref<4x32x16xf32>'}}
+  pfc.bsmm %x, %b into %y {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf32>, memref<4x32x16xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_blocks(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
+                          %db: memref<?x32x32xf32>) {
+  // expected-error @below {{'pfc.sddmm' op needs blocks of static shape [nnz, b, b], got 'memref<?x32x32xf32>'}}
+  pfc.sddmm %dy, %x into %db {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf32>, memref<?x64xf32> -> memref<?x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @empty_blocks(%x: memref<?x64xf32>, %b: memref<4x0x0xf32>,
+                        %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.bsmm' op needs blocks of static shape [nnz, b, b], got 'memref<4x0x0xf32>'}}
+  pfc.bsmm %x, %b into %y {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf32>, memref<4x0x0xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+// The butterfly's size must divide the padded weight: 80 features with 32x32
+// blocks pad to 96.
+func.func @pattern_does_not_fit(%x: memref<?x80xf32>, %b: memref<9x32x32xf32>,
+                                %y: memref<?x80xf32>) {
+  // expected-error @below {{'pfc.bsmm' op butterfly size 64 does not divide the padded shape 96x96}}
+  pfc.bsmm %x, %b into %y
+      {pattern = #pfc.butterfly<size = 64, strides = [2], shuffle = false, global = 0>}
+      : memref<?x80xf32>, memref<9x32x32xf32> -> memref<?x80xf32>
+  return
+}
+
+// -----
+
+// bsmm_t reads the weight's shape from its operands the other way round: an
+// [T, 40] dY and an [T, 80] dX make a 40x80 weight, a 2x3 grid.
+func.func @block_grid_mismatch(%dy: memref<?x40xf32>, %b: memref<5x32x32xf32>,
+                               %dx: memref<?x80xf32>) {
+  // expected-error @below {{'pfc.bsmm_t' op block list covers a 3x2 grid, but a 40x80 weight with 32x32 blocks has 2x3}}
+  pfc.bsmm_t %dy, %b into %dx {pattern = #pfc.blocks<3x2: [0, 1], [0], [0, 1]>}
+      : memref<?x40xf32>, memref<5x32x32xf32> -> memref<?x80xf32>
+  return
+}
+
+// -----
+
+func.func @nnz_mismatch(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>,
+                        %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.layer' op pattern has 2 nonzero blocks, but the blocks operand 3}}
+  pfc.layer %x, %b into %y
+      {pattern = #pfc.blocks<2x2: [0], [1]>, gamma = #pfc.gamma<fixed>,
+       gammaValue = 1.0 : f64}
+      : memref<?x64xf32>, memref<3x32x32xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+// The same for a butterfly: 128x128 with S = 4, one factor, has 8 blocks.
+func.func @nnz_mismatch_butterfly(%x: memref<?x128xf32>, %b: memref<16x32x32xf32>,
+                                  %y: memref<?x128xf32>) {
+  // expected-error @below {{'pfc.bsmm' op pattern has 8 nonzero blocks, but the blocks operand 16}}
+  pfc.bsmm %x, %b into %y
+      {pattern = #pfc.butterfly<size = 4, strides = [2], shuffle = false, global = 0>}
+      : memref<?x128xf32>, memref<16x32x32xf32> -> memref<?x128xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// pfc.layer: low-rank factors, bias and γ.
+//===----------------------------------------------------------------------===//
+
+func.func @rank_too_large(%x: memref<?x64xf32>, %b: memref<2x32x32xf32>,
+                          %ut: memref<40x32xf32>, %v: memref<64x40xf32>,
+                          %y: memref<?x32xf32>) {
+  // expected-error @below {{'pfc.layer' op rank 40 is not in [1, min(in, out) = 32]}}
+  pfc.layer %x, %b lowrank(%ut, %v) into %y
+      {pattern = #pfc.blocks<1x2: [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gammaValue = 1.0 : f64}
+      : memref<?x64xf32>, memref<2x32x32xf32>, memref<40x32xf32>, memref<64x40xf32>
+        -> memref<?x32xf32>
+  return
+}
+
+// -----
+
+// A dynamic rank is out of range too. (The message prints the dynamic size's
+// sentinel as the rank.)
+func.func @rank_dynamic(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                        %ut: memref<?x64xf32>, %v: memref<64x?xf32>,
+                        %y: memref<?x64xf32>) {
+  // expected-error @below {{is not in [1, min(in, out) = 64]}}
+  pfc.layer %x, %b lowrank(%ut, %v) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gammaValue = 1.0 : f64}
+      : memref<?x64xf32>, memref<4x32x32xf32>, memref<?x64xf32>, memref<64x?xf32>
+        -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @layer_v_shape(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                         %ut: memref<8x64xf32>, %v: memref<32x8xf32>,
+                         %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.layer' op V has shape [32, 8], expected [64, 8]}}
+  pfc.layer %x, %b lowrank(%ut, %v) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gammaValue = 1.0 : f64}
+      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<32x8xf32>
+        -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+// Uᵀ is padded to whole blocks: 40 outputs with 32x32 blocks make 64.
+func.func @layer_u_not_padded(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                              %ut: memref<8x40xf32>, %v: memref<64x8xf32>,
+                              %y: memref<?x40xf32>) {
+  // expected-error @below {{'pfc.layer' op packed U has shape [8, 40], expected [8, 64]}}
+  pfc.layer %x, %b lowrank(%ut, %v) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gammaValue = 1.0 : f64}
+      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x40xf32>, memref<64x8xf32>
+        -> memref<?x40xf32>
+  return
+}
+
+// -----
+
+func.func @layer_bias_shape(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                            %ut: memref<8x64xf32>, %v: memref<64x8xf32>,
+                            %g: memref<1xf32>, %bias: memref<63xf32>,
+                            %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.layer' op bias has shape [63], expected [64]}}
+  pfc.layer %x, %b lowrank(%ut, %v) gamma(%g) bias(%bias) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>}
+      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<64x8xf32>,
+        memref<1xf32>, memref<63xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @fixed_without_value(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                               %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.layer' op has a gamma_value exactly when gamma is fixed}}
+  pfc.layer %x, %b into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @learned_with_value(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                              %ut: memref<8x64xf32>, %v: memref<64x8xf32>,
+                              %g: memref<1xf32>, %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.layer' op has a gamma_value exactly when gamma is fixed}}
+  pfc.layer %x, %b lowrank(%ut, %v) gamma(%g) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>,
+       gammaValue = 0.5 : f64}
+      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<64x8xf32>,
+        memref<1xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @learned_without_operand(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                                   %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.layer' op has a gamma operand exactly when gamma is learned}}
+  pfc.layer %x, %b into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<gate>}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @fixed_with_operand(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                              %ut: memref<8x64xf32>, %v: memref<64x8xf32>,
+                              %g: memref<1xf32>, %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.layer' op has a gamma operand exactly when gamma is learned}}
+  pfc.layer %x, %b lowrank(%ut, %v) gamma(%g) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gammaValue = 0.5 : f64}
+      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<64x8xf32>,
+        memref<1xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+// A scalar γ has exactly one element, not one per token.
+func.func @scalar_gamma_shape(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                              %ut: memref<8x64xf32>, %v: memref<64x8xf32>,
+                              %g: memref<?xf32>, %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.layer' op gamma has shape [?], expected [1]}}
+  pfc.layer %x, %b lowrank(%ut, %v) gamma(%g) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>}
+      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<64x8xf32>,
+        memref<?xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @layer_gate_params(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                             %ut: memref<8x64xf32>, %v: memref<64x8xf32>,
+                             %p: memref<64xf32>, %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.layer' op gate parameters has shape [64], expected [65]}}
+  pfc.layer %x, %b lowrank(%ut, %v) gamma(%p) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<gate>}
+      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<64x8xf32>,
+        memref<64xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// pfc.bsmm: scale, extra columns, bias.
+//===----------------------------------------------------------------------===//
+
+func.func @scale_shape(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                       %s: memref<2xf32>, %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.bsmm' op scale has 2 elements, expected 1 or one per token (?)}}
+  pfc.bsmm %x, %b scale(%s) into %y {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf32>, memref<4x32x32xf32>, memref<2xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @extra_weights_shape(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                               %s: memref<1xf32>, %t: memref<?x8xf32>,
+                               %ut: memref<4x64xf32>, %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.bsmm' op extra weights has shape [4, 64], expected [8, 64]}}
+  pfc.bsmm %x, %b scale(%s) extra(%t, %ut) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf32>, memref<4x32x32xf32>, memref<1xf32>, memref<?x8xf32>,
+        memref<4x64xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @bsmm_bias_shape(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                           %s: memref<1xf32>, %t: memref<?x8xf32>,
+                           %ut: memref<8x64xf32>, %bias: memref<1xf32>,
+                           %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.bsmm' op bias has shape [1], expected [64]}}
+  pfc.bsmm %x, %b scale(%s) extra(%t, %ut) bias(%bias) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf32>, memref<4x32x32xf32>, memref<1xf32>, memref<?x8xf32>,
+        memref<8x64xf32>, memref<1xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// pfc.project, pfc.lowrank, pfc.gate, pfc.combine.
+//===----------------------------------------------------------------------===//
+
+func.func @project_v_shape(%x: memref<?x64xf32>, %v: memref<64x4xf32>,
+                           %t: memref<?x8xf32>) {
+  // expected-error @below {{'pfc.project' op V has shape [64, 4], expected [64, 8]}}
+  pfc.project %x, %v into %t
+      : memref<?x64xf32>, memref<64x4xf32> -> memref<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @project_gamma_shape(%x: memref<?x64xf32>, %v: memref<64x8xf32>,
+                               %g: memref<3xf32>, %t: memref<?x8xf32>) {
+  // expected-error @below {{'pfc.project' op gamma has 3 elements, expected 1 or one per token (?)}}
+  pfc.project %x, %v complement(%g) into %t
+      : memref<?x64xf32>, memref<64x8xf32>, memref<3xf32> -> memref<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @lowrank_v_shape(%x: memref<?x64xf32>, %ut: memref<8x96xf32>,
+                           %v: memref<32x8xf32>, %y: memref<?x80xf32>) {
+  // expected-error @below {{'pfc.lowrank' op V has shape [32, 8], expected [64, 8]}}
+  pfc.lowrank %x, %ut, %v into %y
+      : memref<?x64xf32>, memref<8x96xf32>, memref<32x8xf32> -> memref<?x80xf32>
+  return
+}
+
+// -----
+
+func.func @lowrank_u_too_narrow(%x: memref<?x64xf32>, %ut: memref<8x64xf32>,
+                                %v: memref<64x8xf32>, %y: memref<?x80xf32>) {
+  // expected-error @below {{'pfc.lowrank' op packed U has 64 columns, fewer than the 80 outputs}}
+  pfc.lowrank %x, %ut, %v into %y
+      : memref<?x64xf32>, memref<8x64xf32>, memref<64x8xf32> -> memref<?x80xf32>
+  return
+}
+
+// -----
+
+func.func @lowrank_u_rank(%x: memref<?x64xf32>, %ut: memref<4x96xf32>,
+                          %v: memref<64x8xf32>, %y: memref<?x80xf32>) {
+  // expected-error @below {{'pfc.lowrank' op packed U has shape [4, 96], expected [8, 96]}}
+  pfc.lowrank %x, %ut, %v into %y
+      : memref<?x64xf32>, memref<4x96xf32>, memref<64x8xf32> -> memref<?x80xf32>
+  return
+}
+
+// -----
+
+func.func @gate_params_shape(%x: memref<?x64xf32>, %p: memref<64xf32>,
+                             %g: memref<?xf32>) {
+  // expected-error @below {{'pfc.gate' op gate parameters has shape [64], expected [65]}}
+  pfc.gate %x, %p into %g : memref<?x64xf32>, memref<64xf32> -> memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @gate_output_shape(%x: memref<4x64xf32>, %p: memref<65xf32>,
+                             %g: memref<?xf32>) {
+  // expected-error @below {{'pfc.gate' op gate output has shape [?], expected [4]}}
+  pfc.gate %x, %p into %g : memref<4x64xf32>, memref<65xf32> -> memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @combine_features(%s: memref<?x64xf32>, %l: memref<?x32xf32>,
+                            %g: memref<1xf32>, %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.combine' op combines matrices of 32 and 64 features}}
+  pfc.combine %s, %l gamma(%g) into %y
+      : memref<?x64xf32>, memref<?x32xf32>, memref<1xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @combine_gamma_shape(%s: memref<?x64xf32>, %l: memref<?x64xf32>,
+                               %g: memref<2xf32>, %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.combine' op gamma has 2 elements, expected 1 or one per token (?)}}
+  pfc.combine %s, %l gamma(%g) into %y
+      : memref<?x64xf32>, memref<?x64xf32>, memref<2xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @combine_bias_shape(%s: memref<?x64xf32>, %l: memref<?x64xf32>,
+                              %g: memref<1xf32>, %bias: memref<32xf32>,
+                              %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.combine' op bias has shape [32], expected [64]}}
+  pfc.combine %s, %l gamma(%g) bias(%bias) into %y
+      : memref<?x64xf32>, memref<?x64xf32>, memref<1xf32>, memref<32xf32>
+        -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// pfc.pack.
+//===----------------------------------------------------------------------===//
+
+func.func @pack_type_mismatch(%b: memref<4x32x32xf32>, %pb: memref<2x32x32xf32>) {
+  // expected-error @below {{'pfc.pack' op packs 'memref<4x32x32xf32>' into 'memref<2x32x32xf32>'}}
+  pfc.pack %b : memref<4x32x32xf32> into %pb : memref<2x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @pack_u_without_packed_u(%b: memref<4x32x32xf32>, %u: memref<80x8xf32>,
+                                   %pb: memref<4x32x32xf32>) {
+  // expected-error @below {{'pfc.pack' op needs both U and its packed form, or neither}}
+  pfc.pack %b : memref<4x32x32xf32>, %u : memref<80x8xf32>
+      into %pb : memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @pack_dynamic_u(%b: memref<4x32x32xf32>, %u: memref<?x8xf32>,
+                          %pb: memref<4x32x32xf32>, %pu: memref<8x96xf32>) {
+  // expected-error @below {{'pfc.pack' op needs a static U, got 'memref<?x8xf32>'}}
+  pfc.pack %b : memref<4x32x32xf32>, %u : memref<?x8xf32>
+      into %pb : memref<4x32x32xf32>, %pu : memref<8x96xf32>
+  return
+}
+
+// -----
+
+func.func @pack_u_shape(%b: memref<4x32x32xf32>, %u: memref<80x8xf32>,
+                        %pb: memref<4x32x32xf32>, %pu: memref<8x80xf32>) {
+  // expected-error @below {{'pfc.pack' op packed U has shape [8, 80], expected [8, 96]}}
+  pfc.pack %b : memref<4x32x32xf32>, %u : memref<80x8xf32>
+      into %pb : memref<4x32x32xf32>, %pu : memref<8x80xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// #pfc.butterfly.
+//===----------------------------------------------------------------------===//
+
+// expected-error @below {{invalid butterfly pattern: butterfly size 6 is not a power of two >= 2}}
+func.func @butterfly_size() attributes {p = #pfc.butterfly<size = 6, strides = [2], shuffle = false, global = 0>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{invalid butterfly pattern: butterfly size 1 is not a power of two >= 2}}
+func.func @butterfly_size_one() attributes {p = #pfc.butterfly<size = 1, strides = [2], shuffle = false, global = 0>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{invalid butterfly pattern: stride 8 is not a power of two in [2, 4]}}
+func.func @butterfly_stride_too_large() attributes {p = #pfc.butterfly<size = 4, strides = [2, 8], shuffle = false, global = 0>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{invalid butterfly pattern: stride 3 is not a power of two in [2, 8]}}
+func.func @butterfly_stride_not_power_of_two() attributes {p = #pfc.butterfly<size = 8, strides = [3], shuffle = false, global = 0>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{invalid butterfly pattern: strides are not strictly ascending}}
+func.func @butterfly_strides_descending() attributes {p = #pfc.butterfly<size = 8, strides = [4, 2], shuffle = false, global = 0>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{invalid butterfly pattern: strides are not strictly ascending}}
+func.func @butterfly_strides_repeated() attributes {p = #pfc.butterfly<size = 8, strides = [2, 2], shuffle = false, global = 0>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{invalid butterfly pattern: global is negative}}
+func.func @butterfly_global() attributes {p = #pfc.butterfly<size = 4, strides = [2], shuffle = false, global = -1>} {
+  return
+}
+
+// -----
+
+// An empty stride list does not parse, so "the pattern has no butterfly
+// factor" is not reachable from text.
+// expected-error @below {{expected integer value}}
+// expected-error @below {{failed to parse Pfc_ButterflyAttr parameter 'strides'}}
+func.func @butterfly_no_factor() attributes {p = #pfc.butterfly<size = 4, strides = [], shuffle = false, global = 0>} {
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// #pfc.blocks.
+//===----------------------------------------------------------------------===//
+
+// expected-error @below {{block grid 0x2 is empty}}
+func.func @blocks_empty_grid() attributes {p = #pfc.blocks<0x2: []>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{block list has 3 rows, expected 2}}
+func.func @blocks_row_count() attributes {p = #pfc.blocks<2x2: [0], [1], [0]>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{block (1, 2) lies outside the 2x2 grid}}
+func.func @blocks_outside() attributes {p = #pfc.blocks<2x2: [0, 1], [0, 2]>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{block (0, -1) lies outside the 2x2 grid}}
+func.func @blocks_negative() attributes {p = #pfc.blocks<2x2: [-1], [0]>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{block-row 1 lists its columns out of order}}
+func.func @blocks_out_of_order() attributes {p = #pfc.blocks<2x2: [0, 1], [1, 0]>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{block-row 0 lists its columns out of order}}
+func.func @blocks_repeated() attributes {p = #pfc.blocks<2x2: [1, 1], [0]>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{expected a ROWSxCOLS block grid}}
+func.func @blocks_grid_1d() attributes {p = #pfc.blocks<4: [0], [1], [2], [3]>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{expected a ROWSxCOLS block grid}}
+func.func @blocks_grid_3d() attributes {p = #pfc.blocks<2x2x2: [0], [1]>} {
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// #pfc.schedule.
+//===----------------------------------------------------------------------===//
+
+// expected-error @below {{schedule tile 0 is not in [1, 32]}}
+func.func @schedule_tile_zero() attributes {s = #pfc.schedule<tile = 0, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 1>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{schedule tile 33 is not in [1, 32]}}
+func.func @schedule_tile_large() attributes {s = #pfc.schedule<tile = 33, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 1>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{schedule vector width 32 is not 4, 8 or 16}}
+func.func @schedule_vector() attributes {s = #pfc.schedule<tile = 8, vector = 32, chunk = 256, unroll = 4, unrolled = true, threads = 1>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{schedule chunk 4 is smaller than its tile 8}}
+func.func @schedule_chunk() attributes {s = #pfc.schedule<tile = 8, vector = 16, chunk = 4, unroll = 4, unrolled = true, threads = 1>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{schedule unroll 0 is not positive}}
+func.func @schedule_unroll() attributes {s = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 0, unrolled = true, threads = 1>} {
+  return
+}
+
+// -----
+
+// expected-error @below {{schedule threads 0 is not positive}}
+func.func @schedule_threads() attributes {s = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 0>} {
+  return
+}

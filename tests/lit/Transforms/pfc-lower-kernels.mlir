@@ -1,0 +1,351 @@
+// pfc-lower-kernels emits pfc.bsmm as the register-tiled kernel its schedule
+// describes, and the other ops as plain loop nests. The output is checked
+// after the canonicalize and cse that pfc-cpu-pipeline runs after the pass,
+// which gather the constants the emitter repeats at the top of each function.
+// RUN: %pfc-opt %s -split-input-file -pfc-lower-kernels -canonicalize -cse -verify-diagnostics | FileCheck %s --enable-var-scope
+// Ops without a schedule get the default one for the pass's vector width.
+// RUN: %pfc-opt %s -split-input-file -pfc-lower-kernels=vector-width=8 -canonicalize -cse -verify-diagnostics | FileCheck %s --enable-var-scope --check-prefix=WIDTH8
+
+// The unrolled schedule: for each chunk of 64 tokens, for each block-row, an
+// scf.index_switch with one case per block-row whose blocks have constant
+// offsets. Block-row 0 holds blocks 0 and 1 (block-columns 0 and 1),
+// block-row 1 holds block 2 (block-column 1). Tiles of 2 tokens carry 2 x 2
+// accumulators of 16 lanes; the tokens left over get a tile of 1.
+// CHECK-LABEL: func.func @unrolled
+// CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<3x32x32xf32>, %[[Y:[^:]*]]: memref<?x64xf32>)
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG: %[[C48:.*]] = arith.constant 48 : index
+// CHECK-DAG: %[[CHUNK:.*]] = arith.constant 64 : index
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<16xf32>
+// CHECK: %[[TOKENS:.*]] = memref.dim %[[X]], %[[C0]] : memref<?x64xf32>
+// CHECK-NEXT: scf.for %[[FIRST:.*]] = %[[C0]] to %[[TOKENS]] step %[[CHUNK]] {
+// CHECK-NEXT: %[[NEXT:.*]] = arith.addi %[[FIRST]], %[[CHUNK]] : index
+// CHECK-NEXT: %[[LAST:.*]] = arith.minsi %[[NEXT]], %[[TOKENS]] : index
+// CHECK-NEXT: %[[COUNT:.*]] = arith.subi %[[LAST]], %[[FIRST]] : index
+// CHECK-NEXT: %[[REST:.*]] = arith.remui %[[COUNT]], %[[C2]] : index
+// CHECK-NEXT: %[[FULL:.*]] = arith.subi %[[LAST]], %[[REST]] : index
+// CHECK-NEXT: scf.for %[[ROW:.*]] = %[[C0]] to %[[C2]] step %[[C1]] {
+// CHECK-NEXT: scf.index_switch %[[ROW]]
+// CHECK-NEXT: case 0 {
+// CHECK-NEXT: scf.for %[[T:.*]] = %[[FIRST]] to %[[FULL]] step %[[C2]] {
+// CHECK-NEXT: %[[ACC0:.*]]:4 = scf.for %[[K:.*]] = %[[C0]] to %[[C32]] step %[[C1]] iter_args(%{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]]) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>) {
+// CHECK-NEXT: %[[W0:.*]] = vector.load %[[B]][%[[C0]], %[[K]], %[[C0]]] : memref<3x32x32xf32>, vector<16xf32>
+// CHECK-NEXT: %[[W1:.*]] = vector.load %[[B]][%[[C0]], %[[K]], %[[C16]]] : memref<3x32x32xf32>, vector<16xf32>
+// CHECK-NEXT: %[[XV:.*]] = memref.load %[[X]][%[[T]], %[[K]]] : memref<?x64xf32>
+// CHECK-NEXT: %[[XB:.*]] = vector.broadcast %[[XV]] : f32 to vector<16xf32>
+// CHECK-NEXT: vector.fma %[[XB]], %[[W0]], %{{.*}} : vector<16xf32>
+// CHECK-NEXT: vector.fma %[[XB]], %[[W1]], %{{.*}} : vector<16xf32>
+// CHECK: scf.yield
+// Block 1 reads inputs 32..63.
+// CHECK: %[[ACC1:.*]]:4 = scf.for %[[K:.*]] = %[[C0]] to %[[C32]] step %[[C1]] iter_args(%{{.*}} = %[[ACC0]]#0, %{{.*}} = %[[ACC0]]#1, %{{.*}} = %[[ACC0]]#2, %{{.*}} = %[[ACC0]]#3)
+// CHECK-NEXT: %[[IN:.*]] = arith.addi %[[K]], %[[C32]] : index
+// CHECK-NEXT: vector.load %[[B]][%[[C1]], %[[K]], %[[C0]]]
+// CHECK-NEXT: vector.load %[[B]][%[[C1]], %[[K]], %[[C16]]]
+// CHECK-NEXT: memref.load %[[X]][%[[T]], %[[IN]]]
+// CHECK: scf.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[T1:.*]] = arith.addi %[[T]], %[[C1]] : index
+// CHECK-NEXT: vector.store %[[ACC1]]#0, %[[Y]][%[[T]], %[[C0]]] : memref<?x64xf32>, vector<16xf32>
+// CHECK-NEXT: vector.store %[[ACC1]]#1, %[[Y]][%[[T]], %[[C16]]] : memref<?x64xf32>, vector<16xf32>
+// CHECK-NEXT: vector.store %[[ACC1]]#2, %[[Y]][%[[T1]], %[[C0]]] : memref<?x64xf32>, vector<16xf32>
+// CHECK-NEXT: vector.store %[[ACC1]]#3, %[[Y]][%[[T1]], %[[C16]]] : memref<?x64xf32>, vector<16xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: scf.for %[[T:.*]] = %[[FULL]] to %[[LAST]] step %[[C1]] {
+// CHECK: -> (vector<16xf32>, vector<16xf32>) {
+// CHECK: vector.store %{{.*}}, %[[Y]][%[[T]], %[[C16]]] : memref<?x64xf32>, vector<16xf32>
+// CHECK: case 1 {
+// CHECK-NEXT: scf.for %[[T:.*]] = %[[FIRST]] to %[[FULL]] step %[[C2]] {
+// CHECK-NEXT: %[[ACC:.*]]:4 = scf.for %[[K:.*]] = %[[C0]] to %[[C32]] step %[[C1]]
+// CHECK-NEXT: %[[IN:.*]] = arith.addi %[[K]], %[[C32]] : index
+// CHECK-NEXT: vector.load %[[B]][%[[C2]], %[[K]], %[[C0]]]
+// CHECK-NEXT: vector.load %[[B]][%[[C2]], %[[K]], %[[C16]]]
+// CHECK-NEXT: memref.load %[[X]][%[[T]], %[[IN]]]
+// CHECK-NOT: scf.for
+// CHECK: vector.store %[[ACC]]#0, %[[Y]][%[[T]], %[[C32]]]
+// CHECK-NEXT: vector.store %[[ACC]]#1, %[[Y]][%[[T]], %[[C48]]]
+// CHECK: default {
+// CHECK-NOT: case
+// CHECK-NOT: memref.get_global
+// CHECK-NOT: vector.maskedstore
+// CHECK: return
+func.func @unrolled(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>,
+                    %y: memref<?x64xf32>) {
+  pfc.bsmm %x, %b into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [1]>,
+       schedule = #pfc.schedule<tile = 2, vector = 16, chunk = 64, unroll = 1, unrolled = true, threads = 1>}
+      : memref<?x64xf32>, memref<3x32x32xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+// `rows(%begin, %end)` bounds the block-row loop; `unroll = 4` unrolls the
+// loop over a block's 32 inputs by 4.
+// CHECK-LABEL: func.func @rows
+// CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<3x32x32xf32>, %[[Y:[^:]*]]: memref<?x64xf32>, %[[BEGIN:[^:]*]]: index, %[[END:[^:]*]]: index)
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK: scf.for %[[ROW:.*]] = %[[BEGIN]] to %[[END]] step %{{.*}} {
+// CHECK-NEXT: scf.index_switch %[[ROW]]
+// CHECK-NEXT: case 0 {
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C32]] step %[[C4]] iter_args(
+// CHECK-COUNT-16: vector.fma
+// CHECK-NEXT: scf.yield
+func.func @rows(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>,
+                %y: memref<?x64xf32>, %begin: index, %end: index) {
+  pfc.bsmm %x, %b rows(%begin, %end) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [1]>,
+       schedule = #pfc.schedule<tile = 2, vector = 16, chunk = 64, unroll = 4, unrolled = true, threads = 2>}
+      : memref<?x64xf32>, memref<3x32x32xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+// 40 outputs with 32x32 blocks: the vectors of the last block-row that reach
+// into the padding are stored (and the bias loaded) under a mask; the other
+// block-row is stored plainly. The γ scale and the extra columns come before
+// the bias.
+// CHECK-LABEL: func.func @masked
+// CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<4x32x32xf32>, %[[S:[^:]*]]: memref<1xf32>, %[[T:[^:]*]]: memref<?x8xf32>, %[[UT:[^:]*]]: memref<8x64xf32>, %[[BIAS:[^:]*]]: memref<40xf32>, %[[Y:[^:]*]]: memref<?x40xf32>)
+// CHECK: scf.index_switch
+// CHECK-NEXT: case 0 {
+// CHECK-NOT: vector.maskedstore
+// CHECK: %[[GAMMA:.*]] = memref.load %[[S]][%{{.*}}] : memref<1xf32>
+// CHECK-NEXT: %[[GAMMAS:.*]] = vector.broadcast %[[GAMMA]] : f32 to vector<16xf32>
+// CHECK-NEXT: %[[SCALED:.*]] = arith.mulf %{{.*}}, %[[GAMMAS]] : vector<16xf32>
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[SCALED]], {{.*}}) -> (vector<16xf32>, vector<16xf32>) {
+// CHECK-NEXT: vector.load %[[UT]][%[[J]], %{{.*}}] : memref<8x64xf32>, vector<16xf32>
+// CHECK: memref.load %[[T]][%{{.*}}, %[[J]]] : memref<?x8xf32>
+// CHECK: vector.store %{{.*}}, %[[Y]]
+// CHECK: case 1 {
+// CHECK: %[[MASK:.*]] = vector.constant_mask [8] : vector<16xi1>
+// CHECK: vector.maskedload %[[BIAS]][%{{.*}}], %[[MASK]], %{{.*}} : memref<40xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+// CHECK-NOT: vector.store
+// CHECK: vector.maskedstore %[[Y]][%{{.*}}, %{{.*}}], %[[MASK]], %{{.*}} : memref<?x40xf32>, vector<16xi1>, vector<16xf32>
+// CHECK-NOT: vector.store
+// CHECK: default
+func.func @masked(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                  %s: memref<1xf32>, %t: memref<?x8xf32>, %ut: memref<8x64xf32>,
+                  %bias: memref<40xf32>, %y: memref<?x40xf32>) {
+  pfc.bsmm %x, %b scale(%s) extra(%t, %ut) bias(%bias) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>,
+       schedule = #pfc.schedule<tile = 1, vector = 16, chunk = 64, unroll = 1, unrolled = true, threads = 1>}
+      : memref<?x64xf32>, memref<4x32x32xf32>, memref<1xf32>, memref<?x8xf32>,
+        memref<8x64xf32>, memref<40xf32> -> memref<?x40xf32>
+  return
+}
+
+// -----
+
+// The table schedule reads each block-row's blocks from constant tables in
+// the module (BSR row starts and block-columns) instead of switching over
+// block-rows; `vector = 8` gives 8-lane accumulators, 4 per token row.
+// CHECK-DAG: memref.global "private" constant @[[$ROW_START:__pfc_row_start]] : memref<3xindex> = dense<[0, 2, 3]>
+// CHECK-DAG: memref.global "private" constant @[[$COL_INDEX:__pfc_col_index]] : memref<3xindex> = dense<[0, 1, 1]>
+// CHECK-LABEL: func.func @table
+// CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<3x32x32xf32>, %[[Y:[^:]*]]: memref<?x40xf32>)
+// CHECK-NOT: scf.index_switch
+// CHECK-DAG: %[[STARTS:.*]] = memref.get_global @[[$ROW_START]] : memref<3xindex>
+// CHECK-DAG: %[[COL_TABLE:.*]] = memref.get_global @[[$COL_INDEX]] : memref<3xindex>
+// CHECK: scf.for %[[FIRST_TOKEN:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NOT: scf.index_switch
+// CHECK: vector.create_mask %{{.*}} : vector<8xi1>
+// CHECK: %[[FIRST:.*]] = memref.load %[[STARTS]][%[[ROW]]] : memref<3xindex>
+// CHECK: %[[END:.*]] = memref.load %[[STARTS]][%{{.*}}] : memref<3xindex>
+// CHECK-NEXT: scf.for %[[N:.*]] = %[[FIRST]] to %[[END]] step %{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// CHECK-NEXT: %[[COL:.*]] = memref.load %[[COL_TABLE]][%[[N]]] : memref<3xindex>
+// CHECK: vector.load %[[B]][%[[N]], %{{.*}}, %{{.*}}] : memref<3x32x32xf32>, vector<8xf32>
+// CHECK: vector.fma %{{.*}} : vector<8xf32>
+// CHECK: vector.maskedstore %[[Y]]{{.*}} : memref<?x40xf32>, vector<8xi1>, vector<8xf32>
+// CHECK-NOT: scf.index_switch
+// CHECK: return
+func.func @table(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>,
+                 %y: memref<?x40xf32>) {
+  pfc.bsmm %x, %b into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [1]>,
+       schedule = #pfc.schedule<tile = 2, vector = 8, chunk = 64, unroll = 1, unrolled = false, threads = 1>}
+      : memref<?x64xf32>, memref<3x32x32xf32> -> memref<?x40xf32>
+  return
+}
+
+// -----
+
+// Without a schedule: 16 lanes, 2 vectors per 32-wide block-row, a tile of 12
+// token rows (24 accumulators), chunks of 256, inputs unrolled by 4; with
+// vector-width=8: 8 lanes, 4 vectors per row, a tile of 6.
+// CHECK-LABEL: func.func @default_schedule
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG: %[[C12:.*]] = arith.constant 12 : index
+// CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C256]] {
+// CHECK: scf.index_switch
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C12]] {
+// CHECK-NEXT: scf.for %{{.*}} step %[[C4]] iter_args({{.*}}) -> ([[V16:vector<16xf32>]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]]) {
+// CHECK-NOT: vector<8xf32>
+// WIDTH8-LABEL: func.func @default_schedule
+// WIDTH8-DAG: %[[C4:.*]] = arith.constant 4 : index
+// WIDTH8-DAG: %[[C6:.*]] = arith.constant 6 : index
+// WIDTH8: scf.index_switch
+// WIDTH8: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C6]] {
+// WIDTH8-NEXT: scf.for %{{.*}} step %[[C4]] iter_args({{.*}}) -> ([[V8:vector<8xf32>]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]]) {
+// WIDTH8-NOT: vector<16xf32>
+func.func @default_schedule(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                            %y: memref<?x64xf32>) {
+  pfc.bsmm %x, %b into %y {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+// An explicit schedule wins over the pass option.
+// CHECK-LABEL: func.func @explicit_schedule
+// CHECK: vector.fma {{.*}} : vector<16xf32>
+// WIDTH8-LABEL: func.func @explicit_schedule
+// WIDTH8-NOT: vector<8xf32>
+// WIDTH8: vector.fma {{.*}} : vector<16xf32>
+// WIDTH8-NOT: vector<8xf32>
+func.func @explicit_schedule(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                             %y: memref<?x64xf32>) {
+  pfc.bsmm %x, %b into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>,
+       schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 4, unrolled = true, threads = 1>}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+// The other ops become scalar loop nests; the backward products walk the
+// blocks through constant tables of block-rows and block-columns.
+// CHECK-LABEL: func.func @parts
+// CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[V:[^:]*]]: memref<64x8xf32>, %[[UT:[^:]*]]: memref<8x64xf32>, %[[P:[^:]*]]: memref<65xf32>, %[[G:[^:]*]]: memref<?xf32>, %[[T:[^:]*]]: memref<?x8xf32>, %[[L:[^:]*]]: memref<?x64xf32>, %[[Y:[^:]*]]: memref<?x64xf32>, %[[BIAS:[^:]*]]: memref<64xf32>)
+// pfc.gate: γ = 1 / (1 + exp(x·g + c)).
+// CHECK: %[[C:.*]] = memref.load %[[P]][%{{.*}}] : memref<65xf32>
+// CHECK-NEXT: %[[Z:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[C]]) -> (f32) {
+// CHECK: %[[E:.*]] = math.exp %[[Z]] : f32
+// CHECK-NEXT: %[[D:.*]] = arith.addf %[[E]], %[[ONE:.*]] : f32
+// CHECK-NEXT: %[[GATE:.*]] = arith.divf %[[ONE]], %[[D]] : f32
+// CHECK-NEXT: memref.store %[[GATE]], %[[G]][%{{.*}}] : memref<?xf32>
+// pfc.project with the complement: t = (1 − γ)·(x·V).
+// CHECK: %[[GT:.*]] = memref.load %[[G]][%{{.*}}] : memref<?xf32>
+// CHECK-NEXT: arith.subf %{{.*}}, %[[GT]] : f32
+// pfc.lowrank through a one-row buffer.
+// CHECK: memref.alloca() : memref<1x8xf32>
+// pfc.combine.
+// CHECK: arith.mulf
+// CHECK: memref.load %[[BIAS]]
+// CHECK: memref.store %{{.*}}, %[[Y]]
+// CHECK: return
+func.func @parts(%x: memref<?x64xf32>, %v: memref<64x8xf32>, %ut: memref<8x64xf32>,
+                 %p: memref<65xf32>, %g: memref<?xf32>, %t: memref<?x8xf32>,
+                 %l: memref<?x64xf32>, %y: memref<?x64xf32>, %bias: memref<64xf32>) {
+  pfc.gate %x, %p into %g : memref<?x64xf32>, memref<65xf32> -> memref<?xf32>
+  pfc.project %x, %v complement(%g) into %t
+      : memref<?x64xf32>, memref<64x8xf32>, memref<?xf32> -> memref<?x8xf32>
+  pfc.lowrank %x, %ut, %v into %l
+      : memref<?x64xf32>, memref<8x64xf32>, memref<64x8xf32> -> memref<?x64xf32>
+  pfc.combine %y, %l gamma(%g) bias(%bias) into %y
+      : memref<?x64xf32>, memref<?x64xf32>, memref<?xf32>, memref<64xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+// CHECK-DAG: memref.global "private" constant @[[$BLOCK_ROWS:__pfc_block_row]] : memref<3xindex> = dense<[0, 0, 1]>
+// CHECK-DAG: memref.global "private" constant @[[$BLOCK_COLS:__pfc_block_col]] : memref<3xindex> = dense<[0, 1, 1]>
+// CHECK-LABEL: func.func @backward
+// CHECK-SAME: (%[[DY:[^:]*]]: memref<?x40xf32>, %[[X:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<3x32x32xf32>, %[[DX:[^:]*]]: memref<?x64xf32>, %[[DB:[^:]*]]: memref<3x32x32xf32>)
+// CHECK: memref.get_global @[[$BLOCK_ROWS]]
+// CHECK: memref.get_global @[[$BLOCK_COLS]]
+// CHECK: memref.load %[[B]]
+// CHECK: memref.store %{{.*}}, %[[DX]]
+// CHECK: memref.get_global @__pfc_block_row
+// CHECK: memref.get_global @__pfc_block_col
+// CHECK: memref.store %{{.*}}, %[[DB]]
+// CHECK-NOT: pfc.
+func.func @backward(%dy: memref<?x40xf32>, %x: memref<?x64xf32>,
+                    %b: memref<3x32x32xf32>, %dx: memref<?x64xf32>,
+                    %db: memref<3x32x32xf32>) {
+  pfc.bsmm_t %dy, %b into %dx {pattern = #pfc.blocks<2x2: [0, 1], [1]>}
+      : memref<?x40xf32>, memref<3x32x32xf32> -> memref<?x64xf32>
+  pfc.sddmm %dy, %x into %db {pattern = #pfc.blocks<2x2: [0, 1], [1]>}
+      : memref<?x40xf32>, memref<?x64xf32> -> memref<3x32x32xf32>
+  return
+}
+
+// -----
+
+// pfc.pack transposes every block and Uᵀ, zero past the 80 real outputs.
+// CHECK-LABEL: func.func @pack
+// CHECK-SAME: (%[[B:[^:]*]]: memref<4x32x32xf32>, %[[U:[^:]*]]: memref<80x8xf32>, %[[PB:[^:]*]]: memref<4x32x32xf32>, %[[PU:[^:]*]]: memref<8x96xf32>)
+// CHECK: scf.for %[[N:.*]] =
+// CHECK-NEXT: scf.for %[[O:.*]] =
+// CHECK-NEXT: scf.for %[[K:.*]] =
+// CHECK-NEXT: %[[W:.*]] = memref.load %[[B]][%[[N]], %[[O]], %[[K]]]
+// CHECK-NEXT: memref.store %[[W]], %[[PB]][%[[N]], %[[K]], %[[O]]]
+// CHECK: scf.for %[[J:.*]] =
+// CHECK-NEXT: scf.for %[[O:.*]] = %{{.*}} to %[[OUT:.*]] step
+// CHECK-NEXT: %[[W:.*]] = memref.load %[[U]][%[[O]], %[[J]]]
+// CHECK-NEXT: memref.store %[[W]], %[[PU]][%[[J]], %[[O]]]
+// CHECK: scf.for %[[O:.*]] = %[[OUT]] to
+// CHECK-NEXT: memref.store %{{.*}}, %[[PU]][%[[J]], %[[O]]]
+func.func @pack(%b: memref<4x32x32xf32>, %u: memref<80x8xf32>,
+                %pb: memref<4x32x32xf32>, %pu: memref<8x96xf32>) {
+  pfc.pack %b : memref<4x32x32xf32>, %u : memref<80x8xf32>
+      into %pb : memref<4x32x32xf32>, %pu : memref<8x96xf32>
+  return
+}
+
+// -----
+
+func.func @layer(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                 %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.layer' op must be fused or decomposed before lowering; run pfc-fuse-lowrank or pfc-decompose-layer}}
+  pfc.layer %x, %b into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gammaValue = 0.5 : f64}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @butterfly(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                     %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.bsmm' op needs an explicit block list to be lowered; run pfc-materialize-pattern first}}
+  pfc.bsmm %x, %b into %y
+      {pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = false, global = 0>}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @butterfly_sddmm(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
+                           %db: memref<4x32x32xf32>) {
+  // expected-error @below {{'pfc.sddmm' op needs an explicit block list to be lowered; run pfc-materialize-pattern first}}
+  pfc.sddmm %dy, %x into %db
+      {pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = false, global = 0>}
+      : memref<?x64xf32>, memref<?x64xf32> -> memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+// 12x12 blocks do not split into vectors of 8 lanes.
+func.func @vector_width(%x: memref<?x24xf32>, %b: memref<4x12x12xf32>,
+                        %y: memref<?x24xf32>) {
+  // expected-error @below {{'pfc.bsmm' op block size 12 is not a multiple of the vector width 8}}
+  pfc.bsmm %x, %b into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>,
+       schedule = #pfc.schedule<tile = 4, vector = 8, chunk = 64, unroll = 4, unrolled = true, threads = 1>}
+      : memref<?x24xf32>, memref<4x12x12xf32> -> memref<?x24xf32>
+  return
+}
