@@ -73,43 +73,61 @@ static LogicalResult verifyShape(Operation *op, Value value,
   return diag << "]";
 }
 
-/// Checks γ or a scale: one element, or one per token (dynamic).
-static LogicalResult verifyPerToken(Operation *op, Value value,
+/// Checks γ or a scale: one element, or one per token of `matrix`.
+static LogicalResult verifyPerToken(Operation *op, Value value, Value matrix,
                                     StringRef what) {
   int64_t size = memrefType(value).getDimSize(0);
-  if (size == 1 || ShapedType::isDynamic(size))
+  int64_t tokens = memrefType(matrix).getDimSize(0);
+  if (size == 1 || size == tokens ||
+      (ShapedType::isDynamic(size) && ShapedType::isDynamic(tokens)))
     return success();
-  return op->emitOpError() << what << " has " << size
-                           << " elements, expected 1 or one per token (?)";
+  InFlightDiagnostic diag = op->emitOpError() << what << " has ";
+  if (ShapedType::isDynamic(size))
+    diag << "a dynamic size";
+  else
+    diag << size << " elements";
+  diag << ", expected 1 or one per token (";
+  if (ShapedType::isDynamic(tokens))
+    return diag << "?)";
+  return diag << tokens << ")";
+}
+
+/// Checks that `blocks` has the static shape [n, b, b]; returns b.
+static FailureOr<int64_t> verifyBlockArray(Operation *op, Value blocks) {
+  MemRefType type = memrefType(blocks);
+  if (!type.hasStaticShape() || type.getDimSize(1) != type.getDimSize(2) ||
+      type.getDimSize(1) < 1)
+    return op->emitOpError("needs blocks of static shape [nnz, b, b], got ")
+           << type;
+  return type.getDimSize(1);
 }
 
 /// Checks that `blocks` [nnz, b, b] holds the nonzero blocks of `pattern`
 /// over an `out × in` weight; returns b.
 static FailureOr<int64_t> verifyBlocks(Operation *op, Attribute pattern,
                                        Value blocks, int64_t out, int64_t in) {
-  MemRefType type = memrefType(blocks);
-  if (!type.hasStaticShape() || type.getDimSize(1) != type.getDimSize(2) ||
-      type.getDimSize(1) < 1)
-    return op->emitOpError("needs blocks of static shape [nnz, b, b], got ")
-           << type;
-  int64_t block = type.getDimSize(1);
+  FailureOr<int64_t> block = verifyBlockArray(op, blocks);
+  if (failed(block))
+    return failure();
   FailureOr<BlockMask> mask = resolveBlockMask(
-      pattern, out, in, block, [&] { return op->emitOpError(); });
+      pattern, out, in, *block, [&] { return op->emitOpError(); });
   if (failed(mask))
     return failure();
-  if (mask->nnzBlocks() != type.getDimSize(0))
+  if (mask->nnzBlocks() != memrefType(blocks).getDimSize(0))
     return op->emitOpError("pattern has ")
            << mask->nnzBlocks() << " nonzero blocks, but the blocks operand "
-           << type.getDimSize(0);
-  return block;
+           << memrefType(blocks).getDimSize(0);
+  return *block;
 }
 
 /// Checks the low-rank factors: Uᵀ [r, padded out] and V [in, r].
 static LogicalResult verifyLowRank(Operation *op, Value u, Value v,
                                    int64_t out, int64_t in, int64_t block) {
   int64_t rank = memrefType(v).getDimSize(1);
-  if (ShapedType::isDynamic(rank) || rank < 1 ||
-      rank > std::min(in, out))
+  if (ShapedType::isDynamic(rank))
+    return op->emitOpError("needs a static rank, got V of type ")
+           << v.getType();
+  if (rank < 1 || rank > std::min(in, out))
     return op->emitOpError("rank ")
            << rank << " is not in [1, min(in, out) = " << std::min(in, out)
            << "]";
@@ -121,6 +139,9 @@ static LogicalResult verifyLowRank(Operation *op, Value u, Value v,
 static int64_t features(Value matrix) { return memrefType(matrix).getDimSize(1); }
 
 LogicalResult PackOp::verify() {
+  FailureOr<int64_t> block = verifyBlockArray(*this, getBlocks());
+  if (failed(block))
+    return failure();
   if (getBlocks().getType() != getPackedBlocks().getType())
     return emitOpError("packs ")
            << getBlocks().getType() << " into " << getPackedBlocks().getType();
@@ -129,11 +150,10 @@ LogicalResult PackOp::verify() {
   if (!getU())
     return success();
   MemRefType u = memrefType(getU());
-  int64_t block = memrefType(getBlocks()).getDimSize(1);
   if (!u.hasStaticShape())
     return emitOpError("needs a static U, got ") << u;
   return verifyShape(*this, getPackedU(),
-                     {u.getDimSize(1), padTo(u.getDimSize(0), block)},
+                     {u.getDimSize(1), padTo(u.getDimSize(0), *block)},
                      "packed U");
 }
 
@@ -178,7 +198,8 @@ LogicalResult BlockSparseMatmulOp::verify() {
                                           out, in);
   if (failed(block))
     return failure();
-  if (getScale() && failed(verifyPerToken(*this, getScale(), "scale")))
+  if (getScale() &&
+      failed(verifyPerToken(*this, getScale(), input, "scale")))
     return failure();
   if (getExtra() &&
       failed(verifyShape(*this, getExtraWeights(),
@@ -214,7 +235,7 @@ LogicalResult ProjectOp::verify() {
                          "V")))
     return failure();
   if (getGamma())
-    return verifyPerToken(*this, getGamma(), "gamma");
+    return verifyPerToken(*this, getGamma(), input, "gamma");
   return success();
 }
 
@@ -224,6 +245,8 @@ LogicalResult LowRankOp::verify() {
     return failure();
   int64_t in = features(input), out = features(output);
   int64_t rank = memrefType(getV()).getDimSize(1);
+  if (ShapedType::isDynamic(rank))
+    return emitOpError("needs a static rank, got V of type ") << getV().getType();
   if (failed(verifyShape(*this, getV(), {in, rank}, "V")))
     return failure();
   int64_t paddedOut = memrefType(getU()).getDimSize(1);
@@ -255,7 +278,7 @@ LogicalResult CombineOp::verify() {
     if (features(matrix) != out)
       return emitOpError("combines matrices of ")
              << features(matrix) << " and " << out << " features";
-  if (failed(verifyPerToken(*this, getGamma(), "gamma")))
+  if (failed(verifyPerToken(*this, getGamma(), getOutput(), "gamma")))
     return failure();
   if (getBias())
     return verifyShape(*this, getBias(), {out}, "bias");

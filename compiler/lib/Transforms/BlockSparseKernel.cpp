@@ -109,8 +109,9 @@ void BlockSparseKernel::emit() {
       }
     });
   });
-  for (scf::ForOp loop : inputLoops)
-    (void)loopUnrollByFactor(loop, schedule.getUnroll());
+  if (schedule.getUnroll() > 1)
+    for (scf::ForOp loop : inputLoops)
+      (void)loopUnrollByFactor(loop, schedule.getUnroll());
 }
 
 void BlockSparseKernel::emitBlockRow(Value row,

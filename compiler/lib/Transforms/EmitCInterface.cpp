@@ -68,8 +68,13 @@ LogicalResult emitWrapper(func::FuncOp kernel) {
   SmallVector<Type> wrapperInputs;
   auto pointerType = LLVM::LLVMPointerType::get(kernel.getContext());
   for (auto [i, input] : llvm::enumerate(type.getInputs())) {
-    if (kernel.getArgAttr(i, kTokens))
+    if (kernel.getArgAttr(i, kTokens)) {
+      if (!input.isIndex())
+        return kernel.emitOpError("marks argument ")
+               << i << " of type " << input << " as " << kTokens
+               << ", expected an index";
       tokensArg = i;
+    }
     auto memref = dyn_cast<MemRefType>(input);
     if (!memref) {
       wrapperInputs.push_back(input);

@@ -8,15 +8,23 @@ using namespace mlir;
 
 namespace pfc {
 
-Value LayerTemporaries::matrix(int64_t cols) {
+Value LayerTemporaries::allocate(ArrayRef<int64_t> inner) {
   Location loc = layer.getLoc();
-  Value tokens = builder.create<memref::DimOp>(loc, layer.getInput(), 0);
-  auto type = MemRefType::get({ShapedType::kDynamic, cols},
-                              builder.getF32Type());
-  Value buffer = builder.create<memref::AllocOp>(loc, type, tokens);
+  // As many tokens as the input: static when it is, else its runtime size.
+  int64_t tokens =
+      cast<MemRefType>(layer.getInput().getType()).getDimSize(0);
+  SmallVector<int64_t> shape = {tokens};
+  shape.append(inner.begin(), inner.end());
+  auto type = MemRefType::get(shape, builder.getF32Type());
+  SmallVector<Value> sizes;
+  if (ShapedType::isDynamic(tokens))
+    sizes.push_back(builder.create<memref::DimOp>(loc, layer.getInput(), 0));
+  Value buffer = builder.create<memref::AllocOp>(loc, type, sizes);
   allocated.push_back(buffer);
   return buffer;
 }
+
+Value LayerTemporaries::matrix(int64_t cols) { return allocate({cols}); }
 
 Value LayerTemporaries::gamma() {
   Location loc = layer.getLoc();
@@ -33,10 +41,7 @@ Value LayerTemporaries::gamma() {
     return buffer;
   }
   case GammaKind::Gate: {
-    Value tokens = builder.create<memref::DimOp>(loc, layer.getInput(), 0);
-    auto type = MemRefType::get({ShapedType::kDynamic}, builder.getF32Type());
-    Value buffer = builder.create<memref::AllocOp>(loc, type, tokens);
-    allocated.push_back(buffer);
+    Value buffer = allocate({});
     builder.create<GateOp>(loc, layer.getInput(), layer.getGammaParams(),
                            buffer);
     return buffer;

@@ -23,6 +23,9 @@ public:
   void release();
 
 private:
+  /// A `[tokens, inner...]` buffer.
+  mlir::Value allocate(llvm::ArrayRef<int64_t> inner);
+
   mlir::OpBuilder &builder;
   LayerOp layer;
   llvm::SmallVector<mlir::Value> allocated;

@@ -49,7 +49,8 @@ def Pfc_LayerOp : Pfc_Op<"layer", [AttrSizedOperandSegments]> {
     `output = γ·(input·Bᵀ) + (1−γ)·((input·V)·Uᵀ) + bias` for a `[T, in]`
     input and a `[T, out]` output. B's nonzero blocks follow `pattern`; the
     low-rank factors (`lowrank(Uᵀ, V)`), `gamma` and `bias` are optional as
-    the spec has them. For `gamma = #pfc.gamma<fixed>`, γ is `gamma_value`
+    the spec has them; each optional operand carries its type. For
+    `gamma = #pfc.gamma<fixed>`, γ is `gamma_value`
     and there is no `gamma` operand. With `rows(%begin, %end)`, only the
     outputs of block-rows `[begin, end)` are written, so that threads can
     split a layer between them. `pfc-fuse-lowrank` or `pfc-decompose-layer`
@@ -58,12 +59,12 @@ def Pfc_LayerOp : Pfc_Op<"layer", [AttrSizedOperandSegments]> {
     Example:
 
     ```mlir
-    pfc.layer %x, %blocks lowrank(%ut, %v) gamma(%g) bias(%b) into %y
+    pfc.layer %x, %blocks
+        lowrank(%ut, %v : memref<8x128xf32>, memref<128x8xf32>)
+        gamma(%g : memref<1xf32>) bias(%b : memref<128xf32>) into %y
         {pattern = #pfc.butterfly<size = 4, strides = [2], shuffle = false,
                                   global = 0>, gamma = #pfc.gamma<scalar>}
-        : memref<?x128xf32>, memref<8x32x32xf32>, memref<8x128xf32>,
-          memref<128x8xf32>, memref<1xf32>, memref<128xf32>
-          -> memref<?x128xf32>
+        : memref<?x128xf32>, memref<8x32x32xf32> -> memref<?x128xf32>
     ```
   }];
   let arguments = (ins Pfc_Matrix:$input, Pfc_BlockArray:$blocks,
@@ -73,14 +74,16 @@ def Pfc_LayerOp : Pfc_Op<"layer", [AttrSizedOperandSegments]> {
                        Optional<Pfc_Vector>:$bias, Pfc_Matrix:$output,
                        Optional<Index>:$rowBegin, Optional<Index>:$rowEnd,
                        Pfc_PatternAttr:$pattern, Pfc_GammaKindAttr:$gamma,
-                       OptionalAttr<F64Attr>:$gammaValue,
+                       OptionalAttr<F64Attr>:$gamma_value,
                        OptionalAttr<Pfc_ScheduleAttr>:$schedule);
   let assemblyFormat = [{
-    $input `,` $blocks (`lowrank` `(` $lowRankU^ `,` $lowRankV `)`)?
-    (`gamma` `(` $gammaParams^ `)`)? (`bias` `(` $bias^ `)`)?
+    $input `,` $blocks
+    (`lowrank` `(` $lowRankU^ `,` $lowRankV `:` type($lowRankU) `,`
+                   type($lowRankV) `)`)?
+    (`gamma` `(` $gammaParams^ `:` type($gammaParams) `)`)?
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
     (`rows` `(` $rowBegin^ `,` $rowEnd `)`)? `into` $output attr-dict `:`
-    type($input) `,` type($blocks) (`,` type($lowRankU)^ `,` type($lowRankV))?
-    (`,` type($gammaParams)^)? (`,` type($bias)^)? `->` type($output)
+    type($input) `,` type($blocks) `->` type($output)
   }];
   let hasVerifier = 1;
 }
@@ -99,10 +102,11 @@ def Pfc_BlockSparseMatmulOp : Pfc_Op<"bsmm", [AttrSizedOperandSegments]> {
     Example:
 
     ```mlir
-    pfc.bsmm %x, %blocks scale(%g) extra(%t, %ut) bias(%b) into %y
+    pfc.bsmm %x, %blocks scale(%g : memref<1xf32>)
+        extra(%t, %ut : memref<?x8xf32>, memref<8x64xf32>)
+        bias(%b : memref<64xf32>) into %y
         {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
-        : memref<?x64xf32>, memref<4x32x32xf32>, memref<1xf32>,
-          memref<?x8xf32>, memref<8x64xf32>, memref<64xf32> -> memref<?x64xf32>
+        : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
     ```
   }];
   let arguments = (ins Pfc_Matrix:$input, Pfc_BlockArray:$blocks,
@@ -113,12 +117,12 @@ def Pfc_BlockSparseMatmulOp : Pfc_Op<"bsmm", [AttrSizedOperandSegments]> {
                        Pfc_PatternAttr:$pattern,
                        OptionalAttr<Pfc_ScheduleAttr>:$schedule);
   let assemblyFormat = [{
-    $input `,` $blocks (`scale` `(` $scale^ `)`)?
-    (`extra` `(` $extra^ `,` $extraWeights `)`)? (`bias` `(` $bias^ `)`)?
+    $input `,` $blocks (`scale` `(` $scale^ `:` type($scale) `)`)?
+    (`extra` `(` $extra^ `,` $extraWeights `:` type($extra) `,`
+                 type($extraWeights) `)`)?
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
     (`rows` `(` $rowBegin^ `,` $rowEnd `)`)? `into` $output attr-dict `:`
-    type($input) `,` type($blocks) (`,` type($scale)^)?
-    (`,` type($extra)^ `,` type($extraWeights))? (`,` type($bias)^)? `->`
-    type($output)
+    type($input) `,` type($blocks) `->` type($output)
   }];
   let hasVerifier = 1;
 }
@@ -178,15 +182,15 @@ def Pfc_ProjectOp : Pfc_Op<"project"> {
     Example:
 
     ```mlir
-    pfc.project %x, %v complement(%g) into %t
-        : memref<?x64xf32>, memref<64x8xf32>, memref<1xf32> -> memref<?x8xf32>
+    pfc.project %x, %v complement(%g : memref<1xf32>) into %t
+        : memref<?x64xf32>, memref<64x8xf32> -> memref<?x8xf32>
     ```
   }];
   let arguments = (ins Pfc_Matrix:$input, Pfc_Matrix:$v,
                        Optional<Pfc_Vector>:$gamma, Pfc_Matrix:$output);
   let assemblyFormat = [{
-    $input `,` $v (`complement` `(` $gamma^ `)`)? `into` $output attr-dict `:`
-    type($input) `,` type($v) (`,` type($gamma)^)? `->` type($output)
+    $input `,` $v (`complement` `(` $gamma^ `:` type($gamma) `)`)? `into`
+    $output attr-dict `:` type($input) `,` type($v) `->` type($output)
   }];
   let hasVerifier = 1;
 }
@@ -243,18 +247,18 @@ def Pfc_CombineOp : Pfc_Op<"combine", [AttrSizedOperandSegments]> {
     Example:
 
     ```mlir
-    pfc.combine %s, %l gamma(%g) bias(%b) into %y
-        : memref<?x64xf32>, memref<?x64xf32>, memref<1xf32>, memref<64xf32>
-          -> memref<?x64xf32>
+    pfc.combine %s lowrank(%l : memref<?x64xf32>) gamma(%g : memref<1xf32>)
+        bias(%b : memref<64xf32>) into %y : memref<?x64xf32> -> memref<?x64xf32>
     ```
   }];
   let arguments = (ins Pfc_Matrix:$sparse, Optional<Pfc_Matrix>:$lowRank,
                        Pfc_Vector:$gamma, Optional<Pfc_Vector>:$bias,
                        Pfc_Matrix:$output);
   let assemblyFormat = [{
-    $sparse (`,` $lowRank^)? `gamma` `(` $gamma `)` (`bias` `(` $bias^ `)`)?
-    `into` $output attr-dict `:` type($sparse) (`,` type($lowRank)^)? `,`
-    type($gamma) (`,` type($bias)^)? `->` type($output)
+    $sparse (`lowrank` `(` $lowRank^ `:` type($lowRank) `)`)?
+    `gamma` `(` $gamma `:` type($gamma) `)`
+    (`bias` `(` $bias^ `:` type($bias) `)`)? `into` $output attr-dict `:`
+    type($sparse) `->` type($output)
   }];
   let hasVerifier = 1;
 }
