@@ -6,6 +6,7 @@ packages=(
   cmake ninja-build ccache g++ clang libclang-rt-dev python3
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
   libfmt-dev libgtest-dev
+  libopenblas-dev
 )
 
 missing=()
