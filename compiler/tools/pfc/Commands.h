@@ -22,6 +22,7 @@ struct Command {
 /// The category of every pfc option; LLVM's own options are hidden.
 llvm::cl::OptionCategory &pfcCategory();
 
+Command &benchCommand();
 Command &checkCommand();
 Command &compileCommand();
 Command &initCommand();
