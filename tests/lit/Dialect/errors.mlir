@@ -23,10 +23,10 @@ func.func @token_mismatch_extra(%x: memref<4x64xf32>, %b: memref<4x32x32xf32>,
                                 %t: memref<2x8xf32>, %ut: memref<8x64xf32>,
                                 %s: memref<1xf32>, %y: memref<?x64xf32>) {
   // expected-error @below {{'pfc.bsmm' op has 4 and 2 tokens in its operands}}
-  pfc.bsmm %x, %b scale(%s) extra(%t, %ut) into %y
+  pfc.bsmm %x, %b scale(%s : memref<1xf32>)
+      extra(%t, %ut : memref<2x8xf32>, memref<8x64xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
-      : memref<4x64xf32>, memref<4x32x32xf32>, memref<1xf32>, memref<2x8xf32>,
-        memref<8x64xf32> -> memref<?x64xf32>
+      : memref<4x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
 
@@ -45,8 +45,8 @@ func.func @non_contiguous_rows(%x: memref<?x64xf32, strided<[128, 2]>>,
 func.func @dynamic_features(%s: memref<?x?xf32>, %l: memref<?x64xf32>,
                             %g: memref<1xf32>, %y: memref<?x64xf32>) {
   // expected-error @below {{'pfc.combine' op needs a static feature count, got 'memref<?x?xf32>'}}
-  pfc.combine %s, %l gamma(%g) into %y
-      : memref<?x?xf32>, memref<?x64xf32>, memref<1xf32> -> memref<?x64xf32>
+  pfc.combine %s lowrank(%l : memref<?x64xf32>) gamma(%g : memref<1xf32>) into %y
+      : memref<?x?xf32> -> memref<?x64xf32>
   return
 }
 
@@ -116,7 +116,7 @@ func.func @nnz_mismatch(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>,
   // expected-error @below {{'pfc.layer' op pattern has 2 nonzero blocks, but the blocks operand 3}}
   pfc.layer %x, %b into %y
       {pattern = #pfc.blocks<2x2: [0], [1]>, gamma = #pfc.gamma<fixed>,
-       gammaValue = 1.0 : f64}
+       gamma_value = 1.0 : f64}
       : memref<?x64xf32>, memref<3x32x32xf32> -> memref<?x64xf32>
   return
 }
@@ -143,27 +143,24 @@ func.func @rank_too_large(%x: memref<?x64xf32>, %b: memref<2x32x32xf32>,
                           %ut: memref<40x32xf32>, %v: memref<64x40xf32>,
                           %y: memref<?x32xf32>) {
   // expected-error @below {{'pfc.layer' op rank 40 is not in [1, min(in, out) = 32]}}
-  pfc.layer %x, %b lowrank(%ut, %v) into %y
+  pfc.layer %x, %b lowrank(%ut, %v : memref<40x32xf32>, memref<64x40xf32>) into %y
       {pattern = #pfc.blocks<1x2: [0, 1]>, gamma = #pfc.gamma<fixed>,
-       gammaValue = 1.0 : f64}
-      : memref<?x64xf32>, memref<2x32x32xf32>, memref<40x32xf32>, memref<64x40xf32>
-        -> memref<?x32xf32>
+       gamma_value = 1.0 : f64}
+      : memref<?x64xf32>, memref<2x32x32xf32> -> memref<?x32xf32>
   return
 }
 
 // -----
 
-// A dynamic rank is out of range too. (The message prints the dynamic size's
-// sentinel as the rank.)
+// The rank is V's second size, and must be static.
 func.func @rank_dynamic(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                         %ut: memref<?x64xf32>, %v: memref<64x?xf32>,
                         %y: memref<?x64xf32>) {
-  // expected-error @below {{is not in [1, min(in, out) = 64]}}
-  pfc.layer %x, %b lowrank(%ut, %v) into %y
+  // expected-error @below {{'pfc.layer' op needs a static rank, got V of type 'memref<64x?xf32>'}}
+  pfc.layer %x, %b lowrank(%ut, %v : memref<?x64xf32>, memref<64x?xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
-       gammaValue = 1.0 : f64}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<?x64xf32>, memref<64x?xf32>
-        -> memref<?x64xf32>
+       gamma_value = 1.0 : f64}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
 
@@ -173,11 +170,10 @@ func.func @layer_v_shape(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                          %ut: memref<8x64xf32>, %v: memref<32x8xf32>,
                          %y: memref<?x64xf32>) {
   // expected-error @below {{'pfc.layer' op V has shape [32, 8], expected [64, 8]}}
-  pfc.layer %x, %b lowrank(%ut, %v) into %y
+  pfc.layer %x, %b lowrank(%ut, %v : memref<8x64xf32>, memref<32x8xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
-       gammaValue = 1.0 : f64}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<32x8xf32>
-        -> memref<?x64xf32>
+       gamma_value = 1.0 : f64}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
 
@@ -188,11 +184,10 @@ func.func @layer_u_not_padded(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                               %ut: memref<8x40xf32>, %v: memref<64x8xf32>,
                               %y: memref<?x40xf32>) {
   // expected-error @below {{'pfc.layer' op packed U has shape [8, 40], expected [8, 64]}}
-  pfc.layer %x, %b lowrank(%ut, %v) into %y
+  pfc.layer %x, %b lowrank(%ut, %v : memref<8x40xf32>, memref<64x8xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
-       gammaValue = 1.0 : f64}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x40xf32>, memref<64x8xf32>
-        -> memref<?x40xf32>
+       gamma_value = 1.0 : f64}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x40xf32>
   return
 }
 
@@ -203,10 +198,10 @@ func.func @layer_bias_shape(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                             %g: memref<1xf32>, %bias: memref<63xf32>,
                             %y: memref<?x64xf32>) {
   // expected-error @below {{'pfc.layer' op bias has shape [63], expected [64]}}
-  pfc.layer %x, %b lowrank(%ut, %v) gamma(%g) bias(%bias) into %y
+  pfc.layer %x, %b lowrank(%ut, %v : memref<8x64xf32>, memref<64x8xf32>)
+      gamma(%g : memref<1xf32>) bias(%bias : memref<63xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<64x8xf32>,
-        memref<1xf32>, memref<63xf32> -> memref<?x64xf32>
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
 
@@ -227,11 +222,11 @@ func.func @learned_with_value(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                               %ut: memref<8x64xf32>, %v: memref<64x8xf32>,
                               %g: memref<1xf32>, %y: memref<?x64xf32>) {
   // expected-error @below {{'pfc.layer' op has a gamma_value exactly when gamma is fixed}}
-  pfc.layer %x, %b lowrank(%ut, %v) gamma(%g) into %y
+  pfc.layer %x, %b lowrank(%ut, %v : memref<8x64xf32>, memref<64x8xf32>)
+      gamma(%g : memref<1xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>,
-       gammaValue = 0.5 : f64}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<64x8xf32>,
-        memref<1xf32> -> memref<?x64xf32>
+       gamma_value = 0.5 : f64}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
 
@@ -252,11 +247,11 @@ func.func @fixed_with_operand(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                               %ut: memref<8x64xf32>, %v: memref<64x8xf32>,
                               %g: memref<1xf32>, %y: memref<?x64xf32>) {
   // expected-error @below {{'pfc.layer' op has a gamma operand exactly when gamma is learned}}
-  pfc.layer %x, %b lowrank(%ut, %v) gamma(%g) into %y
+  pfc.layer %x, %b lowrank(%ut, %v : memref<8x64xf32>, memref<64x8xf32>)
+      gamma(%g : memref<1xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
-       gammaValue = 0.5 : f64}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<64x8xf32>,
-        memref<1xf32> -> memref<?x64xf32>
+       gamma_value = 0.5 : f64}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
 
@@ -267,10 +262,10 @@ func.func @scalar_gamma_shape(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                               %ut: memref<8x64xf32>, %v: memref<64x8xf32>,
                               %g: memref<?xf32>, %y: memref<?x64xf32>) {
   // expected-error @below {{'pfc.layer' op gamma has shape [?], expected [1]}}
-  pfc.layer %x, %b lowrank(%ut, %v) gamma(%g) into %y
+  pfc.layer %x, %b lowrank(%ut, %v : memref<8x64xf32>, memref<64x8xf32>)
+      gamma(%g : memref<?xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<64x8xf32>,
-        memref<?xf32> -> memref<?x64xf32>
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
 
@@ -280,10 +275,10 @@ func.func @layer_gate_params(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                              %ut: memref<8x64xf32>, %v: memref<64x8xf32>,
                              %p: memref<64xf32>, %y: memref<?x64xf32>) {
   // expected-error @below {{'pfc.layer' op gate parameters has shape [64], expected [65]}}
-  pfc.layer %x, %b lowrank(%ut, %v) gamma(%p) into %y
+  pfc.layer %x, %b lowrank(%ut, %v : memref<8x64xf32>, memref<64x8xf32>)
+      gamma(%p : memref<64xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<gate>}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<64x8xf32>,
-        memref<64xf32> -> memref<?x64xf32>
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
 
@@ -296,8 +291,34 @@ func.func @layer_gate_params(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
 func.func @scale_shape(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                        %s: memref<2xf32>, %y: memref<?x64xf32>) {
   // expected-error @below {{'pfc.bsmm' op scale has 2 elements, expected 1 or one per token (?)}}
-  pfc.bsmm %x, %b scale(%s) into %y {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<2xf32> -> memref<?x64xf32>
+  pfc.bsmm %x, %b scale(%s : memref<2xf32>) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+// With a static token count, a per-token scale has exactly that many
+// elements (4 here); the bsmm reads it from its input.
+func.func @scale_shape_static_tokens(%x: memref<4x64xf32>, %b: memref<4x32x32xf32>,
+                                     %s: memref<2xf32>, %y: memref<4x64xf32>) {
+  // expected-error @below {{'pfc.bsmm' op scale has 2 elements, expected 1 or one per token (4)}}
+  pfc.bsmm %x, %b scale(%s : memref<2xf32>) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<4x64xf32>, memref<4x32x32xf32> -> memref<4x64xf32>
+  return
+}
+
+// -----
+
+// ... and a dynamic size does not match a static token count.
+func.func @scale_dynamic_static_tokens(%x: memref<4x64xf32>, %b: memref<4x32x32xf32>,
+                                       %s: memref<?xf32>, %y: memref<4x64xf32>) {
+  // expected-error @below {{'pfc.bsmm' op scale has a dynamic size, expected 1 or one per token (4)}}
+  pfc.bsmm %x, %b scale(%s : memref<?xf32>) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<4x64xf32>, memref<4x32x32xf32> -> memref<4x64xf32>
   return
 }
 
@@ -307,10 +328,10 @@ func.func @extra_weights_shape(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                                %s: memref<1xf32>, %t: memref<?x8xf32>,
                                %ut: memref<4x64xf32>, %y: memref<?x64xf32>) {
   // expected-error @below {{'pfc.bsmm' op extra weights has shape [4, 64], expected [8, 64]}}
-  pfc.bsmm %x, %b scale(%s) extra(%t, %ut) into %y
+  pfc.bsmm %x, %b scale(%s : memref<1xf32>)
+      extra(%t, %ut : memref<?x8xf32>, memref<4x64xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<1xf32>, memref<?x8xf32>,
-        memref<4x64xf32> -> memref<?x64xf32>
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
 
@@ -321,10 +342,11 @@ func.func @bsmm_bias_shape(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                            %ut: memref<8x64xf32>, %bias: memref<1xf32>,
                            %y: memref<?x64xf32>) {
   // expected-error @below {{'pfc.bsmm' op bias has shape [1], expected [64]}}
-  pfc.bsmm %x, %b scale(%s) extra(%t, %ut) bias(%bias) into %y
+  pfc.bsmm %x, %b scale(%s : memref<1xf32>)
+      extra(%t, %ut : memref<?x8xf32>, memref<8x64xf32>)
+      bias(%bias : memref<1xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<1xf32>, memref<?x8xf32>,
-        memref<8x64xf32>, memref<1xf32> -> memref<?x64xf32>
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
 
@@ -347,8 +369,18 @@ func.func @project_v_shape(%x: memref<?x64xf32>, %v: memref<64x4xf32>,
 func.func @project_gamma_shape(%x: memref<?x64xf32>, %v: memref<64x8xf32>,
                                %g: memref<3xf32>, %t: memref<?x8xf32>) {
   // expected-error @below {{'pfc.project' op gamma has 3 elements, expected 1 or one per token (?)}}
-  pfc.project %x, %v complement(%g) into %t
-      : memref<?x64xf32>, memref<64x8xf32>, memref<3xf32> -> memref<?x8xf32>
+  pfc.project %x, %v complement(%g : memref<3xf32>) into %t
+      : memref<?x64xf32>, memref<64x8xf32> -> memref<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @project_gamma_dynamic_static_tokens(%x: memref<4x64xf32>, %v: memref<64x8xf32>,
+                                               %g: memref<?xf32>, %t: memref<4x8xf32>) {
+  // expected-error @below {{'pfc.project' op gamma has a dynamic size, expected 1 or one per token (4)}}
+  pfc.project %x, %v complement(%g : memref<?xf32>) into %t
+      : memref<4x64xf32>, memref<64x8xf32> -> memref<4x8xf32>
   return
 }
 
@@ -359,6 +391,16 @@ func.func @lowrank_v_shape(%x: memref<?x64xf32>, %ut: memref<8x96xf32>,
   // expected-error @below {{'pfc.lowrank' op V has shape [32, 8], expected [64, 8]}}
   pfc.lowrank %x, %ut, %v into %y
       : memref<?x64xf32>, memref<8x96xf32>, memref<32x8xf32> -> memref<?x80xf32>
+  return
+}
+
+// -----
+
+func.func @lowrank_rank_dynamic(%x: memref<?x64xf32>, %ut: memref<8x96xf32>,
+                                %v: memref<64x?xf32>, %y: memref<?x80xf32>) {
+  // expected-error @below {{'pfc.lowrank' op needs a static rank, got V of type 'memref<64x?xf32>'}}
+  pfc.lowrank %x, %ut, %v into %y
+      : memref<?x64xf32>, memref<8x96xf32>, memref<64x?xf32> -> memref<?x80xf32>
   return
 }
 
@@ -405,8 +447,8 @@ func.func @gate_output_shape(%x: memref<4x64xf32>, %p: memref<65xf32>,
 func.func @combine_features(%s: memref<?x64xf32>, %l: memref<?x32xf32>,
                             %g: memref<1xf32>, %y: memref<?x64xf32>) {
   // expected-error @below {{'pfc.combine' op combines matrices of 32 and 64 features}}
-  pfc.combine %s, %l gamma(%g) into %y
-      : memref<?x64xf32>, memref<?x32xf32>, memref<1xf32> -> memref<?x64xf32>
+  pfc.combine %s lowrank(%l : memref<?x32xf32>) gamma(%g : memref<1xf32>) into %y
+      : memref<?x64xf32> -> memref<?x64xf32>
   return
 }
 
@@ -415,8 +457,19 @@ func.func @combine_features(%s: memref<?x64xf32>, %l: memref<?x32xf32>,
 func.func @combine_gamma_shape(%s: memref<?x64xf32>, %l: memref<?x64xf32>,
                                %g: memref<2xf32>, %y: memref<?x64xf32>) {
   // expected-error @below {{'pfc.combine' op gamma has 2 elements, expected 1 or one per token (?)}}
-  pfc.combine %s, %l gamma(%g) into %y
-      : memref<?x64xf32>, memref<?x64xf32>, memref<2xf32> -> memref<?x64xf32>
+  pfc.combine %s lowrank(%l : memref<?x64xf32>) gamma(%g : memref<2xf32>) into %y
+      : memref<?x64xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+// The combination reads the token count from its output.
+func.func @combine_gamma_static_tokens(%s: memref<4x64xf32>, %g: memref<8xf32>,
+                                       %y: memref<4x64xf32>) {
+  // expected-error @below {{'pfc.combine' op gamma has 8 elements, expected 1 or one per token (4)}}
+  pfc.combine %s gamma(%g : memref<8xf32>) into %y
+      : memref<4x64xf32> -> memref<4x64xf32>
   return
 }
 
@@ -426,9 +479,9 @@ func.func @combine_bias_shape(%s: memref<?x64xf32>, %l: memref<?x64xf32>,
                               %g: memref<1xf32>, %bias: memref<32xf32>,
                               %y: memref<?x64xf32>) {
   // expected-error @below {{'pfc.combine' op bias has shape [32], expected [64]}}
-  pfc.combine %s, %l gamma(%g) bias(%bias) into %y
-      : memref<?x64xf32>, memref<?x64xf32>, memref<1xf32>, memref<32xf32>
-        -> memref<?x64xf32>
+  pfc.combine %s lowrank(%l : memref<?x64xf32>) gamma(%g : memref<1xf32>)
+      bias(%bias : memref<32xf32>) into %y
+      : memref<?x64xf32> -> memref<?x64xf32>
   return
 }
 
@@ -441,6 +494,23 @@ func.func @combine_bias_shape(%s: memref<?x64xf32>, %l: memref<?x64xf32>,
 func.func @pack_type_mismatch(%b: memref<4x32x32xf32>, %pb: memref<2x32x32xf32>) {
   // expected-error @below {{'pfc.pack' op packs 'memref<4x32x32xf32>' into 'memref<2x32x32xf32>'}}
   pfc.pack %b : memref<4x32x32xf32> into %pb : memref<2x32x32xf32>
+  return
+}
+
+// -----
+
+// The blocks are checked before anything else: b×b, of a static shape.
+func.func @pack_non_square_blocks(%b: memref<4x32x16xf32>, %pb: memref<4x32x16xf32>) {
+  // expected-error @below {{'pfc.pack' op needs blocks of static shape [nnz, b, b], got 'memref<4x32x16xf32>'}}
+  pfc.pack %b : memref<4x32x16xf32> into %pb : memref<4x32x16xf32>
+  return
+}
+
+// -----
+
+func.func @pack_dynamic_blocks(%b: memref<?x32x32xf32>, %pb: memref<?x32x32xf32>) {
+  // expected-error @below {{'pfc.pack' op needs blocks of static shape [nnz, b, b], got 'memref<?x32x32xf32>'}}
+  pfc.pack %b : memref<?x32x32xf32> into %pb : memref<?x32x32xf32>
   return
 }
 

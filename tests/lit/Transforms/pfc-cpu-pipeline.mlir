@@ -27,10 +27,10 @@ func.func @layer(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                  %ut: memref<8x64xf32>, %v: memref<64x8xf32>, %g: memref<1xf32>,
                  %bias: memref<64xf32>, %y: memref<?x64xf32>,
                  %tokens: index {pfc.tokens}) attributes {pfc.c_interface} {
-  pfc.layer %x, %b lowrank(%ut, %v) gamma(%g) bias(%bias) into %y
+  pfc.layer %x, %b lowrank(%ut, %v : memref<8x64xf32>, memref<64x8xf32>)
+      gamma(%g : memref<1xf32>) bias(%bias : memref<64xf32>) into %y
       {pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = false, global = 0>,
        gamma = #pfc.gamma<scalar>}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<64x8xf32>,
-        memref<1xf32>, memref<64xf32> -> memref<?x64xf32>
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }

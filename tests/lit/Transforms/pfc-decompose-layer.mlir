@@ -12,7 +12,7 @@
 // CHECK-NEXT: pfc.bsmm %[[X]], %[[B]] into %[[SPARSE]] {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 2>} : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
 // CHECK: %[[LOWRANK:.*]] = memref.alloc(%{{.*}}) : memref<?x64xf32>
 // CHECK-NEXT: pfc.lowrank %[[X]], %[[UT]], %[[V]] into %[[LOWRANK]] : memref<?x64xf32>, memref<8x64xf32>, memref<64x8xf32> -> memref<?x64xf32>
-// CHECK-NEXT: pfc.combine %[[SPARSE]], %[[LOWRANK]] gamma(%[[G]]) bias(%[[BIAS]]) into %[[Y]] : memref<?x64xf32>, memref<?x64xf32>, memref<1xf32>, memref<64xf32> -> memref<?x64xf32>
+// CHECK-NEXT: pfc.combine %[[SPARSE]] lowrank(%[[LOWRANK]] : memref<?x64xf32>) gamma(%[[G]] : memref<1xf32>) bias(%[[BIAS]] : memref<64xf32>) into %[[Y]] : memref<?x64xf32> -> memref<?x64xf32>
 // CHECK-NEXT: memref.dealloc %[[SPARSE]] : memref<?x64xf32>
 // CHECK-NEXT: memref.dealloc %[[LOWRANK]] : memref<?x64xf32>
 // CHECK-NEXT: return
@@ -20,11 +20,11 @@ func.func @scalar(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                   %ut: memref<8x64xf32>, %v: memref<64x8xf32>,
                   %g: memref<1xf32>, %bias: memref<64xf32>,
                   %y: memref<?x64xf32>) {
-  pfc.layer %x, %b lowrank(%ut, %v) gamma(%g) bias(%bias) into %y
+  pfc.layer %x, %b lowrank(%ut, %v : memref<8x64xf32>, memref<64x8xf32>)
+      gamma(%g : memref<1xf32>) bias(%bias : memref<64xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>,
        schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 2>}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<64x8xf32>,
-        memref<1xf32>, memref<64xf32> -> memref<?x64xf32>
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
 
@@ -38,7 +38,7 @@ func.func @scalar(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
 // CHECK-NEXT: pfc.bsmm %[[X]], %[[B]] into %[[SPARSE]]
 // CHECK: %[[LOWRANK:.*]] = memref.alloc(%{{.*}}) : memref<?x64xf32>
 // CHECK-NEXT: pfc.lowrank %[[X]], %[[UT]], %[[V]] into %[[LOWRANK]]
-// CHECK-NEXT: pfc.combine %[[SPARSE]], %[[LOWRANK]] gamma(%[[GAMMA]]) into %[[Y]] : memref<?x64xf32>, memref<?x64xf32>, memref<?xf32> -> memref<?x64xf32>
+// CHECK-NEXT: pfc.combine %[[SPARSE]] lowrank(%[[LOWRANK]] : memref<?x64xf32>) gamma(%[[GAMMA]] : memref<?xf32>) into %[[Y]] : memref<?x64xf32> -> memref<?x64xf32>
 // CHECK-NEXT: memref.dealloc %[[GAMMA]] : memref<?xf32>
 // CHECK-NEXT: memref.dealloc %[[SPARSE]] : memref<?x64xf32>
 // CHECK-NEXT: memref.dealloc %[[LOWRANK]] : memref<?x64xf32>
@@ -46,10 +46,10 @@ func.func @scalar(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
 func.func @gate(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                 %ut: memref<8x64xf32>, %v: memref<64x8xf32>,
                 %p: memref<65xf32>, %y: memref<?x64xf32>) {
-  pfc.layer %x, %b lowrank(%ut, %v) gamma(%p) into %y
+  pfc.layer %x, %b lowrank(%ut, %v : memref<8x64xf32>, memref<64x8xf32>)
+      gamma(%p : memref<65xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<gate>}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<64x8xf32>,
-        memref<65xf32> -> memref<?x64xf32>
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
 
@@ -66,14 +66,14 @@ func.func @gate(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
 // CHECK: %[[SPARSE:.*]] = memref.alloc(%{{.*}}) : memref<?x64xf32>
 // CHECK-NEXT: pfc.bsmm %[[X]], %[[B]] into %[[SPARSE]] {pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = false, global = 0>}
 // CHECK-NOT: pfc.lowrank
-// CHECK-NEXT: pfc.combine %[[SPARSE]] gamma(%[[GAMMA]]) into %[[Y]] : memref<?x64xf32>, memref<1xf32> -> memref<?x64xf32>
+// CHECK-NEXT: pfc.combine %[[SPARSE]] gamma(%[[GAMMA]] : memref<1xf32>) into %[[Y]] : memref<?x64xf32> -> memref<?x64xf32>
 // CHECK-NEXT: memref.dealloc %[[SPARSE]] : memref<?x64xf32>
 // CHECK-NEXT: return
 func.func @fixed_rank_zero(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                            %y: memref<?x64xf32>) {
   pfc.layer %x, %b into %y
       {pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = false, global = 0>,
-       gamma = #pfc.gamma<fixed>, gammaValue = 0.25 : f64}
+       gamma = #pfc.gamma<fixed>, gamma_value = 0.25 : f64}
       : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
@@ -85,7 +85,7 @@ func.func @rows(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
   // expected-error @below {{'pfc.layer' op with a block-row range cannot be decomposed; use pfc-fuse-lowrank}}
   pfc.layer %x, %b rows(%r0, %r1) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
-       gammaValue = 0.25 : f64}
+       gamma_value = 0.25 : f64}
       : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }

@@ -74,6 +74,14 @@ func.func @no_tokens(%x: memref<?x64xf32>, %n: index) attributes {pfc.c_interfac
 
 // -----
 
+// The token count is an index argument.
+// expected-error @below {{'func.func' op marks argument 1 of type 'i64' as pfc.tokens, expected an index}}
+func.func @tokens_i64(%x: memref<?x64xf32>, %n: i64 {pfc.tokens}) attributes {pfc.c_interface} {
+  return
+}
+
+// -----
+
 // expected-error @below {{'func.func' op with a C interface must not return values}}
 func.func @results(%x: memref<8x64xf32>) -> f32 attributes {pfc.c_interface} {
   %zero = arith.constant 0.0 : f32

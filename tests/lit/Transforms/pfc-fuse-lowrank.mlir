@@ -10,10 +10,10 @@
 // CHECK-NEXT: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-NEXT: %[[T_ROWS:.*]] = memref.dim %[[X]], %[[C0]] : memref<?x64xf32>
 // CHECK-NEXT: %[[T:.*]] = memref.alloc(%[[T_ROWS]]) : memref<?x8xf32>
-// CHECK-NEXT: pfc.project %[[X]], %[[V]] complement(%[[G]]) into %[[T]] : memref<?x64xf32>, memref<64x8xf32>, memref<1xf32> -> memref<?x8xf32>
-// CHECK-NEXT: pfc.bsmm %[[X]], %[[B]] scale(%[[G]]) extra(%[[T]], %[[UT]]) bias(%[[BIAS]]) rows(%[[R0]], %[[R1]]) into %[[Y]]
+// CHECK-NEXT: pfc.project %[[X]], %[[V]] complement(%[[G]] : memref<1xf32>) into %[[T]] : memref<?x64xf32>, memref<64x8xf32> -> memref<?x8xf32>
+// CHECK-NEXT: pfc.bsmm %[[X]], %[[B]] scale(%[[G]] : memref<1xf32>) extra(%[[T]], %[[UT]] : memref<?x8xf32>, memref<8x64xf32>) bias(%[[BIAS]] : memref<64xf32>) rows(%[[R0]], %[[R1]]) into %[[Y]]
 // CHECK-SAME: {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 2>}
-// CHECK-SAME: : memref<?x64xf32>, memref<4x32x32xf32>, memref<1xf32>, memref<?x8xf32>, memref<8x64xf32>, memref<64xf32> -> memref<?x64xf32>
+// CHECK-SAME: : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>{{$}}
 // CHECK-NEXT: memref.dealloc %[[T]] : memref<?x8xf32>
 // CHECK-NEXT: return
 // CHECK-NOT: pfc.layer
@@ -21,11 +21,11 @@ func.func @scalar(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                   %ut: memref<8x64xf32>, %v: memref<64x8xf32>,
                   %g: memref<1xf32>, %bias: memref<64xf32>,
                   %y: memref<?x64xf32>, %r0: index, %r1: index) {
-  pfc.layer %x, %b lowrank(%ut, %v) gamma(%g) bias(%bias) rows(%r0, %r1) into %y
+  pfc.layer %x, %b lowrank(%ut, %v : memref<8x64xf32>, memref<64x8xf32>)
+      gamma(%g : memref<1xf32>) bias(%bias : memref<64xf32>) rows(%r0, %r1) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>,
        schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 2>}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<64x8xf32>,
-        memref<1xf32>, memref<64xf32> -> memref<?x64xf32>
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
 
@@ -36,18 +36,18 @@ func.func @scalar(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
 // CHECK: %[[GAMMA:.*]] = memref.alloc(%{{.*}}) : memref<?xf32>
 // CHECK-NEXT: pfc.gate %[[X]], %[[P]] into %[[GAMMA]] : memref<?x64xf32>, memref<65xf32> -> memref<?xf32>
 // CHECK: %[[T:.*]] = memref.alloc(%{{.*}}) : memref<?x8xf32>
-// CHECK-NEXT: pfc.project %[[X]], %[[V]] complement(%[[GAMMA]]) into %[[T]]
-// CHECK-NEXT: pfc.bsmm %[[X]], %[[B]] scale(%[[GAMMA]]) extra(%[[T]], %[[UT]]) into %[[Y]] {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<?x64xf32>, memref<4x32x32xf32>, memref<?xf32>, memref<?x8xf32>, memref<8x64xf32> -> memref<?x64xf32>
+// CHECK-NEXT: pfc.project %[[X]], %[[V]] complement(%[[GAMMA]] : memref<?xf32>) into %[[T]]
+// CHECK-NEXT: pfc.bsmm %[[X]], %[[B]] scale(%[[GAMMA]] : memref<?xf32>) extra(%[[T]], %[[UT]] : memref<?x8xf32>, memref<8x64xf32>) into %[[Y]] {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
 // CHECK-DAG: memref.dealloc %[[GAMMA]] : memref<?xf32>
 // CHECK-DAG: memref.dealloc %[[T]] : memref<?x8xf32>
 // CHECK-NEXT: return
 func.func @gate(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                 %ut: memref<8x64xf32>, %v: memref<64x8xf32>,
                 %p: memref<65xf32>, %y: memref<?x64xf32>) {
-  pfc.layer %x, %b lowrank(%ut, %v) gamma(%p) into %y
+  pfc.layer %x, %b lowrank(%ut, %v : memref<8x64xf32>, memref<64x8xf32>)
+      gamma(%p : memref<65xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<gate>}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<64x8xf32>,
-        memref<65xf32> -> memref<?x64xf32>
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
 
@@ -59,19 +59,18 @@ func.func @gate(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
 // CHECK-NEXT: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-NEXT: memref.store %[[VALUE]], %[[GAMMA]][%[[C0]]] : memref<1xf32>
 // CHECK: %[[T:.*]] = memref.alloc(%{{.*}}) : memref<?x8xf32>
-// CHECK-NEXT: pfc.project %[[X]], %[[V]] complement(%[[GAMMA]]) into %[[T]]
-// CHECK-NEXT: pfc.bsmm %[[X]], %[[B]] scale(%[[GAMMA]]) extra(%[[T]], %[[UT]]) into %[[Y]]
+// CHECK-NEXT: pfc.project %[[X]], %[[V]] complement(%[[GAMMA]] : memref<1xf32>) into %[[T]]
+// CHECK-NEXT: pfc.bsmm %[[X]], %[[B]] scale(%[[GAMMA]] : memref<1xf32>) extra(%[[T]], %[[UT]] : memref<?x8xf32>, memref<8x64xf32>) into %[[Y]]
 // CHECK-NEXT: memref.dealloc %[[T]]
 // CHECK-NOT: memref.dealloc
 // CHECK: return
 func.func @fixed(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                  %ut: memref<8x64xf32>, %v: memref<64x8xf32>,
                  %y: memref<?x64xf32>) {
-  pfc.layer %x, %b lowrank(%ut, %v) into %y
+  pfc.layer %x, %b lowrank(%ut, %v : memref<8x64xf32>, memref<64x8xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
-       gammaValue = 0.25 : f64}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<64x8xf32>
-        -> memref<?x64xf32>
+       gamma_value = 0.25 : f64}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
 
@@ -82,33 +81,29 @@ func.func @fixed(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
 // CHECK-NEXT: %[[GAMMA:.*]] = memref.alloca() : memref<1xf32>
 // CHECK-NOT: pfc.project
 // CHECK-NOT: memref.alloc(
-// CHECK: pfc.bsmm %[[X]], %[[B]] scale(%[[GAMMA]]) into %[[Y]] {pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = false, global = 0>} : memref<?x64xf32>, memref<4x32x32xf32>, memref<1xf32> -> memref<?x64xf32>
+// CHECK: pfc.bsmm %[[X]], %[[B]] scale(%[[GAMMA]] : memref<1xf32>) into %[[Y]] {pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = false, global = 0>} : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
 // CHECK-NEXT: return
 func.func @rank_zero(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                      %y: memref<?x64xf32>) {
   pfc.layer %x, %b into %y
       {pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = false, global = 0>,
-       gamma = #pfc.gamma<fixed>, gammaValue = 0.25 : f64}
+       gamma = #pfc.gamma<fixed>, gamma_value = 0.25 : f64}
       : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
 
-// A rank-0 layer with a learned γ and a bias. (Written in the generic form:
-// the custom form of a layer with γ but no low-rank factors does not parse,
-// see Dialect/round-trip-optional-types.mlir.)
+// A rank-0 layer with a learned γ and a bias: a bsmm with a scale and a bias
+// but no extra columns.
 // CHECK-LABEL: func.func @rank_zero_bias
 // CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<4x32x32xf32>, %[[G:[^:]*]]: memref<1xf32>, %[[BIAS:[^:]*]]: memref<64xf32>, %[[Y:[^:]*]]: memref<?x64xf32>)
-// CHECK-NEXT: pfc.bsmm %[[X]], %[[B]] scale(%[[G]]) bias(%[[BIAS]]) into %[[Y]] {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<?x64xf32>, memref<4x32x32xf32>, memref<1xf32>, memref<64xf32> -> memref<?x64xf32>
+// CHECK-NEXT: pfc.bsmm %[[X]], %[[B]] scale(%[[G]] : memref<1xf32>) bias(%[[BIAS]] : memref<64xf32>) into %[[Y]] {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
 // CHECK-NEXT: return
 func.func @rank_zero_bias(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                           %g: memref<1xf32>, %bias: memref<64xf32>,
                           %y: memref<?x64xf32>) {
-  "pfc.layer"(%x, %b, %g, %bias, %y)
-      <{gamma = #pfc.gamma<scalar>,
-        operandSegmentSizes = array<i32: 1, 1, 0, 0, 1, 1, 1, 0, 0>,
-        pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}>
-      : (memref<?x64xf32>, memref<4x32x32xf32>, memref<1xf32>, memref<64xf32>,
-         memref<?x64xf32>) -> ()
+  pfc.layer %x, %b gamma(%g : memref<1xf32>) bias(%bias : memref<64xf32>) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
 

@@ -132,11 +132,12 @@ func.func @rows(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>,
 func.func @masked(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                   %s: memref<1xf32>, %t: memref<?x8xf32>, %ut: memref<8x64xf32>,
                   %bias: memref<40xf32>, %y: memref<?x40xf32>) {
-  pfc.bsmm %x, %b scale(%s) extra(%t, %ut) bias(%bias) into %y
+  pfc.bsmm %x, %b scale(%s : memref<1xf32>)
+      extra(%t, %ut : memref<?x8xf32>, memref<8x64xf32>)
+      bias(%bias : memref<40xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>,
        schedule = #pfc.schedule<tile = 1, vector = 16, chunk = 64, unroll = 1, unrolled = true, threads = 1>}
-      : memref<?x64xf32>, memref<4x32x32xf32>, memref<1xf32>, memref<?x8xf32>,
-        memref<8x64xf32>, memref<40xf32> -> memref<?x40xf32>
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x40xf32>
   return
 }
 
@@ -247,12 +248,13 @@ func.func @parts(%x: memref<?x64xf32>, %v: memref<64x8xf32>, %ut: memref<8x64xf3
                  %p: memref<65xf32>, %g: memref<?xf32>, %t: memref<?x8xf32>,
                  %l: memref<?x64xf32>, %y: memref<?x64xf32>, %bias: memref<64xf32>) {
   pfc.gate %x, %p into %g : memref<?x64xf32>, memref<65xf32> -> memref<?xf32>
-  pfc.project %x, %v complement(%g) into %t
-      : memref<?x64xf32>, memref<64x8xf32>, memref<?xf32> -> memref<?x8xf32>
+  pfc.project %x, %v complement(%g : memref<?xf32>) into %t
+      : memref<?x64xf32>, memref<64x8xf32> -> memref<?x8xf32>
   pfc.lowrank %x, %ut, %v into %l
       : memref<?x64xf32>, memref<8x64xf32>, memref<64x8xf32> -> memref<?x64xf32>
-  pfc.combine %y, %l gamma(%g) bias(%bias) into %y
-      : memref<?x64xf32>, memref<?x64xf32>, memref<?xf32>, memref<64xf32> -> memref<?x64xf32>
+  pfc.combine %y lowrank(%l : memref<?x64xf32>) gamma(%g : memref<?xf32>)
+      bias(%bias : memref<64xf32>) into %y
+      : memref<?x64xf32> -> memref<?x64xf32>
   return
 }
 
@@ -310,7 +312,7 @@ func.func @layer(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
   // expected-error @below {{'pfc.layer' op must be fused or decomposed before lowering; run pfc-fuse-lowrank or pfc-decompose-layer}}
   pfc.layer %x, %b into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
-       gammaValue = 0.5 : f64}
+       gamma_value = 0.5 : f64}
       : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }

@@ -38,7 +38,7 @@ func.func @padded(%x: memref<?x36xf32>, %b: memref<11x8x8xf32>,
                   %dx: memref<?x36xf32>) {
   pfc.layer %x, %b into %y
       {pattern = #pfc.butterfly<size = 4, strides = [2], shuffle = false, global = 0>,
-       gamma = #pfc.gamma<fixed>, gammaValue = 1.0 : f64}
+       gamma = #pfc.gamma<fixed>, gamma_value = 1.0 : f64}
       : memref<?x36xf32>, memref<11x8x8xf32> -> memref<?x20xf32>
   pfc.bsmm_t %dy, %b into %dx
       {pattern = #pfc.butterfly<size = 4, strides = [2], shuffle = false, global = 0>}
