@@ -35,7 +35,8 @@ static MemRefType memrefType(Value value) {
 
 /// Checks that every matrix in `matrices` (rows are tokens) has the same
 /// number of tokens where it is static, and a contiguous innermost dimension.
-static LogicalResult verifyTokenRows(Operation *op, ValueRange matrices) {
+/// Returns that number, or kDynamic when no matrix has it static.
+static FailureOr<int64_t> verifyTokenRows(Operation *op, ValueRange matrices) {
   int64_t tokens = ShapedType::kDynamic;
   for (Value matrix : matrices) {
     MemRefType type = memrefType(matrix);
@@ -52,7 +53,7 @@ static LogicalResult verifyTokenRows(Operation *op, ValueRange matrices) {
              << tokens << " and " << rows << " tokens in its operands";
     tokens = rows;
   }
-  return success();
+  return tokens;
 }
 
 /// Checks `value` has the static shape `shape`; `what` names it.
@@ -73,20 +74,16 @@ static LogicalResult verifyShape(Operation *op, Value value,
   return diag << "]";
 }
 
-/// Checks γ or a scale: one element, or one per token of `matrix`.
-static LogicalResult verifyPerToken(Operation *op, Value value, Value matrix,
+/// Checks γ or a scale: one element, or one per token (a dynamic size is
+/// checked when the kernel runs).
+static LogicalResult verifyPerToken(Operation *op, Value value, int64_t tokens,
                                     StringRef what) {
   int64_t size = memrefType(value).getDimSize(0);
-  int64_t tokens = memrefType(matrix).getDimSize(0);
-  if (size == 1 || size == tokens ||
-      (ShapedType::isDynamic(size) && ShapedType::isDynamic(tokens)))
+  if (size == 1 || size == tokens || ShapedType::isDynamic(size))
     return success();
-  InFlightDiagnostic diag = op->emitOpError() << what << " has ";
-  if (ShapedType::isDynamic(size))
-    diag << "a dynamic size";
-  else
-    diag << size << " elements";
-  diag << ", expected 1 or one per token (";
+  InFlightDiagnostic diag = op->emitOpError()
+                            << what << " has " << size
+                            << " elements, expected 1 or one per token (";
   if (ShapedType::isDynamic(tokens))
     return diag << "?)";
   return diag << tokens << ")";
@@ -191,7 +188,8 @@ LogicalResult BlockSparseMatmulOp::verify() {
   SmallVector<Value> matrices = {input, output};
   if (getExtra())
     matrices.push_back(getExtra());
-  if (failed(verifyTokenRows(*this, matrices)))
+  FailureOr<int64_t> tokens = verifyTokenRows(*this, matrices);
+  if (failed(tokens))
     return failure();
   int64_t in = features(input), out = features(output);
   FailureOr<int64_t> block = verifyBlocks(*this, getPattern(), getBlocks(),
@@ -199,7 +197,7 @@ LogicalResult BlockSparseMatmulOp::verify() {
   if (failed(block))
     return failure();
   if (getScale() &&
-      failed(verifyPerToken(*this, getScale(), input, "scale")))
+      failed(verifyPerToken(*this, getScale(), *tokens, "scale")))
     return failure();
   if (getExtra() &&
       failed(verifyShape(*this, getExtraWeights(),
@@ -229,13 +227,14 @@ LogicalResult SampledMatmulOp::verify() {
 
 LogicalResult ProjectOp::verify() {
   Value input = getInput(), output = getOutput();
-  if (failed(verifyTokenRows(*this, {input, output})))
+  FailureOr<int64_t> tokens = verifyTokenRows(*this, {input, output});
+  if (failed(tokens))
     return failure();
   if (failed(verifyShape(*this, getV(), {features(input), features(output)},
                          "V")))
     return failure();
   if (getGamma())
-    return verifyPerToken(*this, getGamma(), input, "gamma");
+    return verifyPerToken(*this, getGamma(), *tokens, "gamma");
   return success();
 }
 
@@ -271,14 +270,15 @@ LogicalResult CombineOp::verify() {
   SmallVector<Value> matrices = {getSparse(), getOutput()};
   if (getLowRank())
     matrices.push_back(getLowRank());
-  if (failed(verifyTokenRows(*this, matrices)))
+  FailureOr<int64_t> tokens = verifyTokenRows(*this, matrices);
+  if (failed(tokens))
     return failure();
   int64_t out = features(getOutput());
   for (Value matrix : matrices)
     if (features(matrix) != out)
       return emitOpError("combines matrices of ")
              << features(matrix) << " and " << out << " features";
-  if (failed(verifyPerToken(*this, getGamma(), getOutput(), "gamma")))
+  if (failed(verifyPerToken(*this, getGamma(), *tokens, "gamma")))
     return failure();
   if (getBias())
     return verifyShape(*this, getBias(), {out}, "bias");

@@ -22,8 +22,8 @@ namespace pfc {
 class ScheduleAttr;
 
 /// The schedule of a block-sparse product when none is given: the register
-/// tile that fills the vector registers without spilling (DESIGN.md), full
-/// unrolling unless the pattern has many blocks.
+/// tile that fills the vector registers without spilling (DESIGN.md), block
+/// offsets from constant tables.
 ScheduleAttr defaultSchedule(mlir::MLIRContext *context, int64_t block,
                              int64_t nnzBlocks, int64_t vectorWidth,
                              int64_t threads);

@@ -312,18 +312,6 @@ func.func @scale_shape_static_tokens(%x: memref<4x64xf32>, %b: memref<4x32x32xf3
 
 // -----
 
-// ... and a dynamic size does not match a static token count.
-func.func @scale_dynamic_static_tokens(%x: memref<4x64xf32>, %b: memref<4x32x32xf32>,
-                                       %s: memref<?xf32>, %y: memref<4x64xf32>) {
-  // expected-error @below {{'pfc.bsmm' op scale has a dynamic size, expected 1 or one per token (4)}}
-  pfc.bsmm %x, %b scale(%s : memref<?xf32>) into %y
-      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
-      : memref<4x64xf32>, memref<4x32x32xf32> -> memref<4x64xf32>
-  return
-}
-
-// -----
-
 func.func @extra_weights_shape(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                                %s: memref<1xf32>, %t: memref<?x8xf32>,
                                %ut: memref<4x64xf32>, %y: memref<?x64xf32>) {
@@ -371,16 +359,6 @@ func.func @project_gamma_shape(%x: memref<?x64xf32>, %v: memref<64x8xf32>,
   // expected-error @below {{'pfc.project' op gamma has 3 elements, expected 1 or one per token (?)}}
   pfc.project %x, %v complement(%g : memref<3xf32>) into %t
       : memref<?x64xf32>, memref<64x8xf32> -> memref<?x8xf32>
-  return
-}
-
-// -----
-
-func.func @project_gamma_dynamic_static_tokens(%x: memref<4x64xf32>, %v: memref<64x8xf32>,
-                                               %g: memref<?xf32>, %t: memref<4x8xf32>) {
-  // expected-error @below {{'pfc.project' op gamma has a dynamic size, expected 1 or one per token (4)}}
-  pfc.project %x, %v complement(%g : memref<?xf32>) into %t
-      : memref<4x64xf32>, memref<64x8xf32> -> memref<4x8xf32>
   return
 }
 

@@ -19,7 +19,6 @@
 // CHECK-DAG: llvm.func @layer(%{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: i64) {
 // CHECK-DAG: llvm.call @layer_impl(
 // CHECK-DAG: llvm.func internal @layer_impl(
-// CHECK-DAG: llvm.switch
 // FUSED-DAG: llvm.intr.fmuladd{{.*}} : (vector<16xf32>, vector<16xf32>, vector<16xf32>) -> vector<16xf32>
 // AVX2-DAG: llvm.intr.fmuladd{{.*}} : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
 // NO-AVX512-NOT: vector<16xf32>

@@ -1,12 +1,8 @@
 // A gate-mode layer whose input and output disagree on whether the token
 // count is static (both are valid: token counts are only compared where both
-// are static). pfc-decompose-layer sizes the per-token γ by the input, but
-// pfc.combine checks γ against its output's token count only, so the result
-// fails to verify: "'pfc.combine' op gamma has 4 elements, expected 1 or one
-// per token (?)" for a static input, "gamma has a dynamic size, expected 1 or
-// one per token (4)" for a static output. (pfc-fuse-lowrank is fine: pfc.bsmm
-// and pfc.project check the scale against their input, which the γ follows.)
-// XFAIL: *
+// are static). pfc-decompose-layer sizes the per-token γ by the input; the
+// parts check γ against every static token count they have, and accept a
+// dynamic γ, so the result verifies either way.
 // RUN: %pfc-opt %s -split-input-file -pfc-decompose-layer | FileCheck %s
 
 // CHECK-LABEL: func.func @static_input

@@ -178,23 +178,28 @@ func.func @table(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>,
 // -----
 
 // Without a schedule: 16 lanes, 2 vectors per 32-wide block-row, a tile of 12
-// token rows (24 accumulators), chunks of 256, inputs unrolled by 4; with
-// vector-width=8: 8 lanes, 4 vectors per row, a tile of 6.
+// token rows (24 accumulators), chunks of 256, inputs unrolled by 4, block
+// offsets from constant tables; with vector-width=8: 8 lanes, 4 vectors per
+// row, a tile of 6.
 // CHECK-LABEL: func.func @default_schedule
 // CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
 // CHECK-DAG: %[[C12:.*]] = arith.constant 12 : index
 // CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
+// CHECK: %[[STARTS:.*]] = memref.get_global @__pfc_row_start
+// CHECK: %[[COLS:.*]] = memref.get_global @__pfc_col_index
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C256]] {
-// CHECK: scf.index_switch
+// CHECK-NOT: scf.index_switch
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C12]] {
-// CHECK-NEXT: scf.for %{{.*}} step %[[C4]] iter_args({{.*}}) -> ([[V16:vector<16xf32>]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]]) {
+// CHECK: memref.load %[[STARTS]]
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> ([[V16:vector<16xf32>]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]]) {
+// CHECK-NEXT: memref.load %[[COLS]]
+// CHECK: scf.for %{{.*}} step %[[C4]] iter_args(
 // CHECK-NOT: vector<8xf32>
 // WIDTH8-LABEL: func.func @default_schedule
 // WIDTH8-DAG: %[[C4:.*]] = arith.constant 4 : index
 // WIDTH8-DAG: %[[C6:.*]] = arith.constant 6 : index
-// WIDTH8: scf.index_switch
 // WIDTH8: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C6]] {
-// WIDTH8-NEXT: scf.for %{{.*}} step %[[C4]] iter_args({{.*}}) -> ([[V8:vector<8xf32>]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]]) {
+// WIDTH8: scf.for {{.*}} iter_args({{.*}}) -> ([[V8:vector<8xf32>]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]]) {
 // WIDTH8-NOT: vector<16xf32>
 func.func @default_schedule(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                             %y: memref<?x64xf32>) {
