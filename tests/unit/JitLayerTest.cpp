@@ -85,16 +85,37 @@ LayerParams randomParams(RandomDraws &draw, const LayerSpec &spec,
   return params;
 }
 
+/// A random schedule: every knob drawn, full unrolling for small patterns.
+ScheduleChoice drawSchedule(RandomDraws &draw, const LayerSpec &spec) {
+  ScheduleChoice schedule;
+  schedule.vector = std::min<int64_t>(int64_t{4} << draw(0, 2), spec.block);
+  schedule.tile = draw(1, 12);
+  schedule.chunk = schedule.tile * draw(1, 40);
+  schedule.unroll = draw(1, 8);
+  schedule.unrolled = spec.inFeatures * spec.outFeatures <=
+                          64 * spec.block * spec.block &&
+                      draw(0, 1);
+  return schedule;
+}
+
+std::string describe(const ScheduleChoice &s) {
+  return "tile=" + std::to_string(s.tile) + " vector=" +
+         std::to_string(s.vector) + " chunk=" + std::to_string(s.chunk) +
+         " unroll=" + std::to_string(s.unroll) +
+         " unrolled=" + std::to_string(s.unrolled.value_or(false));
+}
+
 void checkAgainstReference(RandomDraws &draw, const LayerSpec &spec,
-                           int64_t threads) {
+                           int64_t threads, ScheduleChoice schedule = {}) {
   SCOPED_TRACE(spec.name + " " + std::to_string(spec.outFeatures) + "x" +
                std::to_string(spec.inFeatures) + " b=" +
                std::to_string(spec.block) + " " + spec.butterfly.str() +
                " rank=" + std::to_string(spec.rank) + " gamma=" +
                std::string(toString(spec.gammaMode)) +
                " bias=" + std::to_string(spec.bias) +
-               " threads=" + std::to_string(threads));
-  auto layer = compileLayer(spec, CompileOptions{threads});
+               " threads=" + std::to_string(threads) + " " +
+               describe(schedule));
+  auto layer = compileLayer(spec, CompileOptions{threads, schedule});
   ASSERT_TRUE(static_cast<bool>(layer)) << toString(layer.takeError());
   const BlockMask &mask = (*layer)->mask();
   LayerParams params = randomParams(draw, spec, mask);
@@ -117,6 +138,30 @@ TEST(JitLayer, RandomSpecsMatchTheReference) {
   SCOPED_TRACE(draw.trace());
   for (int i = 0; i < 12; ++i)
     checkAgainstReference(draw, drawSpec(draw), draw(1, 2));
+}
+
+TEST(JitLayer, RandomSchedulesMatchTheReference) {
+  RandomDraws draw;
+  SCOPED_TRACE(draw.trace());
+  for (int i = 0; i < 12; ++i) {
+    LayerSpec spec = drawSpec(draw);
+    checkAgainstReference(draw, spec, draw(1, 2), drawSchedule(draw, spec));
+  }
+}
+
+TEST(JitLayer, InvalidSchedulesAreErrors) {
+  LayerSpec spec;
+  spec.name = "layer";
+  spec.inFeatures = spec.outFeatures = 64;
+  spec.block = 16;
+  spec.butterfly.size = 4;
+  spec.butterfly.strides = {2};
+  ScheduleChoice schedule;
+  schedule.vector = 5;
+  auto layer = compileLayer(spec, CompileOptions{1, schedule});
+  ASSERT_FALSE(static_cast<bool>(layer));
+  EXPECT_EQ(toString(layer.takeError()),
+            "schedule vector width 5 is not 4, 8 or 16");
 }
 
 TEST(JitLayer, EveryGammaModeAndBlockSize) {

@@ -131,9 +131,30 @@ compileForHost(const LayerSpec &spec, const CompileOptions &options,
   result.vectorWidth = hostVectorWidth();
   BlockMask mask = buildBlockMask(spec.butterfly, spec.outFeatures,
                                   spec.inFeatures, spec.block);
-  ScheduleAttr schedule =
+  ScheduleAttr defaults =
       defaultSchedule(&mlirContext, spec.block, mask.nnzBlocks(),
                       result.vectorWidth, result.threads);
+  const ScheduleChoice &choice = options.schedule;
+  auto pick = [](int64_t chosen, int64_t fallback) {
+    return chosen > 0 ? chosen : fallback;
+  };
+  std::string invalid;
+  ScheduleAttr schedule;
+  {
+    ScopedDiagnosticHandler handler(&mlirContext, [&](Diagnostic &diag) {
+      invalid = diag.str();
+      return success();
+    });
+    schedule = ScheduleAttr::getChecked(
+        [&] { return emitError(UnknownLoc::get(&mlirContext)); },
+        &mlirContext, pick(choice.tile, defaults.getTile()),
+        pick(choice.vector, defaults.getVector()),
+        pick(choice.chunk, defaults.getChunk()),
+        pick(choice.unroll, defaults.getUnroll()),
+        choice.unrolled.value_or(defaults.getUnrolled()), result.threads);
+  }
+  if (!schedule)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), invalid);
   result.tile = schedule.getTile();
   OwningOpRef<ModuleOp> module = buildLayerModule(mlirContext, spec, schedule);
   if (onStage)

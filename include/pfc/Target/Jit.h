@@ -7,12 +7,24 @@
 #include "llvm/Support/Error.h"
 
 #include <memory>
+#include <optional>
 
 namespace pfc {
+
+/// The knobs of the CPU kernel (see `#pfc.schedule` in PfcAttrs.td); a zero
+/// or unset field takes the default for the layer's shape and the host.
+struct ScheduleChoice {
+  int64_t tile = 0;   ///< token rows per register tile
+  int64_t vector = 0; ///< f32 lanes per vector: 4, 8 or 16
+  int64_t chunk = 0;  ///< tokens run against all block-rows at a time
+  int64_t unroll = 0; ///< unroll factor of the loop over a block's inputs
+  std::optional<bool> unrolled; ///< constant offsets in code, not tables
+};
 
 struct CompileOptions {
   /// Threads a call is split over; 0 takes every hardware thread.
   int64_t threads = 0;
+  ScheduleChoice schedule;
 };
 
 /// Compiles `spec` for the host CPU with ORC's LLJIT and returns the layer,
