@@ -167,7 +167,7 @@ TEST(JitLayer, InvalidSchedulesAreErrors) {
 TEST(JitLayer, EveryGammaModeAndBlockSize) {
   RandomDraws draw;
   SCOPED_TRACE(draw.trace());
-  for (int64_t block : {8, 16, 32, 64}) {
+  for (int64_t block : {4, 8, 16, 32, 64, 128}) {
     for (GammaMode mode : {GammaMode::Scalar, GammaMode::Gate, GammaMode::Fixed}) {
       LayerSpec spec;
       spec.name = "layer";
