@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "KernelEmitter.h"
+#include "RegisterTile.h"
 #include "pfc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -29,16 +30,11 @@ class BlockSparseKernel {
 public:
   BlockSparseKernel(BlockSparseMatmulOp op, ImplicitLocOpBuilder &b,
                     ScheduleAttr schedule, BlockMask mask)
-      : op(op), b(b), e(b), schedule(schedule), mask(std::move(mask)) {
-    WeightShape shape = *getWeightShape(op);
-    block = shape.block;
-    in = shape.in;
-    out = shape.out;
-    width = std::min(schedule.getVector(), block);
-    vectors = block / width;
-    vectorType = VectorType::get({width}, b.getF32Type());
-    maskType = VectorType::get({width}, b.getI1Type());
-  }
+      : op(op), b(b), e(b), schedule(schedule), mask(std::move(mask)),
+        block(getWeightShape(op)->block), in(getWeightShape(op)->in),
+        out(getWeightShape(op)->out),
+        tile(e, std::min(schedule.getVector(), block),
+             block / std::min(schedule.getVector(), block)) {}
 
   void emit();
 
@@ -59,20 +55,21 @@ private:
   SmallVector<Value> accumulateBlock(Value token, int64_t rows, Value index,
                                      Value col, Value inputs,
                                      ValueRange accs);
-  /// acc[m][v] += broadcast(lhs[token + m, lhsCol]) * rhs[rhsIndices..v].
-  SmallVector<Value> fmaTile(Value lhs, Value token, int64_t rows,
-                             Value lhsCol, Value rhs,
-                             ArrayRef<Value> rhsIndices, ValueRange accs);
+  /// The loop `for k in [0, count)` of `accs += lhs[:, lhsCol + k] ⊗
+  /// rhs[rhsIndices + (k, 0)]`, unrolled by the schedule at the end.
+  scf::ForOp fmaLoop(Value lhs, Value token, int64_t rows, Value lhsCol,
+                     Value rhs, ArrayRef<Value> rhsIndices, Value count,
+                     ValueRange accs);
 
   BlockSparseMatmulOp op;
   ImplicitLocOpBuilder &b;
   KernelEmitter e;
   ScheduleAttr schedule;
   BlockMask mask;
-  int64_t block = 0, in = 0, out = 0, width = 0, vectors = 0;
-  VectorType vectorType, maskType;
+  int64_t block, in, out;
+  RegisterTile tile;
   Value rowStartTable, colIndexTable;
-  SmallVector<scf::ForOp> inputLoops;
+  SmallVector<scf::ForOp> innerLoops;
 };
 
 void BlockSparseKernel::emit() {
@@ -110,7 +107,7 @@ void BlockSparseKernel::emit() {
     });
   });
   if (schedule.getUnroll() > 1)
-    for (scf::ForOp loop : inputLoops)
+    for (scf::ForOp loop : innerLoops)
       (void)loopUnrollByFactor(loop, schedule.getUnroll());
 }
 
@@ -120,30 +117,10 @@ void BlockSparseKernel::emitBlockRow(Value row,
                                      Value chunkEnd) {
   Value outBase = e.mul(row, e.index(block));
   // Masks for the vectors of the last block-row that reach into padding.
-  SmallVector<Value> masks(vectors);
-  for (int64_t v = 0; v < vectors; ++v) {
-    if (out % block == 0)
-      continue;
-    if (constantRow && out - *constantRow * block - v * width >= width)
-      continue;
-    Value valid = b.create<arith::SubIOp>(
-        e.index(out), e.add(outBase, e.index(v * width)));
-    masks[v] = b.create<vector::CreateMaskOp>(maskType, ValueRange{valid});
-  }
+  SmallVector<Value> masks = tile.masks(outBase, out, out % block != 0);
   SmallVector<Value> biases;
-  if (Value bias = op.getBias()) {
-    Value zero = b.create<arith::ConstantOp>(b.getZeroAttr(vectorType));
-    for (int64_t v = 0; v < vectors; ++v) {
-      Value at = e.add(outBase, e.index(v * width));
-      biases.push_back(
-          masks[v] ? b.create<vector::MaskedLoadOp>(vectorType, bias,
-                                                    ValueRange{at}, masks[v],
-                                                    zero)
-                         .getResult()
-                   : b.create<vector::LoadOp>(vectorType, bias, ValueRange{at})
-                         .getResult());
-    }
-  }
+  if (Value bias = op.getBias())
+    biases = tile.loadRow(bias, {outBase}, masks);
   emitTiles(chunkBegin, fullEnd, schedule.getTile(), row, constantRow, masks,
             biases);
   emitTiles(fullEnd, chunkEnd, 1, row, constantRow, masks, biases);
@@ -155,45 +132,21 @@ void BlockSparseKernel::emitTiles(Value begin, Value end, int64_t rows,
                                   ArrayRef<Value> masks,
                                   ArrayRef<Value> biases) {
   e.loop(begin, end, rows, [&](Value token) {
-    Value zero = b.create<arith::ConstantOp>(b.getZeroAttr(vectorType));
-    SmallVector<Value> accs(rows * vectors, zero);
-    accs = accumulateBlocks(token, rows, row, constantRow, accs);
-
-    SmallVector<Value> tokenRows;
-    for (int64_t m = 0; m < rows; ++m)
-      tokenRows.push_back(e.add(token, e.index(m)));
-    if (Value scale = op.getScale()) {
-      for (int64_t m = 0; m < rows; ++m) {
-        Value gamma = b.create<vector::BroadcastOp>(
-            vectorType, e.loadPerToken(scale, tokenRows[m]));
-        for (int64_t v = 0; v < vectors; ++v)
-          accs[m * vectors + v] =
-              b.create<arith::MulFOp>(accs[m * vectors + v], gamma);
-      }
-    }
+    SmallVector<Value> accs =
+        accumulateBlocks(token, rows, row, constantRow, tile.zeros(rows));
+    if (Value scale = op.getScale())
+      tile.scaleRows(accs, token, rows,
+                     [&](Value t) { return e.loadPerToken(scale, t); });
     Value outBase = e.mul(row, e.index(block));
     if (Value extra = op.getExtra()) {
-      scf::ForOp loop = e.loop(
-          e.index(0), e.dim(extra, 1), 1, accs,
-          [&](Value j, ValueRange args) {
-            return fmaTile(extra, token, rows, j, op.getExtraWeights(),
-                           {j, outBase}, args);
-          });
+      scf::ForOp loop = fmaLoop(extra, token, rows, e.index(0),
+                                op.getExtraWeights(), {e.index(0), outBase},
+                                e.dim(extra, 1), accs);
       accs.assign(loop.getResults().begin(), loop.getResults().end());
     }
-    for (int64_t m = 0; m < rows; ++m) {
-      for (int64_t v = 0; v < vectors; ++v) {
-        Value acc = accs[m * vectors + v];
-        if (!biases.empty())
-          acc = b.create<arith::AddFOp>(acc, biases[v]);
-        SmallVector<Value> at = {tokenRows[m],
-                                 e.add(outBase, e.index(v * width))};
-        if (masks[v])
-          b.create<vector::MaskedStoreOp>(op.getOutput(), at, masks[v], acc);
-        else
-          b.create<vector::StoreOp>(acc, op.getOutput(), at);
-      }
-    }
+    if (!biases.empty())
+      tile.addRow(accs, biases);
+    tile.store(accs, rows, op.getOutput(), token, outBase, masks);
   });
 }
 
@@ -227,37 +180,26 @@ SmallVector<Value> BlockSparseKernel::accumulateBlock(Value token, int64_t rows,
                                                       Value index, Value col,
                                                       Value inputs,
                                                       ValueRange accs) {
-  Value colBase = e.mul(col, e.index(block));
   scf::ForOp loop =
-      e.loop(e.index(0), inputs, 1, accs, [&](Value k, ValueRange args) {
-        return fmaTile(op.getInput(), token, rows, e.add(colBase, k),
-                       op.getBlocks(), {index, k, e.index(0)}, args);
-      });
-  inputLoops.push_back(loop);
+      fmaLoop(op.getInput(), token, rows, e.mul(col, e.index(block)),
+              op.getBlocks(), {index, e.index(0), e.index(0)}, inputs, accs);
   return SmallVector<Value>(loop.getResults());
 }
 
-SmallVector<Value> BlockSparseKernel::fmaTile(Value lhs, Value token,
-                                              int64_t rows, Value lhsCol,
-                                              Value rhs,
-                                              ArrayRef<Value> rhsIndices,
-                                              ValueRange accs) {
-  SmallVector<Value> weights;
-  for (int64_t v = 0; v < vectors; ++v) {
-    SmallVector<Value> at(rhsIndices);
-    at.back() = e.add(at.back(), e.index(v * width));
-    weights.push_back(b.create<vector::LoadOp>(vectorType, rhs, at));
-  }
-  SmallVector<Value> next(accs);
-  for (int64_t m = 0; m < rows; ++m) {
-    Value x = b.create<memref::LoadOp>(
-        lhs, ValueRange{e.add(token, e.index(m)), lhsCol});
-    Value broadcast = b.create<vector::BroadcastOp>(vectorType, x);
-    for (int64_t v = 0; v < vectors; ++v)
-      next[m * vectors + v] = b.create<vector::FMAOp>(
-          broadcast, weights[v], next[m * vectors + v]);
-  }
-  return next;
+scf::ForOp BlockSparseKernel::fmaLoop(Value lhs, Value token, int64_t rows,
+                                      Value lhsCol, Value rhs,
+                                      ArrayRef<Value> rhsIndices, Value count,
+                                      ValueRange accs) {
+  scf::ForOp loop =
+      e.loop(e.index(0), count, 1, accs, [&](Value k, ValueRange args) {
+        // k advances along the rhs's second-to-last index (its rows).
+        SmallVector<Value> at(rhsIndices);
+        at[at.size() - 2] = e.add(at[at.size() - 2], k);
+        return tile.fma(lhs, token, rows, e.add(lhsCol, k),
+                        tile.loadRow(rhs, at, {}), args);
+      });
+  innerLoops.push_back(loop);
+  return loop;
 }
 
 } // namespace

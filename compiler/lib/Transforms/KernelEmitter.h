@@ -56,6 +56,12 @@ mlir::LogicalResult lowerBlockSparseMatmul(BlockSparseMatmulOp op,
                                            int64_t vectorWidth,
                                            int64_t threads);
 
+/// Emits the register-tiled projection t = (1−γ)⊙(x·V) in place of the op.
+void lowerProject(ProjectOp op, int64_t vectorWidth);
+
+/// Emits the per-token gate as vector dot products in place of the op.
+void lowerGate(GateOp op, int64_t vectorWidth);
+
 } // namespace pfc
 
 #endif // PFC_TRANSFORMS_KERNELEMITTER_H

@@ -1,9 +1,10 @@
 //===- LowerKernels.cpp - pfc ops to loops and vectors --------------------===//
 //
-// `pfc.bsmm` gets the register-tiled kernel of BlockSparseKernel.cpp. The
-// other ops are plain loop nests whose innermost loop runs over contiguous
-// features, which LLVM's vectorizer handles; they carry a small share of a
-// layer's work (the low-rank projection, the gate, the combination).
+// `pfc.bsmm` gets the register-tiled kernel of BlockSparseKernel.cpp, the
+// projection and the gate the vector kernels of DenseKernels.cpp. The other
+// ops are plain loop nests whose innermost loop runs over contiguous
+// features, which LLVM's vectorizer handles: the parts of the decomposed
+// layer and the backward products, until training gets kernels of its own.
 //
 //===----------------------------------------------------------------------===//
 #include "KernelEmitter.h"
@@ -32,9 +33,7 @@ public:
   SimpleKernels(ImplicitLocOpBuilder &b) : b(b), e(b) {}
 
   void emit(PackOp op);
-  void emit(ProjectOp op);
   void emit(LowRankOp op);
-  void emit(GateOp op);
   void emit(CombineOp op);
   void emit(BlockSparseMatmulTransposeOp op);
   void emit(SampledMatmulOp op);
@@ -96,25 +95,6 @@ void SimpleKernels::emit(PackOp op) {
   });
 }
 
-void SimpleKernels::emit(ProjectOp op) {
-  Value x = op.getInput(), v = op.getV(), t = op.getOutput();
-  Value in = e.dim(x, 1), rank = e.dim(t, 1);
-  e.loop(e.index(0), e.dim(x, 0), 1, [&](Value token) {
-    zeroRow(t, token, rank);
-    e.loop(e.index(0), in, 1, [&](Value k) {
-      axpyRow(t, token, load(x, {token, k}), v, k, rank);
-    });
-    if (Value gamma = op.getGamma()) {
-      Value complement = b.create<arith::SubFOp>(
-          e.f32(1), e.loadPerToken(gamma, token));
-      e.loop(e.index(0), rank, 1, [&](Value j) {
-        store(b.create<arith::MulFOp>(load(t, {token, j}), complement), t,
-              {token, j});
-      });
-    }
-  });
-}
-
 void SimpleKernels::emit(LowRankOp op) {
   Value x = op.getInput(), y = op.getOutput();
   Value rank = e.dim(op.getV(), 1), in = e.dim(x, 1), out = e.dim(y, 1);
@@ -132,25 +112,6 @@ void SimpleKernels::emit(LowRankOp op) {
     e.loop(e.index(0), rank, 1, [&](Value j) {
       axpyRow(y, token, load(projected, {zeroIndex, j}), op.getU(), j, out);
     });
-  });
-}
-
-void SimpleKernels::emit(GateOp op) {
-  Value x = op.getInput(), params = op.getParams();
-  Value in = e.dim(x, 1);
-  e.loop(e.index(0), e.dim(x, 0), 1, [&](Value token) {
-    scf::ForOp dot = e.loop(e.index(0), in, 1, {load(params, {in})},
-                            [&](Value k, ValueRange acc) {
-                              return SmallVector<Value>{fma(
-                                  load(x, {token, k}), load(params, {k}),
-                                  acc[0])};
-                            });
-    // 1 − sigmoid(z) = 1 / (1 + exp(z)).
-    Value gamma = b.create<arith::DivFOp>(
-        e.f32(1),
-        b.create<arith::AddFOp>(e.f32(1),
-                                b.create<math::ExpOp>(dot.getResult(0))));
-    store(gamma, op.getOutput(), {token});
   });
 }
 
@@ -264,11 +225,21 @@ struct LowerKernelsPass : impl::LowerKernelsBase<LowerKernelsPass> {
           return signalPassFailure();
         continue;
       }
+      if (auto project = dyn_cast<ProjectOp>(op)) {
+        lowerProject(project, vectorWidth);
+        project.erase();
+        continue;
+      }
+      if (auto gate = dyn_cast<GateOp>(op)) {
+        lowerGate(gate, vectorWidth);
+        gate.erase();
+        continue;
+      }
       ImplicitLocOpBuilder b(op->getLoc(), op);
       SimpleKernels kernels(b);
       llvm::TypeSwitch<Operation *>(op)
-          .Case<PackOp, ProjectOp, LowRankOp, GateOp, CombineOp,
-                BlockSparseMatmulTransposeOp, SampledMatmulOp>(
+          .Case<PackOp, LowRankOp, CombineOp, BlockSparseMatmulTransposeOp,
+                SampledMatmulOp>(
               [&](auto op) { kernels.emit(op); });
       op->erase();
     }

@@ -48,9 +48,9 @@
 // CHECK-NEXT: memref.load %[[X]][%[[T]], %[[IN]]]
 // CHECK: scf.yield
 // CHECK-NEXT: }
-// CHECK-NEXT: %[[T1:.*]] = arith.addi %[[T]], %[[C1]] : index
 // CHECK-NEXT: vector.store %[[ACC1]]#0, %[[Y]][%[[T]], %[[C0]]] : memref<?x64xf32>, vector<16xf32>
 // CHECK-NEXT: vector.store %[[ACC1]]#1, %[[Y]][%[[T]], %[[C16]]] : memref<?x64xf32>, vector<16xf32>
+// CHECK-NEXT: %[[T1:.*]] = arith.addi %[[T]], %[[C1]] : index
 // CHECK-NEXT: vector.store %[[ACC1]]#2, %[[Y]][%[[T1]], %[[C0]]] : memref<?x64xf32>, vector<16xf32>
 // CHECK-NEXT: vector.store %[[ACC1]]#3, %[[Y]][%[[T1]], %[[C16]]] : memref<?x64xf32>, vector<16xf32>
 // CHECK-NEXT: }
@@ -228,20 +228,31 @@ func.func @explicit_schedule(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
 
 // -----
 
-// The other ops become scalar loop nests; the backward products walk the
-// blocks through constant tables of block-rows and block-columns.
+// The gate is a vector dot product per token (four accumulators, a
+// reduction, a scalar tail); the projection uses register tiles over r (here
+// 8 columns: one masked 16-lane vector, a tile of 12 token rows); the other
+// ops are scalar loop nests, and the backward products walk the blocks
+// through constant tables of block-rows and block-columns.
 // CHECK-LABEL: func.func @parts
+// WIDTH8-LABEL: func.func @parts
+// WIDTH8: vector.reduction <add>, %{{.*}} : vector<8xf32> into f32
 // CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[V:[^:]*]]: memref<64x8xf32>, %[[UT:[^:]*]]: memref<8x64xf32>, %[[P:[^:]*]]: memref<65xf32>, %[[G:[^:]*]]: memref<?xf32>, %[[T:[^:]*]]: memref<?x8xf32>, %[[L:[^:]*]]: memref<?x64xf32>, %[[Y:[^:]*]]: memref<?x64xf32>, %[[BIAS:[^:]*]]: memref<64xf32>)
 // pfc.gate: γ = 1 / (1 + exp(x·g + c)).
+// CHECK-COUNT-4: vector.fma {{.*}} : vector<16xf32>
+// CHECK: %[[DOT:.*]] = vector.reduction <add>, %{{.*}} : vector<16xf32> into f32
 // CHECK: %[[C:.*]] = memref.load %[[P]][%{{.*}}] : memref<65xf32>
-// CHECK-NEXT: %[[Z:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[C]]) -> (f32) {
+// CHECK: %[[Z:.*]] = arith.addf %[[DOT]], %[[C]] : f32
 // CHECK: %[[E:.*]] = math.exp %[[Z]] : f32
 // CHECK-NEXT: %[[D:.*]] = arith.addf %[[E]], %[[ONE:.*]] : f32
 // CHECK-NEXT: %[[GATE:.*]] = arith.divf %[[ONE]], %[[D]] : f32
 // CHECK-NEXT: memref.store %[[GATE]], %[[G]][%{{.*}}] : memref<?xf32>
-// pfc.project with the complement: t = (1 − γ)·(x·V).
+// pfc.project with the complement: t = (1 − γ)·(x·V), masked to r = 8.
+// CHECK: %[[MASK:.*]] = vector.constant_mask [8] : vector<16xi1>
+// CHECK: vector.maskedload %[[V]][{{.*}}], %[[MASK]]
+// CHECK: vector.fma
 // CHECK: %[[GT:.*]] = memref.load %[[G]][%{{.*}}] : memref<?xf32>
 // CHECK-NEXT: arith.subf %{{.*}}, %[[GT]] : f32
+// CHECK: vector.maskedstore %[[T]][{{.*}}], %[[MASK]]
 // pfc.lowrank through a one-row buffer.
 // CHECK: memref.alloca() : memref<1x8xf32>
 // pfc.combine.
