@@ -238,10 +238,10 @@ static int run() {
   if (repeat < 0)
     return reportError("--repeat must not be negative (got " +
                        Twine(repeat.getValue()) + ")");
-  std::optional<Spec> spec = parseSpecFile(specPath, errs(), SpecKind::Layer);
-  if (!spec)
+  std::optional<LoadedLayer> loaded = loadLayerSpec(specPath);
+  if (!loaded)
     return ExitBadInput;
-  const LayerSpec &layer = std::get<LayerSpec>(*spec);
+  const LayerSpec &layer = loaded->spec;
 
   Results r;
   r.threads =

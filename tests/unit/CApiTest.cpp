@@ -33,8 +33,7 @@ TEST(CApi, LoadedParamsGiveTheReferenceForward) {
   auto spec = parseSpecFile(kSpec, llvm::errs(), SpecKind::Layer);
   ASSERT_TRUE(spec);
   const LayerSpec &layer = std::get<LayerSpec>(*spec);
-  BlockMask mask = buildBlockMask(layer.butterfly, layer.outFeatures,
-                                  layer.inFeatures, layer.block);
+  BlockMask mask = layer.blockMask();
   // Random parameters (not the init), written as pfc init would.
   LayerParams params = initParams(layer, mask, draw(0, 1000));
   for (std::vector<float> *tensor :

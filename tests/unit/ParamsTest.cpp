@@ -31,11 +31,6 @@ LayerSpec makeSpec(int64_t out, int64_t in, int64_t block, int64_t size,
   return spec;
 }
 
-BlockMask maskOf(const LayerSpec &spec) {
-  return buildBlockMask(spec.butterfly, spec.outFeatures, spec.inFeatures,
-                        spec.block);
-}
-
 std::vector<std::string> namesOf(const std::vector<ParamInfo> &infos) {
   std::vector<std::string> names;
   for (const ParamInfo &info : infos)
@@ -45,7 +40,7 @@ std::vector<std::string> namesOf(const std::vector<ParamInfo> &infos) {
 
 TEST(Params, NamesAndShapesFollowTheSpec) {
   LayerSpec spec = makeSpec(3072, 768, 32, 16, 2, 32);
-  BlockMask mask = maskOf(spec);
+  BlockMask mask = spec.blockMask();
   std::vector<ParamInfo> infos = paramInfos(spec, mask);
   ASSERT_EQ(namesOf(infos),
             (std::vector<std::string>{"blocks", "U", "V", "gamma", "bias"}));
@@ -56,14 +51,14 @@ TEST(Params, NamesAndShapesFollowTheSpec) {
   EXPECT_EQ(infos[4].shape, std::vector<int64_t>{3072});
 
   spec = makeSpec(777, 1000, 16, 16, 2, 0, GammaMode::Gate, false);
-  infos = paramInfos(spec, maskOf(spec));
+  infos = paramInfos(spec, spec.blockMask());
   ASSERT_EQ(namesOf(infos),
             (std::vector<std::string>{"blocks", "gate.weight", "gate.bias"}));
   EXPECT_EQ(infos[1].shape, std::vector<int64_t>{1000});
   EXPECT_EQ(infos[2].shape, std::vector<int64_t>{});
 
   spec.gammaMode = GammaMode::Fixed;
-  EXPECT_EQ(namesOf(paramInfos(spec, maskOf(spec))),
+  EXPECT_EQ(namesOf(paramInfos(spec, spec.blockMask())),
             (std::vector<std::string>{"blocks", "gamma"}));
 }
 
@@ -102,7 +97,7 @@ TEST(Params, BlocksAreKaimingUniformScaledPerBlockRow) {
   // other block-row sparse, so the per-row scaling shows.
   LayerSpec spec = makeSpec(512, 384, 16, 8, 2, 0, GammaMode::Scalar, false,
                             /*global=*/32);
-  BlockMask mask = maskOf(spec);
+  BlockMask mask = spec.blockMask();
   LayerParams params = initParams(spec, mask, 7);
   ASSERT_EQ(params.blocks.size(), size_t(mask.nnzBlocks() * 16 * 16));
   const double bound = 1.0 / std::sqrt(384.0);
@@ -124,7 +119,7 @@ TEST(Params, BlocksAreKaimingUniformScaledPerBlockRow) {
 TEST(Params, PaddedEntriesAreZeroAndRealOnesAreNot) {
   // gate_odd.yaml: 777 x 1000 padded to 784 x 1008 with 16 x 16 blocks.
   LayerSpec spec = makeSpec(777, 1000, 16, 16, 2, 24, GammaMode::Gate);
-  BlockMask mask = maskOf(spec);
+  BlockMask mask = spec.blockMask();
   LayerParams params = initParams(spec, mask, 1);
   const std::vector<std::pair<int64_t, int64_t>> blocks = mask.blocks();
   int64_t padded = 0;
@@ -149,7 +144,7 @@ TEST(Params, PaddedEntriesAreZeroAndRealOnesAreNot) {
 TEST(Params, LowRankGateAndBiasFollowTheReference) {
   LayerSpec spec = makeSpec(1024, 2048, 32, 16, 2, 48, GammaMode::Gate);
   spec.gammaInit = 0.8;
-  BlockMask mask = maskOf(spec);
+  BlockMask mask = spec.blockMask();
   LayerParams params = initParams(spec, mask, 3);
   ASSERT_EQ(params.u.size(), 1024u * 48);
   ASSERT_EQ(params.v.size(), 2048u * 48);
@@ -172,7 +167,7 @@ TEST(Params, LowRankGateAndBiasFollowTheReference) {
 
 TEST(Params, SeedsAreReproducibleAndStreamsIndependent) {
   LayerSpec spec = makeSpec(256, 128, 16, 8, 2, 8);
-  BlockMask mask = maskOf(spec);
+  BlockMask mask = spec.blockMask();
   LayerParams a = initParams(spec, mask, 42), b = initParams(spec, mask, 42);
   EXPECT_EQ(a.blocks, b.blocks);
   EXPECT_EQ(a.u, b.u);
@@ -204,7 +199,7 @@ TEST(Params, SeedsAreReproducibleAndStreamsIndependent) {
 
 TEST(Params, TensorsRoundTripThroughAFile) {
   LayerSpec spec = makeSpec(777, 1000, 16, 16, 2, 24, GammaMode::Gate);
-  BlockMask mask = maskOf(spec);
+  BlockMask mask = spec.blockMask();
   LayerParams params = initParams(spec, mask, 5);
   TensorMap tensors = tensorsFromParams(spec, mask, params);
   EXPECT_EQ(tensors.size(), 6u);
@@ -229,7 +224,7 @@ TEST(Params, TensorsRoundTripThroughAFile) {
 TEST(Params, TensorMapsThatDoNotFitAreReported) {
   LayerSpec spec = makeSpec(64, 32, 16, 2, 1, 4);
   spec.name = "x";
-  BlockMask mask = maskOf(spec);
+  BlockMask mask = spec.blockMask();
   const TensorMap good =
       tensorsFromParams(spec, mask, initParams(spec, mask, 0));
   LayerParams params;

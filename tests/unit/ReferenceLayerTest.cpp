@@ -26,11 +26,6 @@ LayerSpec makeSpec(int64_t out, int64_t in, int64_t block, int64_t size,
   return spec;
 }
 
-BlockMask maskOf(const LayerSpec &spec) {
-  return buildBlockMask(spec.butterfly, spec.outFeatures, spec.inFeatures,
-                        spec.block);
-}
-
 std::vector<float> randomInput(RandomDraws &draw, int64_t count) {
   std::vector<float> x(static_cast<size_t>(count));
   for (float &value : x)
@@ -56,7 +51,7 @@ TEST(ReferenceLayer, DensePatternWithoutRankIsAMatmul) {
   // S = 2 with the one factor of size 2 makes every block nonzero; 50 x 37
   // with 16 x 16 blocks has padding on both sides.
   LayerSpec spec = makeSpec(50, 37, 16, 2, 0, GammaMode::Fixed, 1.0);
-  BlockMask mask = maskOf(spec);
+  BlockMask mask = spec.blockMask();
   ASSERT_EQ(mask.nnzBlocks(), mask.blockRows * mask.blockCols);
   LayerParams params = initParams(spec, mask, draw(0, 1000));
   const int64_t tokens = 7;
@@ -79,7 +74,7 @@ TEST(ReferenceLayer, GammaMixesTheTwoTermsAndPaddingIsIgnored) {
   RandomDraws draw;
   SCOPED_TRACE(draw.trace());
   LayerSpec spec = makeSpec(40, 72, 8, 4, 5, GammaMode::Scalar, 0.5);
-  BlockMask mask = maskOf(spec);
+  BlockMask mask = spec.blockMask();
   LayerParams params = initParams(spec, mask, draw(0, 1000));
   // Poison the padded entries: the reference must never read them.
   for (size_t i = 0; i < params.blocks.size(); ++i)

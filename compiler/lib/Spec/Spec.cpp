@@ -22,6 +22,10 @@ std::string_view toString(GammaMode mode) {
 
 std::string_view toString(DType dtype) { return spelling(kDTypeNames, dtype); }
 
+BlockMask LayerSpec::blockMask() const {
+  return buildBlockMask(butterfly, outFeatures, inFeatures, block);
+}
+
 std::string formatShortest(double value) {
   char text[32];
   for (int precision = 1; precision <= 17; ++precision) {

@@ -129,8 +129,7 @@ compileForHost(const LayerSpec &spec, const CompileOptions &options,
   if (result.threads <= 0)
     result.threads = std::max(1u, std::thread::hardware_concurrency());
   result.vectorWidth = hostVectorWidth();
-  BlockMask mask = buildBlockMask(spec.butterfly, spec.outFeatures,
-                                  spec.inFeatures, spec.block);
+  BlockMask mask = spec.blockMask();
   ScheduleAttr defaults =
       defaultSchedule(&mlirContext, spec.block, mask.nnzBlocks(),
                       result.vectorWidth, result.threads);

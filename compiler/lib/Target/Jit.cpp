@@ -64,8 +64,7 @@ compileLayer(const LayerSpec &spec, const CompileOptions &options,
                    .count();
   return std::make_unique<Layer>(
       spec,
-      buildBlockMask(spec.butterfly, spec.outFeatures, spec.inFeatures,
-                     spec.block),
+      spec.blockMask(),
       std::move(kernel));
 }
 

@@ -58,7 +58,7 @@ OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,
   const int64_t dynamic = ShapedType::kDynamic;
   const int64_t in = spec.inFeatures, out = spec.outFeatures;
   const int64_t block = spec.block, rank = spec.rank;
-  const int64_t nnz = buildBlockMask(spec.butterfly, out, in, block).nnzBlocks();
+  const int64_t nnz = spec.blockMask().nnzBlocks();
 
   auto type = [&](ArrayRef<int64_t> shape) -> Type {
     return MemRefType::get(shape, f32);

@@ -2,11 +2,14 @@
 #ifndef PFC_TOOLS_PFC_COMMANDS_H
 #define PFC_TOOLS_PFC_COMMANDS_H
 
+#include "pfc/Spec/Spec.h"
+
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Error.h"
 
 #include <functional>
+#include <optional>
 
 namespace pfc {
 
@@ -29,6 +32,16 @@ Command &initCommand();
 Command &maskCommand();
 Command &planCommand();
 Command &runCommand();
+
+/// A layer spec read from a file, with its block mask.
+struct LoadedLayer {
+  LayerSpec spec;
+  BlockMask mask;
+};
+
+/// Reads the layer spec at `path`, reporting a bad file on stderr as
+/// `file:line:col: error: …`.
+std::optional<LoadedLayer> loadLayerSpec(llvm::StringRef path);
 
 /// Reports `pfc: error: <message>` on stderr and returns ExitBadInput.
 int reportError(const llvm::Twine &message);

@@ -88,13 +88,11 @@ static std::string makeHeader(const LayerSpec &spec, const BlockMask &mask,
 }
 
 static int run() {
-  std::optional<Spec> parsed =
-      parseSpecFile(specPath, errs(), SpecKind::Layer);
-  if (!parsed)
+  std::optional<LoadedLayer> layer = loadLayerSpec(specPath);
+  if (!layer)
     return ExitBadInput;
-  const LayerSpec &spec = std::get<LayerSpec>(*parsed);
-  BlockMask mask = buildBlockMask(spec.butterfly, spec.outFeatures,
-                                  spec.inFeatures, spec.block);
+  const LayerSpec &spec = layer->spec;
+  const BlockMask &mask = layer->mask;
   std::string symbol = kernelSymbol(spec);
 
   // The artefacts in the order they are made, with their manifest keys.

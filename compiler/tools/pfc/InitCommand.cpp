@@ -29,12 +29,11 @@ static cl::opt<uint64_t> seed("seed",
                               cl::cat(pfcCategory()));
 
 static int run() {
-  std::optional<Spec> spec = parseSpecFile(specPath, errs(), SpecKind::Layer);
-  if (!spec)
+  std::optional<LoadedLayer> loaded = loadLayerSpec(specPath);
+  if (!loaded)
     return ExitBadInput;
-  const LayerSpec &layer = std::get<LayerSpec>(*spec);
-  BlockMask mask = buildBlockMask(layer.butterfly, layer.outFeatures,
-                                  layer.inFeatures, layer.block);
+  const LayerSpec &layer = loaded->spec;
+  const BlockMask &mask = loaded->mask;
   LayerParams params = initParams(layer, mask, seed);
 
   // The file records what it was made from, so that it can be checked

@@ -80,12 +80,11 @@ static int run() {
       !sys::path::extension(imagePath).equals_insensitive(".svg"))
     return reportError("--image writes SVG: '" + imagePath +
                        "' does not end in .svg");
-  std::optional<Spec> spec = parseSpecFile(specPath, errs(), SpecKind::Layer);
-  if (!spec)
+  std::optional<LoadedLayer> loaded = loadLayerSpec(specPath);
+  if (!loaded)
     return ExitBadInput;
-  const LayerSpec &layer = std::get<LayerSpec>(*spec);
-  BlockMask mask = buildBlockMask(layer.butterfly, layer.outFeatures,
-                                  layer.inFeatures, layer.block);
+  const LayerSpec &layer = loaded->spec;
+  const BlockMask &mask = loaded->mask;
   if (!imagePath.empty())
     if (int code = writeFileAtomically(
             imagePath, [&](raw_ostream &os) { printSvg(layer, mask, os); }))

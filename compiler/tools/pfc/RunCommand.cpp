@@ -43,13 +43,11 @@ static int reportFileError(const std::string &error) {
 }
 
 static int run() {
-  std::optional<Spec> parsed =
-      parseSpecFile(specPath, errs(), SpecKind::Layer);
-  if (!parsed)
+  std::optional<LoadedLayer> loaded = loadLayerSpec(specPath);
+  if (!loaded)
     return ExitBadInput;
-  const LayerSpec &spec = std::get<LayerSpec>(*parsed);
-  BlockMask mask = buildBlockMask(spec.butterfly, spec.outFeatures,
-                                  spec.inFeatures, spec.block);
+  const LayerSpec &spec = loaded->spec;
+  const BlockMask &mask = loaded->mask;
 
   std::string error;
   TensorMap tensors;

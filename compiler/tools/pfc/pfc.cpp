@@ -6,6 +6,8 @@
 //===----------------------------------------------------------------------===//
 #include "Commands.h"
 
+#include "pfc/Spec/SpecParser.h"
+
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
@@ -19,6 +21,15 @@ namespace pfc {
 cl::OptionCategory &pfcCategory() {
   static cl::OptionCategory category("pfc options");
   return category;
+}
+
+std::optional<LoadedLayer> loadLayerSpec(StringRef path) {
+  std::optional<Spec> spec = parseSpecFile(path, errs(), SpecKind::Layer);
+  if (!spec)
+    return std::nullopt;
+  LayerSpec &layer = std::get<LayerSpec>(*spec);
+  BlockMask mask = layer.blockMask();
+  return LoadedLayer{std::move(layer), std::move(mask)};
 }
 
 int reportError(const Twine &message) {

@@ -60,6 +60,8 @@ struct LayerSpec {
 
   int64_t paddedIn() const { return padTo(inFeatures, block); }
   int64_t paddedOut() const { return padTo(outFeatures, block); }
+  /// The b×b block mask of the layer's pattern over its padded weight.
+  BlockMask blockMask() const;
 
   bool operator==(const LayerSpec &other) const;
 };

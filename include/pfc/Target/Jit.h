@@ -22,15 +22,19 @@ struct ScheduleChoice {
 };
 
 struct CompileOptions {
+  explicit CompileOptions(int64_t threads = 0, ScheduleChoice schedule = {})
+      : threads(threads), schedule(schedule) {}
+
   /// Threads a call is split over; 0 takes every hardware thread.
-  int64_t threads = 0;
+  int64_t threads;
   ScheduleChoice schedule;
 };
 
 /// Compiles `spec` for the host CPU with ORC's LLJIT and returns the layer,
 /// ready for setParams. `seconds`, when given, gets the compile time.
 llvm::Expected<std::unique_ptr<Layer>>
-compileLayer(const LayerSpec &spec, const CompileOptions &options = {},
+compileLayer(const LayerSpec &spec,
+             const CompileOptions &options = CompileOptions(),
              double *seconds = nullptr);
 
 } // namespace pfc
