@@ -10,8 +10,7 @@ Layer::Layer(LayerSpec spec, BlockMask mask, LayerKernel kernel)
     : layerSpec(std::move(spec)), blockMask(std::move(mask)),
       kernel(std::move(kernel)),
       pool(std::make_unique<ThreadPool>(
-          std::max<int64_t>(this->kernel.threads, 1))) {
-}
+          std::max<int64_t>(this->kernel.threads, 1))) {}
 
 Layer::~Layer() = default;
 
@@ -56,8 +55,10 @@ void Layer::forward(const float *x, int64_t tokens, float *y) const {
   auto data = [](const std::vector<float> &v) {
     return v.empty() ? nullptr : v.data();
   };
-  const float *u = data(packedU), *v = data(params.v), *bias = data(params.bias);
-  const float *g = layerSpec.gammaMode == GammaMode::Fixed ? nullptr : data(gamma);
+  const float *u = data(packedU), *v = data(params.v),
+              *bias = data(params.bias);
+  const float *g =
+      layerSpec.gammaMode == GammaMode::Fixed ? nullptr : data(gamma);
   const int64_t blockRows = blockMask.blockRows;
   // Enough tokens for every thread to fill its register tiles: split the
   // tokens, each thread reading all weights. Otherwise (the memory-bound
@@ -75,8 +76,8 @@ void Layer::forward(const float *x, int64_t tokens, float *y) const {
       kernel.forward(x, data(packedBlocks), u, v, g, bias, y, tokens, begin,
                      end, 0, blockRows);
     else
-      kernel.forward(x, data(packedBlocks), u, v, g, bias, y, tokens, 0,
-                     tokens, begin, end);
+      kernel.forward(x, data(packedBlocks), u, v, g, bias, y, tokens, 0, tokens,
+                     begin, end);
   });
 }
 

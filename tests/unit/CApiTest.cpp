@@ -40,12 +40,10 @@ TEST(CApi, LoadedParamsGiveTheReferenceForward) {
        {&params.blocks, &params.u, &params.v, &params.gateWeight, &params.bias})
     *tensor = randomValues(draw, tensor->size());
   llvm::SmallString<128> path;
-  ASSERT_FALSE(
-      llvm::sys::fs::createTemporaryFile("capi", "safetensors", path));
+  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("capi", "safetensors", path));
   std::string error;
-  ASSERT_TRUE(writeSafetensors(std::string(path),
-                               tensorsFromParams(layer, mask, params), {},
-                               error))
+  ASSERT_TRUE(writeSafetensors(
+      std::string(path), tensorsFromParams(layer, mask, params), {}, error))
       << error;
 
   int64_t tokens = draw(1, 70);

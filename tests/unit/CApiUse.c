@@ -7,8 +7,8 @@ int pfcTestRunLayer(const char *specPath, const char *paramsPath,
   pfc_layer *layer = pfc_layer_compile(specPath, 0, error, errorSize);
   if (!layer)
     return 1;
-  if (paramsPath && pfc_layer_load_params(layer, paramsPath, error,
-                                          errorSize) != 0) {
+  if (paramsPath &&
+      pfc_layer_load_params(layer, paramsPath, error, errorSize) != 0) {
     pfc_layer_destroy(layer);
     return 2;
   }

@@ -53,8 +53,8 @@ LayerSpec drawSpec(RandomDraws &draw) {
   spec.butterfly.size = int64_t{2} << draw(0, __builtin_ctzll(maxSize) - 1);
   spec.butterfly.strides.clear();
   for (int64_t k = 2; k <= spec.butterfly.size; k *= 2)
-    if (draw(0, 1) || (k == spec.butterfly.size &&
-                       spec.butterfly.strides.empty()))
+    if (draw(0, 1) ||
+        (k == spec.butterfly.size && spec.butterfly.strides.empty()))
       spec.butterfly.strides.push_back(k);
   spec.butterfly.shuffle = draw(0, 3) == 0;
   spec.butterfly.global = draw(0, 4) == 0 ? draw(1, spec.inFeatures) : 0;
@@ -92,29 +92,29 @@ ScheduleChoice drawSchedule(RandomDraws &draw, const LayerSpec &spec) {
   schedule.tile = draw(1, 12);
   schedule.chunk = schedule.tile * draw(1, 40);
   schedule.unroll = draw(1, 8);
-  schedule.unrolled = spec.inFeatures * spec.outFeatures <=
-                          64 * spec.block * spec.block &&
-                      draw(0, 1);
+  schedule.unrolled =
+      spec.inFeatures * spec.outFeatures <= 64 * spec.block * spec.block &&
+      draw(0, 1);
   return schedule;
 }
 
 std::string describe(const ScheduleChoice &s) {
-  return "tile=" + std::to_string(s.tile) + " vector=" +
-         std::to_string(s.vector) + " chunk=" + std::to_string(s.chunk) +
+  return "tile=" + std::to_string(s.tile) +
+         " vector=" + std::to_string(s.vector) +
+         " chunk=" + std::to_string(s.chunk) +
          " unroll=" + std::to_string(s.unroll) +
          " unrolled=" + std::to_string(s.unrolled.value_or(false));
 }
 
 void checkAgainstReference(RandomDraws &draw, const LayerSpec &spec,
                            int64_t threads, ScheduleChoice schedule = {}) {
-  SCOPED_TRACE(spec.name + " " + std::to_string(spec.outFeatures) + "x" +
-               std::to_string(spec.inFeatures) + " b=" +
-               std::to_string(spec.block) + " " + spec.butterfly.str() +
-               " rank=" + std::to_string(spec.rank) + " gamma=" +
-               std::string(toString(spec.gammaMode)) +
-               " bias=" + std::to_string(spec.bias) +
-               " threads=" + std::to_string(threads) + " " +
-               describe(schedule));
+  SCOPED_TRACE(
+      spec.name + " " + std::to_string(spec.outFeatures) + "x" +
+      std::to_string(spec.inFeatures) + " b=" + std::to_string(spec.block) +
+      " " + spec.butterfly.str() + " rank=" + std::to_string(spec.rank) +
+      " gamma=" + std::string(toString(spec.gammaMode)) +
+      " bias=" + std::to_string(spec.bias) +
+      " threads=" + std::to_string(threads) + " " + describe(schedule));
   auto layer = compileLayer(spec, CompileOptions{threads, schedule});
   ASSERT_TRUE(static_cast<bool>(layer)) << toString(layer.takeError());
   const BlockMask &mask = (*layer)->mask();
@@ -168,11 +168,12 @@ TEST(JitLayer, EveryGammaModeAndBlockSize) {
   RandomDraws draw;
   SCOPED_TRACE(draw.trace());
   for (int64_t block : {4, 8, 16, 32, 64, 128}) {
-    for (GammaMode mode : {GammaMode::Scalar, GammaMode::Gate, GammaMode::Fixed}) {
+    for (GammaMode mode :
+         {GammaMode::Scalar, GammaMode::Gate, GammaMode::Fixed}) {
       LayerSpec spec;
       spec.name = "layer";
       spec.block = block;
-      spec.inFeatures = 4 * block - 3; // padded inputs
+      spec.inFeatures = 4 * block - 3;  // padded inputs
       spec.outFeatures = 2 * block + 5; // padded outputs, rectangular
       spec.butterfly.size = 2;
       spec.butterfly.strides = {2};

@@ -96,18 +96,17 @@ void BlocksAttr::print(AsmPrinter &printer) const {
   ArrayRef<int64_t> rowStart = getRowStart(), colIndex = getColIndex();
   for (int64_t r = 0; r < getBlockRows(); ++r) {
     printer << (r ? ", [" : "[");
-    llvm::interleaveComma(colIndex.slice(rowStart[r], rowStart[r + 1] -
-                                                          rowStart[r]),
-                          printer);
+    llvm::interleaveComma(
+        colIndex.slice(rowStart[r], rowStart[r + 1] - rowStart[r]), printer);
     printer << "]";
   }
   printer << ">";
 }
 
-LogicalResult
-ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                     int64_t tile, int64_t vector, int64_t chunk,
-                     int64_t unroll, bool unrolled, int64_t threads) {
+LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   int64_t tile, int64_t vector, int64_t chunk,
+                                   int64_t unroll, bool unrolled,
+                                   int64_t threads) {
   if (tile < 1 || tile > 32)
     return emitError() << "schedule tile " << tile << " is not in [1, 32]";
   if (vector != 4 && vector != 8 && vector != 16)
@@ -119,8 +118,7 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (unroll < 1)
     return emitError() << "schedule unroll " << unroll << " is not positive";
   if (threads < 1)
-    return emitError() << "schedule threads " << threads
-                       << " is not positive";
+    return emitError() << "schedule threads " << threads << " is not positive";
   return success();
 }
 
@@ -136,8 +134,8 @@ ButterflyPattern getButterflyPattern(ButterflyAttr attr) {
 }
 
 BlocksAttr getBlocksAttr(MLIRContext *context, const BlockMask &mask) {
-  return BlocksAttr::get(context, mask.blockRows, mask.blockCols,
-                         mask.rowStart, mask.colIndex);
+  return BlocksAttr::get(context, mask.blockRows, mask.blockCols, mask.rowStart,
+                         mask.colIndex);
 }
 
 BlockMask getBlockMask(BlocksAttr attr, int64_t block) {
@@ -161,14 +159,14 @@ resolveBlockMask(Attribute pattern, int64_t out, int64_t in, int64_t block,
     if (blocks.getBlockRows() != blockRows ||
         blocks.getBlockCols() != blockCols)
       return emitError() << "block list covers a " << blocks.getBlockRows()
-                            << "x" << blocks.getBlockCols()
-                            << " grid, but a " << out << "x" << in
-                            << " weight with " << block << "x" << block
-                            << " blocks has " << blockRows << "x"
-                            << blockCols;
+                         << "x" << blocks.getBlockCols() << " grid, but a "
+                         << out << "x" << in << " weight with " << block << "x"
+                         << block << " blocks has " << blockRows << "x"
+                         << blockCols;
     return getBlockMask(blocks, block);
   }
-  ButterflyPattern butterfly = getButterflyPattern(cast<ButterflyAttr>(pattern));
+  ButterflyPattern butterfly =
+      getButterflyPattern(cast<ButterflyAttr>(pattern));
   std::string why =
       checkPatternFits(butterfly, blockRows * block, blockCols * block);
   if (!why.empty())

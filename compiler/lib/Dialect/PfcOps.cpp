@@ -118,8 +118,8 @@ static FailureOr<int64_t> verifyBlocks(Operation *op, Attribute pattern,
 }
 
 /// Checks the low-rank factors: Uᵀ [r, padded out] and V [in, r].
-static LogicalResult verifyLowRank(Operation *op, Value u, Value v,
-                                   int64_t out, int64_t in, int64_t block) {
+static LogicalResult verifyLowRank(Operation *op, Value u, Value v, int64_t out,
+                                   int64_t in, int64_t block) {
   int64_t rank = memrefType(v).getDimSize(1);
   if (ShapedType::isDynamic(rank))
     return op->emitOpError("needs a static rank, got V of type ")
@@ -133,7 +133,9 @@ static LogicalResult verifyLowRank(Operation *op, Value u, Value v,
   return verifyShape(op, u, {rank, padTo(out, block)}, "packed U");
 }
 
-static int64_t features(Value matrix) { return memrefType(matrix).getDimSize(1); }
+static int64_t features(Value matrix) {
+  return memrefType(matrix).getDimSize(1);
+}
 
 LogicalResult PackOp::verify() {
   FailureOr<int64_t> block = verifyBlockArray(*this, getBlocks());
@@ -159,13 +161,12 @@ LogicalResult LayerOp::verify() {
   if (failed(verifyTokenRows(*this, {input, output})))
     return failure();
   int64_t in = features(input), out = features(output);
-  FailureOr<int64_t> block = verifyBlocks(*this, getPattern(), getBlocks(),
-                                          out, in);
+  FailureOr<int64_t> block =
+      verifyBlocks(*this, getPattern(), getBlocks(), out, in);
   if (failed(block))
     return failure();
-  if (getLowRankU() &&
-      failed(verifyLowRank(*this, getLowRankU(), getLowRankV(), out, in,
-                           *block)))
+  if (getLowRankU() && failed(verifyLowRank(*this, getLowRankU(), getLowRankV(),
+                                            out, in, *block)))
     return failure();
   if (getBias() && failed(verifyShape(*this, getBias(), {out}, "bias")))
     return failure();
@@ -178,8 +179,7 @@ LogicalResult LayerOp::verify() {
   if (kind == GammaKind::Scalar)
     return verifyShape(*this, getGammaParams(), {1}, "gamma");
   if (kind == GammaKind::Gate)
-    return verifyShape(*this, getGammaParams(), {in + 1},
-                       "gate parameters");
+    return verifyShape(*this, getGammaParams(), {in + 1}, "gate parameters");
   return success();
 }
 
@@ -192,12 +192,11 @@ LogicalResult BlockSparseMatmulOp::verify() {
   if (failed(tokens))
     return failure();
   int64_t in = features(input), out = features(output);
-  FailureOr<int64_t> block = verifyBlocks(*this, getPattern(), getBlocks(),
-                                          out, in);
+  FailureOr<int64_t> block =
+      verifyBlocks(*this, getPattern(), getBlocks(), out, in);
   if (failed(block))
     return failure();
-  if (getScale() &&
-      failed(verifyPerToken(*this, getScale(), *tokens, "scale")))
+  if (getScale() && failed(verifyPerToken(*this, getScale(), *tokens, "scale")))
     return failure();
   if (getExtra() &&
       failed(verifyShape(*this, getExtraWeights(),
@@ -230,8 +229,8 @@ LogicalResult ProjectOp::verify() {
   FailureOr<int64_t> tokens = verifyTokenRows(*this, {input, output});
   if (failed(tokens))
     return failure();
-  if (failed(verifyShape(*this, getV(), {features(input), features(output)},
-                         "V")))
+  if (failed(
+          verifyShape(*this, getV(), {features(input), features(output)}, "V")))
     return failure();
   if (getGamma())
     return verifyPerToken(*this, getGamma(), *tokens, "gamma");
@@ -245,7 +244,8 @@ LogicalResult LowRankOp::verify() {
   int64_t in = features(input), out = features(output);
   int64_t rank = memrefType(getV()).getDimSize(1);
   if (ShapedType::isDynamic(rank))
-    return emitOpError("needs a static rank, got V of type ") << getV().getType();
+    return emitOpError("needs a static rank, got V of type ")
+           << getV().getType();
   if (failed(verifyShape(*this, getV(), {in, rank}, "V")))
     return failure();
   int64_t paddedOut = memrefType(getU()).getDimSize(1);

@@ -98,8 +98,8 @@ translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
     function.addFnAttr("target-cpu", machine.getTargetCPU());
     function.addFnAttr("target-features", machine.getTargetFeatureString());
   }
-  if (llvm::Error err = makeOptimizingTransformer(3, 0, &machine)(
-          llvmModule.get()))
+  if (llvm::Error err =
+          makeOptimizingTransformer(3, 0, &machine)(llvmModule.get()))
     return std::move(err);
   return std::move(llvmModule);
 }
@@ -115,10 +115,11 @@ llvm::Error emitObjectFile(llvm::Module &module, llvm::TargetMachine &machine,
   return llvm::Error::success();
 }
 
-llvm::Expected<HostCompilation>
-compileForHost(const LayerSpec &spec, const CompileOptions &options,
-               llvm::LLVMContext &context, llvm::TargetMachine &machine,
-               const StageCallback &onStage) {
+llvm::Expected<HostCompilation> compileForHost(const LayerSpec &spec,
+                                               const CompileOptions &options,
+                                               llvm::LLVMContext &context,
+                                               llvm::TargetMachine &machine,
+                                               const StageCallback &onStage) {
   DialectRegistry registry;
   registerPfcDialects(registry);
   MLIRContext mlirContext(registry, MLIRContext::Threading::DISABLED);
@@ -145,8 +146,8 @@ compileForHost(const LayerSpec &spec, const CompileOptions &options,
       return success();
     });
     schedule = ScheduleAttr::getChecked(
-        [&] { return emitError(UnknownLoc::get(&mlirContext)); },
-        &mlirContext, pick(choice.tile, defaults.getTile()),
+        [&] { return emitError(UnknownLoc::get(&mlirContext)); }, &mlirContext,
+        pick(choice.tile, defaults.getTile()),
         pick(choice.vector, defaults.getVector()),
         pick(choice.chunk, defaults.getChunk()),
         pick(choice.unroll, defaults.getUnroll()),

@@ -59,13 +59,10 @@ compileLayer(const LayerSpec &spec, const CompileOptions &options,
   kernel.threads = compiled->threads;
   kernel.owner = std::shared_ptr<llvm::orc::LLJIT>(std::move(*jit));
   if (seconds)
-    *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                             start)
-                   .count();
-  return std::make_unique<Layer>(
-      spec,
-      spec.blockMask(),
-      std::move(kernel));
+    *seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+  return std::make_unique<Layer>(spec, spec.blockMask(), std::move(kernel));
 }
 
 } // namespace pfc

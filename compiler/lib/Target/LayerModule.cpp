@@ -21,30 +21,6 @@ std::string kernelSymbol(const LayerSpec &spec) {
   return symbol;
 }
 
-namespace {
-
-/// Builds one kernel function with the C interface; memref arguments whose
-/// type is null are unused placeholders (a part the layer lacks).
-class FunctionBuilder {
-public:
-  FunctionBuilder(ModuleOp module, Location loc) : module(module), loc(loc) {}
-
-  func::FuncOp create(StringRef name, ArrayRef<Type> inputs) {
-    OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
-    auto func = builder.create<func::FuncOp>(
-        loc, name, builder.getFunctionType(inputs, {}));
-    func->setAttr("pfc.c_interface", builder.getUnitAttr());
-    func.addEntryBlock();
-    return func;
-  }
-
-private:
-  ModuleOp module;
-  Location loc;
-};
-
-} // namespace
-
 OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,
                                        const LayerSpec &spec,
                                        ScheduleAttr schedule) {
@@ -71,22 +47,28 @@ OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,
   Type vType = rank ? type({in, rank}) : unused;
   Type gammaType = spec.gammaMode == GammaMode::Gate ? type({in + 1}) : unused;
   Type biasType = spec.bias ? type({out}) : unused;
-  FunctionBuilder functions(*module, loc);
   std::string symbol = kernelSymbol(spec);
+  // A kernel with the C interface, its body at the builder.
+  auto kernel = [&](StringRef name, ArrayRef<Type> inputs) {
+    OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module->getBody());
+    auto func = moduleBuilder.create<func::FuncOp>(
+        loc, (symbol + name).str(), b.getFunctionType(inputs, {}));
+    func->setAttr("pfc.c_interface", b.getUnitAttr());
+    b.setInsertionPointToStart(func.addEntryBlock());
+    return func;
+  };
 
-  func::FuncOp pack = functions.create(
-      symbol + "_pack", {blocksType, uType, blocksType, packedUType});
-  b.setInsertionPointToStart(&pack.front());
+  func::FuncOp pack =
+      kernel("_pack", {blocksType, uType, blocksType, packedUType});
   b.create<PackOp>(pack.getArgument(0), rank ? pack.getArgument(1) : Value(),
                    pack.getArgument(2), rank ? pack.getArgument(3) : Value());
   b.create<func::ReturnOp>();
 
-  func::FuncOp forward = functions.create(
-      symbol + "_forward",
-      {type({dynamic, in}), blocksType, packedUType, vType, gammaType,
-       biasType, type({dynamic, out}), index, index, index, index, index});
+  func::FuncOp forward =
+      kernel("_forward", {type({dynamic, in}), blocksType, packedUType, vType,
+                          gammaType, biasType, type({dynamic, out}), index,
+                          index, index, index, index});
   forward.setArgAttr(7, "pfc.tokens", b.getUnitAttr());
-  b.setInsertionPointToStart(&forward.front());
   auto arg = [&](unsigned i) { return forward.getArgument(i); };
   Value t0 = arg(8), t1 = arg(9);
   Value count = b.create<arith::SubIOp>(t1, t0);

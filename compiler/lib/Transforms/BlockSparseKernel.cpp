@@ -53,8 +53,7 @@ private:
   /// Carries `accs` through one block at block-column `col`, `inputs` of
   /// whose inputs are real.
   SmallVector<Value> accumulateBlock(Value token, int64_t rows, Value index,
-                                     Value col, Value inputs,
-                                     ValueRange accs);
+                                     Value col, Value inputs, ValueRange accs);
   /// The loop `for k in [0, count)` of `accs += lhs[:, lhsCol + k] ⊗
   /// rhs[rhsIndices + (k, 0)]`, unrolled by the schedule at the end.
   scf::ForOp fmaLoop(Value lhs, Value token, int64_t rows, Value lhsCol,
@@ -127,8 +126,7 @@ void BlockSparseKernel::emitBlockRow(Value row,
 }
 
 void BlockSparseKernel::emitTiles(Value begin, Value end, int64_t rows,
-                                  Value row,
-                                  std::optional<int64_t> constantRow,
+                                  Value row, std::optional<int64_t> constantRow,
                                   ArrayRef<Value> masks,
                                   ArrayRef<Value> biases) {
   e.loop(begin, end, rows, [&](Value token) {
@@ -139,9 +137,9 @@ void BlockSparseKernel::emitTiles(Value begin, Value end, int64_t rows,
                      [&](Value t) { return e.loadPerToken(scale, t); });
     Value outBase = e.mul(row, e.index(block));
     if (Value extra = op.getExtra()) {
-      scf::ForOp loop = fmaLoop(extra, token, rows, e.index(0),
-                                op.getExtraWeights(), {e.index(0), outBase},
-                                e.dim(extra, 1), accs);
+      scf::ForOp loop =
+          fmaLoop(extra, token, rows, e.index(0), op.getExtraWeights(),
+                  {e.index(0), outBase}, e.dim(extra, 1), accs);
       accs.assign(loop.getResults().begin(), loop.getResults().end());
     }
     if (!biases.empty())
@@ -164,13 +162,12 @@ BlockSparseKernel::accumulateBlocks(Value token, int64_t rows, Value row,
     return accs;
   }
   Value first = b.create<memref::LoadOp>(rowStartTable, row);
-  Value last = b.create<memref::LoadOp>(rowStartTable,
-                                        e.add(row, e.index(1)));
+  Value last = b.create<memref::LoadOp>(rowStartTable, e.add(row, e.index(1)));
   scf::ForOp loop = e.loop(first, last, 1, accs, [&](Value n, ValueRange args) {
     Value col = b.create<memref::LoadOp>(colIndexTable, n);
-    Value inputs = e.min(
-        e.index(block),
-        b.create<arith::SubIOp>(e.index(in), e.mul(col, e.index(block))));
+    Value inputs =
+        e.min(e.index(block),
+              b.create<arith::SubIOp>(e.index(in), e.mul(col, e.index(block))));
     return accumulateBlock(token, rows, n, col, inputs, args);
   });
   return SmallVector<Value>(loop.getResults());

@@ -47,14 +47,13 @@ void lowerProject(ProjectOp op, int64_t vectorWidth) {
         RegisterTile tile(e, width,
                           std::min(kPanelVectors, vectorsOfRank - first));
         Value base = e.index(first * width);
-        SmallVector<Value> masks =
-            tile.masks(base, rank, rank % width != 0);
-        scf::ForOp loop = e.loop(
-            e.index(0), e.index(in), 1, tile.zeros(rows),
-            [&](Value k, ValueRange accs) {
-              return tile.fma(x, token, rows, k,
-                              tile.loadRow(v, {k, base}, masks), accs);
-            });
+        SmallVector<Value> masks = tile.masks(base, rank, rank % width != 0);
+        scf::ForOp loop =
+            e.loop(e.index(0), e.index(in), 1, tile.zeros(rows),
+                   [&](Value k, ValueRange accs) {
+                     return tile.fma(x, token, rows, k,
+                                     tile.loadRow(v, {k, base}, masks), accs);
+                   });
         inputLoops.push_back(loop);
         SmallVector<Value> accs(loop.getResults());
         if (Value gamma = op.getGamma())
@@ -89,8 +88,7 @@ void lowerGate(GateOp op, int64_t vectorWidth) {
           for (int64_t j = 0; j < kUnroll; ++j) {
             Value at = e.add(k, e.index(j * vectorWidth));
             next.push_back(b.create<vector::FMAOp>(
-                b.create<vector::LoadOp>(vectorType, x,
-                                         ValueRange{token, at}),
+                b.create<vector::LoadOp>(vectorType, x, ValueRange{token, at}),
                 b.create<vector::LoadOp>(vectorType, params, ValueRange{at}),
                 accs[j]));
           }
@@ -99,12 +97,12 @@ void lowerGate(GateOp op, int64_t vectorWidth) {
     Value total = sums.getResult(0);
     for (int64_t j = 1; j < kUnroll; ++j)
       total = b.create<arith::AddFOp>(total, sums.getResult(j));
-    Value dot = b.create<vector::ReductionOp>(vector::CombiningKind::ADD,
-                                              total);
+    Value dot =
+        b.create<vector::ReductionOp>(vector::CombiningKind::ADD, total);
     scf::ForOp tail = e.loop(
         e.index(in / step * step), e.index(in), 1,
-        {b.create<arith::AddFOp>(dot, b.create<memref::LoadOp>(
-                                          params, ValueRange{e.index(in)}))},
+        {b.create<arith::AddFOp>(
+            dot, b.create<memref::LoadOp>(params, ValueRange{e.index(in)}))},
         [&](Value k, ValueRange acc) {
           Value product = b.create<arith::MulFOp>(
               b.create<memref::LoadOp>(x, ValueRange{token, k}),

@@ -40,8 +40,8 @@ Value buildDescriptor(ImplicitLocOpBuilder &b, Value pointer, MemRefType type,
   auto constant = [&](int64_t value) -> Value {
     return b.create<LLVM::ConstantOp>(i64, value);
   };
-  Value descriptor =
-      b.create<LLVM::UndefOp>(LLVM::LLVMStructType::getLiteral(context, fields));
+  Value descriptor = b.create<LLVM::UndefOp>(
+      LLVM::LLVMStructType::getLiteral(context, fields));
   descriptor = b.create<LLVM::InsertValueOp>(descriptor, pointer, 0);
   descriptor = b.create<LLVM::InsertValueOp>(descriptor, pointer, 1);
   descriptor = b.create<LLVM::InsertValueOp>(descriptor, constant(0), 2);
@@ -93,9 +93,9 @@ LogicalResult emitWrapper(func::FuncOp kernel) {
   kernel.setPrivate();
   kernel->removeAttr(kCInterface);
   // Internal linkage lets LLVM inline it into the wrapper and drop it.
-  kernel->setAttr("llvm.linkage", LLVM::LinkageAttr::get(
-                                      kernel.getContext(),
-                                      LLVM::Linkage::Internal));
+  kernel->setAttr(
+      "llvm.linkage",
+      LLVM::LinkageAttr::get(kernel.getContext(), LLVM::Linkage::Internal));
 
   OpBuilder moduleBuilder(kernel);
   auto wrapper = moduleBuilder.create<func::FuncOp>(
@@ -105,7 +105,8 @@ LogicalResult emitWrapper(func::FuncOp kernel) {
                                               wrapper.addEntryBlock());
   Value tokens = tokensArg ? wrapper.getArgument(*tokensArg) : Value();
   SmallVector<Value> operands;
-  for (auto [input, arg] : llvm::zip(type.getInputs(), wrapper.getArguments())) {
+  for (auto [input, arg] :
+       llvm::zip(type.getInputs(), wrapper.getArguments())) {
     auto memref = dyn_cast<MemRefType>(input);
     if (memref && memref.getNumDynamicDims() > 0 && !tokens)
       return kernel.emitOpError("has a dynamic size but no argument marked ")

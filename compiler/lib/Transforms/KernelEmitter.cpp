@@ -37,7 +37,7 @@ Value KernelEmitter::min(Value lhs, Value rhs) {
 }
 
 scf::ForOp KernelEmitter::loop(Value lb, Value ub, int64_t step,
-                              ValueRange inits, LoopBody body) {
+                               ValueRange inits, LoopBody body) {
   auto forOp = b.create<scf::ForOp>(lb, ub, index(step), inits);
   OpBuilder::InsertionGuard guard(b);
   Block *bodyBlock = forOp.getBody();
@@ -63,9 +63,10 @@ Value KernelEmitter::loadPerToken(Value memref, Value token) {
 }
 
 Value KernelEmitter::constantTable(ArrayRef<int64_t> values, StringRef name) {
-  auto module = b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
-  auto type = MemRefType::get({static_cast<int64_t>(values.size())},
-                              b.getIndexType());
+  auto module =
+      b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  auto type =
+      MemRefType::get({static_cast<int64_t>(values.size())}, b.getIndexType());
   auto data = DenseElementsAttr::get(
       RankedTensorType::get(type.getShape(), b.getIndexType()), values);
   OpBuilder detached(b.getContext());

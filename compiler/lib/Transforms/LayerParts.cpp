@@ -11,8 +11,7 @@ namespace pfc {
 Value LayerTemporaries::allocate(ArrayRef<int64_t> inner) {
   Location loc = layer.getLoc();
   // As many tokens as the input: static when it is, else its runtime size.
-  int64_t tokens =
-      cast<MemRefType>(layer.getInput().getType()).getDimSize(0);
+  int64_t tokens = cast<MemRefType>(layer.getInput().getType()).getDimSize(0);
   SmallVector<int64_t> shape = {tokens};
   shape.append(inner.begin(), inner.end());
   auto type = MemRefType::get(shape, builder.getF32Type());

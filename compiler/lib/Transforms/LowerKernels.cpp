@@ -51,8 +51,9 @@ private:
   /// `matrix[token, k] = 0` for k in [0, cols).
   void zeroRow(Value matrix, Value token, Value cols) {
     Value zero = e.f32(0);
-    e.loop(e.index(0), cols, 1,
-           [&](Value k) { store(zero, matrix, {token, k}); });
+    e.loop(e.index(0), cols, 1, [&](Value k) {
+      store(zero, matrix, {token, k});
+    });
   }
   /// row[token, :] += scalar * weights[weightRow, :cols], contiguous.
   void axpyRow(Value row, Value token, Value scalar, Value weights,
@@ -65,9 +66,8 @@ private:
   /// A loop over the nonzero blocks of `op`'s pattern, read from constant
   /// tables: `body(n, outBase, inBase, outs, ins)` gets block n's first
   /// output and input and how many of its b outputs and inputs are real.
-  void forEachBlock(
-      Operation *op,
-      function_ref<void(Value, Value, Value, Value, Value)> body);
+  void forEachBlock(Operation *op,
+                    function_ref<void(Value, Value, Value, Value, Value)> body);
 
   ImplicitLocOpBuilder &b;
   KernelEmitter e;
@@ -78,8 +78,7 @@ void SimpleKernels::emit(PackOp op) {
   e.loop(e.index(0), e.index(type.getDimSize(0)), 1, [&](Value n) {
     e.loop(e.index(0), e.index(type.getDimSize(1)), 1, [&](Value o) {
       e.loop(e.index(0), e.index(type.getDimSize(2)), 1, [&](Value k) {
-        store(load(op.getBlocks(), {n, o, k}), op.getPackedBlocks(),
-              {n, k, o});
+        store(load(op.getBlocks(), {n, o, k}), op.getPackedBlocks(), {n, k, o});
       });
     });
   });
@@ -88,19 +87,20 @@ void SimpleKernels::emit(PackOp op) {
   Value out = e.dim(op.getU(), 0), rank = e.dim(op.getU(), 1);
   Value zero = e.f32(0);
   e.loop(e.index(0), rank, 1, [&](Value j) {
-    e.loop(e.index(0), out, 1,
-           [&](Value o) { store(load(op.getU(), {o, j}), op.getPackedU(), {j, o}); });
-    e.loop(out, e.dim(op.getPackedU(), 1), 1,
-           [&](Value o) { store(zero, op.getPackedU(), {j, o}); });
+    e.loop(e.index(0), out, 1, [&](Value o) {
+      store(load(op.getU(), {o, j}), op.getPackedU(), {j, o});
+    });
+    e.loop(out, e.dim(op.getPackedU(), 1), 1, [&](Value o) {
+      store(zero, op.getPackedU(), {j, o});
+    });
   });
 }
 
 void SimpleKernels::emit(LowRankOp op) {
   Value x = op.getInput(), y = op.getOutput();
   Value rank = e.dim(op.getV(), 1), in = e.dim(x, 1), out = e.dim(y, 1);
-  auto rowType = MemRefType::get({1, cast<MemRefType>(op.getV().getType())
-                                         .getDimSize(1)},
-                                 b.getF32Type());
+  auto rowType = MemRefType::get(
+      {1, cast<MemRefType>(op.getV().getType()).getDimSize(1)}, b.getF32Type());
   Value projected = b.create<memref::AllocaOp>(rowType);
   Value zeroIndex = e.index(0);
   e.loop(e.index(0), e.dim(x, 0), 1, [&](Value token) {
@@ -164,13 +164,12 @@ void SimpleKernels::emit(BlockSparseMatmulTransposeOp op) {
     e.loop(e.index(0), tokens, 1, [&](Value token) {
       e.loop(e.index(0), ins, 1, [&](Value k) {
         Value at = e.add(inBase, k);
-        scf::ForOp dot = e.loop(
-            e.index(0), outs, 1, {load(dx, {token, at})},
-            [&](Value o, ValueRange acc) {
-              return SmallVector<Value>{
-                  fma(load(dy, {token, e.add(outBase, o)}),
-                      load(op.getBlocks(), {n, k, o}), acc[0])};
-            });
+        scf::ForOp dot = e.loop(e.index(0), outs, 1, {load(dx, {token, at})},
+                                [&](Value o, ValueRange acc) {
+                                  return SmallVector<Value>{fma(
+                                      load(dy, {token, e.add(outBase, o)}),
+                                      load(op.getBlocks(), {n, k, o}), acc[0])};
+                                });
         store(dot.getResult(0), dx, {token, at});
       });
     });
@@ -181,23 +180,24 @@ void SimpleKernels::emit(SampledMatmulOp op) {
   // dB[n, k, o] = Σ_t x[t, c·b + k] · dy[t, r·b + o]; zero in the padding.
   Value dy = op.getGradOutput(), x = op.getInput(), db = op.getOutput();
   Value block = e.dim(db, 1), zero = e.f32(0);
-  forEachBlock(op, [&](Value n, Value outBase, Value inBase, Value outs,
-                       Value ins) {
-    e.loop(e.index(0), block, 1, [&](Value k) {
-      e.loop(e.index(0), block, 1,
-             [&](Value o) { store(zero, db, {n, k, o}); });
-    });
-    e.loop(e.index(0), e.dim(x, 0), 1, [&](Value token) {
-      e.loop(e.index(0), ins, 1, [&](Value k) {
-        Value xk = load(x, {token, e.add(inBase, k)});
-        e.loop(e.index(0), outs, 1, [&](Value o) {
-          store(fma(xk, load(dy, {token, e.add(outBase, o)}),
-                    load(db, {n, k, o})),
-                db, {n, k, o});
+  forEachBlock(
+      op, [&](Value n, Value outBase, Value inBase, Value outs, Value ins) {
+        e.loop(e.index(0), block, 1, [&](Value k) {
+          e.loop(e.index(0), block, 1, [&](Value o) {
+            store(zero, db, {n, k, o});
+          });
+        });
+        e.loop(e.index(0), e.dim(x, 0), 1, [&](Value token) {
+          e.loop(e.index(0), ins, 1, [&](Value k) {
+            Value xk = load(x, {token, e.add(inBase, k)});
+            e.loop(e.index(0), outs, 1, [&](Value o) {
+              store(fma(xk, load(dy, {token, e.add(outBase, o)}),
+                        load(db, {n, k, o})),
+                    db, {n, k, o});
+            });
+          });
         });
       });
-    });
-  });
 }
 
 struct LowerKernelsPass : impl::LowerKernelsBase<LowerKernelsPass> {
@@ -239,8 +239,7 @@ struct LowerKernelsPass : impl::LowerKernelsBase<LowerKernelsPass> {
       SimpleKernels kernels(b);
       llvm::TypeSwitch<Operation *>(op)
           .Case<PackOp, LowRankOp, CombineOp, BlockSparseMatmulTransposeOp,
-                SampledMatmulOp>(
-              [&](auto op) { kernels.emit(op); });
+                SampledMatmulOp>([&](auto op) { kernels.emit(op); });
       op->erase();
     }
   }

@@ -50,8 +50,7 @@ void buildPfcCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
 }
 
 namespace {
-struct CpuPipelineCLOptions
-    : public PassPipelineOptions<CpuPipelineCLOptions> {
+struct CpuPipelineCLOptions : public PassPipelineOptions<CpuPipelineCLOptions> {
   Option<bool> fuseLowRank{*this, "fuse-lowrank",
                            llvm::cl::desc("Fuse the low-rank term"),
                            llvm::cl::init(true)};
@@ -66,8 +65,8 @@ void registerPfcPassesAndPipelines() {
   PassPipelineRegistration<CpuPipelineCLOptions>(
       "pfc-cpu-pipeline", "Lowers pfc ops to the LLVM dialect for CPUs",
       [](OpPassManager &pm, const CpuPipelineCLOptions &cl) {
-        buildPfcCpuPipeline(pm, CpuPipelineOptions{cl.fuseLowRank,
-                                                   cl.vectorWidth});
+        buildPfcCpuPipeline(pm,
+                            CpuPipelineOptions{cl.fuseLowRank, cl.vectorWidth});
       });
 }
 

@@ -74,7 +74,8 @@ void RegisterTile::scaleRows(SmallVectorImpl<Value> &accs, Value token,
     Value factor = b.create<vector::BroadcastOp>(
         vectorType, scale(e.add(token, e.index(m))));
     for (int64_t v = 0; v < count; ++v)
-      accs[m * count + v] = b.create<arith::MulFOp>(accs[m * count + v], factor);
+      accs[m * count + v] =
+          b.create<arith::MulFOp>(accs[m * count + v], factor);
   }
 }
 

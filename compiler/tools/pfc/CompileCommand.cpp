@@ -38,11 +38,10 @@ static cl::opt<std::string> outputDir("o", cl::Required,
                                       cl::value_desc("dir"), cl::sub(sub),
                                       cl::cat(pfcCategory()));
 enum class Target { Cpu };
-static cl::opt<Target> target("target", cl::desc("What to compile for"),
-                              cl::values(clEnumValN(Target::Cpu, "cpu",
-                                                    "the host CPU (default)")),
-                              cl::init(Target::Cpu), cl::sub(sub),
-                              cl::cat(pfcCategory()));
+static cl::opt<Target>
+    target("target", cl::desc("What to compile for"),
+           cl::values(clEnumValN(Target::Cpu, "cpu", "the host CPU (default)")),
+           cl::init(Target::Cpu), cl::sub(sub), cl::cat(pfcCategory()));
 static cl::opt<int64_t>
     threads("threads",
             cl::desc("Threads the schedule is made for (default: all)"),
@@ -59,7 +58,8 @@ static std::string makeHeader(const LayerSpec &spec, const BlockMask &mask,
   std::string text = fmt::format(
       "/* {}: a Pixelfly layer compiled by pfc " PFC_VERSION ".\n"
       " * {}x{} weight, {}x{} blocks ({}), rank {}, gamma {}{}.\n"
-      " * See pfc/Runtime/Kernel.h for the calling convention; link with -lm. */\n"
+      " * See pfc/Runtime/Kernel.h for the calling convention; link with -lm. "
+      "*/\n"
       "#ifndef {}\n#define {}\n\n#include <stdint.h>\n\n",
       spec.name, spec.outFeatures, spec.inFeatures, spec.block, spec.block,
       spec.butterfly.str(), spec.rank, toString(spec.gammaMode),

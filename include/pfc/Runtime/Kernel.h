@@ -26,9 +26,9 @@ typedef void (*pfc_pack_fn)(const float *blocks, const float *u,
 /// [in, r]. Disjoint (t, r) ranges may run on different threads.
 typedef void (*pfc_forward_fn)(const float *x, const float *packed_blocks,
                                const float *packed_u, const float *v,
-                               const float *gamma, const float *bias,
-                               float *y, int64_t tokens, int64_t t0,
-                               int64_t t1, int64_t r0, int64_t r1);
+                               const float *gamma, const float *bias, float *y,
+                               int64_t tokens, int64_t t0, int64_t t1,
+                               int64_t r0, int64_t r1);
 
 #ifdef __cplusplus
 }
