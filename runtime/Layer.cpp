@@ -8,11 +8,7 @@ namespace pfc {
 
 Layer::Layer(LayerSpec spec, BlockMask mask, LayerKernel kernel)
     : layerSpec(std::move(spec)), blockMask(std::move(mask)),
-      kernel(std::move(kernel)),
-      pool(std::make_unique<ThreadPool>(
-          std::max<int64_t>(this->kernel.threads, 1))) {}
-
-Layer::~Layer() = default;
+      kernel(std::move(kernel)) {}
 
 static bool checkSize(const std::vector<float> &tensor, size_t expected,
                       const char *name, std::string &error) {
@@ -63,21 +59,23 @@ void Layer::forward(const float *x, int64_t tokens, float *y) const {
   // Enough tokens for every thread to fill its register tiles: split the
   // tokens, each thread reading all weights. Otherwise (the memory-bound
   // case) split the block-rows, each thread reading its share of weights.
-  const int64_t parts = pool->size();
+  ThreadPool &pool = ThreadPool::shared();
+  const int64_t parts =
+      std::clamp<int64_t>(kernel.threads, 1, pool.size());
   const bool byTokens = tokens >= parts * kernel.tile * 4 || parts > blockRows;
   const int64_t total = byTokens ? tokens : blockRows;
   const int64_t grain = byTokens ? kernel.tile : 1;
   const int64_t units = (total + grain - 1) / grain;
-  pool->run(std::min(parts, std::max<int64_t>(units, 1)), [&](int64_t i) {
-    int64_t n = std::min(parts, std::max<int64_t>(units, 1));
+  const int64_t n = std::clamp<int64_t>(units, 1, parts);
+  pool.run(n, [&](int64_t i) {
     int64_t begin = std::min(total, units * i / n * grain);
     int64_t end = std::min(total, units * (i + 1) / n * grain);
     if (byTokens)
       kernel.forward(x, data(packedBlocks), u, v, g, bias, y, tokens, begin,
                      end, 0, blockRows);
     else
-      kernel.forward(x, data(packedBlocks), u, v, g, bias, y, tokens, 0, tokens,
-                     begin, end);
+      kernel.forward(x, data(packedBlocks), u, v, g, bias, y, tokens, 0,
+                     tokens, begin, end);
   });
 }
 

@@ -1,6 +1,8 @@
 //===- ThreadPool.cpp - A small pool for splitting kernel calls -----------===//
 #include "pfc/Runtime/ThreadPool.h"
 
+#include <algorithm>
+
 namespace pfc {
 
 ThreadPool::ThreadPool(int64_t threads) {
@@ -39,13 +41,18 @@ void ThreadPool::work(int64_t index) {
   }
 }
 
+ThreadPool &ThreadPool::shared() {
+  static ThreadPool pool(std::max(1u, std::thread::hardware_concurrency()));
+  return pool;
+}
+
 void ThreadPool::run(int64_t parts, const std::function<void(int64_t)> &task) {
-  if (parts <= 1 || workers.empty()) {
+  std::unique_lock<std::mutex> call(callMutex, std::try_to_lock);
+  if (parts <= 1 || workers.empty() || !call.owns_lock()) {
     for (int64_t i = 0; i < parts; ++i)
       task(i);
     return;
   }
-  std::lock_guard<std::mutex> call(callMutex);
   {
     std::lock_guard<std::mutex> lock(mutex);
     current = &task;

@@ -19,8 +19,6 @@
 
 namespace pfc {
 
-class ThreadPool;
-
 /// A kernel's entry points and whatever keeps their code alive.
 struct LayerKernel {
   pfc_pack_fn pack = nullptr;
@@ -28,7 +26,8 @@ struct LayerKernel {
   /// Token rows per register tile: below `tile × threads` tokens the
   /// runtime splits block-rows between threads instead of tokens.
   int64_t tile = 8;
-  /// Workers to split a call over (1: the calling thread only).
+  /// Parts to split a call into (1: the calling thread only), run on the
+  /// process's shared pool (ThreadPool::shared).
   int64_t threads = 1;
   std::shared_ptr<void> owner;
 };
@@ -37,7 +36,6 @@ struct LayerKernel {
 class Layer {
 public:
   Layer(LayerSpec spec, BlockMask mask, LayerKernel kernel);
-  ~Layer();
 
   const LayerSpec &spec() const { return layerSpec; }
   const BlockMask &mask() const { return blockMask; }
@@ -52,7 +50,6 @@ private:
   LayerSpec layerSpec;
   BlockMask blockMask;
   LayerKernel kernel;
-  std::unique_ptr<ThreadPool> pool;
   LayerParams params;
   std::vector<float> packedBlocks, packedU, gamma;
 };

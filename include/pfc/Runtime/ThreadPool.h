@@ -12,10 +12,16 @@
 namespace pfc {
 
 /// `threads − 1` workers that, with the calling thread, run the parts of one
-/// parallel call at a time. Calls from several threads are serialized.
+/// parallel call at a time. A call made while another is running does not
+/// wait and does not add threads: it runs all its parts on its own thread, so
+/// a program that calls layers from several threads never has more threads
+/// busy than it made plus the pool's workers.
 class ThreadPool {
 public:
   explicit ThreadPool(int64_t threads);
+
+  /// The process's pool, one thread per hardware thread, shared by layers.
+  static ThreadPool &shared();
   ~ThreadPool();
   ThreadPool(const ThreadPool &) = delete;
   ThreadPool &operator=(const ThreadPool &) = delete;
@@ -23,13 +29,14 @@ public:
   int64_t size() const { return static_cast<int64_t>(workers.size()) + 1; }
 
   /// Runs task(i) for i in [0, parts), parts ≤ size(); returns when all end.
+  /// The parts run in parallel unless another call holds the workers.
   void run(int64_t parts, const std::function<void(int64_t)> &task);
 
 private:
   void work(int64_t index);
 
   std::vector<std::thread> workers;
-  std::mutex callMutex; // one parallel call at a time
+  std::mutex callMutex; // held by the call that has the workers
   std::mutex mutex;
   std::condition_variable wake, done;
   const std::function<void(int64_t)> *current = nullptr;
