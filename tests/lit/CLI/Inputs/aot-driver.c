@@ -51,12 +51,13 @@ int main(int argc, char **argv) {
   const float *g = GATE ? gate : gamma;
   /* First half of the tokens in one call, the rest split by block-rows. */
   long half = tokens / 2, rows = MACRO(_BLOCK_ROWS);
-  SYMBOL(_forward)(x, packedBlocks, packedU, v, g, bias, y, tokens, 0, half, 0,
-                   rows);
-  SYMBOL(_forward)(x, packedBlocks, packedU, v, g, bias, y, tokens, half,
-                   tokens, 0, rows / 2);
-  SYMBOL(_forward)(x, packedBlocks, packedU, v, g, bias, y, tokens, half,
-                   tokens, rows / 2, rows);
+  SYMBOL(_forward)
+  (x, packedBlocks, packedU, v, g, bias, y, tokens, 0, half, 0, rows);
+  SYMBOL(_forward)
+  (x, packedBlocks, packedU, v, g, bias, y, tokens, half, tokens, 0, rows / 2);
+  SYMBOL(_forward)
+  (x, packedBlocks, packedU, v, g, bias, y, tokens, half, tokens, rows / 2,
+   rows);
   char path[4096];
   snprintf(path, sizeof path, "%s/y.bin", dir);
   FILE *file = fopen(path, "wb");
