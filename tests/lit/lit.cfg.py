@@ -27,3 +27,11 @@ config.substitutions.append(
     ("%exit", "%s %s" % (sys.executable,
                          os.path.join(config.test_source_root, "exit-code.py")))
 )
+
+# The host's AVX-512, for tests that read generated machine code.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        if " avx512f" in cpuinfo.read():
+            config.available_features.add("avx512f")
+except OSError:
+    pass

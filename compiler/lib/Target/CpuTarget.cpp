@@ -15,6 +15,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/TargetParser/Host.h"
 
 #include <thread>
@@ -104,14 +105,18 @@ translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
   return std::move(llvmModule);
 }
 
-llvm::Error emitObjectFile(llvm::Module &module, llvm::TargetMachine &machine,
-                           llvm::raw_pwrite_stream &os) {
+llvm::Error emitMachineCode(const llvm::Module &module,
+                            llvm::TargetMachine &machine,
+                            llvm::raw_pwrite_stream &os, bool assembly) {
+  // Code generation changes the IR it runs on: it gets a copy.
+  std::unique_ptr<llvm::Module> copy = llvm::CloneModule(module);
   llvm::legacy::PassManager pm;
   if (machine.addPassesToEmitFile(pm, os, nullptr,
-                                  llvm::CodeGenFileType::ObjectFile))
+                                  assembly ? llvm::CodeGenFileType::AssemblyFile
+                                           : llvm::CodeGenFileType::ObjectFile))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "the target cannot emit object files");
-  pm.run(module);
+                                   "the target cannot emit machine code");
+  pm.run(*copy);
   return llvm::Error::success();
 }
 

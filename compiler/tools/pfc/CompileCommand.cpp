@@ -1,9 +1,9 @@
 //===- CompileCommand.cpp - `pfc compile`: a layer ahead of time ----------===//
 //
 // Writes every artefact of one compilation into a directory: the IR at each
-// stage worth reading, the optimized LLVM IR, a relocatable object with the
-// C interface of pfc/Runtime/Kernel.h, a header declaring it, and a
-// manifest.json naming them. Everything is produced in memory first, so a
+// stage worth reading, the optimized LLVM IR, its assembly, a relocatable
+// object with the C interface of pfc/Runtime/Kernel.h, a header declaring
+// it, and a manifest.json naming them. Everything is produced in memory first, so a
 // failed compilation writes nothing; each file is then written atomically.
 //
 //===----------------------------------------------------------------------===//
@@ -129,11 +129,15 @@ static int run() {
   raw_string_ostream irStream(ir);
   compiled.module->print(irStream, nullptr);
   add("llvm_ir", ".ll", std::move(ir));
-  SmallString<0> object;
-  raw_svector_ostream objectStream(object);
-  if (Error err = emitObjectFile(*compiled.module, **machine, objectStream))
-    return reportError(toString(std::move(err)));
-  add("object", ".o", std::string(object.str()));
+  for (bool assembly : {true, false}) {
+    SmallString<0> code;
+    raw_svector_ostream codeStream(code);
+    if (Error err = emitMachineCode(*compiled.module, **machine, codeStream,
+                                    assembly))
+      return reportError(toString(std::move(err)));
+    add(assembly ? "assembly" : "object", assembly ? ".s" : ".o",
+        std::string(code.str()));
+  }
   add("header", ".h", makeHeader(spec, mask, symbol));
   json::Object manifest{
       {"pfc_version", PFC_VERSION},

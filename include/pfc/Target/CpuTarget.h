@@ -62,9 +62,10 @@ llvm::Expected<std::unique_ptr<llvm::Module>>
 translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &context,
                   llvm::TargetMachine &machine);
 
-/// Writes `module` as an object file.
-llvm::Error emitObjectFile(llvm::Module &module, llvm::TargetMachine &machine,
-                           llvm::raw_pwrite_stream &os);
+/// Writes `module` as an object file, or as assembly text.
+llvm::Error emitMachineCode(const llvm::Module &module,
+                            llvm::TargetMachine &machine,
+                            llvm::raw_pwrite_stream &os, bool assembly);
 
 } // namespace pfc
 

@@ -1,0 +1,39 @@
+"""Describes the hottest loop of an x86-64 assembly file (AT&T syntax).
+
+Usage: hot-loop.py FILE.s. A loop is the code from a label to a backward
+jump to it; the hottest is the innermost loop with the most vector FMAs.
+Prints its FMA count, the widest register class the FMAs use, and how many
+of its instructions touch the stack (spills and reloads).
+"""
+import re
+import sys
+
+lines = [l.split("#")[0].rstrip() for l in open(sys.argv[1])]
+labels = {}
+for i, line in enumerate(lines):
+    m = re.match(r"^(\.?L\w+|\w+):", line)
+    if m:
+        labels[m.group(1)] = i
+
+best = None
+for i, line in enumerate(lines):
+    m = re.match(r"^\s+j\w+\s+(\.?L\w+)$", line)
+    if not m or m.group(1) not in labels or labels[m.group(1)] >= i:
+        continue
+    body = lines[labels[m.group(1)]:i + 1]
+    fmas = [l for l in body if re.search(r"\bvfmadd\w*ps\b", l)]
+    # Innermost: no other backward jump inside the body.
+    inner = not any(
+        re.match(r"^\s+j\w+\s+(\.?L\w+)$", l) and
+        labels.get(re.match(r"^\s+j\w+\s+(\.?L\w+)$", l).group(1), -1)
+        >= labels[m.group(1)]
+        for l in body[:-1])
+    if inner and (best is None or len(fmas) > len(best[1])):
+        best = (body, fmas)
+
+body, fmas = best
+width = ("zmm" if any("%zmm" in f for f in fmas) else
+         "ymm" if any("%ymm" in f for f in fmas) else "xmm")
+stack = [l for l in body if "(%rsp)" in l or "(%rbp)" in l]
+print("hot loop: %d instructions, %d FMAs on %s, %d stack accesses" %
+      (len(body), len(fmas), width, len(stack)))
