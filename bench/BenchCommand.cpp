@@ -3,16 +3,20 @@
 // Times pfc's JIT-compiled forward, the dense GEMM of the same shape (OpenBLAS
 // sgemm) and a plain BSR loop in one run, and prints the ratios DESIGN.md
 // defines ("Performance: how it is measured"): efficiency E = FLOP/s on the
-// nonzero blocks ÷ dense FLOP/s, and the speed-up over dense.
+// nonzero blocks ÷ dense FLOP/s, measured on the block-sparse part alone (the
+// spec compiled again with rank 0 and no bias), and the whole layer's time,
+// speed-up over dense and whole-layer ratio. `--sweep` runs issue 4's sweep
+// instead (Sweep.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "Baselines.h"
+#include "BenchLayer.h"
 #include "Commands.h"
 #include "JsonOutput.h"
+#include "Sweep.h"
+#include "Timing.h"
 
-#include "pfc/Runtime/Params.h"
 #include "pfc/Spec/SpecParser.h"
-#include "pfc/Target/Jit.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -22,9 +26,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
-#include <functional>
 #include <limits>
 #include <random>
 #include <thread>
@@ -35,10 +36,11 @@ namespace pfc {
 
 static cl::SubCommand sub("bench", "Time a layer's forward against dense "
                                    "sgemm and a plain BSR loop");
-static cl::opt<std::string> specPath(cl::Positional, cl::Required,
+// Required unless --sweep: checked in run().
+static cl::opt<std::string> specPath(cl::Positional, cl::Optional,
                                      cl::desc("<layer.yaml>"), cl::sub(sub),
                                      cl::cat(pfcCategory()));
-static cl::opt<int64_t> tokens("tokens", cl::Required,
+static cl::opt<int64_t> tokens("tokens",
                                cl::desc("Tokens per forward call (rows of x)"),
                                cl::value_desc("T"), cl::sub(sub),
                                cl::cat(pfcCategory()));
@@ -58,6 +60,22 @@ static cl::opt<int64_t>
                     "per kernel over all batches)"),
            cl::value_desc("R"), cl::init(0), cl::sub(sub),
            cl::cat(pfcCategory()));
+static cl::opt<bool>
+    sweep("sweep",
+          cl::desc("Instead of one spec: issue 4's sweep over shapes, block "
+                   "sizes, densities and token counts; prints a table and "
+                   "writes sweep.csv and sweep.svg to -o <dir>"),
+          cl::sub(sub), cl::cat(pfcCategory()));
+static cl::opt<std::string>
+    outputDir("o",
+              cl::desc("With --sweep: the directory for sweep.csv and "
+                       "sweep.svg"),
+              cl::value_desc("dir"), cl::sub(sub), cl::cat(pfcCategory()));
+static cl::opt<bool>
+    quick("quick",
+          cl::desc("With --sweep: one shape, block size and density at two "
+                   "token counts (seconds, for tests)"),
+          cl::sub(sub), cl::cat(pfcCategory()));
 
 namespace {
 
@@ -66,62 +84,13 @@ constexpr double kSecondsPerKernel = 0.3;
 /// pfc against the BSR loop, both fp32: far above rounding, far below a bug.
 constexpr double kTolerance = 1e-4;
 
-/// The time of one call: the best of kBatches batches of `calls` calls each.
-struct Timing {
-  double seconds = 0.0;
-  int64_t calls = 0;
-};
-
-Timing timeCalls(const std::function<void()> &call, int64_t callsPerBatch) {
-  using Clock = std::chrono::steady_clock;
-  auto since = [](Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-  };
-  call(); // warm-up: first-touch page faults, thread start-up, caches
-  Clock::time_point start = Clock::now();
-  call();
-  const double once = std::max(since(start), 1e-9);
-  Timing timing;
-  timing.calls =
-      callsPerBatch > 0
-          ? callsPerBatch
-          : std::max<int64_t>(1, static_cast<int64_t>(std::ceil(
-                                     kSecondsPerKernel / kBatches / once)));
-  timing.seconds = std::numeric_limits<double>::infinity();
-  for (int batch = 0; batch < kBatches; ++batch) {
-    start = Clock::now();
-    for (int64_t i = 0; i < timing.calls; ++i)
-      call();
-    timing.seconds = std::min(timing.seconds, since(start) / timing.calls);
-  }
-  return timing;
-}
-
-std::vector<float> uniformValues(std::mt19937_64 &engine, size_t count) {
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  std::vector<float> values(count);
-  for (float &value : values)
-    value = uniform(engine);
-  return values;
-}
-
-/// ||got − want||₂ / ||want||₂; NaN when `got` holds a NaN.
-double relativeError(const std::vector<float> &got,
-                     const std::vector<float> &want) {
-  double diff = 0.0, norm = 0.0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    const double d = double(got[i]) - double(want[i]);
-    diff += d * d;
-    norm += double(want[i]) * double(want[i]);
-  }
-  return norm > 0.0 ? std::sqrt(diff / norm) : std::sqrt(diff);
-}
-
 struct Results {
   int64_t threads = 0;
-  double compileSeconds = 0.0;
-  double error = 0.0;
-  Timing pfc, bsr, dense;
+  /// The spec was its own block-sparse part (rank 0, no bias): timed once.
+  bool sparseOnly = false;
+  double compileSeconds = 0.0, sparseCompileSeconds = 0.0;
+  double error = 0.0, sparseError = 0.0;
+  Timing whole, sparse, bsrWhole, bsrSparse, dense;
   double nonzeroFlops = 0.0; ///< 2·T·nnz·b²: the block-sparse work
   double layerFlops = 0.0;   ///< plus the low-rank term, 2·T·r·(in+out)
   double denseFlops = 0.0;   ///< 2·T·in·out
@@ -131,11 +100,17 @@ struct Results {
   double gflops(double flops, const Timing &timing) const {
     return flops / timing.seconds * 1e-9;
   }
+  /// E of a block-sparse-part timing: nonzero FLOP/s ÷ dense FLOP/s.
   double efficiency(const Timing &timing) const {
     return gflops(nonzeroFlops, timing) / gflops(denseFlops, dense);
   }
   double speedup(const Timing &timing) const {
     return dense.seconds / timing.seconds;
+  }
+  /// The whole layer's time ÷ the time its FLOPs take at the block-sparse
+  /// part's FLOP/s (issue 4's target: at most 1.10).
+  double wholeLayerRatio() const {
+    return whole.seconds / (layerFlops / (nonzeroFlops / sparse.seconds));
   }
 };
 
@@ -147,36 +122,52 @@ void printText(const LayerSpec &spec, const BlockMask &mask, const Results &r,
                     spec.butterfly.str(), spec.block, spec.rank,
                     toString(spec.gammaMode), tokens.getValue(), r.threads,
                     r.threads == 1 ? "" : "s");
-  os << fmt::format("density {:.4f} ({} of {} blocks), JIT compile {:.1f} ms\n",
+  os << fmt::format("density {:.4f} ({} of {} blocks), JIT compile {:.1f} ms "
+                    "({:.1f} ms for the block-sparse part alone)\n",
                     mask.density(), mask.nnzBlocks(),
-                    mask.blockRows * mask.blockCols, r.compileSeconds * 1e3);
+                    mask.blockRows * mask.blockCols, r.compileSeconds * 1e3,
+                    r.sparseCompileSeconds * 1e3);
   os << fmt::format("{:<34} {:>9} {:>9} {:>6} {:>8}\n", "kernel", "ms/call",
                     "GFLOP/s", "E", "speedup");
   os << fmt::format("{:<34} {:>9.3f} {:>9.1f} {:>6} {:>8.2f}\n",
                     "dense sgemm (OpenBLAS " + r.openBlasCore + ")",
                     r.dense.seconds * 1e3, r.gflops(r.denseFlops, r.dense), "-",
                     1.0);
-  auto row = [&](const std::string &name, const Timing &timing) {
+  auto sparseRow = [&](const std::string &name, const Timing &timing) {
     os << fmt::format("{:<34} {:>9.3f} {:>9.1f} {:>6.3f} {:>8.2f}\n", name,
                       timing.seconds * 1e3, r.gflops(r.nonzeroFlops, timing),
                       r.efficiency(timing), r.speedup(timing));
   };
-  row("pfc", r.pfc);
-  row(fmt::format("BSR loop ({} std::thread{})", r.threads,
-                  r.threads == 1 ? "" : "s"),
-      r.bsr);
+  auto wholeRow = [&](const std::string &name, const Timing &timing) {
+    os << fmt::format("{:<34} {:>9.3f} {:>9.1f} {:>6} {:>8.2f}\n", name,
+                      timing.seconds * 1e3, r.gflops(r.layerFlops, timing), "-",
+                      r.speedup(timing));
+  };
+  sparseRow("pfc, block-sparse part", r.sparse);
+  sparseRow("BSR loop, block-sparse part", r.bsrSparse);
+  wholeRow("pfc, whole layer", r.whole);
+  wholeRow("BSR loop, whole layer", r.bsrWhole);
   os << fmt::format(
-      "GFLOP/s and E count the nonzero blocks only, 2*T*nnz*b^2 = {:.3f} "
-      "GFLOP per call (dense 2*T*in*out = {:.3f})\n",
-      r.nonzeroFlops * 1e-9, r.denseFlops * 1e-9);
-  os << fmt::format("pfc on the whole layer, with the low-rank term "
-                    "2*T*r*(in+out): {:.3f} GFLOP, {:.1f} GFLOP/s\n",
-                    r.layerFlops * 1e-9, r.gflops(r.layerFlops, r.pfc));
-  os << fmt::format("times: best of {} batches of {} (pfc), {} (BSR loop), "
-                    "{} (sgemm) calls\n",
-                    kBatches, r.pfc.calls, r.bsr.calls, r.dense.calls);
-  os << fmt::format("pfc vs BSR loop: relative error {:.2e} (normwise)\n",
-                    r.error);
+      "block-sparse part: the spec with rank 0 and no bias{}; its GFLOP/s and "
+      "E count the nonzero blocks, 2*T*nnz*b^2 = {:.3f} GFLOP per call (dense "
+      "2*T*in*out = {:.3f})\n",
+      r.sparseOnly ? " (this spec itself)" : "", r.nonzeroFlops * 1e-9,
+      r.denseFlops * 1e-9);
+  os << fmt::format("whole layer: plus the low-rank term 2*T*r*(in+out), "
+                    "{:.3f} GFLOP per call in all\n",
+                    r.layerFlops * 1e-9);
+  os << fmt::format("whole-layer ratio {:.3f} (target <= 1.10): whole-layer "
+                    "time / (its FLOPs at the block-sparse part's FLOP/s)\n",
+                    r.wholeLayerRatio());
+  os << fmt::format("times: best of {} batches of {} (pfc, whole), {} (pfc, "
+                    "block-sparse), {} and {} (BSR loop), {} (sgemm) calls; "
+                    "the BSR loop splits tokens over {} std::thread{}\n",
+                    kBatches, r.whole.calls, r.sparse.calls, r.bsrWhole.calls,
+                    r.bsrSparse.calls, r.dense.calls, r.threads,
+                    r.threads == 1 ? "" : "s");
+  os << fmt::format("pfc vs BSR loop: relative error {:.2e} (whole layer), "
+                    "{:.2e} (block-sparse part), normwise\n",
+                    r.error, r.sparseError);
   if (!r.unsetVariables.empty()) {
     os << "OpenBLAS loaded without";
     for (const std::string &variable : r.unsetVariables)
@@ -200,41 +191,51 @@ void printJson(const LayerSpec &spec, const BlockMask &mask, const Results &r,
       {"density", mask.density()},
       {"nnz_blocks", mask.nnzBlocks()},
       {"compile_ms", r.compileSeconds * 1e3},
+      {"sparse_compile_ms", r.sparseCompileSeconds * 1e3},
       {"nonzero_gflop", r.nonzeroFlops * 1e-9},
       {"layer_gflop", r.layerFlops * 1e-9},
       {"dense_gflop", r.denseFlops * 1e-9},
-      {"pfc_ms", r.pfc.seconds * 1e3},
-      {"bsr_ms", r.bsr.seconds * 1e3},
+      {"pfc_ms", r.whole.seconds * 1e3},
+      {"whole_ms", r.whole.seconds * 1e3},
+      {"sparse_ms", r.sparse.seconds * 1e3},
+      {"bsr_ms", r.bsrWhole.seconds * 1e3},
+      {"bsr_sparse_ms", r.bsrSparse.seconds * 1e3},
       {"dense_ms", r.dense.seconds * 1e3},
-      {"pfc_gflops", r.gflops(r.nonzeroFlops, r.pfc)},
-      {"pfc_layer_gflops", r.gflops(r.layerFlops, r.pfc)},
-      {"bsr_gflops", r.gflops(r.nonzeroFlops, r.bsr)},
+      {"pfc_gflops", r.gflops(r.nonzeroFlops, r.sparse)},
+      {"pfc_layer_gflops", r.gflops(r.layerFlops, r.whole)},
+      {"bsr_gflops", r.gflops(r.nonzeroFlops, r.bsrSparse)},
+      {"bsr_layer_gflops", r.gflops(r.layerFlops, r.bsrWhole)},
       {"dense_gflops", r.gflops(r.denseFlops, r.dense)},
-      {"efficiency", r.efficiency(r.pfc)},
-      {"bsr_efficiency", r.efficiency(r.bsr)},
-      {"speedup", r.speedup(r.pfc)},
-      {"bsr_speedup", r.speedup(r.bsr)},
+      {"efficiency", r.efficiency(r.sparse)},
+      {"bsr_efficiency", r.efficiency(r.bsrSparse)},
+      {"speedup", r.speedup(r.whole)},
+      {"sparse_speedup", r.speedup(r.sparse)},
+      {"bsr_speedup", r.speedup(r.bsrWhole)},
+      {"whole_layer_ratio", r.wholeLayerRatio()},
       {"relative_error", r.error},
+      {"sparse_relative_error", r.sparseError},
       {"timing", fmt::format("best of {} batches", kBatches)},
-      {"calls_per_batch", json::Object{{"pfc", r.pfc.calls},
-                                       {"bsr", r.bsr.calls},
+      {"calls_per_batch", json::Object{{"pfc", r.whole.calls},
+                                       {"sparse", r.sparse.calls},
+                                       {"bsr", r.bsrWhole.calls},
+                                       {"bsr_sparse", r.bsrSparse.calls},
                                        {"dense", r.dense.calls}}},
       {"bsr_threading", "tokens split over std::threads"},
-      {"efficiency_work", "nonzero blocks only: 2*T*nnz_blocks*b^2"},
+      {"efficiency_work",
+       "the block-sparse part alone (the spec with rank 0 and no bias): "
+       "2*T*nnz_blocks*b^2 over sparse_ms (bsr_sparse_ms for "
+       "bsr_efficiency); pfc_ms, speedup and whole_layer_ratio are the whole "
+       "layer's"},
       {"openblas_core", r.openBlasCore},
       {"openblas_unset", std::move(unset)}};
   os << formatv("{0:2}", json::Value(std::move(object))) << "\n";
 }
 
-} // namespace
-
-static int run() {
+/// `pfc bench SPEC --tokens T`.
+int runLayer(int64_t threadCount) {
   if (tokens <= 0)
     return reportError("--tokens must be positive (got " +
                        Twine(tokens.getValue()) + ")");
-  if (threads < 0)
-    return reportError("--threads must not be negative (got " +
-                       Twine(threads.getValue()) + ")");
   if (repeat < 0)
     return reportError("--repeat must not be negative (got " +
                        Twine(repeat.getValue()) + ")");
@@ -244,8 +245,7 @@ static int run() {
   const LayerSpec &layer = loaded->spec;
 
   Results r;
-  r.threads =
-      threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+  r.threads = threadCount;
   // Loaded first, so that a missing OpenBLAS is reported before the work.
   std::string error;
   std::unique_ptr<OpenBlas> blas = OpenBlas::load(r.threads, error);
@@ -259,17 +259,27 @@ static int run() {
   r.openBlasCore = blas->coreName();
   r.unsetVariables = blas->unsetVariables();
 
-  auto compiled =
-      compileLayer(layer, CompileOptions{r.threads}, &r.compileSeconds);
-  if (!compiled)
+  // The layer, and its block-sparse part alone for E.
+  r.sparseOnly = isBlockSparseOnly(layer);
+  const LayerSpec sparseSpec = r.sparseOnly ? layer : blockSparsePart(layer);
+  auto whole = compileBenchLayer(layer, r.threads);
+  if (!whole)
     return reportError("cannot compile '" + layer.name +
-                       "': " + toString(compiled.takeError()));
-  Layer &pfcLayer = **compiled;
-  const BlockMask &mask = pfcLayer.mask();
-  LayerParams params = initParams(layer, mask, /*seed=*/0);
-  if (!pfcLayer.setParams(params, error))
-    return reportError(error);
-  BsrLoopLayer bsrLayer(layer, mask, params);
+                       "': " + toString(whole.takeError()));
+  r.compileSeconds = whole->compileSeconds;
+  std::optional<BenchLayer> sparseOwned;
+  if (!r.sparseOnly) {
+    auto sparse = compileBenchLayer(sparseSpec, r.threads);
+    if (!sparse)
+      return reportError("cannot compile the block-sparse part of '" +
+                         layer.name + "': " + toString(sparse.takeError()));
+    sparseOwned = std::move(*sparse);
+  }
+  const BenchLayer &sparse = r.sparseOnly ? *whole : *sparseOwned;
+  r.sparseCompileSeconds = sparse.compileSeconds;
+  const BlockMask &mask = whole->layer->mask();
+  BsrLoopLayer bsrWhole(layer, mask, whole->params);
+  BsrLoopLayer bsrSparse(sparseSpec, mask, sparse.params);
 
   const int64_t in = layer.inFeatures, out = layer.outFeatures, t = tokens;
   std::mt19937_64 engine(0);
@@ -278,26 +288,47 @@ static int run() {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   std::vector<float> yPfc(t * out, nan), yBsr(t * out, nan), yDense(t * out);
 
-  pfcLayer.forward(x.data(), t, yPfc.data());
-  bsrLayer.forward(x.data(), t, yBsr.data(), r.threads);
-  r.error = relativeError(yPfc, yBsr);
-  if (!(r.error <= kTolerance))
-    return reportError(fmt::format(
-        "pfc's output differs from the BSR loop's: relative error {:.3g} "
-        "(tolerance {:g})",
-        r.error, kTolerance));
+  auto check = [&](const BenchLayer &pfc, const BsrLoopLayer &bsr,
+                   double &relative, const char *what) {
+    std::fill(yPfc.begin(), yPfc.end(), nan);
+    std::fill(yBsr.begin(), yBsr.end(), nan);
+    pfc.layer->forward(x.data(), t, yPfc.data());
+    bsr.forward(x.data(), t, yBsr.data(), r.threads);
+    relative = relativeError(yPfc, yBsr);
+    if (relative <= kTolerance)
+      return true;
+    reportError(fmt::format("pfc's output differs from the BSR loop's{}: "
+                            "relative error {:.3g} (tolerance {:g})",
+                            what, relative, kTolerance));
+    return false;
+  };
+  if (!check(*whole, bsrWhole, r.error, "") ||
+      !check(sparse, bsrSparse, r.sparseError, " (block-sparse part)"))
+    return ExitBadInput;
 
   // OpenBLAS last: its workers spin for a while after each call and would
   // take a core from whatever ran next.
-  r.pfc =
-      timeCalls([&] { pfcLayer.forward(x.data(), t, yPfc.data()); }, repeat);
-  r.bsr = timeCalls(
-      [&] { bsrLayer.forward(x.data(), t, yBsr.data(), r.threads); }, repeat);
+  const TimingPolicy policy{kSecondsPerKernel, kBatches, kBatches, repeat};
+  r.whole = timeCalls([&] { whole->layer->forward(x.data(), t, yPfc.data()); },
+                      policy);
+  r.sparse =
+      r.sparseOnly
+          ? r.whole
+          : timeCalls([&] { sparse.layer->forward(x.data(), t, yPfc.data()); },
+                      policy);
+  r.bsrWhole = timeCalls(
+      [&] { bsrWhole.forward(x.data(), t, yBsr.data(), r.threads); }, policy);
+  r.bsrSparse =
+      r.sparseOnly
+          ? r.bsrWhole
+          : timeCalls(
+                [&] { bsrSparse.forward(x.data(), t, yBsr.data(), r.threads); },
+                policy);
   r.dense = timeCalls(
       [&] {
         blas->denseForward(x.data(), w.data(), yDense.data(), t, in, out);
       },
-      repeat);
+      policy);
 
   const double b = static_cast<double>(mask.block);
   r.nonzeroFlops = 2.0 * t * mask.nnzBlocks() * b * b;
@@ -308,6 +339,51 @@ static int run() {
   else
     printText(layer, mask, r, outs());
   return ExitOk;
+}
+
+/// `pfc bench --sweep -o DIR [--quick]`.
+int runSweepCommand(int64_t threadCount) {
+  if (!specPath.empty() || tokens.getNumOccurrences() ||
+      repeat.getNumOccurrences() || json) {
+    reportError("--sweep builds its own layers and token counts: it "
+                "takes no spec, --tokens, --repeat or --json");
+    return ExitUsage;
+  }
+  if (outputDir.empty()) {
+    reportError("--sweep needs -o <dir> for sweep.csv and sweep.svg");
+    return ExitUsage;
+  }
+  SweepOptions options;
+  options.outputDir = outputDir;
+  options.quick = quick;
+  options.threads = threadCount;
+  return runSweep(options);
+}
+
+} // namespace
+
+static int run() {
+  if (threads < 0)
+    return reportError("--threads must not be negative (got " +
+                       Twine(threads.getValue()) + ")");
+  const int64_t threadCount =
+      threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+  if (sweep)
+    return runSweepCommand(threadCount);
+  if (!outputDir.empty() || quick) {
+    reportError("-o and --quick go with --sweep");
+    return ExitUsage;
+  }
+  if (specPath.empty()) {
+    reportError("no layer spec given (pfc bench <layer.yaml> --tokens "
+                "T, or pfc bench --sweep -o <dir>)");
+    return ExitUsage;
+  }
+  if (!tokens.getNumOccurrences()) {
+    reportError("--tokens is required with a layer spec");
+    return ExitUsage;
+  }
+  return runLayer(threadCount);
 }
 
 Command &benchCommand() {
