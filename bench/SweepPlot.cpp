@@ -153,9 +153,10 @@ public:
         R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="{}" stroke-width="1.5" stroke-dasharray="6,4"/>)"
         "\n",
         px(0), py(value), px(xAxis.max), py(value), colour);
-    os << fmt::format(R"(<text x="{:.1f}" y="{:.1f}" fill="{}">{}</text>)"
-                      "\n",
-                      px(0) + 4, py(value) - 4, colour, label);
+    os << fmt::format(
+        R"(<text x="{:.1f}" y="{:.1f}" fill="{}" stroke="white" stroke-width="3" paint-order="stroke">{}</text>)"
+        "\n",
+        px(0) + 4, py(value) - 4, colour, label);
   }
 
   /// y = 1/x from where it enters the panel to the right edge.
@@ -172,9 +173,10 @@ public:
         points);
     // Left of the curve's middle, where it is well inside the panel.
     const double labelAt = from + 0.3 * (xAxis.max - from);
-    os << fmt::format(R"(<text x="{:.1f}" y="{:.1f}">ideal 1/density</text>)"
-                      "\n",
-                      px(labelAt) + 6, py(1.0 / labelAt) - 6);
+    os << fmt::format(
+        R"(<text x="{:.1f}" y="{:.1f}" stroke="white" stroke-width="3" paint-order="stroke">ideal 1/density</text>)"
+        "\n",
+        px(labelAt) + 6, py(1.0 / labelAt) - 6);
   }
 
 private:
