@@ -2,6 +2,7 @@
 #ifndef PFC_RUNTIME_THREADPOOL_H
 #define PFC_RUNTIME_THREADPOOL_H
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -19,12 +20,12 @@ namespace pfc {
 class ThreadPool {
 public:
   explicit ThreadPool(int64_t threads);
-
-  /// The process's pool, one thread per hardware thread, shared by layers.
-  static ThreadPool &shared();
   ~ThreadPool();
   ThreadPool(const ThreadPool &) = delete;
   ThreadPool &operator=(const ThreadPool &) = delete;
+
+  /// The process's pool, one thread per hardware thread, shared by layers.
+  static ThreadPool &shared();
 
   int64_t size() const { return static_cast<int64_t>(workers.size()) + 1; }
 
@@ -37,13 +38,19 @@ private:
 
   std::vector<std::thread> workers;
   std::mutex callMutex; // held by the call that has the workers
+  // A worker spins on `generation` for a while after each task, so that
+  // back-to-back calls do not pay for waking a thread; then it sleeps on
+  // `wake`. `generation` only changes under `mutex`, and a worker counts
+  // itself in `sleepers` under `mutex` before it sleeps, so no wake-up is
+  // lost.
   std::mutex mutex;
-  std::condition_variable wake, done;
+  std::condition_variable wake;
+  std::atomic<int64_t> generation{0};
+  std::atomic<int64_t> sleepers{0};
+  std::atomic<int64_t> pending{0};
+  std::atomic<bool> stopping{false};
   const std::function<void(int64_t)> *current = nullptr;
   int64_t currentParts = 0;
-  int64_t generation = 0;
-  int64_t pending = 0;
-  bool stopping = false;
 };
 
 } // namespace pfc
