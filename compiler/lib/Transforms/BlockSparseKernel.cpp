@@ -5,7 +5,8 @@
 // every nonzero block of the block-row (a loop over the block's inputs:
 // broadcast x, load a row of the packed block, FMA), then scaled by γ, fed
 // the extra low-rank columns, given the bias and stored once. Tokens left
-// over after the last full tile go through the same code with a tile of one.
+// over after the last full tile go through the same code with tiles of half,
+// a quarter, ... down to one token.
 // Block offsets are constants (unrolled schedule: one `scf.index_switch`
 // case per block-row) or come from constant tables in the module (table
 // schedule). Padded features are never read or written: a block's input loop
@@ -41,7 +42,7 @@ public:
 private:
   /// One block-row: `row` is its index, `constantRow` the same when known.
   void emitBlockRow(Value row, std::optional<int64_t> constantRow,
-                    Value chunkBegin, Value fullEnd, Value chunkEnd);
+                    ArrayRef<TileRun> runs);
   /// Token tiles of `rows` tokens in [begin, end) of one block-row.
   void emitTiles(Value begin, Value end, int64_t rows, Value row,
                  std::optional<int64_t> constantRow, ArrayRef<Value> masks,
@@ -83,12 +84,10 @@ void BlockSparseKernel::emit() {
   e.loop(e.index(0), tokens, schedule.getChunk(), [&](Value chunkBegin) {
     Value chunkEnd =
         e.min(e.add(chunkBegin, e.index(schedule.getChunk())), tokens);
-    Value count = b.create<arith::SubIOp>(chunkEnd, chunkBegin);
-    Value fullEnd = b.create<arith::SubIOp>(
-        chunkEnd, b.create<arith::RemUIOp>(count, e.index(tile)));
+    SmallVector<TileRun> runs = e.tileRuns(chunkBegin, chunkEnd, tile);
     e.loop(rowBegin, rowEnd, 1, [&](Value row) {
       if (!schedule.getUnrolled())
-        return emitBlockRow(row, std::nullopt, chunkBegin, fullEnd, chunkEnd);
+        return emitBlockRow(row, std::nullopt, runs);
       SmallVector<int64_t> cases;
       for (int64_t r = 0; r < mask.blockRows; ++r)
         cases.push_back(r);
@@ -100,7 +99,7 @@ void BlockSparseKernel::emit() {
       for (int64_t r = 0; r < mask.blockRows; ++r) {
         b.setInsertionPointToStart(
             &switchOp.getCaseRegions()[r].emplaceBlock());
-        emitBlockRow(e.index(r), r, chunkBegin, fullEnd, chunkEnd);
+        emitBlockRow(e.index(r), r, runs);
         b.create<scf::YieldOp>();
       }
     });
@@ -112,17 +111,15 @@ void BlockSparseKernel::emit() {
 
 void BlockSparseKernel::emitBlockRow(Value row,
                                      std::optional<int64_t> constantRow,
-                                     Value chunkBegin, Value fullEnd,
-                                     Value chunkEnd) {
+                                     ArrayRef<TileRun> runs) {
   Value outBase = e.mul(row, e.index(block));
   // Masks for the vectors of the last block-row that reach into padding.
   SmallVector<Value> masks = tile.masks(outBase, out, out % block != 0);
   SmallVector<Value> biases;
   if (Value bias = op.getBias())
     biases = tile.loadRow(bias, {outBase}, masks);
-  emitTiles(chunkBegin, fullEnd, schedule.getTile(), row, constantRow, masks,
-            biases);
-  emitTiles(fullEnd, chunkEnd, 1, row, constantRow, masks, biases);
+  for (const TileRun &run : runs)
+    emitTiles(run.begin, run.end, run.rows, row, constantRow, masks, biases);
 }
 
 void BlockSparseKernel::emitTiles(Value begin, Value end, int64_t rows,

@@ -37,8 +37,6 @@ void lowerProject(ProjectOp op, int64_t vectorWidth) {
   const int64_t tileRows = std::clamp<int64_t>(
       kAccumulators / std::min(vectorsOfRank, kPanelVectors), 1, 12);
   Value tokens = e.dim(x, 0);
-  Value fullEnd = b.create<arith::SubIOp>(
-      tokens, b.create<arith::RemUIOp>(tokens, e.index(tileRows)));
   SmallVector<scf::ForOp> inputLoops;
 
   auto emitTiles = [&](Value begin, Value end, int64_t rows) {
@@ -65,8 +63,8 @@ void lowerProject(ProjectOp op, int64_t vectorWidth) {
       }
     });
   };
-  emitTiles(e.index(0), fullEnd, tileRows);
-  emitTiles(fullEnd, tokens, 1);
+  for (const TileRun &run : e.tileRuns(e.index(0), tokens, tileRows))
+    emitTiles(run.begin, run.end, run.rows);
   for (scf::ForOp loop : inputLoops)
     (void)loopUnrollByFactor(loop, kUnroll);
 }

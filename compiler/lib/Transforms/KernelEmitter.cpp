@@ -57,6 +57,21 @@ void KernelEmitter::loop(Value lb, Value ub, int64_t step,
   });
 }
 
+SmallVector<TileRun> KernelEmitter::tileRuns(Value begin, Value end,
+                                             int64_t tile) {
+  SmallVector<TileRun> runs;
+  for (int64_t rows = tile; rows > 0; rows /= 2) {
+    Value count = b.create<arith::SubIOp>(end, begin);
+    Value runEnd = rows == 1 ? end
+                             : b.create<arith::SubIOp>(
+                                   end, b.create<arith::RemUIOp>(
+                                            count, index(rows)));
+    runs.push_back({rows, begin, runEnd});
+    begin = runEnd;
+  }
+  return runs;
+}
+
 Value KernelEmitter::loadPerToken(Value memref, Value token) {
   bool single = cast<MemRefType>(memref.getType()).getDimSize(0) == 1;
   return b.create<memref::LoadOp>(memref, single ? index(0) : token);

@@ -17,6 +17,12 @@ namespace pfc {
 using LoopBody = llvm::function_ref<llvm::SmallVector<mlir::Value>(
     mlir::Value, mlir::ValueRange)>;
 
+/// A run of token tiles: [begin, end) in tiles of `rows` tokens.
+struct TileRun {
+  int64_t rows;
+  mlir::Value begin, end;
+};
+
 /// An op-emitting helper over one ImplicitLocOpBuilder.
 class KernelEmitter {
 public:
@@ -36,6 +42,11 @@ public:
   /// The same without carried values.
   void loop(mlir::Value lb, mlir::Value ub, int64_t step,
             llvm::function_ref<void(mlir::Value)> body);
+
+  /// Splits [begin, end) into runs of tiles of `tile`, tile/2, tile/4, ...,
+  /// 1 tokens, largest first, so that few tokens go through small tiles.
+  llvm::SmallVector<TileRun> tileRuns(mlir::Value begin, mlir::Value end,
+                                      int64_t tile);
 
   /// Loads element `token` of a per-token memref, or its only element.
   mlir::Value loadPerToken(mlir::Value memref, mlir::Value token);
