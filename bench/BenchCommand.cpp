@@ -54,6 +54,7 @@ static cl::opt<int64_t>
                      "(default: every hardware thread)"),
             cl::value_desc("N"), cl::init(0), cl::sub(sub),
             cl::cat(pfcCategory()));
+static ScheduleFlags scheduleFlags(sub);
 static cl::opt<int64_t>
     repeat("repeat",
            cl::desc("Calls per timed batch (default: enough for about 0.3 s "
@@ -262,14 +263,16 @@ int runLayer(int64_t threadCount) {
   // The layer, and its block-sparse part alone for E.
   r.sparseOnly = isBlockSparseOnly(layer);
   const LayerSpec sparseSpec = r.sparseOnly ? layer : blockSparsePart(layer);
-  auto whole = compileBenchLayer(layer, r.threads);
+  auto whole = compileBenchLayer(
+      layer, CompileOptions(r.threads, scheduleFlags.choice()));
   if (!whole)
     return reportError("cannot compile '" + layer.name +
                        "': " + toString(whole.takeError()));
   r.compileSeconds = whole->compileSeconds;
   std::optional<BenchLayer> sparseOwned;
   if (!r.sparseOnly) {
-    auto sparse = compileBenchLayer(sparseSpec, r.threads);
+    auto sparse = compileBenchLayer(
+        sparseSpec, CompileOptions(r.threads, scheduleFlags.choice()));
     if (!sparse)
       return reportError("cannot compile the block-sparse part of '" +
                          layer.name + "': " + toString(sparse.takeError()));

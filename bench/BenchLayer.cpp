@@ -6,10 +6,9 @@
 namespace pfc {
 
 llvm::Expected<BenchLayer> compileBenchLayer(const LayerSpec &spec,
-                                             int64_t threads) {
+                                             const CompileOptions &options) {
   BenchLayer bench;
-  auto compiled =
-      compileLayer(spec, CompileOptions{threads}, &bench.compileSeconds);
+  auto compiled = compileLayer(spec, options, &bench.compileSeconds);
   if (!compiled)
     return compiled.takeError();
   bench.layer = std::move(*compiled);

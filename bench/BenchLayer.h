@@ -10,8 +10,9 @@
 #define PFC_BENCH_BENCHLAYER_H
 
 #include "pfc/Runtime/Layer.h"
-#include "pfc/Runtime/Params.h"
 #include "pfc/Spec/Spec.h"
+#include "pfc/Target/Jit.h"
+#include "pfc/Target/Jit.h"
 
 #include "llvm/Support/Error.h"
 
@@ -26,9 +27,9 @@ struct BenchLayer {
   double compileSeconds = 0.0;
 };
 
-/// Compiles `spec` for `threads` threads and sets its parameters.
+/// Compiles `spec` with `options` and sets its parameters.
 llvm::Expected<BenchLayer> compileBenchLayer(const LayerSpec &spec,
-                                             int64_t threads);
+                                             const CompileOptions &options);
 
 /// `spec` without its low-rank term and bias (γ kept): y = γ·(x·Bᵀ), the
 /// work that E counts.

@@ -229,7 +229,7 @@ void Sweep::prepareBuffers(Shape shape, int64_t tokens) {
 }
 
 std::optional<BenchLayer> Sweep::compile(const LayerSpec &spec) {
-  auto compiled = compileBenchLayer(spec, threads);
+  auto compiled = compileBenchLayer(spec, CompileOptions(threads));
   if (!compiled) {
     reportError("cannot compile '" + spec.name +
                 "': " + toString(compiled.takeError()));

@@ -10,7 +10,6 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
-#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/TargetSelect.h"
@@ -19,18 +18,24 @@
 #include "llvm/TargetParser/Host.h"
 
 #include <thread>
+#include <unistd.h>
 
 using namespace mlir;
 
 namespace pfc {
 
-int64_t hostVectorWidth() {
+CpuTargetInfo hostTargetInfo(int64_t threads) {
+  CpuTargetInfo target;
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  if (features.lookup("avx512f"))
-    return 16;
-  if (features.lookup("avx2") || features.lookup("avx"))
-    return 8;
-  return 4;
+  target.vectorWidth = features.lookup("avx512f")                        ? 16
+                       : features.lookup("avx2") || features.lookup("avx") ? 8
+                                                                           : 4;
+  long cache = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  if (cache > 0)
+    target.cacheBytes = cache;
+  target.threads =
+      threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+  return target;
 }
 
 llvm::Error lowerToLLVMDialect(ModuleOp module,
@@ -61,20 +66,29 @@ llvm::Error lowerToLLVMDialect(ModuleOp module,
   return llvm::Error::success();
 }
 
-llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
-createHostTargetMachine(bool pic) {
+llvm::Expected<llvm::orc::JITTargetMachineBuilder> hostMachineBuilder(bool pic) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!builder)
     return builder.takeError();
-  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  // The kernels arrive vectorized, unrolled and register-tiled; the
+  // aggressive level only adds compile time to them.
+  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
   if (pic) {
     // An object for ordinary linking: position independent, small code
     // model (a JIT builder defaults to the large one).
     builder->setRelocationModel(llvm::Reloc::PIC_);
     builder->setCodeModel(llvm::CodeModel::Small);
   }
+  return builder;
+}
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createHostTargetMachine(bool pic) {
+  auto builder = hostMachineBuilder(pic);
+  if (!builder)
+    return builder.takeError();
   return builder->createTargetMachine();
 }
 
@@ -131,14 +145,9 @@ llvm::Expected<HostCompilation> compileForHost(const LayerSpec &spec,
   mlirContext.loadDialect<PfcDialect>();
 
   HostCompilation result;
-  result.threads = options.threads;
-  if (result.threads <= 0)
-    result.threads = std::max(1u, std::thread::hardware_concurrency());
-  result.vectorWidth = hostVectorWidth();
-  BlockMask mask = spec.blockMask();
-  ScheduleAttr defaults =
-      defaultSchedule(&mlirContext, spec.block, mask.nnzBlocks(),
-                      result.vectorWidth, result.threads);
+  result.target = hostTargetInfo(options.threads);
+  ScheduleAttr defaults = defaultSchedule(&mlirContext, spec.paddedIn(),
+                                          spec.block, result.target);
   const ScheduleChoice &choice = options.schedule;
   auto pick = [](int64_t chosen, int64_t fallback) {
     return chosen > 0 ? chosen : fallback;
@@ -156,17 +165,19 @@ llvm::Expected<HostCompilation> compileForHost(const LayerSpec &spec,
         pick(choice.vector, defaults.getVector()),
         pick(choice.chunk, defaults.getChunk()),
         pick(choice.unroll, defaults.getUnroll()),
-        choice.unrolled.value_or(defaults.getUnrolled()), result.threads);
+        choice.unrolled.value_or(defaults.getUnrolled()),
+        result.target.threads);
   }
   if (!schedule)
     return llvm::createStringError(llvm::inconvertibleErrorCode(), invalid);
   result.tile = schedule.getTile();
+  result.chunk = schedule.getChunk();
   OwningOpRef<ModuleOp> module = buildLayerModule(mlirContext, spec, schedule);
   if (onStage)
     onStage("layer", *module);
-  if (llvm::Error err = lowerToLLVMDialect(
-          *module, CpuPipelineOptions{/*fuseLowRank=*/true, result.vectorWidth},
-          onStage))
+  CpuPipelineOptions pipeline;
+  pipeline.target = result.target;
+  if (llvm::Error err = lowerToLLVMDialect(*module, pipeline, onStage))
     return std::move(err);
   auto llvmModule = translateToLLVMIR(*module, context, machine);
   if (!llvmModule)

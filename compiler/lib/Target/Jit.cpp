@@ -25,10 +25,9 @@ compileLayer(const LayerSpec &spec, const CompileOptions &options,
   if (!compiled)
     return compiled.takeError();
 
-  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  auto builder = hostMachineBuilder(/*pic=*/false);
   if (!builder)
     return builder.takeError();
-  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
   auto jit = llvm::orc::LLJITBuilder()
                  .setJITTargetMachineBuilder(std::move(*builder))
                  .create();
@@ -56,7 +55,7 @@ compileLayer(const LayerSpec &spec, const CompileOptions &options,
   kernel.pack = pack->toPtr<pfc_pack_fn>();
   kernel.forward = forward->toPtr<pfc_forward_fn>();
   kernel.tile = compiled->tile;
-  kernel.threads = compiled->threads;
+  kernel.threads = compiled->target.threads;
   kernel.owner = std::shared_ptr<llvm::orc::LLJIT>(std::move(*jit));
   if (seconds)
     *seconds =

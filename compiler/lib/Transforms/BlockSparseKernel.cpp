@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "KernelEmitter.h"
 #include "RegisterTile.h"
+#include "pfc/Spec/Spec.h"
 #include "pfc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -56,7 +57,8 @@ private:
   SmallVector<Value> accumulateBlock(Value token, int64_t rows, Value index,
                                      Value col, Value inputs, ValueRange accs);
   /// The loop `for k in [0, count)` of `accs += lhs[:, lhsCol + k] ⊗
-  /// rhs[rhsIndices + (k, 0)]`, unrolled by the schedule at the end.
+  /// rhs[rhsIndices + (k, 0)]`, unrolled by the schedule at the end when it
+  /// runs full tiles.
   scf::ForOp fmaLoop(Value lhs, Value token, int64_t rows, Value lhsCol,
                      Value rhs, ArrayRef<Value> rhsIndices, Value count,
                      ValueRange accs);
@@ -192,14 +194,16 @@ scf::ForOp BlockSparseKernel::fmaLoop(Value lhs, Value token, int64_t rows,
         return tile.fma(lhs, token, rows, e.add(lhsCol, k),
                         tile.loadRow(rhs, at, {}), args);
       });
-  innerLoops.push_back(loop);
+  // Only the full tiles are worth the code of an unrolled loop.
+  if (rows == schedule.getTile())
+    innerLoops.push_back(loop);
   return loop;
 }
 
 } // namespace
 
 LogicalResult lowerBlockSparseMatmul(BlockSparseMatmulOp op,
-                                     int64_t vectorWidth, int64_t threads) {
+                                     const CpuTargetInfo &target) {
   auto blocks = dyn_cast<BlocksAttr>(op.getPattern());
   if (!blocks)
     return op.emitOpError("needs an explicit block list to be lowered; run "
@@ -207,8 +211,8 @@ LogicalResult lowerBlockSparseMatmul(BlockSparseMatmulOp op,
   WeightShape shape = *getWeightShape(op);
   ScheduleAttr schedule = op.getScheduleAttr();
   if (!schedule)
-    schedule = defaultSchedule(op.getContext(), shape.block,
-                               blocks.getNumBlocks(), vectorWidth, threads);
+    schedule = defaultSchedule(op.getContext(), padTo(shape.in, shape.block),
+                               shape.block, target);
   if (shape.block % std::min(schedule.getVector(), shape.block) != 0)
     return op.emitOpError("block size ")
            << shape.block << " is not a multiple of the vector width "

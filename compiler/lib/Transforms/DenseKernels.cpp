@@ -12,7 +12,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -23,7 +22,8 @@ namespace {
 /// Up to this many vectors of r per panel, and this many accumulators.
 constexpr int64_t kPanelVectors = 4;
 constexpr int64_t kAccumulators = 24;
-constexpr int64_t kUnroll = 4;
+/// Independent partial sums of the gate's dot product (FMA latency × rate).
+constexpr int64_t kSums = 4;
 } // namespace
 
 void lowerProject(ProjectOp op, int64_t vectorWidth) {
@@ -37,7 +37,6 @@ void lowerProject(ProjectOp op, int64_t vectorWidth) {
   const int64_t tileRows = std::clamp<int64_t>(
       kAccumulators / std::min(vectorsOfRank, kPanelVectors), 1, 12);
   Value tokens = e.dim(x, 0);
-  SmallVector<scf::ForOp> inputLoops;
 
   auto emitTiles = [&](Value begin, Value end, int64_t rows) {
     e.loop(begin, end, rows, [&](Value token) {
@@ -52,7 +51,6 @@ void lowerProject(ProjectOp op, int64_t vectorWidth) {
                      return tile.fma(x, token, rows, k,
                                      tile.loadRow(v, {k, base}, masks), accs);
                    });
-        inputLoops.push_back(loop);
         SmallVector<Value> accs(loop.getResults());
         if (Value gamma = op.getGamma())
           tile.scaleRows(accs, token, rows, [&](Value row) -> Value {
@@ -65,8 +63,6 @@ void lowerProject(ProjectOp op, int64_t vectorWidth) {
   };
   for (const TileRun &run : e.tileRuns(e.index(0), tokens, tileRows))
     emitTiles(run.begin, run.end, run.rows);
-  for (scf::ForOp loop : inputLoops)
-    (void)loopUnrollByFactor(loop, kUnroll);
 }
 
 void lowerGate(GateOp op, int64_t vectorWidth) {
@@ -74,16 +70,16 @@ void lowerGate(GateOp op, int64_t vectorWidth) {
   KernelEmitter e(b);
   Value x = op.getInput(), params = op.getParams();
   const int64_t in = cast<MemRefType>(x.getType()).getDimSize(1);
-  const int64_t step = kUnroll * vectorWidth;
+  const int64_t step = kSums * vectorWidth;
   auto vectorType = VectorType::get({vectorWidth}, b.getF32Type());
   e.loop(e.index(0), e.dim(x, 0), 1, [&](Value token) {
     // Four independent vector sums over whole steps, then a scalar tail.
     Value zero = b.create<arith::ConstantOp>(b.getZeroAttr(vectorType));
     scf::ForOp sums = e.loop(
         e.index(0), e.index(in / step * step), step,
-        SmallVector<Value>(kUnroll, zero), [&](Value k, ValueRange accs) {
+        SmallVector<Value>(kSums, zero), [&](Value k, ValueRange accs) {
           SmallVector<Value> next;
-          for (int64_t j = 0; j < kUnroll; ++j) {
+          for (int64_t j = 0; j < kSums; ++j) {
             Value at = e.add(k, e.index(j * vectorWidth));
             next.push_back(b.create<vector::FMAOp>(
                 b.create<vector::LoadOp>(vectorType, x, ValueRange{token, at}),
@@ -93,7 +89,7 @@ void lowerGate(GateOp op, int64_t vectorWidth) {
           return next;
         });
     Value total = sums.getResult(0);
-    for (int64_t j = 1; j < kUnroll; ++j)
+    for (int64_t j = 1; j < kSums; ++j)
       total = b.create<arith::AddFOp>(total, sums.getResult(j));
     Value dot =
         b.create<vector::ReductionOp>(vector::CombiningKind::ADD, total);

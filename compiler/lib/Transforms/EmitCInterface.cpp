@@ -101,6 +101,9 @@ LogicalResult emitWrapper(func::FuncOp kernel) {
   auto wrapper = moduleBuilder.create<func::FuncOp>(
       kernel.getLoc(), name,
       FunctionType::get(kernel.getContext(), wrapperInputs, {}));
+  // The kernel is inlined into the wrapper: LLVM function attributes follow.
+  if (Attribute passthrough = kernel->getAttr("passthrough"))
+    wrapper->setAttr("passthrough", passthrough);
   auto b = ImplicitLocOpBuilder::atBlockBegin(kernel.getLoc(),
                                               wrapper.addEntryBlock());
   Value tokens = tokensArg ? wrapper.getArgument(*tokensArg) : Value();

@@ -3,6 +3,7 @@
 #define PFC_TRANSFORMS_KERNELEMITTER_H
 
 #include "pfc/Dialect/PfcOps.h"
+#include "pfc/Transforms/Passes.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
@@ -62,10 +63,9 @@ private:
 };
 
 /// Emits the register-tiled kernel of a `pfc.bsmm` in place of the op, under
-/// its schedule or the default one for `vectorWidth` lanes.
+/// its schedule or the default one for `target`.
 mlir::LogicalResult lowerBlockSparseMatmul(BlockSparseMatmulOp op,
-                                           int64_t vectorWidth,
-                                           int64_t threads);
+                                           const CpuTargetInfo &target);
 
 /// Emits the register-tiled projection t = (1−γ)⊙(x·V) in place of the op.
 void lowerProject(ProjectOp op, int64_t vectorWidth);

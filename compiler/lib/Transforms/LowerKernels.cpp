@@ -221,7 +221,8 @@ struct LowerKernelsPass : impl::LowerKernelsBase<LowerKernelsPass> {
         return signalPassFailure();
       }
       if (auto bsmm = dyn_cast<BlockSparseMatmulOp>(op)) {
-        if (failed(lowerBlockSparseMatmul(bsmm, vectorWidth, threads)))
+        if (failed(lowerBlockSparseMatmul(
+                bsmm, CpuTargetInfo{vectorWidth, cacheBytes, threads})))
           return signalPassFailure();
         continue;
       }

@@ -20,7 +20,9 @@ void buildPfcOptimizationPipeline(OpPassManager &pm,
 
 void buildPfcKernelPipeline(OpPassManager &pm,
                             const CpuPipelineOptions &options) {
-  pm.addPass(createLowerKernels(LowerKernelsOptions{options.vectorWidth}));
+  const CpuTargetInfo &target = options.target;
+  pm.addPass(createLowerKernels(LowerKernelsOptions{
+      target.vectorWidth, target.threads, target.cacheBytes}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -65,8 +67,10 @@ void registerPfcPassesAndPipelines() {
   PassPipelineRegistration<CpuPipelineCLOptions>(
       "pfc-cpu-pipeline", "Lowers pfc ops to the LLVM dialect for CPUs",
       [](OpPassManager &pm, const CpuPipelineCLOptions &cl) {
-        buildPfcCpuPipeline(pm,
-                            CpuPipelineOptions{cl.fuseLowRank, cl.vectorWidth});
+        CpuPipelineOptions options;
+        options.fuseLowRank = cl.fuseLowRank;
+        options.target.vectorWidth = cl.vectorWidth;
+        buildPfcCpuPipeline(pm, options);
       });
 }
 

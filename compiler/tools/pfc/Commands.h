@@ -3,6 +3,7 @@
 #define PFC_TOOLS_PFC_COMMANDS_H
 
 #include "pfc/Spec/Spec.h"
+#include "pfc/Target/Jit.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CommandLine.h"
@@ -32,6 +33,19 @@ Command &initCommand();
 Command &maskCommand();
 Command &planCommand();
 Command &runCommand();
+
+/// The schedule's knobs on the command line of a command that compiles a
+/// layer (`--tile`, `--vector`, `--chunk`, `--unroll`, `--unrolled`), each
+/// defaulting to the choice for the layer and the host.
+class ScheduleFlags {
+public:
+  explicit ScheduleFlags(llvm::cl::SubCommand &sub);
+  ScheduleChoice choice() const;
+
+private:
+  llvm::cl::opt<int64_t> tile, vector, chunk, unroll;
+  llvm::cl::opt<bool> unrolled;
+};
 
 /// A layer spec read from a file, with its block mask.
 struct LoadedLayer {

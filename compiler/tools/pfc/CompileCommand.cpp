@@ -3,8 +3,8 @@
 // Writes every artefact of one compilation into a directory: the IR at each
 // stage worth reading, the optimized LLVM IR, its assembly, a relocatable
 // object with the C interface of pfc/Runtime/Kernel.h, a header declaring
-// it, and a manifest.json naming them. Everything is produced in memory first, so a
-// failed compilation writes nothing; each file is then written atomically.
+// it, and a manifest.json naming them. Everything is produced in memory first,
+// so a failed compilation writes nothing; each file is then written atomically.
 //
 //===----------------------------------------------------------------------===//
 #include "Commands.h"
@@ -46,6 +46,7 @@ static cl::opt<int64_t>
     threads("threads",
             cl::desc("Threads the schedule is made for (default: all)"),
             cl::init(0), cl::sub(sub), cl::cat(pfcCategory()));
+static ScheduleFlags scheduleFlags(sub);
 
 /// The C header declaring a layer's kernels, with its sizes as macros.
 static std::string makeHeader(const LayerSpec &spec, const BlockMask &mask,
@@ -113,8 +114,8 @@ static int run() {
   HostCompilation compiled;
   {
     auto result = compileForHost(
-        spec, CompileOptions{threads}, context, **machine,
-        [&](StringRef stage, mlir::ModuleOp module) {
+        spec, CompileOptions(threads, scheduleFlags.choice()), context,
+        **machine, [&](StringRef stage, mlir::ModuleOp module) {
           std::string text;
           raw_string_ostream os(text);
           module.print(os, mlir::OpPrintingFlags().enableDebugInfo(false));
@@ -132,8 +133,8 @@ static int run() {
   for (bool assembly : {true, false}) {
     SmallString<0> code;
     raw_svector_ostream codeStream(code);
-    if (Error err = emitMachineCode(*compiled.module, **machine, codeStream,
-                                    assembly))
+    if (Error err =
+            emitMachineCode(*compiled.module, **machine, codeStream, assembly))
       return reportError(toString(std::move(err)));
     add(assembly ? "assembly" : "object", assembly ? ".s" : ".o",
         std::string(code.str()));
@@ -144,9 +145,11 @@ static int run() {
       {"spec", toJson(spec)},
       {"target", "cpu"},
       {"cpu", (*machine)->getTargetCPU().str()},
-      {"vector_width", compiled.vectorWidth},
-      {"threads", compiled.threads},
+      {"vector_width", compiled.target.vectorWidth},
+      {"cache_bytes", compiled.target.cacheBytes},
+      {"threads", compiled.target.threads},
       {"tile", compiled.tile},
+      {"chunk", compiled.chunk},
       {"nnz_blocks", mask.nnzBlocks()},
       {"block_rows", mask.blockRows},
       {"symbols", json::Object{{"pack", symbol + "_pack"},

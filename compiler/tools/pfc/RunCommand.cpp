@@ -35,6 +35,7 @@ static cl::opt<int64_t> threads("threads",
                                 cl::desc("Threads to run on (default: all)"),
                                 cl::init(0), cl::sub(sub),
                                 cl::cat(pfcCategory()));
+static ScheduleFlags scheduleFlags(sub);
 
 /// Reports a reader's `<file>: error: …` message as it is.
 static int reportFileError(const std::string &error) {
@@ -65,7 +66,8 @@ static int run() {
         inputPath.getValue(), shapeString(x.shape), spec.inFeatures,
         spec.name));
 
-  auto layer = compileLayer(spec, CompileOptions{threads});
+  auto layer =
+      compileLayer(spec, CompileOptions(threads, scheduleFlags.choice()));
   if (!layer)
     return reportError(specPath + ": " + toString(layer.takeError()));
   if (!(*layer)->setParams(params, error))

@@ -7,6 +7,7 @@
 #include "pfc/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/Error.h"
 
 #include <functional>
@@ -22,8 +23,9 @@ class raw_pwrite_stream;
 
 namespace pfc {
 
-/// f32 lanes of the host's widest vector unit: 16 with AVX-512, 8 with AVX2.
-int64_t hostVectorWidth();
+/// The host CPU: f32 lanes of its widest vector unit (16 with AVX-512, 8 with
+/// AVX2), its per-core L2 cache, and `threads` (0: every hardware thread).
+CpuTargetInfo hostTargetInfo(int64_t threads);
 
 /// Sees the IR of each stage: "layer" (as built from the spec), "kernels"
 /// (patterns materialized, low-rank fused), "loops" (scf and vector), "llvm"
@@ -39,9 +41,9 @@ llvm::Error lowerToLLVMDialect(mlir::ModuleOp module,
 /// What compiling a layer for the host decided.
 struct HostCompilation {
   std::unique_ptr<llvm::Module> module;
-  int64_t tile = 0;    ///< token rows per register tile
-  int64_t threads = 0; ///< workers the schedule was made for
-  int64_t vectorWidth = 0;
+  CpuTargetInfo target;
+  int64_t tile = 0;  ///< token rows per register tile
+  int64_t chunk = 0; ///< tokens per chunk
 };
 
 /// Builds `spec`'s module with the default schedule for the host, lowers it
@@ -51,8 +53,12 @@ compileForHost(const LayerSpec &spec, const CompileOptions &options,
                llvm::LLVMContext &context, llvm::TargetMachine &machine,
                const StageCallback &onStage = {});
 
-/// A target machine for the host CPU with all its features; `pic` for
-/// object files that are linked into shared libraries or executables.
+/// How pfc generates machine code for the host CPU, with all its features;
+/// `pic` for object files that are linked into shared libraries or
+/// executables (the JIT takes the builder itself).
+llvm::Expected<llvm::orc::JITTargetMachineBuilder> hostMachineBuilder(bool pic);
+
+/// The target machine of hostMachineBuilder(pic).
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createHostTargetMachine(bool pic);
 

@@ -21,19 +21,29 @@ namespace pfc {
 
 class ScheduleAttr;
 
-/// The schedule of a block-sparse product when none is given: the register
-/// tile that fills the vector registers without spilling (DESIGN.md), block
-/// offsets from constant tables.
-ScheduleAttr defaultSchedule(mlir::MLIRContext *context, int64_t block,
-                             int64_t nnzBlocks, int64_t vectorWidth,
-                             int64_t threads);
+/// What the CPU kernels are made for.
+struct CpuTargetInfo {
+  /// f32 lanes of a vector: 16 with AVX-512, 8 with AVX2.
+  int64_t vectorWidth = 16;
+  /// Bytes of a core's own L2 cache, where a chunk of tokens should stay.
+  int64_t cacheBytes = 1 << 20;
+  /// Threads a call is split over.
+  int64_t threads = 1;
+};
+
+/// The schedule of a block-sparse product with `in` (padded) inputs and
+/// b×b blocks when none is given: the register tile that fills the vector
+/// registers without spilling (DESIGN.md), chunks of tokens that fill half
+/// the L2 cache, block offsets from constant tables.
+ScheduleAttr defaultSchedule(mlir::MLIRContext *context, int64_t in,
+                             int64_t block, const CpuTargetInfo &target);
 
 /// Options of the CPU pipeline, shared by `pfc`, `pfc-opt` and the runtime.
 struct CpuPipelineOptions {
   /// Fuse the low-rank term into the block-sparse product (else decompose).
   bool fuseLowRank = true;
-  /// f32 lanes for ops without a schedule: 16 for AVX-512, 8 for AVX2.
-  int64_t vectorWidth = 16;
+  /// Used where an op has no schedule, and for the dense parts.
+  CpuTargetInfo target;
 };
 
 /// pfc ops → pfc ops: materialize patterns, then fuse or decompose layers.

@@ -1,9 +1,11 @@
 """Describes the hottest loop of an x86-64 assembly file (AT&T syntax).
 
 Usage: hot-loop.py FILE.s. A loop is the code from a label to a backward
-jump to it; the hottest is the innermost loop with the most vector FMAs.
-Prints its FMA count, the widest register class the FMAs use, and how many
-of its instructions touch the stack (spills and reloads).
+jump to it; the hottest is the innermost loop whose FMAs accumulate into the
+most registers (the register tile; LLVM may unroll a small remainder loop
+into more FMAs on fewer accumulators). Prints its accumulator and FMA
+counts, the widest register class the FMAs use, and how many of its
+instructions touch the stack (spills and reloads).
 """
 import re
 import sys
@@ -28,12 +30,14 @@ for i, line in enumerate(lines):
         labels.get(re.match(r"^\s+j\w+\s+(\.?L\w+)$", l).group(1), -1)
         >= labels[m.group(1)]
         for l in body[:-1])
-    if inner and (best is None or len(fmas) > len(best[1])):
-        best = (body, fmas)
+    accumulators = {f.split(",")[-1].strip() for f in fmas}
+    if inner and (best is None or len(accumulators) > len(best[2])):
+        best = (body, fmas, accumulators)
 
-body, fmas = best
+body, fmas, accumulators = best
 width = ("zmm" if any("%zmm" in f for f in fmas) else
          "ymm" if any("%ymm" in f for f in fmas) else "xmm")
 stack = [l for l in body if "(%rsp)" in l or "(%rbp)" in l]
-print("hot loop: %d instructions, %d FMAs on %s, %d stack accesses" %
-      (len(body), len(fmas), width, len(stack)))
+print("hot loop: %d instructions, %d accumulators, %d FMAs on %s, "
+      "%d stack accesses" %
+      (len(body), len(accumulators), len(fmas), width, len(stack)))
