@@ -146,8 +146,9 @@ llvm::Expected<HostCompilation> compileForHost(const LayerSpec &spec,
 
   HostCompilation result;
   result.target = hostTargetInfo(options.threads);
-  ScheduleAttr defaults = defaultSchedule(&mlirContext, spec.paddedIn(),
-                                          spec.block, result.target);
+  ScheduleAttr defaults =
+      defaultSchedule(&mlirContext, spec.paddedIn(), spec.block,
+                      spec.blockMask().nnzBlocks(), result.target);
   const ScheduleChoice &choice = options.schedule;
   auto pick = [](int64_t chosen, int64_t fallback) {
     return chosen > 0 ? chosen : fallback;

@@ -212,7 +212,7 @@ LogicalResult lowerBlockSparseMatmul(BlockSparseMatmulOp op,
   ScheduleAttr schedule = op.getScheduleAttr();
   if (!schedule)
     schedule = defaultSchedule(op.getContext(), padTo(shape.in, shape.block),
-                               shape.block, target);
+                               shape.block, blocks.getNumBlocks(), target);
   if (shape.block % std::min(schedule.getVector(), shape.block) != 0)
     return op.emitOpError("block size ")
            << shape.block << " is not a multiple of the vector width "

@@ -94,18 +94,23 @@ Value KernelEmitter::constantTable(ArrayRef<int64_t> values, StringRef name) {
 }
 
 ScheduleAttr defaultSchedule(MLIRContext *context, int64_t in, int64_t block,
-                             const CpuTargetInfo &target) {
+                             int64_t nnzBlocks, const CpuTargetInfo &target) {
   int64_t vector = std::min(target.vectorWidth, std::max<int64_t>(block, 4));
   int64_t vectorsPerRow = std::max<int64_t>(block / vector, 1);
   // Up to 24 accumulators, at most 12 token rows (DESIGN.md).
   int64_t tile = std::clamp<int64_t>(24 / vectorsPerRow, 1, 12);
-  // Every block-row reads the chunk's inputs again: they should stay in L2
-  // beside the weights streaming through and the outputs being written. A
-  // quarter of L2 measured best on 1024² to 4096² and 768↔3072 layers
-  // (half of it ran up to 15 % slower on small sparse layers).
-  int64_t rowsInQuarterCache = target.cacheBytes / 4 / (in * 4);
-  int64_t chunk = std::clamp<int64_t>(rowsInQuarterCache / tile * tile,
-                                      2 * tile, 504 / tile * tile);
+  // Each chunk reads all the weights once and its inputs once per
+  // block-row. Weights that stay in L2 across chunks: the chunk's inputs
+  // should fill a quarter of L2 (measured on 1024² layers of 5-10 %: up to
+  // 15 % faster than half of L2). Weights streamed from L3 or memory: long
+  // chunks, so that each weight byte feeds many FMAs (4096² at 31 %: 0.47 of
+  // dense with 24 tokens, 0.72-0.97 with 252).
+  int64_t weightBytes = nnzBlocks * block * block * 4;
+  int64_t rows = weightBytes <= target.cacheBytes / 2
+                     ? target.cacheBytes / 4 / (in * 4)
+                     : 256;
+  int64_t chunk =
+      std::clamp<int64_t>(rows / tile * tile, 2 * tile, 504 / tile * tile);
   // Measured on mlp_fc1, square2048 and fixed_strides: full unrolling runs
   // no faster than the constant tables (0.97-1.0x) and takes seconds to
   // minutes to compile beyond a few dozen blocks, so tables are the default.

@@ -32,11 +32,12 @@ struct CpuTargetInfo {
 };
 
 /// The schedule of a block-sparse product with `in` (padded) inputs and
-/// b×b blocks when none is given: the register tile that fills the vector
-/// registers without spilling (DESIGN.md), chunks of tokens that fill half
-/// the L2 cache, block offsets from constant tables.
+/// `nnzBlocks` b×b blocks when none is given: the register tile that fills
+/// the vector registers without spilling (DESIGN.md), chunks of tokens sized
+/// for the L2 cache, block offsets from constant tables.
 ScheduleAttr defaultSchedule(mlir::MLIRContext *context, int64_t in,
-                             int64_t block, const CpuTargetInfo &target);
+                             int64_t block, int64_t nnzBlocks,
+                             const CpuTargetInfo &target);
 
 /// Options of the CPU pipeline, shared by `pfc`, `pfc-opt` and the runtime.
 struct CpuPipelineOptions {
