@@ -92,6 +92,7 @@ ScheduleChoice drawSchedule(RandomDraws &draw, const LayerSpec &spec) {
   schedule.tile = draw(1, 12);
   schedule.chunk = schedule.tile * draw(1, 40);
   schedule.unroll = draw(1, 8);
+  schedule.prefetch = draw(0, 4);
   schedule.unrolled =
       spec.inFeatures * spec.outFeatures <= 64 * spec.block * spec.block &&
       draw(0, 1);
@@ -103,7 +104,8 @@ std::string describe(const ScheduleChoice &s) {
          " vector=" + std::to_string(s.vector) +
          " chunk=" + std::to_string(s.chunk) +
          " unroll=" + std::to_string(s.unroll) +
-         " unrolled=" + std::to_string(s.unrolled.value_or(false));
+         " unrolled=" + std::to_string(s.unrolled.value_or(false)) +
+         " prefetch=" + std::to_string(s.prefetch.value_or(0));
 }
 
 void checkAgainstReference(RandomDraws &draw, const LayerSpec &spec,

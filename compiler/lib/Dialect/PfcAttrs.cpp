@@ -106,7 +106,7 @@ void BlocksAttr::print(AsmPrinter &printer) const {
 LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                    int64_t tile, int64_t vector, int64_t chunk,
                                    int64_t unroll, bool unrolled,
-                                   int64_t threads) {
+                                   int64_t threads, int64_t prefetch) {
   if (tile < 1 || tile > 32)
     return emitError() << "schedule tile " << tile << " is not in [1, 32]";
   if (vector != 4 && vector != 8 && vector != 16)
@@ -119,6 +119,8 @@ LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "schedule unroll " << unroll << " is not positive";
   if (threads < 1)
     return emitError() << "schedule threads " << threads << " is not positive";
+  if (prefetch < 0)
+    return emitError() << "schedule prefetch " << prefetch << " is negative";
   return success();
 }
 

@@ -167,7 +167,8 @@ llvm::Expected<HostCompilation> compileForHost(const LayerSpec &spec,
         pick(choice.chunk, defaults.getChunk()),
         pick(choice.unroll, defaults.getUnroll()),
         choice.unrolled.value_or(defaults.getUnrolled()),
-        result.target.threads);
+        result.target.threads,
+        choice.prefetch.value_or(defaults.getPrefetch()));
   }
   if (!schedule)
     return llvm::createStringError(llvm::inconvertibleErrorCode(), invalid);

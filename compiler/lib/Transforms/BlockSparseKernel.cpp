@@ -58,10 +58,11 @@ private:
                                      Value col, Value inputs, ValueRange accs);
   /// The loop `for k in [0, count)` of `accs += lhs[:, lhsCol + k] ⊗
   /// rhs[rhsIndices + (k, 0)]`, unrolled by the schedule at the end when it
-  /// runs full tiles.
+  /// runs full tiles; with `prefetchBlock`, it also prefetches row k of that
+  /// block of rhs.
   scf::ForOp fmaLoop(Value lhs, Value token, int64_t rows, Value lhsCol,
                      Value rhs, ArrayRef<Value> rhsIndices, Value count,
-                     ValueRange accs);
+                     ValueRange accs, Value prefetchBlock = Value());
 
   BlockSparseMatmulOp op;
   ImplicitLocOpBuilder &b;
@@ -176,21 +177,34 @@ SmallVector<Value> BlockSparseKernel::accumulateBlock(Value token, int64_t rows,
                                                       Value index, Value col,
                                                       Value inputs,
                                                       ValueRange accs) {
+  // Row k of the block `prefetch` places ahead in BSR order (the order of
+  // the packed weights) is fetched while this block's row k is used.
+  Value ahead;
+  if (int64_t distance = schedule.getPrefetch())
+    ahead = e.min(e.add(index, e.index(distance)),
+                  e.index(mask.nnzBlocks() - 1));
   scf::ForOp loop =
       fmaLoop(op.getInput(), token, rows, e.mul(col, e.index(block)),
-              op.getBlocks(), {index, e.index(0), e.index(0)}, inputs, accs);
+              op.getBlocks(), {index, e.index(0), e.index(0)}, inputs, accs,
+              ahead);
   return SmallVector<Value>(loop.getResults());
 }
 
 scf::ForOp BlockSparseKernel::fmaLoop(Value lhs, Value token, int64_t rows,
                                       Value lhsCol, Value rhs,
                                       ArrayRef<Value> rhsIndices, Value count,
-                                      ValueRange accs) {
+                                      ValueRange accs, Value prefetchBlock) {
   scf::ForOp loop =
       e.loop(e.index(0), count, 1, accs, [&](Value k, ValueRange args) {
         // k advances along the rhs's second-to-last index (its rows).
         SmallVector<Value> at(rhsIndices);
         at[at.size() - 2] = e.add(at[at.size() - 2], k);
+        if (prefetchBlock)
+          for (int64_t v = 0; v < tile.vectors(); ++v)
+            b.create<memref::PrefetchOp>(
+                rhs,
+                ValueRange{prefetchBlock, k, e.index(v * tile.width())},
+                /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
         return tile.fma(lhs, token, rows, e.add(lhsCol, k),
                         tile.loadRow(rhs, at, {}), args);
       });

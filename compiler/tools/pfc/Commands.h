@@ -35,7 +35,8 @@ Command &planCommand();
 Command &runCommand();
 
 /// The schedule's knobs on the command line of a command that compiles a
-/// layer (`--tile`, `--vector`, `--chunk`, `--unroll`, `--unrolled`), each
+/// layer (`--tile`, `--vector`, `--chunk`, `--unroll`, `--unrolled`,
+/// `--prefetch`), each
 /// defaulting to the choice for the layer and the host.
 class ScheduleFlags {
 public:
@@ -43,7 +44,7 @@ public:
   ScheduleChoice choice() const;
 
 private:
-  llvm::cl::opt<int64_t> tile, vector, chunk, unroll;
+  llvm::cl::opt<int64_t> tile, vector, chunk, unroll, prefetch;
   llvm::cl::opt<bool> unrolled;
 };
 

@@ -16,6 +16,9 @@ ScheduleFlags::ScheduleFlags(cl::SubCommand &sub)
              cl::desc("Unroll factor of the loop over a block's "
                       "inputs"),
              cl::init(0), cl::sub(sub), cl::cat(pfcCategory())),
+      prefetch("prefetch",
+               cl::desc("Blocks ahead in the weights to prefetch (0: none)"),
+               cl::init(-1), cl::sub(sub), cl::cat(pfcCategory())),
       unrolled("unrolled", cl::desc("Block offsets in the code, not in tables"),
                cl::sub(sub), cl::cat(pfcCategory())) {}
 
@@ -27,6 +30,8 @@ ScheduleChoice ScheduleFlags::choice() const {
   schedule.unroll = unroll;
   if (unrolled.getNumOccurrences())
     schedule.unrolled = unrolled;
+  if (prefetch.getNumOccurrences())
+    schedule.prefetch = prefetch;
   return schedule;
 }
 

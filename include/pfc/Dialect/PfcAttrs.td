@@ -72,7 +72,10 @@ def Pfc_ScheduleAttr : Pfc_Attr<"Schedule", "schedule"> {
     every nonzero block is emitted with constant offsets; with `false` the
     block-columns come from a constant table inside the kernel, for patterns
     whose full unrolling would bloat the code. `threads` is the number of
-    workers the runtime splits the work over.
+    workers the runtime splits the work over. With `prefetch = n`, each row
+    of a block being read also prefetches that row of the block n places
+    ahead in the packed weights (0, the default, prefetches nothing): the
+    weights stream in while the FMAs run, when they come from memory.
 
     Example:
 
@@ -82,7 +85,8 @@ def Pfc_ScheduleAttr : Pfc_Attr<"Schedule", "schedule"> {
   }];
   let parameters = (ins "int64_t":$tile, "int64_t":$vector, "int64_t":$chunk,
                         "int64_t":$unroll, "bool":$unrolled,
-                        "int64_t":$threads);
+                        "int64_t":$threads,
+                        DefaultValuedParameter<"int64_t", "0">:$prefetch);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

@@ -19,6 +19,8 @@ struct ScheduleChoice {
   int64_t chunk = 0;  ///< tokens run against all block-rows at a time
   int64_t unroll = 0; ///< unroll factor of the loop over a block's inputs
   std::optional<bool> unrolled; ///< constant offsets in code, not tables
+  /// Blocks ahead in the packed weights to prefetch (0: none).
+  std::optional<int64_t> prefetch;
 };
 
 struct CompileOptions {

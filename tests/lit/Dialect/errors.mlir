@@ -690,3 +690,10 @@ func.func @schedule_unroll() attributes {s = #pfc.schedule<tile = 8, vector = 16
 func.func @schedule_threads() attributes {s = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 0>} {
   return
 }
+
+// -----
+
+// expected-error @below {{schedule prefetch -1 is negative}}
+func.func @schedule_prefetch() attributes {s = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 1, prefetch = -1>} {
+  return
+}

@@ -372,3 +372,27 @@ func.func @vector_width(%x: memref<?x24xf32>, %b: memref<4x12x12xf32>,
       : memref<?x24xf32>, memref<4x12x12xf32> -> memref<?x24xf32>
   return
 }
+
+// -----
+
+// prefetch = 2: while row k of block n feeds the FMAs, row k of block
+// min(n + 2, nnz − 1) is prefetched, one cache line per vector.
+// CHECK-LABEL: func.func @prefetch
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[LAST:.*]] = arith.constant 3 : index
+// CHECK: scf.for %[[N:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(
+// CHECK: %[[AHEAD:.*]] = arith.addi %[[N]], %[[C2]] : index
+// CHECK: %[[CLAMPED:.*]] = arith.minsi %[[AHEAD]], %[[LAST]] : index
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(
+// CHECK: memref.prefetch %{{.*}}[%[[CLAMPED]], %[[K]], %{{.*}}], read, locality<3>, data : memref<4x32x32xf32>
+// CHECK: memref.prefetch %{{.*}}[%[[CLAMPED]], %[[K]], %{{.*}}], read, locality<3>, data : memref<4x32x32xf32>
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.fma
+func.func @prefetch(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                    %y: memref<?x64xf32>) {
+  pfc.bsmm %x, %b into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>,
+       schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false, threads = 1, prefetch = 2>}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+  return
+}
