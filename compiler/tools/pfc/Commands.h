@@ -27,6 +27,7 @@ struct Command {
 llvm::cl::OptionCategory &pfcCategory();
 
 Command &benchCommand();
+Command &cacheCommand();
 Command &checkCommand();
 Command &compileCommand();
 Command &initCommand();
