@@ -14,8 +14,8 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
-#include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/Transforms/Utils/Cloning.h"
 
 #include <thread>
 #include <unistd.h>
@@ -27,7 +27,7 @@ namespace pfc {
 CpuTargetInfo hostTargetInfo(int64_t threads) {
   CpuTargetInfo target;
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  target.vectorWidth = features.lookup("avx512f")                        ? 16
+  target.vectorWidth = features.lookup("avx512f")                          ? 16
                        : features.lookup("avx2") || features.lookup("avx") ? 8
                                                                            : 4;
   long cache = sysconf(_SC_LEVEL2_CACHE_SIZE);
@@ -66,7 +66,8 @@ llvm::Error lowerToLLVMDialect(ModuleOp module,
   return llvm::Error::success();
 }
 
-llvm::Expected<llvm::orc::JITTargetMachineBuilder> hostMachineBuilder(bool pic) {
+llvm::Expected<llvm::orc::JITTargetMachineBuilder>
+hostMachineBuilder(bool pic) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
@@ -134,20 +135,19 @@ llvm::Error emitMachineCode(const llvm::Module &module,
   return llvm::Error::success();
 }
 
-llvm::Expected<HostCompilation> compileForHost(const LayerSpec &spec,
-                                               const CompileOptions &options,
-                                               llvm::LLVMContext &context,
-                                               llvm::TargetMachine &machine,
-                                               const StageCallback &onStage) {
+llvm::Expected<HostLayerModule>
+HostLayerModule::build(const LayerSpec &spec, const CompileOptions &options) {
+  HostLayerModule result;
   DialectRegistry registry;
   registerPfcDialects(registry);
-  MLIRContext mlirContext(registry, MLIRContext::Threading::DISABLED);
-  mlirContext.loadDialect<PfcDialect>();
+  result.context =
+      std::make_unique<MLIRContext>(registry, MLIRContext::Threading::DISABLED);
+  MLIRContext *context = result.context.get();
+  context->loadDialect<PfcDialect>();
 
-  HostCompilation result;
   result.target = hostTargetInfo(options.threads);
   ScheduleAttr defaults =
-      defaultSchedule(&mlirContext, spec.paddedIn(), spec.block,
+      defaultSchedule(context, spec.paddedIn(), spec.block,
                       spec.blockMask().nnzBlocks(), result.target);
   const ScheduleChoice &choice = options.schedule;
   auto pick = [](int64_t chosen, int64_t fallback) {
@@ -156,36 +156,49 @@ llvm::Expected<HostCompilation> compileForHost(const LayerSpec &spec,
   std::string invalid;
   ScheduleAttr schedule;
   {
-    ScopedDiagnosticHandler handler(&mlirContext, [&](Diagnostic &diag) {
+    ScopedDiagnosticHandler handler(context, [&](Diagnostic &diag) {
       invalid = diag.str();
       return success();
     });
     schedule = ScheduleAttr::getChecked(
-        [&] { return emitError(UnknownLoc::get(&mlirContext)); }, &mlirContext,
+        [&] { return emitError(UnknownLoc::get(context)); }, context,
         pick(choice.tile, defaults.getTile()),
         pick(choice.vector, defaults.getVector()),
         pick(choice.chunk, defaults.getChunk()),
         pick(choice.unroll, defaults.getUnroll()),
-        choice.unrolled.value_or(defaults.getUnrolled()),
-        result.target.threads,
+        choice.unrolled.value_or(defaults.getUnrolled()), result.target.threads,
         choice.prefetch.value_or(defaults.getPrefetch()));
   }
   if (!schedule)
     return llvm::createStringError(llvm::inconvertibleErrorCode(), invalid);
   result.tile = schedule.getTile();
   result.chunk = schedule.getChunk();
-  OwningOpRef<ModuleOp> module = buildLayerModule(mlirContext, spec, schedule);
+  result.module = buildLayerModule(*context, spec, schedule);
+  return std::move(result);
+}
+
+HostLayerModule::~HostLayerModule() {
+  module = nullptr; // before its context
+}
+
+std::string HostLayerModule::text() const {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  ModuleOp(module.get()).print(os, OpPrintingFlags().enableDebugInfo(false));
+  return text;
+}
+
+llvm::Expected<std::unique_ptr<llvm::Module>>
+HostLayerModule::lower(llvm::LLVMContext &llvmContext,
+                       llvm::TargetMachine &machine,
+                       const StageCallback &onStage) {
   if (onStage)
     onStage("layer", *module);
   CpuPipelineOptions pipeline;
-  pipeline.target = result.target;
+  pipeline.target = target;
   if (llvm::Error err = lowerToLLVMDialect(*module, pipeline, onStage))
     return std::move(err);
-  auto llvmModule = translateToLLVMIR(*module, context, machine);
-  if (!llvmModule)
-    return llvmModule.takeError();
-  result.module = std::move(*llvmModule);
-  return std::move(result);
+  return translateToLLVMIR(*module, llvmContext, machine);
 }
 
 } // namespace pfc

@@ -1,5 +1,13 @@
 //===- Jit.cpp - Compiling a layer in process -----------------------------===//
+//
+// A layer becomes pfc IR with its schedule, which keys the kernel cache; on a
+// miss it is lowered, optimized and compiled to an object (the same object
+// `pfc compile` writes), which is stored; either way ORC's LLJIT links the
+// object into the process.
+//
+//===----------------------------------------------------------------------===//
 #include "pfc/Target/Jit.h"
+#include "pfc/Runtime/KernelCache.h"
 #include "pfc/Target/CpuTarget.h"
 #include "pfc/Target/LayerModule.h"
 
@@ -7,25 +15,55 @@
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
 
 namespace pfc {
 
+/// The object file of `layer`: from the cache when it has it, else compiled
+/// and stored.
+static llvm::Expected<std::string> layerObject(HostLayerModule &layer,
+                                               llvm::TargetMachine &machine) {
+  std::optional<KernelCache> cache = KernelCache::fromEnvironment();
+  std::string key;
+  if (cache) {
+    key = KernelCache::key({PFC_VERSION, layer.text(),
+                            machine.getTargetCPU().str(),
+                            machine.getTargetFeatureString().str()});
+    if (std::optional<std::string> object = cache->get(key))
+      return std::move(*object);
+  }
+  llvm::LLVMContext context;
+  auto module = layer.lower(context, machine);
+  if (!module)
+    return module.takeError();
+  llvm::SmallString<0> object;
+  llvm::raw_svector_ostream os(object);
+  if (llvm::Error err =
+          emitMachineCode(**module, machine, os, /*assembly=*/false))
+    return std::move(err);
+  if (cache)
+    cache->put(key, object.str());
+  return std::string(object.str());
+}
+
 llvm::Expected<std::unique_ptr<Layer>>
 compileLayer(const LayerSpec &spec, const CompileOptions &options,
              double *seconds) {
   auto start = std::chrono::steady_clock::now();
-  auto machine = createHostTargetMachine(/*pic=*/false);
+  auto layer = HostLayerModule::build(spec, options);
+  if (!layer)
+    return layer.takeError();
+  auto machine = createHostTargetMachine(/*pic=*/true);
   if (!machine)
     return machine.takeError();
-  auto llvmContext = std::make_unique<llvm::LLVMContext>();
-  auto compiled = compileForHost(spec, options, *llvmContext, **machine);
-  if (!compiled)
-    return compiled.takeError();
+  auto object = layerObject(*layer, **machine);
+  if (!object)
+    return object.takeError();
 
-  auto builder = hostMachineBuilder(/*pic=*/false);
+  auto builder = hostMachineBuilder(/*pic=*/true);
   if (!builder)
     return builder.takeError();
   auto jit = llvm::orc::LLJITBuilder()
@@ -33,14 +71,14 @@ compileLayer(const LayerSpec &spec, const CompileOptions &options,
                  .create();
   if (!jit)
     return jit.takeError();
-  // Kernels call malloc and free for their temporaries.
+  // Kernels call malloc, free and expf.
   auto process = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
       (*jit)->getDataLayout().getGlobalPrefix());
   if (!process)
     return process.takeError();
   (*jit)->getMainJITDylib().addGenerator(std::move(*process));
-  if (llvm::Error err = (*jit)->addIRModule(llvm::orc::ThreadSafeModule(
-          std::move(compiled->module), std::move(llvmContext))))
+  if (llvm::Error err = (*jit)->addObjectFile(
+          llvm::MemoryBuffer::getMemBufferCopy(*object, spec.name)))
     return std::move(err);
 
   std::string symbol = kernelSymbol(spec);
@@ -54,8 +92,8 @@ compileLayer(const LayerSpec &spec, const CompileOptions &options,
   LayerKernel kernel;
   kernel.pack = pack->toPtr<pfc_pack_fn>();
   kernel.forward = forward->toPtr<pfc_forward_fn>();
-  kernel.tile = compiled->tile;
-  kernel.threads = compiled->target.threads;
+  kernel.tile = layer->tile;
+  kernel.threads = layer->target.threads;
   kernel.owner = std::shared_ptr<llvm::orc::LLJIT>(std::move(*jit));
   if (seconds)
     *seconds =

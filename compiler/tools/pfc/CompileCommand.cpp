@@ -110,31 +110,29 @@ static int run() {
   auto machine = createHostTargetMachine(/*pic=*/true);
   if (!machine)
     return reportError(toString(machine.takeError()));
+  auto compiled = HostLayerModule::build(
+      spec, CompileOptions(threads, scheduleFlags.choice()));
+  if (!compiled)
+    return reportError(specPath + ": " + toString(compiled.takeError()));
   LLVMContext context;
-  HostCompilation compiled;
-  {
-    auto result = compileForHost(
-        spec, CompileOptions(threads, scheduleFlags.choice()), context,
-        **machine, [&](StringRef stage, mlir::ModuleOp module) {
-          std::string text;
-          raw_string_ostream os(text);
-          module.print(os, mlir::OpPrintingFlags().enableDebugInfo(false));
-          add((stage + "_mlir").str(), ("." + stage + ".mlir").str(),
-              std::move(text));
-        });
-    if (!result)
-      return reportError(specPath + ": " + toString(result.takeError()));
-    compiled = std::move(*result);
-  }
+  auto module = compiled->lower(
+      context, **machine, [&](StringRef stage, mlir::ModuleOp module) {
+        std::string text;
+        raw_string_ostream os(text);
+        module.print(os, mlir::OpPrintingFlags().enableDebugInfo(false));
+        add((stage + "_mlir").str(), ("." + stage + ".mlir").str(),
+            std::move(text));
+      });
+  if (!module)
+    return reportError(specPath + ": " + toString(module.takeError()));
   std::string ir;
   raw_string_ostream irStream(ir);
-  compiled.module->print(irStream, nullptr);
+  (*module)->print(irStream, nullptr);
   add("llvm_ir", ".ll", std::move(ir));
   for (bool assembly : {true, false}) {
     SmallString<0> code;
     raw_svector_ostream codeStream(code);
-    if (Error err =
-            emitMachineCode(*compiled.module, **machine, codeStream, assembly))
+    if (Error err = emitMachineCode(**module, **machine, codeStream, assembly))
       return reportError(toString(std::move(err)));
     add(assembly ? "assembly" : "object", assembly ? ".s" : ".o",
         std::string(code.str()));
@@ -145,11 +143,11 @@ static int run() {
       {"spec", toJson(spec)},
       {"target", "cpu"},
       {"cpu", (*machine)->getTargetCPU().str()},
-      {"vector_width", compiled.target.vectorWidth},
-      {"cache_bytes", compiled.target.cacheBytes},
-      {"threads", compiled.target.threads},
-      {"tile", compiled.tile},
-      {"chunk", compiled.chunk},
+      {"vector_width", compiled->target.vectorWidth},
+      {"cache_bytes", compiled->target.cacheBytes},
+      {"threads", compiled->target.threads},
+      {"tile", compiled->tile},
+      {"chunk", compiled->chunk},
       {"nnz_blocks", mask.nnzBlocks()},
       {"block_rows", mask.blockRows},
       {"symbols", json::Object{{"pack", symbol + "_pack"},

@@ -7,6 +7,7 @@
 #include "pfc/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/Error.h"
 
@@ -38,20 +39,34 @@ llvm::Error lowerToLLVMDialect(mlir::ModuleOp module,
                                const CpuPipelineOptions &options,
                                const StageCallback &onStage = {});
 
-/// What compiling a layer for the host decided.
-struct HostCompilation {
-  std::unique_ptr<llvm::Module> module;
+/// A layer's module for the host, with the schedule chosen for it (the
+/// options' knobs, else the default for the layer and the host): what the
+/// JIT's kernel cache keys on, before the costly part of compiling.
+class HostLayerModule {
+public:
+  static llvm::Expected<HostLayerModule> build(const LayerSpec &spec,
+                                               const CompileOptions &options);
+  HostLayerModule(HostLayerModule &&) = default;
+  ~HostLayerModule();
+
+  /// The module as printed, schedule included.
+  std::string text() const;
+  /// Lowers the module (showing each stage to `onStage`) and translates it
+  /// to LLVM IR optimized for `machine`. Consumes the module.
+  llvm::Expected<std::unique_ptr<llvm::Module>>
+  lower(llvm::LLVMContext &context, llvm::TargetMachine &machine,
+        const StageCallback &onStage = {});
+
   CpuTargetInfo target;
   int64_t tile = 0;  ///< token rows per register tile
   int64_t chunk = 0; ///< tokens per chunk
-};
 
-/// Builds `spec`'s module with the default schedule for the host, lowers it
-/// and translates it to optimized LLVM IR for `machine`.
-llvm::Expected<HostCompilation>
-compileForHost(const LayerSpec &spec, const CompileOptions &options,
-               llvm::LLVMContext &context, llvm::TargetMachine &machine,
-               const StageCallback &onStage = {});
+private:
+  HostLayerModule() = default;
+
+  std::unique_ptr<mlir::MLIRContext> context;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+};
 
 /// How pfc generates machine code for the host CPU, with all its features;
 /// `pic` for object files that are linked into shared libraries or

@@ -1,0 +1,149 @@
+//===- KernelCacheJitTest.cpp - The JIT through the kernel cache ----------===//
+//
+// compileLayer stores each kernel's object in the cache and loads it from
+// there the next time: the loaded kernel computes what a fresh compile does,
+// a damaged entry is rebuilt, and PFC_CACHE_DIR=off stores nothing.
+//
+//===----------------------------------------------------------------------===//
+#include "RandomDraws.h"
+#include "ReferenceLayer.h"
+
+#include "pfc/Target/Jit.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include "gtest/gtest.h"
+
+#include <cstdlib>
+#include <fstream>
+
+using namespace pfc;
+
+namespace {
+
+/// A fresh cache directory, set as PFC_CACHE_DIR while the test runs.
+class CacheDirectory {
+public:
+  CacheDirectory() {
+    llvm::SmallString<128> path;
+    EXPECT_FALSE(llvm::sys::fs::createUniqueDirectory("pfc-cache", path));
+    directory = std::string(path);
+    const char *old = std::getenv("PFC_CACHE_DIR");
+    previous = old ? std::optional<std::string>(old) : std::nullopt;
+    setenv("PFC_CACHE_DIR", directory.c_str(), 1);
+  }
+  ~CacheDirectory() {
+    if (previous)
+      setenv("PFC_CACHE_DIR", previous->c_str(), 1);
+    else
+      unsetenv("PFC_CACHE_DIR");
+    llvm::sys::fs::remove_directories(directory);
+  }
+  std::vector<std::string> entries() const {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (llvm::sys::fs::directory_iterator it(directory, ec), end;
+         !ec && it != end; it.increment(ec))
+      names.push_back(it->path());
+    return names;
+  }
+
+  std::string directory;
+
+private:
+  std::optional<std::string> previous;
+};
+
+LayerSpec smallSpec() {
+  LayerSpec spec;
+  spec.name = "cached";
+  spec.inFeatures = 96;
+  spec.outFeatures = 70; // padded
+  spec.block = 16;
+  spec.butterfly.size = 2;
+  spec.butterfly.strides = {2};
+  spec.rank = 5;
+  spec.gammaMode = GammaMode::Gate;
+  return spec;
+}
+
+/// The layer's output on random inputs, with random parameters.
+double errorAgainstReference(Layer &layer, RandomDraws &draw) {
+  const LayerSpec &spec = layer.spec();
+  LayerParams params = initParams(spec, layer.mask(), draw(0, 1000));
+  auto fill = [&](std::vector<float> &values) {
+    for (float &value : values)
+      value = static_cast<float>(draw.real(-1, 1));
+  };
+  fill(params.blocks);
+  fill(params.u);
+  fill(params.v);
+  fill(params.gateWeight);
+  fill(params.bias);
+  std::string error;
+  EXPECT_TRUE(layer.setParams(params, error)) << error;
+  int64_t tokens = draw(1, 40);
+  std::vector<float> x(tokens * spec.inFeatures);
+  fill(x);
+  std::vector<float> y(tokens * spec.outFeatures,
+                       std::numeric_limits<float>::quiet_NaN());
+  layer.forward(x.data(), tokens, y.data());
+  return relativeError(y,
+                       referenceForward(spec, layer.mask(), params, x, tokens));
+}
+
+TEST(KernelCacheJit, TheSecondCompileLoadsTheStoredKernel) {
+  RandomDraws draw;
+  SCOPED_TRACE(draw.trace());
+  CacheDirectory cache;
+  auto first = compileLayer(smallSpec());
+  ASSERT_TRUE(static_cast<bool>(first)) << toString(first.takeError());
+  std::vector<std::string> stored = cache.entries();
+  ASSERT_EQ(stored.size(), 1u);
+  auto second = compileLayer(smallSpec());
+  ASSERT_TRUE(static_cast<bool>(second)) << toString(second.takeError());
+  EXPECT_EQ(cache.entries(), stored);
+  EXPECT_LE(errorAgainstReference(**second, draw), 1e-5);
+
+  // Another schedule is another kernel.
+  ScheduleChoice schedule;
+  schedule.tile = 3;
+  auto other = compileLayer(smallSpec(), CompileOptions(0, schedule));
+  ASSERT_TRUE(static_cast<bool>(other)) << toString(other.takeError());
+  EXPECT_EQ(cache.entries().size(), 2u);
+}
+
+TEST(KernelCacheJit, ADamagedEntryIsRebuilt) {
+  RandomDraws draw;
+  SCOPED_TRACE(draw.trace());
+  CacheDirectory cache;
+  ASSERT_TRUE(static_cast<bool>(compileLayer(smallSpec())));
+  ASSERT_EQ(cache.entries().size(), 1u);
+  std::string entry = cache.entries().front();
+  {
+    // Cut the entry in half.
+    std::ifstream in(entry, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    std::ofstream out(entry, std::ios::binary | std::ios::trunc);
+    out << bytes.substr(0, bytes.size() / 2);
+  }
+  testing::internal::CaptureStderr();
+  auto layer = compileLayer(smallSpec());
+  std::string warning = testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(static_cast<bool>(layer)) << toString(layer.takeError());
+  EXPECT_NE(warning.find("warning"), std::string::npos) << warning;
+  EXPECT_LE(errorAgainstReference(**layer, draw), 1e-5);
+  uint64_t size = 0;
+  ASSERT_FALSE(llvm::sys::fs::file_size(entry, size));
+  EXPECT_GT(size, 1000u); // written again, whole
+}
+
+TEST(KernelCacheJit, OffStoresNothing) {
+  CacheDirectory cache;
+  setenv("PFC_CACHE_DIR", "off", 1);
+  ASSERT_TRUE(static_cast<bool>(compileLayer(smallSpec())));
+  EXPECT_TRUE(cache.entries().empty());
+}
+
+} // namespace
