@@ -264,7 +264,7 @@ int runLayer(int64_t threadCount) {
   r.sparseOnly = isBlockSparseOnly(layer);
   const LayerSpec sparseSpec = r.sparseOnly ? layer : blockSparsePart(layer);
   auto whole = compileBenchLayer(
-      layer, CompileOptions(r.threads, scheduleFlags.choice()));
+      layer, CompileOptions(r.threads, scheduleFlags.choice(), tokens));
   if (!whole)
     return reportError("cannot compile '" + layer.name +
                        "': " + toString(whole.takeError()));
@@ -272,7 +272,7 @@ int runLayer(int64_t threadCount) {
   std::optional<BenchLayer> sparseOwned;
   if (!r.sparseOnly) {
     auto sparse = compileBenchLayer(
-        sparseSpec, CompileOptions(r.threads, scheduleFlags.choice()));
+        sparseSpec, CompileOptions(r.threads, scheduleFlags.choice(), tokens));
     if (!sparse)
       return reportError("cannot compile the block-sparse part of '" +
                          layer.name + "': " + toString(sparse.takeError()));

@@ -229,7 +229,9 @@ void Sweep::prepareBuffers(Shape shape, int64_t tokens) {
 }
 
 std::optional<BenchLayer> Sweep::compile(const LayerSpec &spec) {
-  auto compiled = compileBenchLayer(spec, CompileOptions(threads));
+  CompileOptions options(threads);
+  options.useTuned = false; // the sweep measures the default schedules
+  auto compiled = compileBenchLayer(spec, options);
   if (!compiled) {
     reportError("cannot compile '" + spec.name +
                 "': " + toString(compiled.takeError()));

@@ -1,6 +1,6 @@
 //===- CApiTest.cpp - The C API against the fp64 reference ----------------===//
 #include "RandomDraws.h"
-#include "ReferenceLayer.h"
+#include "pfc/Runtime/Reference.h"
 
 #include "pfc/Runtime/TensorFile.h"
 #include "pfc/Spec/SpecParser.h"

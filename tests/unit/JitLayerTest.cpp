@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "RandomDraws.h"
-#include "ReferenceLayer.h"
+#include "pfc/Runtime/Reference.h"
 
 #include "pfc/Target/Jit.h"
 

@@ -1,5 +1,5 @@
 //===- ReferenceLayerTest.cpp - The fp64 reference against plain algebra --===//
-#include "ReferenceLayer.h"
+#include "pfc/Runtime/Reference.h"
 
 #include "RandomDraws.h"
 

@@ -3,6 +3,7 @@
 #include "pfc/Dialect/PfcOps.h"
 #include "pfc/Dialect/Registration.h"
 #include "pfc/Target/LayerModule.h"
+#include "pfc/Target/TuningDatabase.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
@@ -135,6 +136,22 @@ llvm::Error emitMachineCode(const llvm::Module &module,
   return llvm::Error::success();
 }
 
+ScheduleChoice defaultScheduleChoice(const LayerSpec &spec,
+                                     const CpuTargetInfo &target) {
+  MLIRContext context;
+  context.loadDialect<PfcDialect>();
+  ScheduleAttr schedule = defaultSchedule(&context, spec.paddedIn(), spec.block,
+                                          spec.blockMask().nnzBlocks(), target);
+  ScheduleChoice choice;
+  choice.tile = schedule.getTile();
+  choice.vector = schedule.getVector();
+  choice.chunk = schedule.getChunk();
+  choice.unroll = schedule.getUnroll();
+  choice.unrolled = schedule.getUnrolled();
+  choice.prefetch = schedule.getPrefetch();
+  return choice;
+}
+
 llvm::Expected<HostLayerModule>
 HostLayerModule::build(const LayerSpec &spec, const CompileOptions &options) {
   HostLayerModule result;
@@ -149,7 +166,13 @@ HostLayerModule::build(const LayerSpec &spec, const CompileOptions &options) {
   ScheduleAttr defaults =
       defaultSchedule(context, spec.paddedIn(), spec.block,
                       spec.blockMask().nnzBlocks(), result.target);
-  const ScheduleChoice &choice = options.schedule;
+  ScheduleChoice choice = options.schedule;
+  if (choice.empty() && options.useTuned)
+    if (std::optional<TuningDatabase> database =
+            TuningDatabase::fromEnvironment())
+      if (std::optional<ScheduleChoice> tuned = database->lookup(
+              tuningKey(spec, options.tokens ? options.tokens : 1024)))
+        choice = *tuned;
   auto pick = [](int64_t chosen, int64_t fallback) {
     return chosen > 0 ? chosen : fallback;
   };

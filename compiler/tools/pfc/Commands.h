@@ -26,6 +26,7 @@ struct Command {
 /// The category of every pfc option; LLVM's own options are hidden.
 llvm::cl::OptionCategory &pfcCategory();
 
+Command &autotuneCommand();
 Command &benchCommand();
 Command &cacheCommand();
 Command &checkCommand();

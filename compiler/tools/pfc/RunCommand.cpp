@@ -66,8 +66,8 @@ static int run() {
         inputPath.getValue(), shapeString(x.shape), spec.inFeatures,
         spec.name));
 
-  auto layer =
-      compileLayer(spec, CompileOptions(threads, scheduleFlags.choice()));
+  auto layer = compileLayer(
+      spec, CompileOptions(threads, scheduleFlags.choice(), x.shape[0]));
   if (!layer)
     return reportError(specPath + ": " + toString(layer.takeError()));
   if (!(*layer)->setParams(params, error))

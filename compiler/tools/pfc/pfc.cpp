@@ -54,9 +54,9 @@ int writeFileAtomically(StringRef path,
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   std::vector<pfc::Command *> commands = {
-      &pfc::benchCommand(),   &pfc::cacheCommand(), &pfc::checkCommand(),
-      &pfc::compileCommand(), &pfc::initCommand(),  &pfc::maskCommand(),
-      &pfc::planCommand(),    &pfc::runCommand()};
+      &pfc::autotuneCommand(), &pfc::benchCommand(),   &pfc::cacheCommand(),
+      &pfc::checkCommand(),    &pfc::compileCommand(), &pfc::initCommand(),
+      &pfc::maskCommand(),     &pfc::planCommand(),    &pfc::runCommand()};
 
   cl::HideUnrelatedOptions(pfc::pfcCategory());
   for (pfc::Command *command : commands)

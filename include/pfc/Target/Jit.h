@@ -21,15 +21,29 @@ struct ScheduleChoice {
   std::optional<bool> unrolled; ///< constant offsets in code, not tables
   /// Blocks ahead in the packed weights to prefetch (0: none).
   std::optional<int64_t> prefetch;
+
+  /// Whether no knob is set: the default or the tuned schedule applies.
+  bool empty() const {
+    return !tile && !vector && !chunk && !unroll && !unrolled && !prefetch;
+  }
 };
 
 struct CompileOptions {
-  explicit CompileOptions(int64_t threads = 0, ScheduleChoice schedule = {})
-      : threads(threads), schedule(schedule) {}
+  explicit CompileOptions(int64_t threads = 0, ScheduleChoice schedule = {},
+                          int64_t tokens = 0)
+      : threads(threads), schedule(schedule), tokens(tokens) {}
 
   /// Threads a call is split over; 0 takes every hardware thread.
   int64_t threads;
+  /// Knobs set here win; with none set, the schedule `pfc autotune` chose
+  /// for the layer (TuningDatabase) applies, else the default one.
   ScheduleChoice schedule;
+  /// The token count calls will mostly have, to pick a tuned schedule
+  /// (0: large, 1024 and up).
+  int64_t tokens;
+  /// Whether schedules `pfc autotune` recorded apply (the sweep measures
+  /// the defaults).
+  bool useTuned = true;
 };
 
 /// Compiles `spec` for the host CPU with ORC's LLJIT and returns the layer,

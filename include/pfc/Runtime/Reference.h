@@ -1,14 +1,13 @@
-//===- ReferenceLayer.h - An fp64 reference of a layer's forward -*- C++
-//-*-===//
+//===- Reference.h - An fp64 reference of a layer's forward -----*- C++ -*-===//
 //
-// For correctness tests of generated kernels: the forward pass computed the
-// plain way, in double, from the dense masked weight. It shares nothing with
-// the compiler but the BlockMask and the parameter layout, so a kernel and
-// this reference agree only if both are right. Test-only, header-only.
+// The forward pass computed the plain way, in double, from the dense masked
+// weight. It shares nothing with the compiler but the BlockMask and the
+// parameter layout, so a kernel and this reference agree only if both are
+// right: the tests and the autotuner check kernels against it. Header-only.
 //
 //===----------------------------------------------------------------------===//
-#ifndef PFC_TESTS_UNIT_REFERENCELAYER_H
-#define PFC_TESTS_UNIT_REFERENCELAYER_H
+#ifndef PFC_RUNTIME_REFERENCE_H
+#define PFC_RUNTIME_REFERENCE_H
 
 #include "pfc/Pattern/Butterfly.h"
 #include "pfc/Runtime/Params.h"
@@ -106,4 +105,4 @@ inline double relativeError(const std::vector<float> &got,
 
 } // namespace pfc
 
-#endif // PFC_TESTS_UNIT_REFERENCELAYER_H
+#endif // PFC_RUNTIME_REFERENCE_H
