@@ -16,6 +16,7 @@
 #include "Sweep.h"
 #include "Timing.h"
 
+#include "pfc/Runtime/KernelCache.h"
 #include "pfc/Spec/SpecParser.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -90,6 +91,9 @@ struct Results {
   /// The spec was its own block-sparse part (rank 0, no bias): timed once.
   bool sparseOnly = false;
   double compileSeconds = 0.0, sparseCompileSeconds = 0.0;
+  /// The layer compiled without the kernel cache, and loaded from it (NaN
+  /// when the cache is off).
+  double coldCompileSeconds = 0.0, cachedCompileSeconds = 0.0;
   double error = 0.0, sparseError = 0.0;
   Timing whole, sparse, bsrWhole, bsrSparse, dense;
   double nonzeroFlops = 0.0; ///< 2·T·nnz·b²: the block-sparse work
@@ -124,10 +128,16 @@ void printText(const LayerSpec &spec, const BlockMask &mask, const Results &r,
                     toString(spec.gammaMode), tokens.getValue(), r.threads,
                     r.threads == 1 ? "" : "s");
   os << fmt::format("density {:.4f} ({} of {} blocks), JIT compile {:.1f} ms "
-                    "({:.1f} ms for the block-sparse part alone)\n",
+                    "cold, ",
                     mask.density(), mask.nnzBlocks(),
-                    mask.blockRows * mask.blockCols, r.compileSeconds * 1e3,
-                    r.sparseCompileSeconds * 1e3);
+                    mask.blockRows * mask.blockCols,
+                    r.coldCompileSeconds * 1e3);
+  if (std::isfinite(r.cachedCompileSeconds))
+    os << fmt::format("{:.1f} ms from the kernel cache ({:.0f}x faster)\n",
+                      r.cachedCompileSeconds * 1e3,
+                      r.coldCompileSeconds / r.cachedCompileSeconds);
+  else
+    os << "the kernel cache is off\n";
   os << fmt::format("{:<34} {:>9} {:>9} {:>6} {:>8}\n", "kernel", "ms/call",
                     "GFLOP/s", "E", "speedup");
   os << fmt::format("{:<34} {:>9.3f} {:>9.1f} {:>6} {:>8.2f}\n",
@@ -192,6 +202,10 @@ void printJson(const LayerSpec &spec, const BlockMask &mask, const Results &r,
       {"density", mask.density()},
       {"nnz_blocks", mask.nnzBlocks()},
       {"compile_ms", r.compileSeconds * 1e3},
+      {"cold_compile_ms", r.coldCompileSeconds * 1e3},
+      {"cached_compile_ms", std::isfinite(r.cachedCompileSeconds)
+                                ? json::Value(r.cachedCompileSeconds * 1e3)
+                                : json::Value(nullptr)},
       {"sparse_compile_ms", r.sparseCompileSeconds * 1e3},
       {"nonzero_gflop", r.nonzeroFlops * 1e-9},
       {"layer_gflop", r.layerFlops * 1e-9},
@@ -269,6 +283,22 @@ int runLayer(int64_t threadCount) {
     return reportError("cannot compile '" + layer.name +
                        "': " + toString(whole.takeError()));
   r.compileSeconds = whole->compileSeconds;
+  // The compile time without the kernel cache, and from it (the layer is
+  // stored by now, unless the cache is off).
+  {
+    CompileOptions options(r.threads, scheduleFlags.choice(), tokens);
+    options.useCache = false;
+    auto cold = compileLayer(layer, options, &r.coldCompileSeconds);
+    if (!cold)
+      return reportError(toString(cold.takeError()));
+    auto cached = compileLayer(
+        layer, CompileOptions(r.threads, scheduleFlags.choice(), tokens),
+        &r.cachedCompileSeconds);
+    if (!cached)
+      return reportError(toString(cached.takeError()));
+    if (!KernelCache::fromEnvironment())
+      r.cachedCompileSeconds = std::numeric_limits<double>::quiet_NaN();
+  }
   std::optional<BenchLayer> sparseOwned;
   if (!r.sparseOnly) {
     auto sparse = compileBenchLayer(

@@ -14,6 +14,8 @@ config.test_exec_root = os.path.join(config.pfc_obj_root, "tests", "lit")
 config.environment["PATH"] = os.pathsep.join(
     [config.pfc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
 )
+# Compiled kernels and tuned schedules go to a cache of the tests' own.
+config.environment["PFC_CACHE_DIR"] = os.path.join(config.test_exec_root, "kernel-cache")
 config.substitutions.append(("%specs", os.path.join(config.pfc_src_root, "specs")))
 config.substitutions.append(("%pfc-opt", os.path.join(config.pfc_tools_dir, "pfc-opt")))
 config.substitutions.append(("%pfc", os.path.join(config.pfc_tools_dir, "pfc")))

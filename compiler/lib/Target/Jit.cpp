@@ -25,8 +25,10 @@ namespace pfc {
 /// The object file of `layer`: from the cache when it has it, else compiled
 /// and stored.
 static llvm::Expected<std::string> layerObject(HostLayerModule &layer,
-                                               llvm::TargetMachine &machine) {
-  std::optional<KernelCache> cache = KernelCache::fromEnvironment();
+                                               llvm::TargetMachine &machine,
+                                               bool useCache) {
+  std::optional<KernelCache> cache =
+      useCache ? KernelCache::fromEnvironment() : std::nullopt;
   std::string key;
   if (cache) {
     key = KernelCache::key({PFC_VERSION, layer.text(),
@@ -59,7 +61,7 @@ compileLayer(const LayerSpec &spec, const CompileOptions &options,
   auto machine = createHostTargetMachine(/*pic=*/true);
   if (!machine)
     return machine.takeError();
-  auto object = layerObject(*layer, **machine);
+  auto object = layerObject(*layer, **machine, options.useCache);
   if (!object)
     return object.takeError();
 

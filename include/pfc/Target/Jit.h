@@ -44,6 +44,9 @@ struct CompileOptions {
   /// Whether schedules `pfc autotune` recorded apply (the sweep measures
   /// the defaults).
   bool useTuned = true;
+  /// Whether the kernel cache (KernelCache, $PFC_CACHE_DIR) is read and
+  /// written.
+  bool useCache = true;
 };
 
 /// Compiles `spec` for the host CPU with ORC's LLJIT and returns the layer,
