@@ -139,6 +139,27 @@ TEST(KernelCacheJit, ADamagedEntryIsRebuilt) {
   EXPECT_GT(size, 1000u); // written again, whole
 }
 
+TEST(KernelCacheJit, AnUnwritableCacheLeavesTheJitWorking) {
+  RandomDraws draw;
+  SCOPED_TRACE(draw.trace());
+  CacheDirectory cache;
+  // A cache directory that is a regular file: unwritable even for root.
+  std::string file = cache.directory + "/file";
+  std::ofstream(file) << "not a directory";
+  setenv("PFC_CACHE_DIR", file.c_str(), 1);
+  testing::internal::CaptureStderr();
+  auto first = compileLayer(smallSpec());
+  auto second = compileLayer(smallSpec());
+  std::string warnings = testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(static_cast<bool>(first)) << toString(first.takeError());
+  ASSERT_TRUE(static_cast<bool>(second)) << toString(second.takeError());
+  EXPECT_LE(errorAgainstReference(**second, draw), 1e-5);
+  // One warning for the directory, not one per compile.
+  size_t at = warnings.find("warning");
+  ASSERT_NE(at, std::string::npos) << warnings;
+  EXPECT_EQ(warnings.find("warning", at + 1), std::string::npos) << warnings;
+}
+
 TEST(KernelCacheJit, OffStoresNothing) {
   CacheDirectory cache;
   setenv("PFC_CACHE_DIR", "off", 1);

@@ -93,6 +93,18 @@ TEST_F(KernelCacheTest, MissThenHit) {
   EXPECT_EQ(cache.entryPath(key), root + "/a/b/" + key + ".pfck");
 }
 
+TEST_F(KernelCacheTest, AnotherPfcVersionMisses) {
+  // The JIT puts pfc's version first in every key: a new version finds
+  // none of an old one's entries.
+  KernelCache cache(root);
+  std::string old = KernelCache::key({"0.1.0", "module {}", "avx512f"});
+  std::string next = KernelCache::key({"0.2.0", "module {}", "avx512f"});
+  ASSERT_NE(old, next);
+  ASSERT_TRUE(cache.put(old, "object"));
+  EXPECT_EQ(cache.get(next), std::nullopt);
+  EXPECT_EQ(cache.get(old), "object");
+}
+
 TEST_F(KernelCacheTest, CreatesRelativeDirectoriesAndTheirParents) {
   char previous[4096];
   ASSERT_NE(getcwd(previous, sizeof(previous)), nullptr);
