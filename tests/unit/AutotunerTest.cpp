@@ -1,4 +1,6 @@
 //===- AutotunerTest.cpp - The autotuner and its database -----------------===//
+#include "CacheDirectory.h"
+
 #include "pfc/Target/CpuTarget.h"
 #include "pfc/Target/TuningDatabase.h"
 #include "pfc/Tune/Autotuner.h"
@@ -14,30 +16,6 @@
 using namespace pfc;
 
 namespace {
-
-/// A fresh kernel cache (and so tuning database) for the test.
-class CacheDirectory {
-public:
-  CacheDirectory() {
-    llvm::SmallString<128> path;
-    EXPECT_FALSE(llvm::sys::fs::createUniqueDirectory("pfc-tune", path));
-    directory = std::string(path);
-    const char *old = std::getenv("PFC_CACHE_DIR");
-    previous = old ? std::optional<std::string>(old) : std::nullopt;
-    setenv("PFC_CACHE_DIR", directory.c_str(), 1);
-  }
-  ~CacheDirectory() {
-    if (previous)
-      setenv("PFC_CACHE_DIR", previous->c_str(), 1);
-    else
-      unsetenv("PFC_CACHE_DIR");
-    llvm::sys::fs::remove_directories(directory);
-  }
-  std::string directory;
-
-private:
-  std::optional<std::string> previous;
-};
 
 LayerSpec layerSpec() {
   LayerSpec spec;
@@ -67,12 +45,10 @@ TEST(Autotuner, PicksThePlantedFastestAndRecordsIt) {
   options.threads = 1;
   options.candidates = {base, withTile(base, 3), withTile(base, 5), broken};
   // Planted times: the tile of 5 is fastest.
-  std::map<int64_t, double> planted = {
-      {base.tile, 2.0}, {3, 1.5}, {5, 1.0}};
+  std::map<int64_t, double> planted = {{base.tile, 2.0}, {3, 1.5}, {5, 1.0}};
   options.measure = [&](const ScheduleChoice &schedule, Layer &,
-                        const std::vector<float> &, int64_t) {
-    return planted.at(schedule.tile);
-  };
+                        const std::vector<float> &,
+                        int64_t) { return planted.at(schedule.tile); };
   auto report = autotune(spec, options);
   ASSERT_TRUE(static_cast<bool>(report)) << toString(report.takeError());
   EXPECT_EQ(report->best, 2u);
@@ -85,8 +61,7 @@ TEST(Autotuner, PicksThePlantedFastestAndRecordsIt) {
   // Recorded for the token bucket, and used by later compiles in it.
   auto database = TuningDatabase::fromEnvironment();
   ASSERT_TRUE(database);
-  std::optional<ScheduleChoice> stored =
-      database->lookup(tuningKey(spec, 100));
+  std::optional<ScheduleChoice> stored = database->lookup(tuningKey(spec, 100));
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->tile, 5);
   auto tuned = HostLayerModule::build(spec, CompileOptions(1, {}, 80));
@@ -112,8 +87,7 @@ TEST(Autotuner, ABudgetOfNothingTimesOnlyTheDefault) {
   ASSERT_TRUE(static_cast<bool>(report)) << toString(report.takeError());
   EXPECT_TRUE(std::isfinite(report->results[0].medianMs));
   EXPECT_EQ(report->best, 0u);
-  EXPECT_EQ(report->skipped,
-            static_cast<int64_t>(report->results.size()) - 1);
+  EXPECT_EQ(report->skipped, static_cast<int64_t>(report->results.size()) - 1);
 }
 
 TEST(Autotuner, CandidatesStartWithTheDefaultAndAreFew) {

@@ -151,13 +151,20 @@ TEST(JitLayer, RandomSchedulesMatchTheReference) {
   }
 }
 
-TEST(JitLayer, InvalidSchedulesAreErrors) {
+/// A 64×64 layer with 16×16 blocks and rank `rank`.
+LayerSpec smallLayer(int64_t rank) {
   LayerSpec spec;
   spec.name = "layer";
   spec.inFeatures = spec.outFeatures = 64;
   spec.block = 16;
   spec.butterfly.size = 4;
   spec.butterfly.strides = {2};
+  spec.rank = rank;
+  return spec;
+}
+
+TEST(JitLayer, InvalidSchedulesAreErrors) {
+  LayerSpec spec = smallLayer(0);
   ScheduleChoice schedule;
   schedule.vector = 5;
   auto layer = compileLayer(spec, CompileOptions{1, schedule});
@@ -188,13 +195,7 @@ TEST(JitLayer, EveryGammaModeAndBlockSize) {
 }
 
 TEST(JitLayer, WrongParameterSizesAreRejected) {
-  LayerSpec spec;
-  spec.name = "layer";
-  spec.inFeatures = spec.outFeatures = 64;
-  spec.block = 16;
-  spec.butterfly.size = 4;
-  spec.butterfly.strides = {2};
-  spec.rank = 4;
+  LayerSpec spec = smallLayer(4);
   auto layer = compileLayer(spec);
   ASSERT_TRUE(static_cast<bool>(layer)) << toString(layer.takeError());
   RandomDraws draw;
