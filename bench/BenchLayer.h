@@ -12,7 +12,6 @@
 #include "pfc/Runtime/Layer.h"
 #include "pfc/Spec/Spec.h"
 #include "pfc/Target/Jit.h"
-#include "pfc/Target/Jit.h"
 
 #include "llvm/Support/Error.h"
 

@@ -60,8 +60,7 @@ void Layer::forward(const float *x, int64_t tokens, float *y) const {
   // tokens, each thread reading all weights. Otherwise (the memory-bound
   // case) split the block-rows, each thread reading its share of weights.
   ThreadPool &pool = ThreadPool::shared();
-  const int64_t parts =
-      std::clamp<int64_t>(kernel.threads, 1, pool.size());
+  const int64_t parts = std::clamp<int64_t>(kernel.threads, 1, pool.size());
   const bool byTokens = tokens >= parts * kernel.tile * 4 || parts > blockRows;
   const int64_t total = byTokens ? tokens : blockRows;
   const int64_t grain = byTokens ? kernel.tile : 1;
@@ -74,8 +73,8 @@ void Layer::forward(const float *x, int64_t tokens, float *y) const {
       kernel.forward(x, data(packedBlocks), u, v, g, bias, y, tokens, begin,
                      end, 0, blockRows);
     else
-      kernel.forward(x, data(packedBlocks), u, v, g, bias, y, tokens, 0,
-                     tokens, begin, end);
+      kernel.forward(x, data(packedBlocks), u, v, g, bias, y, tokens, 0, tokens,
+                     begin, end);
   });
 }
 

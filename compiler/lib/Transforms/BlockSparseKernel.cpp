@@ -181,12 +181,11 @@ SmallVector<Value> BlockSparseKernel::accumulateBlock(Value token, int64_t rows,
   // the packed weights) is fetched while this block's row k is used.
   Value ahead;
   if (int64_t distance = schedule.getPrefetch())
-    ahead = e.min(e.add(index, e.index(distance)),
-                  e.index(mask.nnzBlocks() - 1));
-  scf::ForOp loop =
-      fmaLoop(op.getInput(), token, rows, e.mul(col, e.index(block)),
-              op.getBlocks(), {index, e.index(0), e.index(0)}, inputs, accs,
-              ahead);
+    ahead =
+        e.min(e.add(index, e.index(distance)), e.index(mask.nnzBlocks() - 1));
+  scf::ForOp loop = fmaLoop(
+      op.getInput(), token, rows, e.mul(col, e.index(block)), op.getBlocks(),
+      {index, e.index(0), e.index(0)}, inputs, accs, ahead);
   return SmallVector<Value>(loop.getResults());
 }
 
@@ -202,8 +201,7 @@ scf::ForOp BlockSparseKernel::fmaLoop(Value lhs, Value token, int64_t rows,
         if (prefetchBlock)
           for (int64_t v = 0; v < tile.vectors(); ++v)
             b.create<memref::PrefetchOp>(
-                rhs,
-                ValueRange{prefetchBlock, k, e.index(v * tile.width())},
+                rhs, ValueRange{prefetchBlock, k, e.index(v * tile.width())},
                 /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
         return tile.fma(lhs, token, rows, e.add(lhsCol, k),
                         tile.loadRow(rhs, at, {}), args);

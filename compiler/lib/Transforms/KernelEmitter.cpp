@@ -62,10 +62,10 @@ SmallVector<TileRun> KernelEmitter::tileRuns(Value begin, Value end,
   SmallVector<TileRun> runs;
   for (int64_t rows = tile; rows > 0; rows /= 2) {
     Value count = b.create<arith::SubIOp>(end, begin);
-    Value runEnd = rows == 1 ? end
-                             : b.create<arith::SubIOp>(
-                                   end, b.create<arith::RemUIOp>(
-                                            count, index(rows)));
+    Value runEnd = rows == 1
+                       ? end
+                       : b.create<arith::SubIOp>(
+                             end, b.create<arith::RemUIOp>(count, index(rows)));
     runs.push_back({rows, begin, runEnd});
     begin = runEnd;
   }
