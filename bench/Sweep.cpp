@@ -230,7 +230,9 @@ void Sweep::prepareBuffers(Shape shape, int64_t tokens) {
 
 std::optional<BenchLayer> Sweep::compile(const LayerSpec &spec) {
   CompileOptions options(threads);
-  options.useTuned = false; // the sweep measures the default schedules
+  // The sweep measures the default schedules, and their cold compile time.
+  options.useTuned = false;
+  options.useCache = false;
   auto compiled = compileBenchLayer(spec, options);
   if (!compiled) {
     reportError("cannot compile '" + spec.name +

@@ -179,32 +179,32 @@ func.func @table(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>,
 
 // -----
 
-// Without a schedule: 16 lanes, 2 vectors per 32-wide block-row, a tile of 12
-// token rows (24 accumulators), chunks whose inputs fill a quarter of the L2
+// Without a schedule: 16 lanes, 2 vectors per 32-wide block-row, a tile of 8
+// token rows (16 accumulators), chunks whose inputs fill a quarter of the L2
 // cache (capped at 504 tokens), the input loop not unrolled, block offsets
 // from constant tables; with vector-width=8: 8 lanes, 4 vectors per row, a
-// tile of 6; with cache-bytes=65536: chunks of 60 tokens (64 KiB / 4 / 256
+// tile of 4; with cache-bytes=65536: chunks of 64 tokens (64 KiB / 4 / 256
 // bytes per token, in whole tiles).
 // CHECK-LABEL: func.func @default_schedule
-// CHECK-DAG: %[[C12:.*]] = arith.constant 12 : index
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
 // CHECK-DAG: %[[CHUNK:.*]] = arith.constant 504 : index
 // CHECK: %[[STARTS:.*]] = memref.get_global @__pfc_row_start
 // CHECK: %[[COLS:.*]] = memref.get_global @__pfc_col_index
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[CHUNK]] {
 // CHECK-NOT: scf.index_switch
-// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C12]] {
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C8]] {
 // CHECK: memref.load %[[STARTS]]
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> ([[V16:vector<16xf32>]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]]) {
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> ([[V16:vector<16xf32>]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]]) {
 // CHECK-NEXT: memref.load %[[COLS]]
 // CHECK: scf.for %{{.*}} step %{{.*}} iter_args(
 // CHECK-NOT: vector<8xf32>
 // WIDTH8-LABEL: func.func @default_schedule
-// WIDTH8-DAG: %[[C6:.*]] = arith.constant 6 : index
-// WIDTH8: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C6]] {
-// WIDTH8: scf.for {{.*}} iter_args({{.*}}) -> ([[V8:vector<8xf32>]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]]) {
+// WIDTH8-DAG: %[[C4:.*]] = arith.constant 4 : index
+// WIDTH8: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C4]] {
+// WIDTH8: scf.for {{.*}} iter_args({{.*}}) -> ([[V8:vector<8xf32>]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]]) {
 // WIDTH8-NOT: vector<16xf32>
 // CACHE-LABEL: func.func @default_schedule
-// CACHE: %[[CHUNK:.*]] = arith.constant 60 : index
+// CACHE: %[[CHUNK:.*]] = arith.constant 64 : index
 // CACHE: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[CHUNK]] {
 func.func @default_schedule(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                             %y: memref<?x64xf32>) {
