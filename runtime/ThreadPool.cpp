@@ -48,11 +48,20 @@ void ThreadPool::work(int64_t index) {
       wake.wait(lock, [&] { return stopping || generation != seen; });
       --sleepers;
     }
-    if (stopping)
-      return;
-    seen = generation.load(std::memory_order_acquire);
-    if (index < currentParts) {
-      (*current)(index);
+    // The call's generation, task and part count, read together: a call
+    // that starts after this one ended cannot mix its fields into ours.
+    const std::function<void(int64_t)> *task;
+    int64_t parts;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (stopping)
+        return;
+      seen = generation.load(std::memory_order_relaxed);
+      task = current;
+      parts = currentParts;
+    }
+    if (index < parts) {
+      (*task)(index);
       pending.fetch_sub(1, std::memory_order_release);
     }
   }
@@ -70,16 +79,20 @@ void ThreadPool::run(int64_t parts, const std::function<void(int64_t)> &task) {
       task(i);
     return;
   }
-  current = &task;
-  currentParts = parts;
-  pending.store(parts - 1, std::memory_order_relaxed);
+  // Parts beyond the pool's size run on the caller, after its own.
+  const int64_t shared = std::min(parts, size());
   {
     std::lock_guard<std::mutex> lock(mutex);
+    current = &task;
+    currentParts = shared;
+    pending.store(shared - 1, std::memory_order_relaxed);
     generation.fetch_add(1, std::memory_order_release);
   }
   if (sleepers.load() > 0)
     wake.notify_all();
   task(0);
+  for (int64_t i = shared; i < parts; ++i)
+    task(i);
   // The other parts take about as long as this one: wait for them busily.
   for (int64_t spins = 0; pending.load(std::memory_order_acquire) > 0;
        ++spins) {

@@ -59,6 +59,19 @@ TEST(ThreadPool, ABusyPoolRunsAnotherCallOnItsOwnThread) {
   EXPECT_EQ(otherIds[1], otherCaller);
 }
 
+TEST(ThreadPool, CallsOfDifferentSizesRunEachPartOnce) {
+  // A worker left out of one call must not run a part of the next one
+  // twice, nor after the call returned.
+  ThreadPool pool(4);
+  for (int call = 0; call < 5000; ++call) {
+    int64_t parts = call % 2 ? 2 : 4 + call % 3; // 2, 4, 5 or 6 parts
+    std::vector<std::atomic<int>> runs(parts);
+    pool.run(parts, [&](int64_t i) { ++runs[i]; });
+    for (int64_t i = 0; i < parts; ++i)
+      ASSERT_EQ(runs[i].load(), 1) << "call " << call << " part " << i;
+  }
+}
+
 TEST(ThreadPool, ManyCallersAllFinish) {
   ThreadPool pool(2);
   std::atomic<int64_t> sum = 0;

@@ -29,8 +29,9 @@ public:
 
   int64_t size() const { return static_cast<int64_t>(workers.size()) + 1; }
 
-  /// Runs task(i) for i in [0, parts), parts ≤ size(); returns when all end.
-  /// The parts run in parallel unless another call holds the workers.
+  /// Runs task(i) for i in [0, parts); returns when all end. Up to size()
+  /// parts run in parallel (the rest on the caller), unless another call
+  /// holds the workers.
   void run(int64_t parts, const std::function<void(int64_t)> &task);
 
 private:
