@@ -18,7 +18,8 @@ extern "C" {
 typedef struct pfc_layer pfc_layer;
 
 /* Compiles the layer spec at `spec_path` for the host CPU; `threads` is how
- * many threads a call is split over (0: all). */
+ * many threads a call is split over (0: all). The layer starts with the
+ * reference initialisation of seed 0. */
 pfc_layer *pfc_layer_compile(const char *spec_path, int threads, char *error,
                              size_t error_size);
 
@@ -29,7 +30,8 @@ void pfc_layer_init_params(pfc_layer *layer, uint64_t seed);
 int pfc_layer_load_params(pfc_layer *layer, const char *path, char *error,
                           size_t error_size);
 
-/* y [tokens, out] = the layer applied to x [tokens, in], row-major f32. */
+/* y [tokens, out] = the layer applied to x [tokens, in], row-major f32;
+ * nothing for tokens <= 0. */
 void pfc_layer_forward(const pfc_layer *layer, const float *x, int64_t tokens,
                        float *y);
 

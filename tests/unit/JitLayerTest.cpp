@@ -89,7 +89,9 @@ LayerParams randomParams(RandomDraws &draw, const LayerSpec &spec,
 ScheduleChoice drawSchedule(RandomDraws &draw, const LayerSpec &spec) {
   ScheduleChoice schedule;
   schedule.vector = std::min<int64_t>(int64_t{4} << draw(0, 2), spec.block);
-  schedule.tile = draw(1, 12);
+  // At most 64 accumulators (the lowering refuses more).
+  int64_t vectors = spec.block / schedule.vector;
+  schedule.tile = draw(1, std::clamp<int64_t>(64 / vectors, 1, 12));
   schedule.chunk = schedule.tile * draw(1, 40);
   schedule.unroll = draw(1, 8);
   schedule.prefetch = draw(0, 4);

@@ -48,6 +48,8 @@ LogicalResult BlocksAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "block list has " << rowStart.size() - 1
                        << " rows, expected " << blockRows;
   for (int64_t r = 0; r < blockRows; ++r) {
+    if (rowStart[r + 1] < rowStart[r])
+      return emitError() << "block-row " << r << " starts after its end";
     for (int64_t i = rowStart[r]; i < rowStart[r + 1]; ++i) {
       if (colIndex[i] < 0 || colIndex[i] >= blockCols)
         return emitError() << "block (" << r << ", " << colIndex[i]
@@ -115,8 +117,8 @@ LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (chunk < tile)
     return emitError() << "schedule chunk " << chunk
                        << " is smaller than its tile " << tile;
-  if (unroll < 1)
-    return emitError() << "schedule unroll " << unroll << " is not positive";
+  if (unroll < 1 || unroll > 64)
+    return emitError() << "schedule unroll " << unroll << " is not in [1, 64]";
   if (threads < 1)
     return emitError() << "schedule threads " << threads << " is not positive";
   if (prefetch < 0)

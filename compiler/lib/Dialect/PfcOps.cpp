@@ -56,6 +56,16 @@ static FailureOr<int64_t> verifyTokenRows(Operation *op, ValueRange matrices) {
   return tokens;
 }
 
+/// Checks that operands that only make sense together (U and V, the extra
+/// columns and their weights, the ends of a block-row range) come in pairs:
+/// the custom syntax ensures it, the generic form does not.
+static LogicalResult verifyPair(Operation *op, Value first, Value second,
+                                StringRef what) {
+  if (!first == !second)
+    return success();
+  return op->emitOpError("has only one of ") << what;
+}
+
 /// Checks `value` has the static shape `shape`; `what` names it.
 static LogicalResult verifyShape(Operation *op, Value value,
                                  ArrayRef<int64_t> shape, StringRef what) {
@@ -158,7 +168,10 @@ LogicalResult PackOp::verify() {
 
 LogicalResult LayerOp::verify() {
   Value input = getInput(), output = getOutput();
-  if (failed(verifyTokenRows(*this, {input, output})))
+  if (failed(verifyPair(*this, getLowRankU(), getLowRankV(), "U and V")) ||
+      failed(verifyPair(*this, getRowBegin(), getRowEnd(),
+                        "the block-row range's ends")) ||
+      failed(verifyTokenRows(*this, {input, output})))
     return failure();
   int64_t in = features(input), out = features(output);
   FailureOr<int64_t> block =
@@ -184,6 +197,11 @@ LogicalResult LayerOp::verify() {
 }
 
 LogicalResult BlockSparseMatmulOp::verify() {
+  if (failed(verifyPair(*this, getExtra(), getExtraWeights(),
+                        "the extra columns and their weights")) ||
+      failed(verifyPair(*this, getRowBegin(), getRowEnd(),
+                        "the block-row range's ends")))
+    return failure();
   Value input = getInput(), output = getOutput();
   SmallVector<Value> matrices = {input, output};
   if (getExtra())

@@ -40,6 +40,9 @@ pfc_layer *pfc_layer_compile(const char *specPath, int threads, char *error,
     setError(error, errorSize, llvm::toString(layer.takeError()));
     return nullptr;
   }
+  // Usable at once: the reference initialisation until parameters are set.
+  (*layer)->setParams(initParams((*layer)->spec(), (*layer)->mask(), 0),
+                      messages);
   return new pfc_layer{std::move(*layer)};
 }
 
@@ -70,7 +73,8 @@ int pfc_layer_load_params(pfc_layer *handle, const char *path, char *error,
 
 void pfc_layer_forward(const pfc_layer *handle, const float *x, int64_t tokens,
                        float *y) {
-  handle->layer->forward(x, tokens, y);
+  if (tokens > 0)
+    handle->layer->forward(x, tokens, y);
 }
 
 int64_t pfc_layer_in_features(const pfc_layer *handle) {

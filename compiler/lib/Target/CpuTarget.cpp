@@ -14,6 +14,7 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/WithColor.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/Transforms/Utils/Cloning.h"
@@ -166,24 +167,16 @@ HostLayerModule::build(const LayerSpec &spec, const CompileOptions &options) {
   ScheduleAttr defaults =
       defaultSchedule(context, spec.paddedIn(), spec.block,
                       spec.blockMask().nnzBlocks(), result.target);
-  ScheduleChoice choice = options.schedule;
-  if (choice.empty() && options.useTuned)
-    if (std::optional<TuningDatabase> database =
-            TuningDatabase::fromEnvironment())
-      if (std::optional<ScheduleChoice> tuned = database->lookup(
-              tuningKey(spec, options.tokens ? options.tokens : 1024)))
-        choice = *tuned;
   auto pick = [](int64_t chosen, int64_t fallback) {
     return chosen > 0 ? chosen : fallback;
   };
-  std::string invalid;
-  ScheduleAttr schedule;
-  {
+  // The schedule `choice` makes of the defaults, or why it cannot.
+  auto resolve = [&](const ScheduleChoice &choice, std::string &invalid) {
     ScopedDiagnosticHandler handler(context, [&](Diagnostic &diag) {
       invalid = diag.str();
       return success();
     });
-    schedule = ScheduleAttr::getChecked(
+    return ScheduleAttr::getChecked(
         [&] { return emitError(UnknownLoc::get(context)); }, context,
         pick(choice.tile, defaults.getTile()),
         pick(choice.vector, defaults.getVector()),
@@ -191,7 +184,23 @@ HostLayerModule::build(const LayerSpec &spec, const CompileOptions &options) {
         pick(choice.unroll, defaults.getUnroll()),
         choice.unrolled.value_or(defaults.getUnrolled()), result.target.threads,
         choice.prefetch.value_or(defaults.getPrefetch()));
-  }
+  };
+  std::string invalid;
+  ScheduleAttr schedule;
+  if (options.schedule.empty() && options.useTuned)
+    if (std::optional<TuningDatabase> database =
+            TuningDatabase::fromEnvironment())
+      if (std::optional<ScheduleChoice> tuned = database->lookup(
+              tuningKey(spec, options.tokens ? options.tokens : 1024))) {
+        schedule = resolve(*tuned, invalid);
+        // A damaged record costs the tuning, never the compile.
+        if (!schedule)
+          llvm::WithColor::warning(llvm::errs(), "pfc")
+              << "ignoring the tuned schedule of '" << spec.name
+              << "': " << invalid << "\n";
+      }
+  if (!schedule)
+    schedule = resolve(options.schedule, invalid);
   if (!schedule)
     return llvm::createStringError(llvm::inconvertibleErrorCode(), invalid);
   result.tile = schedule.getTile();

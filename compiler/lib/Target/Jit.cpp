@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "pfc/Target/Jit.h"
+#include "pfc/BuildId.h"
 #include "pfc/Runtime/KernelCache.h"
 #include "pfc/Target/CpuTarget.h"
 #include "pfc/Target/LayerModule.h"
@@ -31,7 +32,7 @@ static llvm::Expected<std::string> layerObject(HostLayerModule &layer,
       useCache ? KernelCache::fromEnvironment() : std::nullopt;
   std::string key;
   if (cache) {
-    key = KernelCache::key({PFC_VERSION, layer.text(),
+    key = KernelCache::key({PFC_BUILD_ID, layer.text(),
                             machine.getTargetCPU().str(),
                             machine.getTargetFeatureString().str()});
     if (std::optional<std::string> object = cache->get(key))

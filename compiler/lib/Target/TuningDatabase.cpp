@@ -1,5 +1,6 @@
 //===- TuningDatabase.cpp - Schedules the autotuner chose -----------------===//
 #include "pfc/Target/TuningDatabase.h"
+#include "pfc/BuildId.h"
 #include "pfc/Runtime/KernelCache.h"
 #include "pfc/Runtime/TensorFile.h"
 #include "pfc/Spec/SpecParser.h"
@@ -11,6 +12,11 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace pfc {
 
@@ -33,8 +39,8 @@ std::string tuningKey(const LayerSpec &spec, int64_t tokens) {
       enabled.push_back(feature.getKey().str());
   std::sort(enabled.begin(), enabled.end());
   std::string features = llvm::join(enabled, ",");
-  return KernelCache::key({"tuning", llvm::sys::getHostCPUName().str(),
-                           features, text,
+  return KernelCache::key({"tuning", PFC_BUILD_ID,
+                           llvm::sys::getHostCPUName().str(), features, text,
                            std::to_string(tokenBucket(tokens))});
 }
 
@@ -93,11 +99,6 @@ bool TuningDatabase::record(const std::string &key,
                             const ScheduleChoice &schedule,
                             const std::string &description,
                             std::string &error) const {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  for (llvm::json::Object &record : readRecords(path))
-    if (record.getString("key") != key)
-      os << llvm::json::Value(std::move(record)) << "\n";
   llvm::json::Object entry{{"key", key},
                            {"layer", description},
                            {"tile", schedule.tile},
@@ -106,13 +107,26 @@ bool TuningDatabase::record(const std::string &key,
                            {"unroll", schedule.unroll},
                            {"unrolled", schedule.unrolled.value_or(false)},
                            {"prefetch", schedule.prefetch.value_or(0)}};
-  os << llvm::json::Value(std::move(entry)) << "\n";
+  std::string line;
+  llvm::raw_string_ostream(line) << llvm::json::Value(std::move(entry)) << "\n";
   if (std::error_code ec = llvm::sys::fs::create_directories(
           llvm::sys::path::parent_path(path))) {
     error = path + ": error: " + ec.message();
     return false;
   }
-  return writeFileBytesAtomically(path, text, error);
+  // One append of one line: concurrent tuners each add their record whole
+  // (O_APPEND), and lookup takes the last record of a key.
+  int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0 || ::write(fd, line.data(), line.size()) !=
+                    static_cast<ssize_t>(line.size())) {
+    error = path + ": error: " + std::strerror(errno);
+    if (fd >= 0)
+      ::close(fd);
+    return false;
+  }
+  ::close(fd);
+  return true;
 }
 
 } // namespace pfc

@@ -225,10 +225,18 @@ LogicalResult lowerBlockSparseMatmul(BlockSparseMatmulOp op,
   if (!schedule)
     schedule = defaultSchedule(op.getContext(), padTo(shape.in, shape.block),
                                shape.block, blocks.getNumBlocks(), target);
-  if (shape.block % std::min(schedule.getVector(), shape.block) != 0)
+  int64_t width = std::min(schedule.getVector(), shape.block);
+  if (shape.block % width != 0)
     return op.emitOpError("block size ")
            << shape.block << " is not a multiple of the vector width "
            << schedule.getVector();
+  // Beyond the 32 vector registers of AVX-512 a tile only spills.
+  int64_t accumulators = schedule.getTile() * (shape.block / width);
+  if (accumulators > 64)
+    return op.emitOpError("schedule tile ")
+           << schedule.getTile() << " needs " << accumulators
+           << " vector accumulators for " << shape.block
+           << "-wide blocks, more than 64";
   ImplicitLocOpBuilder b(op.getLoc(), op);
   BlockSparseKernel(op, b, schedule, getBlockMask(blocks, shape.block)).emit();
   op.erase();

@@ -204,6 +204,16 @@ struct LowerKernelsPass : impl::LowerKernelsBase<LowerKernelsPass> {
   using LowerKernelsBase::LowerKernelsBase;
 
   void runOnOperation() override {
+    if (vectorWidth != 4 && vectorWidth != 8 && vectorWidth != 16) {
+      getOperation().emitError("pfc-lower-kernels: vector-width ")
+          << vectorWidth.getValue() << " is not 4, 8 or 16";
+      return signalPassFailure();
+    }
+    if (cacheBytes < 1 || threads < 1) {
+      getOperation().emitError(
+          "pfc-lower-kernels: cache-bytes and threads must be positive");
+      return signalPassFailure();
+    }
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
       if (isa<PfcDialect>(op->getDialect()))

@@ -176,7 +176,10 @@ llvm::Expected<TuningReport> autotune(const LayerSpec &spec,
   compileSome();
   helper.join();
 
-  Check check = makeCheck(spec, std::min<int64_t>(options.tokens, 8));
+  // Enough tokens for full tiles of every candidate (up to 16 rows), for
+  // chunks to end inside the check, and for the runtime's split by tokens
+  // (4 tiles a thread); the fp64 reference's cost grows with them.
+  Check check = makeCheck(spec, std::min<int64_t>(options.tokens, 64));
   std::vector<float> x(options.tokens * spec.inFeatures, 0.5f);
   for (size_t i = 0; i < candidates.size(); ++i) {
     TuningResult &result = report.results[i];

@@ -34,9 +34,10 @@ public:
   /// skipped.
   std::optional<ScheduleChoice> lookup(const std::string &key) const;
 
-  /// Records `schedule` for `key` (replacing an older record), with what it
-  /// measured, through a temporary file renamed into place. Returns false,
-  /// with `error`, when the file cannot be written.
+  /// Records `schedule` for `key`, described by `description`, as one line
+  /// appended to the file: concurrent tuners lose no record, and the last
+  /// record of a key wins. Returns false, with `error`, when the file
+  /// cannot be written.
   bool record(const std::string &key, const ScheduleChoice &schedule,
               const std::string &description, std::string &error) const;
 

@@ -679,7 +679,7 @@ func.func @schedule_chunk() attributes {s = #pfc.schedule<tile = 8, vector = 16,
 
 // -----
 
-// expected-error @below {{schedule unroll 0 is not positive}}
+// expected-error @below {{schedule unroll 0 is not in [1, 64]}}
 func.func @schedule_unroll() attributes {s = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 0, unrolled = true, threads = 1>} {
   return
 }
@@ -695,5 +695,33 @@ func.func @schedule_threads() attributes {s = #pfc.schedule<tile = 8, vector = 1
 
 // expected-error @below {{schedule prefetch -1 is negative}}
 func.func @schedule_prefetch() attributes {s = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 1, prefetch = -1>} {
+  return
+}
+
+// -----
+
+// The generic form can leave out one operand of a pair.
+func.func @bsmm_extra_without_weights(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                                      %t: memref<?x8xf32>, %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.bsmm' op has only one of the extra columns and their weights}}
+  "pfc.bsmm"(%x, %b, %t, %y) <{operandSegmentSizes = array<i32: 1, 1, 0, 1, 0, 0, 1, 0, 0>, pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}> : (memref<?x64xf32>, memref<4x32x32xf32>, memref<?x8xf32>, memref<?x64xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @layer_u_without_v(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                             %u: memref<8x64xf32>, %y: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.layer' op has only one of U and V}}
+  "pfc.layer"(%x, %b, %u, %y) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 1, 0, 0>, gamma = #pfc.gamma<fixed>, gamma_value = 5.000000e-01 : f64, pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}> : (memref<?x64xf32>, memref<4x32x32xf32>, memref<8x64xf32>, memref<?x64xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @bsmm_row_begin_only(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                               %y: memref<?x64xf32>, %r: index) {
+  // expected-error @below {{'pfc.bsmm' op has only one of the block-row range's ends}}
+  "pfc.bsmm"(%x, %b, %y, %r) <{operandSegmentSizes = array<i32: 1, 1, 0, 0, 0, 0, 1, 1, 0>, pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}> : (memref<?x64xf32>, memref<4x32x32xf32>, memref<?x64xf32>, index) -> ()
   return
 }

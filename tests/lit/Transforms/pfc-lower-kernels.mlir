@@ -6,6 +6,9 @@
 // Ops without a schedule get the default one for the pass's vector width.
 // RUN: %pfc-opt %s -split-input-file -pfc-lower-kernels=vector-width=8 -canonicalize -cse -verify-diagnostics | FileCheck %s --enable-var-scope --check-prefix=WIDTH8
 // ... and chunks of tokens sized for the pass's cache size.
+// A vector width the CPUs do not have is an error, not a crash.
+// RUN: not %pfc-opt %s -split-input-file -pfc-lower-kernels=vector-width=0 2>&1 | FileCheck %s --check-prefix=BADWIDTH
+// BADWIDTH: error: pfc-lower-kernels: vector-width 0 is not 4, 8 or 16
 // RUN: %pfc-opt %s -split-input-file -pfc-lower-kernels=cache-bytes=65536 -canonicalize -cse -verify-diagnostics | FileCheck %s --enable-var-scope --check-prefix=CACHE
 
 // The unrolled schedule: for each chunk of 64 tokens, for each block-row, an
