@@ -84,8 +84,9 @@ static LogicalResult verifyShape(Operation *op, Value value,
   return diag << "]";
 }
 
-/// Checks γ or a scale: one element, or one per token (a dynamic size is
-/// checked when the kernel runs).
+/// Checks γ or a scale: one element, or one per token. A dynamic size means
+/// one per token (the kernels read element t for token t), which the caller
+/// guarantees.
 static LogicalResult verifyPerToken(Operation *op, Value value, int64_t tokens,
                                     StringRef what) {
   int64_t size = memrefType(value).getDimSize(0);

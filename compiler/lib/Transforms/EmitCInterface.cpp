@@ -87,6 +87,13 @@ LogicalResult emitWrapper(func::FuncOp kernel) {
              << " is not a row-major array with at most its first size dynamic";
     wrapperInputs.push_back(pointerType);
   }
+  // Every check comes before the first change to the module.
+  if (!tokensArg && llvm::any_of(type.getInputs(), [](Type input) {
+        auto memref = dyn_cast<MemRefType>(input);
+        return memref && memref.getNumDynamicDims() > 0;
+      }))
+    return kernel.emitOpError("has a dynamic size but no argument marked ")
+           << kTokens;
 
   std::string name = kernel.getName().str();
   kernel.setName(name + "_impl");
@@ -111,9 +118,6 @@ LogicalResult emitWrapper(func::FuncOp kernel) {
   for (auto [input, arg] :
        llvm::zip(type.getInputs(), wrapper.getArguments())) {
     auto memref = dyn_cast<MemRefType>(input);
-    if (memref && memref.getNumDynamicDims() > 0 && !tokens)
-      return kernel.emitOpError("has a dynamic size but no argument marked ")
-             << kTokens;
     operands.push_back(memref ? buildDescriptor(b, arg, memref, tokens) : arg);
   }
   b.create<func::CallOp>(kernel, operands);
