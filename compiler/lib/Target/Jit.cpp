@@ -59,16 +59,18 @@ compileLayer(const LayerSpec &spec, const CompileOptions &options,
   auto layer = HostLayerModule::build(spec, options);
   if (!layer)
     return layer.takeError();
-  auto machine = createHostTargetMachine(/*pic=*/true);
+  // One detection of the host: the target machine compiles the object and
+  // the JIT gets the same builder.
+  auto builder = hostMachineBuilder(/*pic=*/true);
+  if (!builder)
+    return builder.takeError();
+  auto machine = builder->createTargetMachine();
   if (!machine)
     return machine.takeError();
   auto object = layerObject(*layer, **machine, options.useCache);
   if (!object)
     return object.takeError();
 
-  auto builder = hostMachineBuilder(/*pic=*/true);
-  if (!builder)
-    return builder.takeError();
   auto jit = llvm::orc::LLJITBuilder()
                  .setJITTargetMachineBuilder(std::move(*builder))
                  .create();
