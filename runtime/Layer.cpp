@@ -3,12 +3,15 @@
 #include "pfc/Runtime/ThreadPool.h"
 
 #include <algorithm>
+#include <array>
+#include <mutex>
 
 namespace pfc {
 
 Layer::Layer(LayerSpec spec, BlockMask mask, LayerKernel kernel)
     : layerSpec(std::move(spec)), blockMask(std::move(mask)),
-      kernel(std::move(kernel)) {}
+      kernel(std::move(kernel)),
+      scratch(std::make_unique<BackwardScratch>()) {}
 
 static bool checkSize(const std::vector<float> &tensor, size_t expected,
                       const char *name, std::string &error) {
@@ -33,16 +36,16 @@ bool Layer::setParams(const LayerParams &newParams, std::string &error) {
                  error) ||
       !checkSize(newParams.bias, s.bias ? s.outFeatures : 0, "bias", error))
     return false;
-  params = newParams;
-  packedBlocks.assign(params.blocks.size(), 0.0f);
+  current = newParams;
+  packedBlocks.assign(current.blocks.size(), 0.0f);
   packedU.assign(rank * s.paddedOut(), 0.0f);
-  kernel.pack(params.blocks.data(), rank ? params.u.data() : nullptr,
+  kernel.pack(current.blocks.data(), rank ? current.u.data() : nullptr,
               packedBlocks.data(), rank ? packedU.data() : nullptr);
   if (gate) {
-    gamma = params.gateWeight;
-    gamma.push_back(params.gateBias);
+    gamma = current.gateWeight;
+    gamma.push_back(current.gateBias);
   } else {
-    gamma = {params.gamma};
+    gamma = {current.gamma};
   }
   return true;
 }
@@ -51,8 +54,8 @@ void Layer::forward(const float *x, int64_t tokens, float *y) const {
   auto data = [](const std::vector<float> &v) {
     return v.empty() ? nullptr : v.data();
   };
-  const float *u = data(packedU), *v = data(params.v),
-              *bias = data(params.bias);
+  const float *u = data(packedU), *v = data(current.v),
+              *bias = data(current.bias);
   const float *g =
       layerSpec.gammaMode == GammaMode::Fixed ? nullptr : data(gamma);
   const int64_t blockRows = blockMask.blockRows;
@@ -76,6 +79,102 @@ void Layer::forward(const float *x, int64_t tokens, float *y) const {
       kernel.forward(x, data(packedBlocks), u, v, g, bias, y, tokens, 0, tokens,
                      begin, end);
   });
+}
+
+/// A layer's gradients as the kernel writes them: the parameters' shapes,
+/// with γ's (or the gate's weight and bias) in one array.
+struct KernelGrads {
+  std::vector<float> blocks, u, v, gamma, bias;
+
+  /// Sizes the arrays for `spec` and `params` (no allocation when they are).
+  void resize(const LayerSpec &spec, const LayerParams &params) {
+    blocks.resize(params.blocks.size());
+    u.resize(params.u.size());
+    v.resize(params.v.size());
+    bias.resize(params.bias.size());
+    gamma.resize(spec.gammaMode == GammaMode::Gate
+                     ? params.gateWeight.size() + 1
+                     : spec.gammaMode == GammaMode::Scalar ? 1 : 0);
+  }
+
+  std::array<std::vector<float> *, 5> arrays() {
+    return {&blocks, &u, &v, &gamma, &bias};
+  }
+};
+
+/// What backward keeps between calls: the gradients of the parts of a call
+/// (the first part's go straight to the caller's, but for γ's).
+struct Layer::BackwardScratch {
+  std::mutex mutex;
+  std::vector<KernelGrads> parts;
+};
+
+Layer::~Layer() = default;
+
+static float *data(std::vector<float> &v) {
+  return v.empty() ? nullptr : v.data();
+}
+
+void Layer::backward(const float *x, const float *dy, int64_t tokens,
+                     float *dx, LayerParams &grads) const {
+  const LayerParams &p = current;
+  auto in = [](const std::vector<float> &v) {
+    return v.empty() ? nullptr : v.data();
+  };
+  const float *g =
+      layerSpec.gammaMode == GammaMode::Fixed ? nullptr : in(gamma);
+  // Every gradient is a sum over tokens: each part takes a share of the
+  // tokens into gradients of its own, which are then added up.
+  ThreadPool &pool = ThreadPool::shared();
+  const int64_t parts = std::clamp<int64_t>(kernel.threads, 1, pool.size());
+  const int64_t units = std::max<int64_t>(1, tokens / kernel.tile);
+  const int64_t n = std::clamp<int64_t>(units, 1, parts);
+  std::lock_guard<std::mutex> lock(scratch->mutex);
+  std::vector<KernelGrads> &partial = scratch->parts;
+  partial.resize(n);
+  KernelGrads &total = partial[0];
+  // The first part writes into the caller's arrays, swapped in and back.
+  std::swap(total.blocks, grads.blocks);
+  std::swap(total.u, grads.u);
+  std::swap(total.v, grads.v);
+  std::swap(total.bias, grads.bias);
+  for (KernelGrads &part : partial)
+    part.resize(layerSpec, p);
+  pool.run(n, [&](int64_t i) {
+    int64_t begin = i == 0 ? 0 : units * i / n * kernel.tile;
+    int64_t end = i == n - 1 ? tokens : units * (i + 1) / n * kernel.tile;
+    KernelGrads &out = partial[i];
+    kernel.backward(x, dy, in(p.blocks), in(p.u), in(p.v), g, dx,
+                    data(out.blocks), data(out.u), data(out.v),
+                    data(out.gamma), data(out.bias), tokens, begin, end);
+  });
+  // The sums, each array split between the parts.
+  if (n > 1)
+    pool.run(n, [&](int64_t i) {
+      for (size_t a = 0; a < total.arrays().size(); ++a) {
+        std::vector<float> &sum = *total.arrays()[a];
+        size_t begin = sum.size() * i / n, end = sum.size() * (i + 1) / n;
+        for (int64_t j = 1; j < n; ++j) {
+          const float *part = partial[j].arrays()[a]->data();
+          for (size_t k = begin; k < end; ++k)
+            sum[k] += part[k];
+        }
+      }
+    });
+  std::swap(total.blocks, grads.blocks);
+  std::swap(total.u, grads.u);
+  std::swap(total.v, grads.v);
+  std::swap(total.bias, grads.bias);
+  grads.gamma = 0.0f;
+  grads.gateBias = 0.0f;
+  if (layerSpec.gammaMode == GammaMode::Scalar) {
+    grads.gamma = total.gamma[0];
+  } else if (layerSpec.gammaMode == GammaMode::Gate) {
+    grads.gateWeight.assign(total.gamma.begin(), total.gamma.end() - 1);
+    grads.gateBias = total.gamma.back();
+  } else {
+    grads.gateWeight.clear();
+  }
 }
 
 } // namespace pfc

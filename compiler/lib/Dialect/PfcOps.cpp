@@ -167,6 +167,21 @@ LogicalResult PackOp::verify() {
                      "packed U");
 }
 
+/// Checks a layer's γ operand against its kind: none when fixed (with a
+/// gamma_value), one element when scalar, the gate's in + 1 when a gate.
+static LogicalResult verifyGamma(Operation *op, GammaKind kind, Value params,
+                                 bool hasValue, int64_t in) {
+  if ((kind == GammaKind::Fixed) != hasValue)
+    return op->emitOpError("has a gamma_value exactly when gamma is fixed");
+  if ((kind == GammaKind::Fixed) == static_cast<bool>(params))
+    return op->emitOpError("has a gamma operand exactly when gamma is learned");
+  if (kind == GammaKind::Scalar)
+    return verifyShape(op, params, {1}, "gamma");
+  if (kind == GammaKind::Gate)
+    return verifyShape(op, params, {in + 1}, "gate parameters");
+  return success();
+}
+
 LogicalResult LayerOp::verify() {
   Value input = getInput(), output = getOutput();
   if (failed(verifyPair(*this, getLowRankU(), getLowRankV(), "U and V")) ||
@@ -185,16 +200,59 @@ LogicalResult LayerOp::verify() {
   if (getBias() && failed(verifyShape(*this, getBias(), {out}, "bias")))
     return failure();
 
+  return verifyGamma(*this, getGamma(), getGammaParams(),
+                     getGammaValue().has_value(), in);
+}
+
+LogicalResult LayerGradOp::verify() {
+  Value u = getLowRankU(), v = getLowRankV();
+  if (failed(verifyPair(*this, u, v, "U and V")) ||
+      failed(verifyPair(*this, getGradU(), getGradV(), "dU and dV")))
+    return failure();
+  if (!u != !getGradU())
+    return emitOpError("has dU and dV exactly when it has U and V");
+  Value input = getInput(), gradOutput = getGradOutput();
+  if (failed(verifyTokenRows(*this, {input, gradOutput, getGradInput()})))
+    return failure();
+  int64_t in = features(input), out = features(gradOutput);
+  if (failed(verifyShape(*this, getGradInput(),
+                         memrefType(input).getShape(), "dX")))
+    return failure();
+  FailureOr<int64_t> block =
+      verifyBlocks(*this, getPattern(), getBlocks(), out, in);
+  if (failed(block))
+    return failure();
+  if (getGradBlocks().getType() != getBlocks().getType())
+    return emitOpError("has blocks of type ")
+           << getBlocks().getType() << " but their gradient "
+           << getGradBlocks().getType();
+  if (u) {
+    int64_t rank = memrefType(v).getDimSize(1);
+    if (ShapedType::isDynamic(rank) || rank < 1 || rank > std::min(in, out))
+      return emitOpError("rank of V ")
+             << v.getType() << " is not in [1, min(in, out) = "
+             << std::min(in, out) << "]";
+    if (failed(verifyShape(*this, v, {in, rank}, "V")) ||
+        failed(verifyShape(*this, u, {out, rank}, "U")) ||
+        failed(verifyShape(*this, getGradV(), {in, rank}, "dV")) ||
+        failed(verifyShape(*this, getGradU(), {out, rank}, "dU")))
+      return failure();
+  }
+  if (getGradBias() &&
+      failed(verifyShape(*this, getGradBias(), {out}, "bias gradient")))
+    return failure();
   GammaKind kind = getGamma();
-  if ((kind == GammaKind::Fixed) != getGammaValue().has_value())
-    return emitOpError("has a gamma_value exactly when gamma is fixed");
-  if ((kind == GammaKind::Fixed) == static_cast<bool>(getGammaParams()))
-    return emitOpError("has a gamma operand exactly when gamma is learned");
-  if (kind == GammaKind::Scalar)
-    return verifyShape(*this, getGammaParams(), {1}, "gamma");
-  if (kind == GammaKind::Gate)
-    return verifyShape(*this, getGammaParams(), {in + 1}, "gate parameters");
-  return success();
+  if (failed(verifyGamma(*this, kind, getGammaParams(),
+                         getGammaValue().has_value(), in)))
+    return failure();
+  if (kind == GammaKind::Fixed)
+    return getGradGamma() ? emitOpError("has no gradient for a fixed gamma")
+                          : success();
+  if (!getGradGamma())
+    return emitOpError("needs a gamma gradient for a learned gamma");
+  return verifyShape(*this, getGradGamma(),
+                     memrefType(getGammaParams()).getShape(),
+                     "gamma gradient");
 }
 
 LogicalResult BlockSparseMatmulOp::verify() {
@@ -228,19 +286,120 @@ LogicalResult BlockSparseMatmulOp::verify() {
 }
 
 LogicalResult BlockSparseMatmulTransposeOp::verify() {
-  Value input = getInput(), output = getOutput();
-  if (failed(verifyTokenRows(*this, {input, output})))
+  if (failed(verifyPair(*this, getExtra(), getExtraWeights(),
+                        "the extra columns and their weights")) ||
+      failed(verifyPair(*this, getDotInput(), getDots(),
+                        "the dot products' input and output")))
     return failure();
-  return verifyBlocks(*this, getPattern(), getBlocks(), features(input),
-                      features(output));
+  Value input = getInput(), output = getOutput();
+  SmallVector<Value> matrices = {input, output};
+  for (Value optional : {getExtra(), getDotInput()})
+    if (optional)
+      matrices.push_back(optional);
+  FailureOr<int64_t> tokens = verifyTokenRows(*this, matrices);
+  if (failed(tokens))
+    return failure();
+  int64_t in = features(output), out = features(input);
+  FailureOr<int64_t> block =
+      verifyBlocks(*this, getPattern(), getBlocks(), out, in);
+  if (failed(block))
+    return failure();
+  if (getScale() && failed(verifyPerToken(*this, getScale(), *tokens, "scale")))
+    return failure();
+  if (getExtra() &&
+      failed(verifyShape(*this, getExtraWeights(),
+                         {features(getExtra()), padTo(in, *block)},
+                         "extra weights")))
+    return failure();
+  if (!getDots())
+    return success();
+  if (failed(verifyShape(*this, getDotInput(), {*tokens, in}, "dot input")))
+    return failure();
+  return verifyShape(*this, getDots(), {*tokens}, "dots");
 }
 
 LogicalResult SampledMatmulOp::verify() {
   Value gradOutput = getGradOutput(), input = getInput();
-  if (failed(verifyTokenRows(*this, {gradOutput, input})))
+  FailureOr<int64_t> tokens = verifyTokenRows(*this, {gradOutput, input});
+  if (failed(tokens))
+    return failure();
+  if (getScale() && failed(verifyPerToken(*this, getScale(), *tokens, "scale")))
     return failure();
   return verifyBlocks(*this, getPattern(), getOutput(), features(gradOutput),
                       features(input));
+}
+
+LogicalResult OuterSumOp::verify() {
+  Value lhs = getLhs(), rhs = getRhs();
+  if (failed(verifyTokenRows(*this, {lhs, rhs})))
+    return failure();
+  return verifyShape(*this, getOutput(), {features(lhs), features(rhs)},
+                     "output");
+}
+
+LogicalResult TransposeOp::verify() {
+  MemRefType input = memrefType(getInput()), output = memrefType(getOutput());
+  if (!input.hasStaticShape() || !output.hasStaticShape())
+    return emitOpError("needs static shapes, got ")
+           << input << " and " << output;
+  if (output.getDimSize(0) != input.getDimSize(1) ||
+      output.getDimSize(1) < input.getDimSize(0))
+    return emitOpError("cannot hold the transpose of ")
+           << input << " in " << output;
+  return success();
+}
+
+LogicalResult RowDotOp::verify() {
+  FailureOr<int64_t> tokens = verifyTokenRows(*this, {getLhs(), getRhs()});
+  if (failed(tokens))
+    return failure();
+  if (features(getLhs()) != features(getRhs()))
+    return emitOpError("multiplies rows of ")
+           << features(getLhs()) << " and " << features(getRhs())
+           << " features";
+  return verifyShape(*this, getOutput(), {*tokens}, "output");
+}
+
+LogicalResult ScaleRowsOp::verify() {
+  FailureOr<int64_t> tokens = verifyTokenRows(*this, {getMatrix()});
+  if (failed(tokens))
+    return failure();
+  return verifyPerToken(*this, getGamma(), *tokens, "gamma");
+}
+
+LogicalResult GammaGradOp::verify() {
+  int64_t tokens = memrefType(getSparseDots()).getDimSize(0);
+  if (getLowRankDots() &&
+      failed(verifyShape(*this, getLowRankDots(), {tokens}, "low-rank dots")))
+    return failure();
+  bool gate = getGamma() == GammaKind::Gate;
+  if (getGamma() == GammaKind::Fixed)
+    return emitOpError("has no gradient for a fixed gamma");
+  if (gate != static_cast<bool>(getInput()))
+    return emitOpError("has the gate's operands exactly when gamma is a gate");
+  if (!gate) {
+    if (failed(verifyShape(*this, getGammaValues(), {1}, "gamma")))
+      return failure();
+    return verifyShape(*this, getOutput(), {1}, "output");
+  }
+  FailureOr<int64_t> inputTokens =
+      verifyTokenRows(*this, {getInput(), getGradInput()});
+  if (failed(inputTokens))
+    return failure();
+  if (failed(verifyShape(*this, getGammaValues(), {tokens}, "gamma")) ||
+      failed(verifyShape(*this, getInput(), {tokens, features(getGradInput())},
+                         "input")))
+    return failure();
+  int64_t in = features(getInput());
+  if (failed(verifyShape(*this, getParams(), {in + 1}, "gate parameters")))
+    return failure();
+  return verifyShape(*this, getOutput(), {in + 1}, "output");
+}
+
+LogicalResult SumTokensOp::verify() {
+  if (failed(verifyTokenRows(*this, {getInput()})))
+    return failure();
+  return verifyShape(*this, getOutput(), {features(getInput())}, "output");
 }
 
 LogicalResult ProjectOp::verify() {
@@ -312,6 +471,9 @@ std::optional<WeightShape> getWeightShape(Operation *op) {
   return llvm::TypeSwitch<Operation *, std::optional<WeightShape>>(op)
       .Case<LayerOp, BlockSparseMatmulOp>([&](auto op) {
         return shape(op.getBlocks(), op.getOutput(), op.getInput());
+      })
+      .Case([&](LayerGradOp op) {
+        return shape(op.getBlocks(), op.getGradOutput(), op.getInput());
       })
       .Case([&](BlockSparseMatmulTransposeOp op) {
         return shape(op.getBlocks(), op.getInput(), op.getOutput());

@@ -1,5 +1,8 @@
-//===- BlockSparseKernel.cpp - The register-tiled pfc.bsmm kernel ---------===//
+//===- BlockSparseKernel.cpp - The register-tiled block-sparse kernel -----===//
 //
+// One kernel for both block-sparse products: `pfc.bsmm` (y = x·Bᵀ over the
+// packed, per-block transposed weights) and `pfc.bsmm_t` (dX = dY·B over the
+// user's blocks, which are the packed blocks of the transposed pattern).
 // For each chunk of tokens, for each block-row in range, for each tile of
 // `tile` tokens: `tile × b/vector` vector accumulators are carried through
 // every nonzero block of the block-row (a loop over the block's inputs:
@@ -11,6 +14,9 @@
 // case per block-row) or come from constant tables in the module (table
 // schedule). Padded features are never read or written: a block's input loop
 // stops at the real inputs, and stores to the last block-row are masked.
+// `pfc.bsmm_t` can also write each token's dot product of the unscaled
+// product with another matrix (the part of dγ through B), from the
+// accumulators before they are scaled.
 //
 //===----------------------------------------------------------------------===//
 #include "KernelEmitter.h"
@@ -21,6 +27,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -28,13 +35,26 @@ using namespace mlir;
 namespace pfc {
 namespace {
 
+/// A block-sparse product `output = scale ⊙ (input·Wᵀ) + extra·extraWeights
+/// + bias`, W [out, in] with `mask`'s nonzero b×b blocks; rhs block `n` of
+/// `blocks` holds Wᵀ's block at BSR position n, or at `blockIndex[n]`'s
+/// position when given.
+struct BlockSparseProduct {
+  Value input, blocks, scale, extra, extraWeights, bias, output;
+  Value rowBegin, rowEnd;
+  /// Per-token dots of the unscaled product with `dotInput` [T, out].
+  Value dotInput, dots;
+  int64_t block, in, out;
+  BlockMask mask;
+  std::vector<int64_t> blockIndex;
+};
+
 class BlockSparseKernel {
 public:
-  BlockSparseKernel(BlockSparseMatmulOp op, ImplicitLocOpBuilder &b,
-                    ScheduleAttr schedule, BlockMask mask)
-      : op(op), b(b), e(b), schedule(schedule), mask(std::move(mask)),
-        block(getWeightShape(op)->block), in(getWeightShape(op)->in),
-        out(getWeightShape(op)->out),
+  BlockSparseKernel(BlockSparseProduct product, ImplicitLocOpBuilder &b,
+                    ScheduleAttr schedule)
+      : p(std::move(product)), b(b), e(b), schedule(schedule), mask(p.mask),
+        block(p.block), in(p.in), out(p.out),
         tile(e, std::min(schedule.getVector(), block),
              block / std::min(schedule.getVector(), block)) {}
 
@@ -64,25 +84,34 @@ private:
                      Value rhs, ArrayRef<Value> rhsIndices, Value count,
                      ValueRange accs, Value prefetchBlock = Value());
 
-  BlockSparseMatmulOp op;
+  /// The rhs block at BSR position `position`.
+  Value blockAt(Value position);
+
+  BlockSparseProduct p;
   ImplicitLocOpBuilder &b;
   KernelEmitter e;
   ScheduleAttr schedule;
-  BlockMask mask;
+  const BlockMask &mask;
   int64_t block, in, out;
   RegisterTile tile;
-  Value rowStartTable, colIndexTable;
+  Value rowStartTable, colIndexTable, blockIndexTable;
   SmallVector<scf::ForOp> innerLoops;
 };
 
 void BlockSparseKernel::emit() {
-  Value tokens = e.dim(op.getInput(), 0);
-  Value rowBegin = op.getRowBegin() ? op.getRowBegin() : e.index(0);
-  Value rowEnd = op.getRowEnd() ? op.getRowEnd() : e.index(mask.blockRows);
+  Value tokens = e.dim(p.input, 0);
+  Value rowBegin = p.rowBegin ? p.rowBegin : e.index(0);
+  Value rowEnd = p.rowEnd ? p.rowEnd : e.index(mask.blockRows);
   if (!schedule.getUnrolled()) {
     rowStartTable = e.constantTable(mask.rowStart, "__pfc_row_start");
     colIndexTable = e.constantTable(mask.colIndex, "__pfc_col_index");
+    if (!p.blockIndex.empty())
+      blockIndexTable = e.constantTable(p.blockIndex, "__pfc_block_index");
   }
+  if (p.dots)
+    e.loop(e.index(0), tokens, 1, [&](Value token) {
+      b.create<memref::StoreOp>(e.f32(0), p.dots, token);
+    });
   int64_t tile = schedule.getTile();
   e.loop(e.index(0), tokens, schedule.getChunk(), [&](Value chunkBegin) {
     Value chunkEnd =
@@ -119,8 +148,8 @@ void BlockSparseKernel::emitBlockRow(Value row,
   // Masks for the vectors of the last block-row that reach into padding.
   SmallVector<Value> masks = tile.masks(outBase, out, out % block != 0);
   SmallVector<Value> biases;
-  if (Value bias = op.getBias())
-    biases = tile.loadRow(bias, {outBase}, masks);
+  if (p.bias)
+    biases = tile.loadRow(p.bias, {outBase}, masks);
   for (const TileRun &run : runs)
     emitTiles(run.begin, run.end, run.rows, row, constantRow, masks, biases);
 }
@@ -132,19 +161,22 @@ void BlockSparseKernel::emitTiles(Value begin, Value end, int64_t rows,
   e.loop(begin, end, rows, [&](Value token) {
     SmallVector<Value> accs =
         accumulateBlocks(token, rows, row, constantRow, tile.zeros(rows));
-    if (Value scale = op.getScale())
-      tile.scaleRows(accs, token, rows,
-                     [&](Value t) { return e.loadPerToken(scale, t); });
     Value outBase = e.mul(row, e.index(block));
-    if (Value extra = op.getExtra()) {
+    if (p.dots)
+      tile.accumulateRowDots(accs, rows, p.dotInput, token, outBase, masks,
+                             p.dots);
+    if (p.scale)
+      tile.scaleRows(accs, token, rows,
+                     [&](Value t) { return e.loadPerToken(p.scale, t); });
+    if (p.extra) {
       scf::ForOp loop =
-          fmaLoop(extra, token, rows, e.index(0), op.getExtraWeights(),
-                  {e.index(0), outBase}, e.dim(extra, 1), accs);
+          fmaLoop(p.extra, token, rows, e.index(0), p.extraWeights,
+                  {e.index(0), outBase}, e.dim(p.extra, 1), accs);
       accs.assign(loop.getResults().begin(), loop.getResults().end());
     }
     if (!biases.empty())
       tile.addRow(accs, biases);
-    tile.store(accs, rows, op.getOutput(), token, outBase, masks);
+    tile.store(accs, rows, p.output, token, outBase, masks);
   });
 }
 
@@ -177,16 +209,25 @@ SmallVector<Value> BlockSparseKernel::accumulateBlock(Value token, int64_t rows,
                                                       Value index, Value col,
                                                       Value inputs,
                                                       ValueRange accs) {
-  // Row k of the block `prefetch` places ahead in BSR order (the order of
-  // the packed weights) is fetched while this block's row k is used.
+  // Row k of the block `prefetch` places ahead in BSR order (the order the
+  // kernel visits the weights in) is fetched while this block's row k is
+  // used.
   Value ahead;
   if (int64_t distance = schedule.getPrefetch())
-    ahead =
-        e.min(e.add(index, e.index(distance)), e.index(mask.nnzBlocks() - 1));
-  scf::ForOp loop = fmaLoop(
-      op.getInput(), token, rows, e.mul(col, e.index(block)), op.getBlocks(),
-      {index, e.index(0), e.index(0)}, inputs, accs, ahead);
+    ahead = blockAt(
+        e.min(e.add(index, e.index(distance)), e.index(mask.nnzBlocks() - 1)));
+  scf::ForOp loop = fmaLoop(p.input, token, rows, e.mul(col, e.index(block)),
+                            p.blocks, {blockAt(index), e.index(0), e.index(0)},
+                            inputs, accs, ahead);
   return SmallVector<Value>(loop.getResults());
+}
+
+Value BlockSparseKernel::blockAt(Value position) {
+  if (p.blockIndex.empty())
+    return position;
+  if (std::optional<int64_t> known = getConstantIntValue(position))
+    return e.index(p.blockIndex[*known]);
+  return b.create<memref::LoadOp>(blockIndexTable, position);
 }
 
 scf::ForOp BlockSparseKernel::fmaLoop(Value lhs, Value token, int64_t rows,
@@ -212,35 +253,124 @@ scf::ForOp BlockSparseKernel::fmaLoop(Value lhs, Value token, int64_t rows,
   return loop;
 }
 
+/// Checks `schedule` (or picks the default one) for `product` and emits its
+/// kernel at `op`, which it replaces.
+LogicalResult emitBlockSparseKernel(Operation *op, BlockSparseProduct product,
+                                    ScheduleAttr schedule,
+                                    const CpuTargetInfo &target) {
+  if (!schedule)
+    schedule = defaultSchedule(op->getContext(), padTo(product.in, product.block),
+                               product.block, product.mask.nnzBlocks(), target);
+  int64_t width = std::min(schedule.getVector(), product.block);
+  if (product.block % width != 0)
+    return op->emitOpError("block size ")
+           << product.block << " is not a multiple of the vector width "
+           << schedule.getVector();
+  // Beyond the 32 vector registers of AVX-512 a tile only spills.
+  int64_t accumulators = schedule.getTile() * (product.block / width);
+  if (accumulators > 64)
+    return op->emitOpError("schedule tile ")
+           << schedule.getTile() << " needs " << accumulators
+           << " vector accumulators for " << product.block
+           << "-wide blocks, more than 64";
+  ImplicitLocOpBuilder b(op->getLoc(), op);
+  BlockSparseKernel(std::move(product), b, schedule).emit();
+  op->erase();
+  return success();
+}
+
+/// The explicit block list of `op`'s pattern, or an error.
+FailureOr<BlocksAttr> blockList(Operation *op) {
+  if (auto blocks = dyn_cast<BlocksAttr>(op->getAttr("pattern")))
+    return blocks;
+  return op->emitOpError("needs an explicit block list to be lowered; run "
+                         "pfc-materialize-pattern first");
+}
+
+/// The pattern of Wᵀ from W's: block-rows are W's block-columns, their blocks
+/// in ascending block-row order, and `blockIndex` where W keeps each one.
+BlockMask transposeMask(const BlockMask &mask,
+                        std::vector<int64_t> &blockIndex) {
+  BlockMask t;
+  t.block = mask.block;
+  t.rows = mask.cols;
+  t.cols = mask.rows;
+  t.blockRows = mask.blockCols;
+  t.blockCols = mask.blockRows;
+  t.rowStart.assign(t.blockRows + 1, 0);
+  for (int64_t col : mask.colIndex)
+    ++t.rowStart[col + 1];
+  for (int64_t c = 0; c < t.blockRows; ++c)
+    t.rowStart[c + 1] += t.rowStart[c];
+  std::vector<int64_t> next(t.rowStart.begin(), t.rowStart.end() - 1);
+  t.colIndex.assign(mask.nnzBlocks(), 0);
+  blockIndex.assign(mask.nnzBlocks(), 0);
+  for (int64_t r = 0; r < mask.blockRows; ++r)
+    for (int64_t n = mask.rowStart[r]; n < mask.rowStart[r + 1]; ++n) {
+      int64_t at = next[mask.colIndex[n]]++;
+      t.colIndex[at] = r;
+      blockIndex[at] = n;
+    }
+  return t;
+}
+
 } // namespace
 
 LogicalResult lowerBlockSparseMatmul(BlockSparseMatmulOp op,
                                      const CpuTargetInfo &target) {
-  auto blocks = dyn_cast<BlocksAttr>(op.getPattern());
-  if (!blocks)
-    return op.emitOpError("needs an explicit block list to be lowered; run "
-                          "pfc-materialize-pattern first");
+  FailureOr<BlocksAttr> blocks = blockList(op);
+  if (failed(blocks))
+    return failure();
   WeightShape shape = *getWeightShape(op);
-  ScheduleAttr schedule = op.getScheduleAttr();
-  if (!schedule)
-    schedule = defaultSchedule(op.getContext(), padTo(shape.in, shape.block),
-                               shape.block, blocks.getNumBlocks(), target);
-  int64_t width = std::min(schedule.getVector(), shape.block);
-  if (shape.block % width != 0)
-    return op.emitOpError("block size ")
-           << shape.block << " is not a multiple of the vector width "
-           << schedule.getVector();
-  // Beyond the 32 vector registers of AVX-512 a tile only spills.
-  int64_t accumulators = schedule.getTile() * (shape.block / width);
-  if (accumulators > 64)
-    return op.emitOpError("schedule tile ")
-           << schedule.getTile() << " needs " << accumulators
-           << " vector accumulators for " << shape.block
-           << "-wide blocks, more than 64";
-  ImplicitLocOpBuilder b(op.getLoc(), op);
-  BlockSparseKernel(op, b, schedule, getBlockMask(blocks, shape.block)).emit();
-  op.erase();
-  return success();
+  BlockSparseProduct product{op.getInput(),
+                             op.getBlocks(),
+                             op.getScale(),
+                             op.getExtra(),
+                             op.getExtraWeights(),
+                             op.getBias(),
+                             op.getOutput(),
+                             op.getRowBegin(),
+                             op.getRowEnd(),
+                             Value(),
+                             Value(),
+                             shape.block,
+                             shape.in,
+                             shape.out,
+                             getBlockMask(*blocks, shape.block),
+                             {}};
+  return emitBlockSparseKernel(op, std::move(product), op.getScheduleAttr(),
+                               target);
+}
+
+LogicalResult lowerBlockSparseMatmulTranspose(BlockSparseMatmulTransposeOp op,
+                                              const CpuTargetInfo &target) {
+  FailureOr<BlocksAttr> blocks = blockList(op);
+  if (failed(blocks))
+    return failure();
+  WeightShape shape = *getWeightShape(op);
+  // dX = dY·B: the product with Wᵀ = B, whose blocks in the user's layout
+  // [n][o][k] are the packed blocks of the transposed pattern.
+  std::vector<int64_t> blockIndex;
+  BlockMask mask =
+      transposeMask(getBlockMask(*blocks, shape.block), blockIndex);
+  BlockSparseProduct product{op.getInput(),
+                             op.getBlocks(),
+                             op.getScale(),
+                             op.getExtra(),
+                             op.getExtraWeights(),
+                             Value(),
+                             op.getOutput(),
+                             Value(),
+                             Value(),
+                             op.getDotInput(),
+                             op.getDots(),
+                             shape.block,
+                             shape.out,
+                             shape.in,
+                             std::move(mask),
+                             std::move(blockIndex)};
+  return emitBlockSparseKernel(op, std::move(product), op.getScheduleAttr(),
+                               target);
 }
 
 } // namespace pfc

@@ -67,6 +67,17 @@ private:
 mlir::LogicalResult lowerBlockSparseMatmul(BlockSparseMatmulOp op,
                                            const CpuTargetInfo &target);
 
+/// The same for a `pfc.bsmm_t`, run over the transposed pattern.
+mlir::LogicalResult
+lowerBlockSparseMatmulTranspose(BlockSparseMatmulTransposeOp op,
+                                const CpuTargetInfo &target);
+
+/// Emits the register-tiled dB of a `pfc.sddmm` in place of the op.
+void lowerSampledMatmul(SampledMatmulOp op, const CpuTargetInfo &target);
+
+/// Emits the register-tiled sum of outer products in place of the op.
+void lowerOuterSum(OuterSumOp op, const CpuTargetInfo &target);
+
 /// Emits the register-tiled projection t = (1−γ)⊙(x·V) in place of the op.
 void lowerProject(ProjectOp op, int64_t vectorWidth);
 

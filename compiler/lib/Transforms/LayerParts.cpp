@@ -9,15 +9,14 @@ using namespace mlir;
 namespace pfc {
 
 Value LayerTemporaries::allocate(ArrayRef<int64_t> inner) {
-  Location loc = layer.getLoc();
   // As many tokens as the input: static when it is, else its runtime size.
-  int64_t tokens = cast<MemRefType>(layer.getInput().getType()).getDimSize(0);
+  int64_t tokens = cast<MemRefType>(input.getType()).getDimSize(0);
   SmallVector<int64_t> shape = {tokens};
   shape.append(inner.begin(), inner.end());
   auto type = MemRefType::get(shape, builder.getF32Type());
   SmallVector<Value> sizes;
   if (ShapedType::isDynamic(tokens))
-    sizes.push_back(builder.create<memref::DimOp>(loc, layer.getInput(), 0));
+    sizes.push_back(builder.create<memref::DimOp>(loc, input, 0));
   Value buffer = builder.create<memref::AllocOp>(loc, type, sizes);
   allocated.push_back(buffer);
   return buffer;
@@ -25,24 +24,31 @@ Value LayerTemporaries::allocate(ArrayRef<int64_t> inner) {
 
 Value LayerTemporaries::matrix(int64_t cols) { return allocate({cols}); }
 
+Value LayerTemporaries::perToken() { return allocate({}); }
+
+Value LayerTemporaries::buffer(ArrayRef<int64_t> shape) {
+  Value buffer = builder.create<memref::AllocOp>(
+      loc, MemRefType::get(shape, builder.getF32Type()));
+  allocated.push_back(buffer);
+  return buffer;
+}
+
 Value LayerTemporaries::gamma() {
-  Location loc = layer.getLoc();
-  switch (layer.getGamma()) {
+  switch (kind) {
   case GammaKind::Scalar:
-    return layer.getGammaParams();
+    return gammaParams;
   case GammaKind::Fixed: {
     auto type = MemRefType::get({1}, builder.getF32Type());
     Value buffer = builder.create<memref::AllocaOp>(loc, type);
     Value value = builder.create<arith::ConstantOp>(
-        loc, builder.getF32FloatAttr(layer.getGammaValue()->convertToDouble()));
+        loc, builder.getF32FloatAttr(gammaValue));
     Value zero = builder.create<arith::ConstantIndexOp>(loc, 0);
     builder.create<memref::StoreOp>(loc, value, buffer, zero);
     return buffer;
   }
   case GammaKind::Gate: {
     Value buffer = allocate({});
-    builder.create<GateOp>(loc, layer.getInput(), layer.getGammaParams(),
-                           buffer);
+    builder.create<GateOp>(loc, input, gammaParams, buffer);
     return buffer;
   }
   }
@@ -51,7 +57,7 @@ Value LayerTemporaries::gamma() {
 
 void LayerTemporaries::release() {
   for (Value buffer : allocated)
-    builder.create<memref::DeallocOp>(layer.getLoc(), buffer);
+    builder.create<memref::DeallocOp>(loc, buffer);
   allocated.clear();
 }
 

@@ -8,14 +8,24 @@
 
 namespace pfc {
 
-/// The temporaries a rewritten layer allocates; freed after its last use.
+/// The temporaries a rewritten layer (`pfc.layer` or `pfc.layer_grad`)
+/// allocates; freed after its last use.
 class LayerTemporaries {
 public:
-  LayerTemporaries(mlir::OpBuilder &builder, LayerOp layer)
-      : builder(builder), layer(layer) {}
+  template <typename LayerLike>
+  LayerTemporaries(mlir::OpBuilder &builder, LayerLike layer)
+      : builder(builder), loc(layer.getLoc()), input(layer.getInput()),
+        kind(layer.getGamma()), gammaParams(layer.getGammaParams()),
+        gammaValue(layer.getGammaValue()
+                       ? layer.getGammaValue()->convertToDouble()
+                       : 0.0) {}
 
   /// A `[tokens, cols]` buffer, tokens as in the layer's input.
   mlir::Value matrix(int64_t cols);
+  /// A `[tokens]` buffer.
+  mlir::Value perToken();
+  /// A buffer of the static `shape`.
+  mlir::Value buffer(llvm::ArrayRef<int64_t> shape);
   /// γ as a memref: the scalar parameter, a constant (fixed mode) or one γ
   /// per token from `pfc.gate` (gate mode).
   mlir::Value gamma();
@@ -27,7 +37,11 @@ private:
   mlir::Value allocate(llvm::ArrayRef<int64_t> inner);
 
   mlir::OpBuilder &builder;
-  LayerOp layer;
+  mlir::Location loc;
+  mlir::Value input;
+  GammaKind kind;
+  mlir::Value gammaParams;
+  double gammaValue;
   llvm::SmallVector<mlir::Value> allocated;
 };
 

@@ -1,10 +1,11 @@
 //===- LowerKernels.cpp - pfc ops to loops and vectors --------------------===//
 //
-// `pfc.bsmm` gets the register-tiled kernel of BlockSparseKernel.cpp, the
-// projection and the gate the vector kernels of DenseKernels.cpp. The other
-// ops are plain loop nests whose innermost loop runs over contiguous
-// features, which LLVM's vectorizer handles: the parts of the decomposed
-// layer and the backward products, until training gets kernels of its own.
+// `pfc.bsmm` and `pfc.bsmm_t` get the register-tiled kernel of
+// BlockSparseKernel.cpp, `pfc.sddmm` and `pfc.outer_sum` that of
+// OuterSumKernel.cpp, the projection and the gate the vector kernels of
+// DenseKernels.cpp. The other ops move O(T·features) or O(weights) data, not
+// products: plain loop nests whose innermost loop runs over contiguous
+// features, which LLVM's vectorizer handles.
 //
 //===----------------------------------------------------------------------===//
 #include "KernelEmitter.h"
@@ -35,8 +36,11 @@ public:
   void emit(PackOp op);
   void emit(LowRankOp op);
   void emit(CombineOp op);
-  void emit(BlockSparseMatmulTransposeOp op);
-  void emit(SampledMatmulOp op);
+  void emit(TransposeOp op);
+  void emit(RowDotOp op);
+  void emit(ScaleRowsOp op);
+  void emit(GammaGradOp op);
+  void emit(SumTokensOp op);
 
 private:
   Value load(Value memref, ValueRange at) {
@@ -48,11 +52,11 @@ private:
   Value fma(Value x, Value y, Value acc) {
     return b.create<arith::AddFOp>(acc, b.create<arith::MulFOp>(x, y));
   }
-  /// `matrix[token, k] = 0` for k in [0, cols).
+  /// `matrix[token, k] = 0` for k in [0, cols); a vector without `token`.
   void zeroRow(Value matrix, Value token, Value cols) {
     Value zero = e.f32(0);
     e.loop(e.index(0), cols, 1, [&](Value k) {
-      store(zero, matrix, {token, k});
+      store(zero, matrix, token ? ValueRange{token, k} : ValueRange{k});
     });
   }
   /// row[token, :] += scalar * weights[weightRow, :cols], contiguous.
@@ -63,11 +67,8 @@ private:
             row, {token, j});
     });
   }
-  /// A loop over the nonzero blocks of `op`'s pattern, read from constant
-  /// tables: `body(n, outBase, inBase, outs, ins)` gets block n's first
-  /// output and input and how many of its b outputs and inputs are real.
-  void forEachBlock(Operation *op,
-                    function_ref<void(Value, Value, Value, Value, Value)> body);
+  /// output [cols, ≥ rows] = inputᵀ, zero in the columns past input's rows.
+  void transposePadded(Value input, Value output);
 
   ImplicitLocOpBuilder &b;
   KernelEmitter e;
@@ -82,18 +83,8 @@ void SimpleKernels::emit(PackOp op) {
       });
     });
   });
-  if (!op.getU())
-    return;
-  Value out = e.dim(op.getU(), 0), rank = e.dim(op.getU(), 1);
-  Value zero = e.f32(0);
-  e.loop(e.index(0), rank, 1, [&](Value j) {
-    e.loop(e.index(0), out, 1, [&](Value o) {
-      store(load(op.getU(), {o, j}), op.getPackedU(), {j, o});
-    });
-    e.loop(out, e.dim(op.getPackedU(), 1), 1, [&](Value o) {
-      store(zero, op.getPackedU(), {j, o});
-    });
-  });
+  if (op.getU())
+    transposePadded(op.getU(), op.getPackedU());
 }
 
 void SimpleKernels::emit(LowRankOp op) {
@@ -132,72 +123,92 @@ void SimpleKernels::emit(CombineOp op) {
   });
 }
 
-void SimpleKernels::forEachBlock(
-    Operation *op, function_ref<void(Value, Value, Value, Value, Value)> body) {
-  auto pattern = cast<BlocksAttr>(op->getAttr("pattern"));
-  WeightShape shape = *getWeightShape(op);
-  SmallVector<int64_t> rows, cols(pattern.getColIndex());
-  for (int64_t r = 0; r < pattern.getBlockRows(); ++r)
-    rows.append(pattern.getRowStart()[r + 1] - pattern.getRowStart()[r], r);
-  Value rowTable = e.constantTable(rows, "__pfc_block_row");
-  Value colTable = e.constantTable(cols, "__pfc_block_col");
-  Value block = e.index(shape.block);
-  auto realPart = [&](int64_t size, Value base) {
-    return e.min(block, b.create<arith::SubIOp>(e.index(size), base));
-  };
-  e.loop(e.index(0), e.index(pattern.getNumBlocks()), 1, [&](Value n) {
-    Value outBase = e.mul(load(rowTable, {n}), block);
-    Value inBase = e.mul(load(colTable, {n}), block);
-    body(n, outBase, inBase, realPart(shape.out, outBase),
-         realPart(shape.in, inBase));
+void SimpleKernels::transposePadded(Value input, Value output) {
+  Value rows = e.dim(input, 0), zero = e.f32(0);
+  e.loop(e.index(0), e.dim(input, 1), 1, [&](Value j) {
+    e.loop(e.index(0), rows, 1,
+           [&](Value i) { store(load(input, {i, j}), output, {j, i}); });
+    e.loop(rows, e.dim(output, 1), 1,
+           [&](Value i) { store(zero, output, {j, i}); });
   });
 }
 
-void SimpleKernels::emit(BlockSparseMatmulTransposeOp op) {
-  // dx[t, c·b + k] += Σ_o dy[t, r·b + o] · packed[n, k, o] per block n.
-  Value dy = op.getInput(), dx = op.getOutput();
-  Value tokens = e.dim(dy, 0);
-  e.loop(e.index(0), tokens, 1,
-         [&](Value token) { zeroRow(dx, token, e.dim(dx, 1)); });
-  forEachBlock(op, [&](Value n, Value outBase, Value inBase, Value outs,
-                       Value ins) {
-    e.loop(e.index(0), tokens, 1, [&](Value token) {
-      e.loop(e.index(0), ins, 1, [&](Value k) {
-        Value at = e.add(inBase, k);
-        scf::ForOp dot = e.loop(e.index(0), outs, 1, {load(dx, {token, at})},
-                                [&](Value o, ValueRange acc) {
-                                  return SmallVector<Value>{fma(
-                                      load(dy, {token, e.add(outBase, o)}),
-                                      load(op.getBlocks(), {n, k, o}), acc[0])};
-                                });
-        store(dot.getResult(0), dx, {token, at});
-      });
+void SimpleKernels::emit(TransposeOp op) {
+  transposePadded(op.getInput(), op.getOutput());
+}
+
+void SimpleKernels::emit(RowDotOp op) {
+  Value lhs = op.getLhs(), rhs = op.getRhs();
+  e.loop(e.index(0), e.dim(lhs, 0), 1, [&](Value token) {
+    scf::ForOp dot = e.loop(e.index(0), e.dim(lhs, 1), 1, {e.f32(0)},
+                            [&](Value j, ValueRange acc) {
+                              return SmallVector<Value>{
+                                  fma(load(lhs, {token, j}),
+                                      load(rhs, {token, j}), acc[0])};
+                            });
+    store(dot.getResult(0), op.getOutput(), {token});
+  });
+}
+
+void SimpleKernels::emit(ScaleRowsOp op) {
+  Value matrix = op.getMatrix();
+  e.loop(e.index(0), e.dim(matrix, 0), 1, [&](Value token) {
+    Value complement = b.create<arith::SubFOp>(
+        e.f32(1), e.loadPerToken(op.getGamma(), token));
+    e.loop(e.index(0), e.dim(matrix, 1), 1, [&](Value j) {
+      store(b.create<arith::MulFOp>(complement, load(matrix, {token, j})),
+            matrix, {token, j});
     });
   });
 }
 
-void SimpleKernels::emit(SampledMatmulOp op) {
-  // dB[n, k, o] = Σ_t x[t, c·b + k] · dy[t, r·b + o]; zero in the padding.
-  Value dy = op.getGradOutput(), x = op.getInput(), db = op.getOutput();
-  Value block = e.dim(db, 1), zero = e.f32(0);
-  forEachBlock(
-      op, [&](Value n, Value outBase, Value inBase, Value outs, Value ins) {
-        e.loop(e.index(0), block, 1, [&](Value k) {
-          e.loop(e.index(0), block, 1, [&](Value o) {
-            store(zero, db, {n, k, o});
-          });
-        });
-        e.loop(e.index(0), e.dim(x, 0), 1, [&](Value token) {
-          e.loop(e.index(0), ins, 1, [&](Value k) {
-            Value xk = load(x, {token, e.add(inBase, k)});
-            e.loop(e.index(0), outs, 1, [&](Value o) {
-              store(fma(xk, load(dy, {token, e.add(outBase, o)}),
-                        load(db, {n, k, o})),
-                    db, {n, k, o});
-            });
-          });
-        });
-      });
+void SimpleKernels::emit(GammaGradOp op) {
+  Value tokens = e.dim(op.getSparseDots(), 0), output = op.getOutput();
+  // dγ_t = Σ_o dY·s − Σ_o dY·l.
+  auto gammaGrad = [&](Value token) -> Value {
+    Value grad = load(op.getSparseDots(), {token});
+    if (Value lowRank = op.getLowRankDots())
+      grad = b.create<arith::SubFOp>(grad, load(lowRank, {token}));
+    return grad;
+  };
+  if (op.getGamma() == GammaKind::Scalar) {
+    scf::ForOp sum = e.loop(e.index(0), tokens, 1, {e.f32(0)},
+                            [&](Value token, ValueRange acc) {
+                              return SmallVector<Value>{b.create<arith::AddFOp>(
+                                  acc[0], gammaGrad(token))};
+                            });
+    store(sum.getResult(0), output, {e.index(0)});
+    return;
+  }
+  // The gate: dz_t = −dγ_t·γ_t·(1 − γ_t), the derivative through
+  // γ = 1 − sigmoid(z); z = x·g + c.
+  Value x = op.getInput(), params = op.getParams(), dx = op.getGradInput();
+  Value in = e.dim(x, 1);
+  zeroRow(output, Value(), e.dim(output, 0));
+  e.loop(e.index(0), tokens, 1, [&](Value token) {
+    Value gamma = load(op.getGammaValues(), {token});
+    Value slope = b.create<arith::MulFOp>(
+        gamma, b.create<arith::SubFOp>(e.f32(1), gamma));
+    Value dz = b.create<arith::NegFOp>(
+        b.create<arith::MulFOp>(gammaGrad(token), slope));
+    e.loop(e.index(0), in, 1, [&](Value i) {
+      store(fma(dz, load(x, {token, i}), load(output, {i})), output, {i});
+      store(fma(dz, load(params, {i}), load(dx, {token, i})), dx, {token, i});
+    });
+    store(b.create<arith::AddFOp>(load(output, {in}), dz), output, {in});
+  });
+}
+
+void SimpleKernels::emit(SumTokensOp op) {
+  Value input = op.getInput(), output = op.getOutput();
+  Value cols = e.dim(input, 1);
+  zeroRow(output, Value(), cols);
+  e.loop(e.index(0), e.dim(input, 0), 1, [&](Value token) {
+    e.loop(e.index(0), cols, 1, [&](Value j) {
+      store(b.create<arith::AddFOp>(load(output, {j}), load(input, {token, j})),
+            output, {j});
+    });
+  });
 }
 
 struct LowerKernelsPass : impl::LowerKernelsBase<LowerKernelsPass> {
@@ -225,15 +236,35 @@ struct LowerKernelsPass : impl::LowerKernelsBase<LowerKernelsPass> {
                           "pfc-fuse-lowrank or pfc-decompose-layer");
         return signalPassFailure();
       }
+      if (auto grad = dyn_cast<LayerGradOp>(op)) {
+        grad.emitOpError("must be decomposed before lowering; run "
+                         "pfc-decompose-gradients");
+        return signalPassFailure();
+      }
       if (op->getAttrOfType<ButterflyAttr>("pattern")) {
         op->emitOpError("needs an explicit block list to be lowered; run "
                         "pfc-materialize-pattern first");
         return signalPassFailure();
       }
+      CpuTargetInfo target{vectorWidth, cacheBytes, threads};
       if (auto bsmm = dyn_cast<BlockSparseMatmulOp>(op)) {
-        if (failed(lowerBlockSparseMatmul(
-                bsmm, CpuTargetInfo{vectorWidth, cacheBytes, threads})))
+        if (failed(lowerBlockSparseMatmul(bsmm, target)))
           return signalPassFailure();
+        continue;
+      }
+      if (auto bsmmT = dyn_cast<BlockSparseMatmulTransposeOp>(op)) {
+        if (failed(lowerBlockSparseMatmulTranspose(bsmmT, target)))
+          return signalPassFailure();
+        continue;
+      }
+      if (auto sddmm = dyn_cast<SampledMatmulOp>(op)) {
+        lowerSampledMatmul(sddmm, target);
+        sddmm.erase();
+        continue;
+      }
+      if (auto outer = dyn_cast<OuterSumOp>(op)) {
+        lowerOuterSum(outer, target);
+        outer.erase();
         continue;
       }
       if (auto project = dyn_cast<ProjectOp>(op)) {
@@ -249,8 +280,9 @@ struct LowerKernelsPass : impl::LowerKernelsBase<LowerKernelsPass> {
       ImplicitLocOpBuilder b(op->getLoc(), op);
       SimpleKernels kernels(b);
       llvm::TypeSwitch<Operation *>(op)
-          .Case<PackOp, LowRankOp, CombineOp, BlockSparseMatmulTransposeOp,
-                SampledMatmulOp>([&](auto op) { kernels.emit(op); });
+          .Case<PackOp, LowRankOp, CombineOp, TransposeOp, RowDotOp,
+                ScaleRowsOp, GammaGradOp, SumTokensOp>(
+              [&](auto op) { kernels.emit(op); });
       op->erase();
     }
   }

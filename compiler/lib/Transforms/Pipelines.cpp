@@ -16,6 +16,7 @@ void buildPfcOptimizationPipeline(OpPassManager &pm,
   if (options.fuseLowRank)
     pm.addPass(createFuseLowRank());
   pm.addPass(createDecomposeLayer());
+  pm.addPass(createDecomposeGradients());
 }
 
 void buildPfcKernelPipeline(OpPassManager &pm,

@@ -57,15 +57,44 @@ SmallVector<Value> RegisterTile::fma(Value lhs, Value token, int64_t rows,
                                      Value lhsCol, ArrayRef<Value> rhs,
                                      ValueRange accs) {
   SmallVector<Value> next(accs);
-  for (int64_t m = 0; m < rows; ++m) {
-    Value x = b.create<memref::LoadOp>(
-        lhs, ValueRange{e.add(token, e.index(m)), lhsCol});
-    Value broadcast = b.create<vector::BroadcastOp>(vectorType, x);
-    for (int64_t v = 0; v < count; ++v)
-      next[m * count + v] =
-          b.create<vector::FMAOp>(broadcast, rhs[v], next[m * count + v]);
-  }
+  for (int64_t m = 0; m < rows; ++m)
+    fmaRow(m,
+           b.create<memref::LoadOp>(
+               lhs, ValueRange{e.add(token, e.index(m)), lhsCol}),
+           rhs, next);
   return next;
+}
+
+SmallVector<Value> RegisterTile::fma(ArrayRef<Value> scalars,
+                                     ArrayRef<Value> rhs, ValueRange accs) {
+  SmallVector<Value> next(accs);
+  for (auto [m, scalar] : llvm::enumerate(scalars))
+    fmaRow(m, scalar, rhs, next);
+  return next;
+}
+
+void RegisterTile::fmaRow(int64_t m, Value scalar, ArrayRef<Value> rhs,
+                          SmallVectorImpl<Value> &accs) {
+  Value broadcast = b.create<vector::BroadcastOp>(vectorType, scalar);
+  for (int64_t v = 0; v < count; ++v)
+    accs[m * count + v] =
+        b.create<vector::FMAOp>(broadcast, rhs[v], accs[m * count + v]);
+}
+
+void RegisterTile::accumulateRowDots(ArrayRef<Value> accs, int64_t rows,
+                                     Value matrix, Value token, Value base,
+                                     ArrayRef<Value> masks, Value dots) {
+  for (int64_t m = 0; m < rows; ++m) {
+    Value row = e.add(token, e.index(m));
+    SmallVector<Value> other = loadRow(matrix, {row, base}, masks);
+    Value sum = b.create<arith::MulFOp>(accs[m * count], other[0]);
+    for (int64_t v = 1; v < count; ++v)
+      sum = b.create<vector::FMAOp>(accs[m * count + v], other[v], sum);
+    Value dot = b.create<vector::ReductionOp>(vector::CombiningKind::ADD, sum);
+    Value previous = b.create<memref::LoadOp>(dots, row);
+    b.create<memref::StoreOp>(b.create<arith::AddFOp>(previous, dot), dots,
+                              row);
+  }
 }
 
 void RegisterTile::scaleRows(SmallVectorImpl<Value> &accs, Value token,
@@ -86,10 +115,17 @@ void RegisterTile::addRow(SmallVectorImpl<Value> &accs, ArrayRef<Value> row) {
 
 void RegisterTile::store(ArrayRef<Value> accs, int64_t rows, Value out,
                          Value token, Value base, ArrayRef<Value> masks) {
+  store(accs, rows, out, {}, token, base, masks);
+}
+
+void RegisterTile::store(ArrayRef<Value> accs, int64_t rows, Value out,
+                         ArrayRef<Value> prefix, Value first, Value base,
+                         ArrayRef<Value> masks) {
   for (int64_t m = 0; m < rows; ++m) {
-    Value row = e.add(token, e.index(m));
+    Value row = e.add(first, e.index(m));
     for (int64_t v = 0; v < count; ++v) {
-      SmallVector<Value> at = {row, e.add(base, e.index(v * lanes))};
+      SmallVector<Value> at(prefix);
+      at.append({row, e.add(base, e.index(v * lanes))});
       if (masks[v])
         b.create<vector::MaskedStoreOp>(out, at, masks[v], accs[m * count + v]);
       else

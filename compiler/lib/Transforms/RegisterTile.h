@@ -38,6 +38,16 @@ public:
                                      int64_t rows, mlir::Value lhsCol,
                                      llvm::ArrayRef<mlir::Value> rhs,
                                      mlir::ValueRange accs);
+  /// acc[m][v] += broadcast(scalars[m]) · rhs[v].
+  llvm::SmallVector<mlir::Value> fma(llvm::ArrayRef<mlir::Value> scalars,
+                                     llvm::ArrayRef<mlir::Value> rhs,
+                                     mlir::ValueRange accs);
+  /// dots[token + m] += Σ_v acc[m][v] · matrix[token + m, base + v·width],
+  /// the matrix's vectors masked where `masks` says.
+  void accumulateRowDots(llvm::ArrayRef<mlir::Value> accs, int64_t rows,
+                         mlir::Value matrix, mlir::Value token,
+                         mlir::Value base, llvm::ArrayRef<mlir::Value> masks,
+                         mlir::Value dots);
   /// acc[m][v] *= broadcast(scale(token + m)).
   void scaleRows(llvm::SmallVectorImpl<mlir::Value> &accs, mlir::Value token,
                  int64_t rows,
@@ -49,8 +59,16 @@ public:
   void store(llvm::ArrayRef<mlir::Value> accs, int64_t rows, mlir::Value out,
              mlir::Value token, mlir::Value base,
              llvm::ArrayRef<mlir::Value> masks);
+  /// The same into out[prefix..., row + m, base + v·width].
+  void store(llvm::ArrayRef<mlir::Value> accs, int64_t rows, mlir::Value out,
+             llvm::ArrayRef<mlir::Value> prefix, mlir::Value row,
+             mlir::Value base, llvm::ArrayRef<mlir::Value> masks);
 
 private:
+  /// acc[m][v] += broadcast(scalar) · rhs[v].
+  void fmaRow(int64_t m, mlir::Value scalar, llvm::ArrayRef<mlir::Value> rhs,
+              llvm::SmallVectorImpl<mlir::Value> &accs);
+
   KernelEmitter &e;
   mlir::ImplicitLocOpBuilder &b;
   int64_t lanes, count;

@@ -88,6 +88,58 @@ def Pfc_LayerOp : Pfc_Op<"layer", [AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
+def Pfc_LayerGradOp : Pfc_Op<"layer_grad", [AttrSizedOperandSegments]> {
+  let summary = "The gradients of a whole Pixelfly layer";
+  let description = [{
+    Back-propagates `grad_output` (dY `[T, out]`) through the layer of
+    `pfc.layer`: writes dX into `grad_input` `[T, in]` and the parameters'
+    gradients, summed over the T tokens, into `grad_blocks` (the user's
+    layout `[nnz, b, b]`, zero in the padding), `grad_lowrank` (dU `[out, r]`,
+    dV `[in, r]`), `grad_gamma` (dγ `[1]`, or the gate's `[in + 1]`) and
+    `grad_bias`. Unlike `pfc.layer` it takes U in the user's layout
+    `[out, r]`. `pfc-decompose-gradients` turns it into its parts; the
+    schedule is that of the dX product.
+
+    Example:
+
+    ```mlir
+    pfc.layer_grad %x, %dy, %blocks
+        lowrank(%u, %v : memref<64x8xf32>, memref<64x8xf32>)
+        gamma(%g : memref<1xf32>) into %dx, %dblocks
+        grad_lowrank(%du, %dv : memref<64x8xf32>, memref<64x8xf32>)
+        grad_gamma(%dg : memref<1xf32>) grad_bias(%db : memref<64xf32>)
+        {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>}
+        : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+        -> memref<?x64xf32>, memref<4x32x32xf32>
+    ```
+  }];
+  let arguments = (ins Pfc_Matrix:$input, Pfc_Matrix:$gradOutput,
+                       Pfc_BlockArray:$blocks, Optional<Pfc_Matrix>:$lowRankU,
+                       Optional<Pfc_Matrix>:$lowRankV,
+                       Optional<Pfc_Vector>:$gammaParams,
+                       Pfc_Matrix:$gradInput, Pfc_BlockArray:$gradBlocks,
+                       Optional<Pfc_Matrix>:$gradU, Optional<Pfc_Matrix>:$gradV,
+                       Optional<Pfc_Vector>:$gradGamma,
+                       Optional<Pfc_Vector>:$gradBias,
+                       Pfc_PatternAttr:$pattern, Pfc_GammaKindAttr:$gamma,
+                       OptionalAttr<F64Attr>:$gamma_value,
+                       OptionalAttr<Pfc_ScheduleAttr>:$schedule);
+  let assemblyFormat = [{
+    $input `,` $gradOutput `,` $blocks
+    (`lowrank` `(` $lowRankU^ `,` $lowRankV `:` type($lowRankU) `,`
+                   type($lowRankV) `)`)?
+    (`gamma` `(` $gammaParams^ `:` type($gammaParams) `)`)?
+    `into` $gradInput `,` $gradBlocks
+    (`grad_lowrank` `(` $gradU^ `,` $gradV `:` type($gradU) `,`
+                        type($gradV) `)`)?
+    (`grad_gamma` `(` $gradGamma^ `:` type($gradGamma) `)`)?
+    (`grad_bias` `(` $gradBias^ `:` type($gradBias) `)`)? attr-dict `:`
+    type($input) `,` type($gradOutput) `,` type($blocks) `->`
+    type($gradInput) `,` type($gradBlocks)
+  }];
+  let hasVerifier = 1;
+}
+
 def Pfc_BlockSparseMatmulOp : Pfc_Op<"bsmm", [AttrSizedOperandSegments]> {
   let summary = "Block-sparse product, with the low-rank term fused in";
   let description = [{
@@ -127,24 +179,44 @@ def Pfc_BlockSparseMatmulOp : Pfc_Op<"bsmm", [AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
-def Pfc_BlockSparseMatmulTransposeOp : Pfc_Op<"bsmm_t"> {
-  let summary = "Product with the transposed block-sparse weight";
+def Pfc_BlockSparseMatmulTransposeOp
+    : Pfc_Op<"bsmm_t", [AttrSizedOperandSegments]> {
+  let summary = "Product with the transposed block-sparse weight (dX)";
   let description = [{
-    `output = input·B` for an `[T, out]` input (dY) and an `[T, in]` output
-    (dX): the backward product through the block-sparse term.
+    `output = scale ⊙ (input·B) + extra·extra_weights` for an `[T, out]`
+    input (dY) and an `[T, in]` output (dX), with B's nonzero blocks in the
+    user's layout `[nnz, b (out), b (in)]`. It lowers to the kernel of
+    `pfc.bsmm` run over the transposed pattern. The optional parts make it
+    the layer's fused dX: `scale` is γ (one element, or one per token),
+    `extra(%w, %vt)` adds `w = (1−γ)⊙(dY·U)` `[T, r]` times `Vᵀ`
+    `[r, padded in]`, and `dots(%x, %d)` also writes, per token,
+    `d[t] = Σ_k (input·B)[t, k]·x[t, k]` (the unscaled product: the part of
+    dγ that comes through B).
 
     Example:
 
     ```mlir
-    pfc.bsmm_t %dy, %blocks into %dx {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+    pfc.bsmm_t %dy, %blocks scale(%g : memref<1xf32>)
+        extra(%w, %vt : memref<?x8xf32>, memref<8x64xf32>)
+        dots(%x, %d : memref<?x64xf32>, memref<?xf32>) into %dx
+        {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
         : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
     ```
   }];
   let arguments = (ins Pfc_Matrix:$input, Pfc_BlockArray:$blocks,
-                       Pfc_Matrix:$output, Pfc_PatternAttr:$pattern);
+                       Optional<Pfc_Vector>:$scale, Optional<Pfc_Matrix>:$extra,
+                       Optional<Pfc_Matrix>:$extraWeights,
+                       Optional<Pfc_Matrix>:$dotInput,
+                       Optional<Pfc_Vector>:$dots, Pfc_Matrix:$output,
+                       Pfc_PatternAttr:$pattern,
+                       OptionalAttr<Pfc_ScheduleAttr>:$schedule);
   let assemblyFormat = [{
-    $input `,` $blocks `into` $output attr-dict `:` type($input) `,`
-    type($blocks) `->` type($output)
+    $input `,` $blocks (`scale` `(` $scale^ `:` type($scale) `)`)?
+    (`extra` `(` $extra^ `,` $extraWeights `:` type($extra) `,`
+                 type($extraWeights) `)`)?
+    (`dots` `(` $dotInput^ `,` $dots `:` type($dotInput) `,` type($dots) `)`)?
+    `into` $output attr-dict `:` type($input) `,` type($blocks) `->`
+    type($output)
   }];
   let hasVerifier = 1;
 }
@@ -152,23 +224,162 @@ def Pfc_BlockSparseMatmulTransposeOp : Pfc_Op<"bsmm_t"> {
 def Pfc_SampledMatmulOp : Pfc_Op<"sddmm"> {
   let summary = "Dense-dense product sampled on the pattern (dB)";
   let description = [{
-    `output = (grad_output)ᵀ·input` computed only on the nonzero blocks of
-    `pattern`, in the kernel layout: block n of the output holds
-    `Σ_t input[t, c·b + k] · grad_output[t, r·b + o]` at `[n, k, o]`, for
-    block n at block-row r and block-column c.
+    `output = (scale ⊙ grad_output)ᵀ·input` computed only on the nonzero
+    blocks of `pattern`, in the user's layout of the blocks: block n, at
+    block-row r and block-column c, gets
+    `Σ_t scale_t · grad_output[t, r·b + o] · input[t, c·b + k]` at `[n, o, k]`,
+    and zero where it covers padding. `scale` (optional) has one element or
+    one per token.
 
     Example:
 
     ```mlir
-    pfc.sddmm %dy, %x into %dblocks {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+    pfc.sddmm %dy, %x scale(%g : memref<1xf32>) into %dblocks
+        {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
         : memref<?x64xf32>, memref<?x64xf32> -> memref<4x32x32xf32>
     ```
   }];
   let arguments = (ins Pfc_Matrix:$gradOutput, Pfc_Matrix:$input,
-                       Pfc_BlockArray:$output, Pfc_PatternAttr:$pattern);
+                       Optional<Pfc_Vector>:$scale, Pfc_BlockArray:$output,
+                       Pfc_PatternAttr:$pattern);
   let assemblyFormat = [{
-    $gradOutput `,` $input `into` $output attr-dict `:` type($gradOutput) `,`
-    type($input) `->` type($output)
+    $gradOutput `,` $input (`scale` `(` $scale^ `:` type($scale) `)`)? `into`
+    $output attr-dict `:` type($gradOutput) `,` type($input) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def Pfc_OuterSumOp : Pfc_Op<"outer_sum"> {
+  let summary = "The sum over tokens of outer products, lhsᵀ·rhs (dU, dV)";
+  let description = [{
+    `output[i, j] = Σ_t lhs[t, i] · rhs[t, j]` for `[T, I]` and `[T, J]`
+    inputs: the gradient of a weight from its layer's input and output
+    gradient, such as dV = xᵀ·w.
+
+    Example:
+
+    ```mlir
+    pfc.outer_sum %x, %w into %dv
+        : memref<?x64xf32>, memref<?x8xf32> -> memref<64x8xf32>
+    ```
+  }];
+  let arguments = (ins Pfc_Matrix:$lhs, Pfc_Matrix:$rhs, Pfc_Matrix:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `into` $output attr-dict `:` type($lhs) `,` type($rhs) `->`
+    type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def Pfc_TransposeOp : Pfc_Op<"transpose"> {
+  let summary = "A matrix transposed, with zero columns past its rows";
+  let description = [{
+    `output[j, i] = input[i, j]` for i below the input's rows, and zero for
+    the columns of `output` beyond them: V `[in, r]` becomes the extra
+    weights `Vᵀ` `[r, padded in]` of `pfc.bsmm_t`.
+
+    Example:
+
+    ```mlir
+    pfc.transpose %v into %vt : memref<60x8xf32> -> memref<8x64xf32>
+    ```
+  }];
+  let arguments = (ins Pfc_Matrix:$input, Pfc_Matrix:$output);
+  let assemblyFormat = [{
+    $input `into` $output attr-dict `:` type($input) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def Pfc_RowDotOp : Pfc_Op<"row_dot"> {
+  let summary = "Per-token dot products of two matrices";
+  let description = [{
+    `output[t] = Σ_j lhs[t, j] · rhs[t, j]`.
+
+    Example:
+
+    ```mlir
+    pfc.row_dot %w, %t into %d
+        : memref<?x8xf32>, memref<?x8xf32> -> memref<?xf32>
+    ```
+  }];
+  let arguments = (ins Pfc_Matrix:$lhs, Pfc_Matrix:$rhs, Pfc_Vector:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `into` $output attr-dict `:` type($lhs) `,` type($rhs) `->`
+    type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def Pfc_ScaleRowsOp : Pfc_Op<"scale_rows"> {
+  let summary = "Each token's row times 1 − γ, in place";
+  let description = [{
+    `matrix[t, :] *= 1 − γ_t` (γ: one element, or one per token): the
+    low-rank half of the layer's γ combination.
+
+    Example:
+
+    ```mlir
+    pfc.scale_rows %w complement(%g : memref<1xf32>) : memref<?x8xf32>
+    ```
+  }];
+  let arguments = (ins Pfc_Matrix:$matrix, Pfc_Vector:$gamma);
+  let assemblyFormat = [{
+    $matrix `complement` `(` $gamma `:` type($gamma) `)` attr-dict `:`
+    type($matrix)
+  }];
+  let hasVerifier = 1;
+}
+
+def Pfc_GammaGradOp : Pfc_Op<"gamma_grad", [AttrSizedOperandSegments]> {
+  let summary = "The gradient of γ from its two per-token parts";
+  let description = [{
+    With `sparse_dots[t] = Σ_o dY[t, o]·s[t, o]` (s = x·Bᵀ) and
+    `lowrank_dots[t] = Σ_o dY[t, o]·l[t, o]` (l = (x·V)·Uᵀ, optional: zero
+    without a rank), dγ_t = sparse_dots[t] − lowrank_dots[t].
+    `#pfc.gamma<scalar>`: `output[0] = Σ_t dγ_t`.
+    `#pfc.gamma<gate>` (γ_t = 1 − sigmoid(x_t·g + c), `params` = g then c):
+    `dz_t = −dγ_t·γ_t·(1 − γ_t)`, `output` = `Σ_t dz_t·x_t` then `Σ_t dz_t`,
+    and `dz_t·g` is added to each row of `grad_input` (dX).
+
+    Example:
+
+    ```mlir
+    pfc.gamma_grad %sd lowrank(%ld : memref<?xf32>) gamma(%g : memref<?xf32>)
+        gate(%x, %params, %dx : memref<?x64xf32>, memref<65xf32>,
+             memref<?x64xf32>) into %dgate {gamma = #pfc.gamma<gate>}
+        : memref<?xf32> -> memref<65xf32>
+    ```
+  }];
+  let arguments = (ins Pfc_Vector:$sparseDots, Optional<Pfc_Vector>:$lowRankDots,
+                       Pfc_Vector:$gammaValues, Optional<Pfc_Matrix>:$input,
+                       Optional<Pfc_Vector>:$params,
+                       Optional<Pfc_Matrix>:$gradInput, Pfc_Vector:$output,
+                       Pfc_GammaKindAttr:$gamma);
+  let assemblyFormat = [{
+    $sparseDots (`lowrank` `(` $lowRankDots^ `:` type($lowRankDots) `)`)?
+    `gamma` `(` $gammaValues `:` type($gammaValues) `)`
+    (`gate` `(` $input^ `,` $params `,` $gradInput `:` type($input) `,`
+                type($params) `,` type($gradInput) `)`)?
+    `into` $output attr-dict `:` type($sparseDots) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def Pfc_SumTokensOp : Pfc_Op<"sum_tokens"> {
+  let summary = "The sum of a matrix's rows (d(bias))";
+  let description = [{
+    `output[j] = Σ_t input[t, j]`.
+
+    Example:
+
+    ```mlir
+    pfc.sum_tokens %dy into %db : memref<?x64xf32> -> memref<64xf32>
+    ```
+  }];
+  let arguments = (ins Pfc_Matrix:$input, Pfc_Vector:$output);
+  let assemblyFormat = [{
+    $input `into` $output attr-dict `:` type($input) `->` type($output)
   }];
   let hasVerifier = 1;
 }

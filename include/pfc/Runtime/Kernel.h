@@ -1,7 +1,7 @@
 /*===- Kernel.h - The C interface of a compiled Pixelfly layer ----*- C -*-===*\
 |*                                                                            *|
 |* Every kernel pfc compiles, in process (JIT) or to an object file (AOT),    *|
-|* has these two entry points. Pointers to parts a layer lacks (U and V       *|
+|* has these three entry points. Pointers to parts a layer lacks (U and V     *|
 |* without a rank, gamma in fixed mode, bias) are never read and may be NULL. *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
@@ -29,6 +29,21 @@ typedef void (*pfc_forward_fn)(const float *x, const float *packed_blocks,
                                const float *gamma, const float *bias, float *y,
                                int64_t tokens, int64_t t0, int64_t t1,
                                int64_t r0, int64_t r1);
+
+/// The gradients of the layer for tokens t0:t1 of x [tokens, in] given
+/// dy [tokens, out] = d(loss)/dy: dx[t0:t1] and the parameters' gradients
+/// summed over those tokens only, each overwritten, in the parameters' own
+/// layouts: dblocks [nnz, b, b] (zero in the padding), du [out, r],
+/// dv [in, r], dgamma [1] (scalar mode) or the gate's weight [in] followed by
+/// its bias (gate mode), dbias [out]. blocks and u are the user's layouts, not
+/// the packed ones. Calls on disjoint token ranges with separate gradient
+/// buffers may run on different threads; their sums are the whole gradient.
+typedef void (*pfc_backward_fn)(const float *x, const float *dy,
+                                const float *blocks, const float *u,
+                                const float *v, const float *gamma, float *dx,
+                                float *dblocks, float *du, float *dv,
+                                float *dgamma, float *dbias, int64_t tokens,
+                                int64_t t0, int64_t t1);
 
 #ifdef __cplusplus
 }

@@ -23,6 +23,7 @@ namespace pfc {
 struct LayerKernel {
   pfc_pack_fn pack = nullptr;
   pfc_forward_fn forward = nullptr;
+  pfc_backward_fn backward = nullptr;
   /// Token rows per register tile: below `tile × threads` tokens the
   /// runtime splits block-rows between threads instead of tokens.
   int64_t tile = 8;
@@ -36,6 +37,7 @@ struct LayerKernel {
 class Layer {
 public:
   Layer(LayerSpec spec, BlockMask mask, LayerKernel kernel);
+  ~Layer();
 
   const LayerSpec &spec() const { return layerSpec; }
   const BlockMask &mask() const { return blockMask; }
@@ -43,15 +45,30 @@ public:
   /// Checks the parameters' sizes against the layer and packs them.
   bool setParams(const LayerParams &params, std::string &error);
 
+  /// The parameters set last.
+  const LayerParams &params() const { return current; }
+
   /// y [tokens, out] = the layer applied to x [tokens, in]. Needs setParams.
   void forward(const float *x, int64_t tokens, float *y) const;
+
+  /// Given x [tokens, in] and dy [tokens, out] = d(loss)/dy: dx [tokens, in]
+  /// = d(loss)/dx and `grads` = d(loss)/d(each parameter), summed over the
+  /// tokens, in LayerParams' layout (gamma: d/dγ; gateWeight, gateBias: the
+  /// gate's; a part the layer lacks stays empty or zero). `grads` is
+  /// resized as needed and overwritten (pass the same `grads` every step:
+  /// its arrays are reused). Calls on one layer run one at a time. Needs
+  /// setParams.
+  void backward(const float *x, const float *dy, int64_t tokens, float *dx,
+                LayerParams &grads) const;
 
 private:
   LayerSpec layerSpec;
   BlockMask blockMask;
   LayerKernel kernel;
-  LayerParams params;
+  LayerParams current;
   std::vector<float> packedBlocks, packedU, gamma;
+  struct BackwardScratch;
+  std::unique_ptr<BackwardScratch> scratch;
 };
 
 } // namespace pfc

@@ -17,9 +17,10 @@ class ScheduleAttr;
 /// outside [A-Za-z0-9_] replaced, prefixed by `pfc_`.
 std::string kernelSymbol(const LayerSpec &spec);
 
-/// The module a layer spec compiles from: `<symbol>_pack` and
-/// `<symbol>_forward` with the C interface of pfc/Runtime/Kernel.h, holding a
-/// `pfc.pack` and a `pfc.layer` with the spec's butterfly pattern.
+/// The module a layer spec compiles from: `<symbol>_pack`,
+/// `<symbol>_forward` and `<symbol>_backward` with the C interface of
+/// pfc/Runtime/Kernel.h, holding a `pfc.pack`, a `pfc.layer` (under
+/// `schedule`) and a `pfc.layer_grad` with the spec's butterfly pattern.
 mlir::OwningOpRef<mlir::ModuleOp> buildLayerModule(mlir::MLIRContext &context,
                                                    const LayerSpec &spec,
                                                    ScheduleAttr schedule);

@@ -37,6 +37,19 @@ def DecomposeLayer : Pass<"pfc-decompose-layer"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def DecomposeGradients : Pass<"pfc-decompose-gradients"> {
+  let summary = "Splits a layer's gradient into kernels";
+  let description = [{
+    Rewrites `pfc.layer_grad` as the ops that compute it: the projections
+    `x·V` and `dY·U`, one `pfc.bsmm_t` for dX with γ, the low-rank term and
+    the dots dγ needs fused in, `pfc.sddmm` for dB, `pfc.outer_sum` for dU
+    and dV, `pfc.gamma_grad` and `pfc.sum_tokens` for γ's (or the gate's)
+    and the bias's gradients.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def LowerKernels : Pass<"pfc-lower-kernels", "::mlir::ModuleOp"> {
   let summary = "Lowers pfc ops to loops and vectors";
   let description = [{

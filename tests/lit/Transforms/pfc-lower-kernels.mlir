@@ -284,22 +284,54 @@ func.func @parts(%x: memref<?x64xf32>, %v: memref<64x8xf32>, %ut: memref<8x64xf3
 
 // -----
 
-// CHECK-DAG: memref.global "private" constant @[[$BLOCK_ROWS:__pfc_block_row]] : memref<3xindex> = dense<[0, 0, 1]>
-// CHECK-DAG: memref.global "private" constant @[[$BLOCK_COLS:__pfc_block_col]] : memref<3xindex> = dense<[0, 1, 1]>
+// pfc.bsmm_t runs pfc.bsmm's kernel over the transposed pattern: its
+// block-rows are B's block-columns (0: block 1; 1: blocks 0 and 2), each
+// block read at its position in the user's blocks, one output row o at a
+// time. pfc.sddmm zeroes dB, packs each chunk of tokens of dY and x in
+// strips of 32 features, then tiles each block's outputs (dY's columns) by 8
+// and adds the chunk's sum to dB; the rows of block 1 past dY's 40 features
+// are never written again.
+// CHECK-DAG: memref.global "private" constant @[[$ROW_START:__pfc_row_start]] : memref<3xindex> = dense<[0, 1, 3]>
+// CHECK-DAG: memref.global "private" constant @[[$COL_INDEX:__pfc_col_index]] : memref<3xindex> = dense<[1, 0, 1]>
+// CHECK-DAG: memref.global "private" constant @[[$BLOCK_INDEX:__pfc_block_index]] : memref<3xindex> = dense<[1, 0, 2]>
+// CHECK-DAG: memref.global "private" constant @[[$BLOCK_ROWS:__pfc_block_row]] : memref<3xindex> = dense<[0, 1, 1]>
+// CHECK-DAG: memref.global "private" constant @[[$BLOCK_COLS:__pfc_block_col]] : memref<3xindex> = dense<[1, 0, 1]>
 // CHECK-LABEL: func.func @backward
 // CHECK-SAME: (%[[DY:[^:]*]]: memref<?x40xf32>, %[[X:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<3x32x32xf32>, %[[DX:[^:]*]]: memref<?x64xf32>, %[[DB:[^:]*]]: memref<3x32x32xf32>)
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<16xf32>
+// CHECK: %[[POSITIONS:.*]] = memref.get_global @[[$BLOCK_INDEX]]
+// CHECK: scf.for %[[P:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: %[[BLOCK:.*]] = memref.load %[[POSITIONS]][%[[P]]]
+// CHECK: scf.for %[[O:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: vector.load %[[B]][%[[BLOCK]], %[[O]], %{{.*}}] : memref<3x32x32xf32>, vector<16xf32>
+// CHECK: memref.load %[[DY]]
+// CHECK: vector.fma
+// CHECK: vector.store %{{.*}}, %[[DX]]
 // CHECK: memref.get_global @[[$BLOCK_ROWS]]
 // CHECK: memref.get_global @[[$BLOCK_COLS]]
-// CHECK: memref.load %[[B]]
-// CHECK: memref.store %{{.*}}, %[[DX]]
-// CHECK: memref.get_global @__pfc_block_row
-// CHECK: memref.get_global @__pfc_block_col
+// CHECK: %[[PDY:.*]] = memref.alloc() : memref<2x[[CHUNK:[0-9]+]]x32xf32>
+// CHECK: %[[PX:.*]] = memref.alloc() : memref<2x[[CHUNK]]x32xf32>
 // CHECK: memref.store %{{.*}}, %[[DB]]
+// CHECK: scf.for %[[FIRST:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK: memref.load %[[DY]]
+// CHECK: memref.store %{{.*}}, %[[PDY]]
+// CHECK: memref.load %[[X]]
+// CHECK: memref.store %{{.*}}, %[[PX]]
+// CHECK: memref.load %{{.*}}[%[[N:.*]]] : memref<3xindex>
+// CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK: vector.load %[[DB]][%[[N]], %[[ROW]], %{{.*}}]
+// CHECK: scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: memref.load %[[PDY]][%{{.*}}, %[[T]], %{{.*}}]
+// CHECK: vector.load %[[PX]][%{{.*}}, %[[T]], %{{.*}}]
+// CHECK: vector.fma
+// CHECK: vector.store %{{.*}}, %[[DB]][%[[N]], %[[ROW]], %{{.*}}]
+// CHECK: memref.dealloc %[[PDY]]
+// CHECK: memref.dealloc %[[PX]]
 // CHECK-NOT: pfc.
 func.func @backward(%dy: memref<?x40xf32>, %x: memref<?x64xf32>,
                     %b: memref<3x32x32xf32>, %dx: memref<?x64xf32>,
                     %db: memref<3x32x32xf32>) {
-  pfc.bsmm_t %dy, %b into %dx {pattern = #pfc.blocks<2x2: [0, 1], [1]>}
+  pfc.bsmm_t %dy, %b into %dx {pattern = #pfc.blocks<2x2: [1], [0, 1]>}
       : memref<?x40xf32>, memref<3x32x32xf32> -> memref<?x64xf32>
   pfc.sddmm %dy, %x into %db {pattern = #pfc.blocks<2x2: [0, 1], [1]>}
       : memref<?x40xf32>, memref<?x64xf32> -> memref<3x32x32xf32>

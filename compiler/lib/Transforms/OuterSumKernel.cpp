@@ -1,0 +1,296 @@
+//===- OuterSumKernel.cpp - Register-tiled sums over tokens (dB, dU, dV) --===//
+//
+// A weight's gradient is a sum over tokens of outer products, lhsᵀ·rhs:
+// dV = xᵀ·w, dU = dYᵀ·t, and each nonzero block of dB is one such product
+// over a b-wide strip of dY and of x. One register tile serves them all:
+// `rows` rows of the output × up to four vectors of its columns are loaded,
+// carried through a chunk of tokens (broadcast lhs[t, i], load rhs[t,
+// j-vector], FMA) and stored back. Every token is a new row of lhs and rhs,
+// usually on a new page: chunks keep the rows a tile reads in L2 and their
+// pages in the TLB (without them dB ran at a third of the forward's speed).
+// The output is zeroed first, and a single γ applied once at the end.
+//
+//===----------------------------------------------------------------------===//
+#include "KernelEmitter.h"
+#include "RegisterTile.h"
+#include "pfc/Spec/Spec.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+using namespace mlir;
+
+namespace pfc {
+namespace {
+
+/// Up to this many vectors of columns per panel, and this many accumulators.
+constexpr int64_t kPanelVectors = 4;
+constexpr int64_t kAccumulators = 24;
+
+/// Where the kernels read a matrix's element (token, column): in place, or
+/// in a copy packed by packStrips.
+struct Operand {
+  Value memref;
+  /// Strip width of a packed copy ([strips, tokens, width]); 0: in place.
+  int64_t strip = 0;
+  /// Added to token indices (in place: the chunk's first token).
+  Value tokenOffset = Value();
+
+  /// The indices of element (token, first + m), where [first, first + m]
+  /// does not cross a strip.
+  SmallVector<Value> at(KernelEmitter &e, Value token, Value first,
+                        int64_t m) const {
+    if (tokenOffset)
+      token = e.add(token, tokenOffset);
+    if (!strip)
+      return {token, e.add(first, e.index(m))};
+    ImplicitLocOpBuilder &b = e.builder();
+    Value width = e.index(strip);
+    return {b.create<arith::DivUIOp>(first, width), token,
+            e.add(b.create<arith::RemUIOp>(first, width), e.index(m))};
+  }
+};
+
+/// One output of a sum over tokens: rows [0, rows) of
+/// `out[prefix..., i, j]` += Σ_t scale_t · lhs(t, lhsBase + i) ·
+/// rhs(t, rhsBase + j) for j in [0, cols) and t in a chunk of tokens, read
+/// where `lhs` and `rhs` say. rhs's columns from `rhsLimit` on read as zero;
+/// with `maskStores`, columns from `cols` on are neither read nor written.
+struct OuterSum {
+  Operand lhs;
+  Value lhsBase, rows;
+  Operand rhs;
+  Value rhsBase;
+  int64_t cols, rhsLimit;
+  /// One γ per token, or null; token t's is at t + scaleOffset.
+  Value scale, scaleOffset;
+  Value out;
+  SmallVector<Value> prefix;
+  bool maskStores;
+};
+
+/// Whether `scale` holds one γ per token (not one for all).
+bool perToken(Value scale) {
+  return scale && cast<MemRefType>(scale.getType()).getDimSize(0) != 1;
+}
+
+/// Tokens per chunk: the chunk's rows of both inputs fill half the L2.
+int64_t chunkTokens(const CpuTargetInfo &target, int64_t lhsCols,
+                    int64_t rhsCols) {
+  int64_t tokens = target.cacheBytes / 2 / (4 * (lhsCols + rhsCols));
+  return std::clamp<int64_t>(tokens / 8 * 8, 16, 256);
+}
+
+/// Rows of the output per register tile, for `cols` columns.
+int64_t tileRowsFor(int64_t cols, int64_t width) {
+  int64_t vectors = (cols + width - 1) / width;
+  return std::clamp<int64_t>(kAccumulators / std::min(vectors, kPanelVectors),
+                             1, 8);
+}
+
+void emitOuterSum(KernelEmitter &e, int64_t width, const OuterSum &sum,
+                  Value tokenBegin, Value tokenEnd) {
+  ImplicitLocOpBuilder &b = e.builder();
+  const int64_t vectorsOfCols = (sum.cols + width - 1) / width;
+  const int64_t tileRows = tileRowsFor(sum.cols, width);
+  for (int64_t first = 0; first < vectorsOfCols; first += kPanelVectors) {
+    RegisterTile tile(e, width, std::min(kPanelVectors, vectorsOfCols - first));
+    Value base = e.index(first * width);
+    Value rhsBase = e.add(sum.rhsBase, base);
+    // Whether a vector can reach past the rhs's real columns; rhsBase is a
+    // multiple of `cols` (a block-column's first input, or 0).
+    bool mayOverrun = sum.rhsLimit % sum.cols != 0 || sum.cols % width != 0;
+    SmallVector<Value> loadMasks =
+        tile.masks(rhsBase, sum.rhsLimit, mayOverrun);
+    SmallVector<Value> storeMasks =
+        sum.maskStores ? tile.masks(base, sum.cols, sum.cols % width != 0)
+                       : SmallVector<Value>(tile.vectors());
+    for (const TileRun &run : e.tileRuns(e.index(0), sum.rows, tileRows)) {
+      e.loop(run.begin, run.end, run.rows, [&](Value row) {
+        Value lhsCol = e.add(sum.lhsBase, row);
+        SmallVector<Value> partial;
+        for (int64_t m = 0; m < run.rows; ++m) {
+          SmallVector<Value> at(sum.prefix);
+          at.append({e.add(row, e.index(m)), base});
+          llvm::append_range(partial, tile.loadRow(sum.out, at, storeMasks));
+        }
+        scf::ForOp loop = e.loop(
+            tokenBegin, tokenEnd, 1, partial,
+            [&](Value token, ValueRange accs) {
+              Value factor =
+                  sum.scale ? e.loadPerToken(sum.scale,
+                                             e.add(token, sum.scaleOffset))
+                            : Value();
+              SmallVector<Value> scalars;
+              for (int64_t m = 0; m < run.rows; ++m) {
+                Value value = b.create<memref::LoadOp>(
+                    sum.lhs.memref, sum.lhs.at(e, token, lhsCol, m));
+                scalars.push_back(
+                    factor ? b.create<arith::MulFOp>(value, factor) : value);
+              }
+              return tile.fma(scalars,
+                              tile.loadRow(sum.rhs.memref,
+                                           sum.rhs.at(e, token, rhsBase, 0),
+                                           loadMasks),
+                              accs);
+            });
+        tile.store(SmallVector<Value>(loop.getResults()), run.rows, sum.out,
+                   sum.prefix, row, base, storeMasks);
+      });
+    }
+  }
+}
+
+/// A buffer for the packed copy of `count` tokens of `matrix` in strips of
+/// `width` columns: [strips, count, width].
+Value allocateStrips(KernelEmitter &e, Value matrix, int64_t count,
+                     int64_t width) {
+  int64_t cols = cast<MemRefType>(matrix.getType()).getDimSize(1);
+  auto type = MemRefType::get({(cols + width - 1) / width, count, width},
+                              e.builder().getF32Type());
+  return e.builder().create<memref::AllocOp>(type);
+}
+
+/// packed[s, t, j] = matrix[begin + t, s·width + j] for t in [0, count),
+/// zero past the matrix's columns. Rows of a chunk lie a whole row of
+/// features apart, often a power of two (4 KiB and more): read in place, a
+/// strip's rows share a few cache sets and each its own page. Packed, a
+/// kernel reads a strip as one contiguous stream.
+void packStrips(KernelEmitter &e, Value matrix, Value begin, Value count,
+                Value packed) {
+  ImplicitLocOpBuilder &b = e.builder();
+  auto type = cast<MemRefType>(packed.getType());
+  int64_t cols = cast<MemRefType>(matrix.getType()).getDimSize(1);
+  int64_t strips = type.getDimSize(0), width = type.getDimSize(2);
+  Value zero = e.f32(0);
+  e.loop(e.index(0), count, 1, [&](Value t) {
+    Value row = e.add(begin, t);
+    for (int64_t s = 0; s < strips; ++s) {
+      int64_t real = std::min(width, cols - s * width);
+      e.loop(e.index(0), e.index(real), 1, [&](Value j) {
+        Value value = b.create<memref::LoadOp>(
+            matrix, ValueRange{row, e.add(j, e.index(s * width))});
+        b.create<memref::StoreOp>(value, packed,
+                                  ValueRange{e.index(s), t, j});
+      });
+      e.loop(e.index(real), e.index(width), 1, [&](Value j) {
+        b.create<memref::StoreOp>(zero, packed, ValueRange{e.index(s), t, j});
+      });
+    }
+  });
+}
+
+/// Sets every element of the static `memref` to `value(element)`.
+void updateElements(KernelEmitter &e, Value memref,
+                    function_ref<Value(Value)> value) {
+  ImplicitLocOpBuilder &b = e.builder();
+  auto shape = cast<MemRefType>(memref.getType()).getShape();
+  SmallVector<Value> at;
+  std::function<void(size_t)> nest = [&](size_t dim) {
+    if (dim == shape.size()) {
+      Value element = b.create<memref::LoadOp>(memref, at);
+      b.create<memref::StoreOp>(value(element), memref, at);
+      return;
+    }
+    e.loop(e.index(0), e.index(shape[dim]), 1, [&](Value i) {
+      at.push_back(i);
+      nest(dim + 1);
+      at.pop_back();
+    });
+  };
+  nest(0);
+}
+
+/// Zeroes `out`, runs `chunk(begin, end)` over the tokens of `lhs` in chunks
+/// of `size`, then multiplies `out` by a single γ (`scale` of one element).
+void emitChunked(KernelEmitter &e, Value lhs, int64_t size, Value out,
+                 Value scale, function_ref<void(Value, Value)> chunk) {
+  ImplicitLocOpBuilder &b = e.builder();
+  updateElements(e, out, [&](Value) { return e.f32(0); });
+  Value tokens = e.dim(lhs, 0);
+  e.loop(e.index(0), tokens, size, [&](Value begin) {
+    chunk(begin, e.min(e.add(begin, e.index(size)), tokens));
+  });
+  if (scale && !perToken(scale)) {
+    Value factor = e.loadPerToken(scale, e.index(0));
+    updateElements(e, out, [&](Value element) -> Value {
+      return b.create<arith::MulFOp>(element, factor);
+    });
+  }
+}
+
+} // namespace
+
+void lowerOuterSum(OuterSumOp op, const CpuTargetInfo &target) {
+  ImplicitLocOpBuilder b(op.getLoc(), op);
+  KernelEmitter e(b);
+  auto cols = [](Value matrix) {
+    return cast<MemRefType>(matrix.getType()).getDimSize(1);
+  };
+  int64_t lhsCols = cols(op.getLhs()), rhsCols = cols(op.getRhs());
+  int64_t width = target.vectorWidth;
+  // The lhs (an input or dY: long rows) is packed in strips of one tile's
+  // rows; the rhs (r columns) is read in place.
+  int64_t size = chunkTokens(target, lhsCols, rhsCols);
+  int64_t strip = tileRowsFor(rhsCols, width);
+  Value packed = allocateStrips(e, op.getLhs(), size, strip);
+  emitChunked(e, op.getLhs(), size, op.getOutput(), Value(),
+              [&](Value begin, Value end) {
+                Value count = b.create<arith::SubIOp>(end, begin);
+                packStrips(e, op.getLhs(), begin, count, packed);
+                OuterSum sum{{packed, strip},   e.index(0),
+                             e.index(lhsCols),  {op.getRhs(), 0, begin},
+                             e.index(0),        rhsCols,
+                             rhsCols,           Value(),
+                             Value(),           op.getOutput(),
+                             {},                /*maskStores=*/true};
+                emitOuterSum(e, width, sum, e.index(0), count);
+              });
+  b.create<memref::DeallocOp>(packed);
+}
+
+void lowerSampledMatmul(SampledMatmulOp op, const CpuTargetInfo &target) {
+  ImplicitLocOpBuilder b(op.getLoc(), op);
+  KernelEmitter e(b);
+  auto pattern = cast<BlocksAttr>(op.getPattern());
+  WeightShape shape = *getWeightShape(op);
+  SmallVector<int64_t> rows, cols(pattern.getColIndex());
+  for (int64_t r = 0; r < pattern.getBlockRows(); ++r)
+    rows.append(pattern.getRowStart()[r + 1] - pattern.getRowStart()[r], r);
+  Value rowTable = e.constantTable(rows, "__pfc_block_row");
+  Value colTable = e.constantTable(cols, "__pfc_block_col");
+  Value block = e.index(shape.block);
+  int64_t width = std::min(target.vectorWidth, shape.block);
+  // Both inputs are packed in strips of a block's width, zero past their
+  // features: a block reads one strip of each.
+  int64_t size = chunkTokens(target, shape.out, shape.in);
+  Value dy = op.getGradOutput(), x = op.getInput();
+  Value packedDy = allocateStrips(e, dy, size, shape.block);
+  Value packedX = allocateStrips(e, x, size, shape.block);
+  Value scale = perToken(op.getScale()) ? op.getScale() : Value();
+  emitChunked(
+      e, x, size, op.getOutput(), op.getScale(), [&](Value begin, Value end) {
+        Value count = b.create<arith::SubIOp>(end, begin);
+        packStrips(e, dy, begin, count, packedDy);
+        packStrips(e, x, begin, count, packedX);
+        e.loop(e.index(0), e.index(pattern.getNumBlocks()), 1, [&](Value n) {
+          Value outBase = e.mul(b.create<memref::LoadOp>(rowTable, n), block);
+          Value inBase = e.mul(b.create<memref::LoadOp>(colTable, n), block);
+          // The block's real outputs; the rest of it covers padding and
+          // stays zero.
+          Value outputs = e.min(
+              block, b.create<arith::SubIOp>(e.index(shape.out), outBase));
+          OuterSum sum{{packedDy, shape.block}, outBase,
+                       outputs,                 {packedX, shape.block},
+                       inBase,                  shape.block,
+                       shape.block,             scale,
+                       begin,                   op.getOutput(),
+                       {n},                     /*maskStores=*/false};
+          emitOuterSum(e, width, sum, e.index(0), count);
+        });
+      });
+  b.create<memref::DeallocOp>(packedDy);
+  b.create<memref::DeallocOp>(packedX);
+}
+
+} // namespace pfc
