@@ -80,7 +80,12 @@ static LogicalResult verifyShape(Operation *op, Value value,
       diag << d;
   });
   diag << "], expected [";
-  llvm::interleaveComma(shape, diag);
+  llvm::interleaveComma(shape, diag, [&](int64_t d) {
+    if (ShapedType::isDynamic(d))
+      diag << "?";
+    else
+      diag << d;
+  });
   return diag << "]";
 }
 
@@ -104,8 +109,9 @@ static LogicalResult verifyPerToken(Operation *op, Value value, int64_t tokens,
 static FailureOr<int64_t> verifyBlockArray(Operation *op, Value blocks) {
   MemRefType type = memrefType(blocks);
   if (!type.hasStaticShape() || type.getDimSize(1) != type.getDimSize(2) ||
-      type.getDimSize(1) < 1)
-    return op->emitOpError("needs blocks of static shape [nnz, b, b], got ")
+      type.getDimSize(1) < 1 || !type.getLayout().isIdentity())
+    return op->emitOpError(
+               "needs contiguous blocks of static shape [nnz, b, b], got ")
            << type;
   return type.getDimSize(1);
 }
@@ -207,7 +213,11 @@ LogicalResult LayerOp::verify() {
 LogicalResult LayerGradOp::verify() {
   Value u = getLowRankU(), v = getLowRankV();
   if (failed(verifyPair(*this, u, v, "U and V")) ||
-      failed(verifyPair(*this, getGradU(), getGradV(), "dU and dV")))
+      failed(verifyPair(*this, getGradU(), getGradV(), "dU and dV")) ||
+      failed(verifyPair(*this, getTokenBegin(), getTokenEnd(),
+                        "the token range's ends")) ||
+      failed(verifyPair(*this, getBlockBegin(), getBlockEnd(),
+                        "the block range's ends")))
     return failure();
   if (!u != !getGradU())
     return emitOpError("has dU and dV exactly when it has U and V");
@@ -237,6 +247,10 @@ LogicalResult LayerGradOp::verify() {
         failed(verifyShape(*this, getGradV(), {in, rank}, "dV")) ||
         failed(verifyShape(*this, getGradU(), {out, rank}, "dU")))
       return failure();
+    for (Value gradient : {getGradU(), getGradV()})
+      if (!memrefType(gradient).getLayout().isIdentity())
+        return emitOpError("needs contiguous gradients, got ")
+               << gradient.getType();
   }
   if (getGradBias() &&
       failed(verifyShape(*this, getGradBias(), {out}, "bias gradient")))
@@ -313,12 +327,20 @@ LogicalResult BlockSparseMatmulTransposeOp::verify() {
     return failure();
   if (!getDots())
     return success();
-  if (failed(verifyShape(*this, getDotInput(), {*tokens, in}, "dot input")))
-    return failure();
-  return verifyShape(*this, getDots(), {*tokens}, "dots");
+  if (features(getDotInput()) != in)
+    return emitOpError("dot input has ")
+           << features(getDotInput()) << " features, expected " << in;
+  int64_t dots = memrefType(getDots()).getDimSize(0);
+  if (ShapedType::isDynamic(dots) || ShapedType::isDynamic(*tokens) ||
+      dots == *tokens)
+    return success();
+  return emitOpError("has ") << dots << " dots for " << *tokens << " tokens";
 }
 
 LogicalResult SampledMatmulOp::verify() {
+  if (failed(verifyPair(*this, getBlockBegin(), getBlockEnd(),
+                        "the block range's ends")))
+    return failure();
   Value gradOutput = getGradOutput(), input = getInput();
   FailureOr<int64_t> tokens = verifyTokenRows(*this, {gradOutput, input});
   if (failed(tokens))
@@ -333,6 +355,9 @@ LogicalResult OuterSumOp::verify() {
   Value lhs = getLhs(), rhs = getRhs();
   if (failed(verifyTokenRows(*this, {lhs, rhs})))
     return failure();
+  if (!memrefType(getOutput()).getLayout().isIdentity())
+    return emitOpError("needs a contiguous output, got ")
+           << getOutput().getType();
   return verifyShape(*this, getOutput(), {features(lhs), features(rhs)},
                      "output");
 }
@@ -375,8 +400,10 @@ LogicalResult GammaGradOp::verify() {
   bool gate = getGamma() == GammaKind::Gate;
   if (getGamma() == GammaKind::Fixed)
     return emitOpError("has no gradient for a fixed gamma");
-  if (gate != static_cast<bool>(getInput()))
-    return emitOpError("has the gate's operands exactly when gamma is a gate");
+  for (Value operand : {getInput(), getParams(), getGradInput()})
+    if (gate != static_cast<bool>(operand))
+      return emitOpError(
+          "has the gate's operands exactly when gamma is a gate");
   if (!gate) {
     if (failed(verifyShape(*this, getGammaValues(), {1}, "gamma")))
       return failure();

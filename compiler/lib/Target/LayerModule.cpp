@@ -99,19 +99,16 @@ OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,
       "_backward",
       {type({dynamic, in}), type({dynamic, out}), blocksType, uType, vType,
        gammaType, type({dynamic, in}), blocksType, uType, vType, gammaType,
-       biasType, index, index, index});
+       biasType, index, index, index, index, index});
   backward.setArgAttr(12, "pfc.tokens", b.getUnitAttr());
   auto grad = [&](unsigned i) { return backward.getArgument(i); };
-  t0 = grad(13);
-  t1 = grad(14);
-  count = b.create<arith::SubIOp>(t1, t0);
   bool learned = gamma != GammaKind::Fixed;
   b.create<LayerGradOp>(
-      tokenRows(grad(0), in), tokenRows(grad(1), out), grad(2),
-      rank ? grad(3) : Value(), rank ? grad(4) : Value(),
-      learned ? grad(5) : Value(), tokenRows(grad(6), in), grad(7),
+      grad(0), grad(1), grad(2), rank ? grad(3) : Value(),
+      rank ? grad(4) : Value(), learned ? grad(5) : Value(), grad(6), grad(7),
       rank ? grad(8) : Value(), rank ? grad(9) : Value(),
-      learned ? grad(10) : Value(), spec.bias ? grad(11) : Value(),
+      learned ? grad(10) : Value(), spec.bias ? grad(11) : Value(), grad(13),
+      grad(14), grad(15), grad(16),
       getButterflyAttr(&context, spec.butterfly),
       GammaKindAttr::get(&context, gamma),
       gamma == GammaKind::Fixed ? b.getF64FloatAttr(spec.gammaInit)

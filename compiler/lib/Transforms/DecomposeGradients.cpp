@@ -9,12 +9,15 @@
 //   dV = xᵀ·((1−γ) ⊙ w)                    pfc.outer_sum
 //   dγ_t = Σ dY⊙s − Σ dY⊙l = (dY·B)_t·x_t − w_t·t_t
 // The first dot of dγ comes out of the dX kernel, from its accumulators
-// before they are scaled, so no pass computes s again.
+// before they are scaled, so no pass computes s again. dB sums over every
+// token for its range of blocks; the rest covers the op's token range.
 //
 //===----------------------------------------------------------------------===//
 #include "LayerParts.h"
 #include "pfc/Spec/Spec.h"
 #include "pfc/Transforms/Passes.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 namespace pfc {
 #define GEN_PASS_DEF_DECOMPOSEGRADIENTS
@@ -26,14 +29,42 @@ using namespace mlir;
 namespace pfc {
 namespace {
 
+/// Rows [begin, end) of `matrix` (a vector's elements when it has rank 1).
+Value tokenRows(OpBuilder &builder, Location loc, Value matrix, Value begin,
+                Value end) {
+  auto type = cast<MemRefType>(matrix.getType());
+  Value count = builder.create<arith::SubIOp>(loc, end, begin);
+  SmallVector<OpFoldResult> offsets = {begin}, sizes = {count},
+                            strides = {builder.getIndexAttr(1)};
+  if (type.getRank() == 2) {
+    offsets.push_back(builder.getIndexAttr(0));
+    sizes.push_back(builder.getIndexAttr(type.getDimSize(1)));
+    strides.push_back(builder.getIndexAttr(1));
+  }
+  return builder.create<memref::SubViewOp>(loc, matrix, offsets, sizes,
+                                           strides);
+}
+
 void decompose(LayerGradOp grad) {
   OpBuilder builder(grad);
   Location loc = grad.getLoc();
-  LayerTemporaries temporaries(builder, grad);
   Value x = grad.getInput(), dy = grad.getGradOutput();
+  Value dx = grad.getGradInput();
   WeightShape shape = *getWeightShape(grad);
   bool learned = grad.getGamma() != GammaKind::Fixed;
-  Value gamma = temporaries.gamma();
+  // γ of every token (dB sums over all of them), and the token range the
+  // other gradients cover.
+  LayerTemporaries all(builder, grad);
+  Value gammaAll = all.gamma(), gamma = gammaAll;
+  if (Value begin = grad.getTokenBegin()) {
+    Value end = grad.getTokenEnd();
+    x = tokenRows(builder, loc, x, begin, end);
+    dy = tokenRows(builder, loc, dy, begin, end);
+    dx = tokenRows(builder, loc, dx, begin, end);
+    if (grad.getGamma() == GammaKind::Gate)
+      gamma = tokenRows(builder, loc, gammaAll, begin, end);
+  }
+  LayerTemporaries temporaries(builder, grad, x);
 
   Value projected, weighted, vt, lowRankDots;
   if (Value v = grad.getLowRankV()) {
@@ -53,25 +84,27 @@ void decompose(LayerGradOp grad) {
   }
   Value sparseDots = learned ? temporaries.perToken() : Value();
   builder.create<BlockSparseMatmulTransposeOp>(
-      loc, dy, grad.getBlocks(), gamma, weighted, vt,
-      learned ? x : Value(), sparseDots, grad.getGradInput(),
-      grad.getPattern(), grad.getScheduleAttr());
-  builder.create<SampledMatmulOp>(loc, dy, x, gamma, grad.getGradBlocks(),
-                                  grad.getPattern());
+      loc, dy, grad.getBlocks(), gamma, weighted, vt, learned ? x : Value(),
+      sparseDots, dx, grad.getPattern(), grad.getScheduleAttr());
+  builder.create<SampledMatmulOp>(
+      loc, grad.getGradOutput(), grad.getInput(), gammaAll,
+      grad.getGradBlocks(), grad.getBlockBegin(), grad.getBlockEnd(),
+      grad.getPattern());
   if (projected) {
     builder.create<OuterSumOp>(loc, dy, projected, grad.getGradU());
     builder.create<OuterSumOp>(loc, x, weighted, grad.getGradV());
   }
   if (learned) {
     bool gate = grad.getGamma() == GammaKind::Gate;
-    builder.create<GammaGradOp>(
-        loc, sparseDots, lowRankDots, gamma, gate ? x : Value(),
-        gate ? grad.getGammaParams() : Value(),
-        gate ? grad.getGradInput() : Value(), grad.getGradGamma(),
-        grad.getGamma());
+    builder.create<GammaGradOp>(loc, sparseDots, lowRankDots, gamma,
+                                gate ? x : Value(),
+                                gate ? grad.getGammaParams() : Value(),
+                                gate ? dx : Value(), grad.getGradGamma(),
+                                grad.getGamma());
   }
   if (Value gradBias = grad.getGradBias())
     builder.create<SumTokensOp>(loc, dy, gradBias);
+  all.release();
   temporaries.release();
   grad.erase();
 }

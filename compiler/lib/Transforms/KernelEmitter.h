@@ -73,7 +73,8 @@ lowerBlockSparseMatmulTranspose(BlockSparseMatmulTransposeOp op,
                                 const CpuTargetInfo &target);
 
 /// Emits the register-tiled dB of a `pfc.sddmm` in place of the op.
-void lowerSampledMatmul(SampledMatmulOp op, const CpuTargetInfo &target);
+mlir::LogicalResult lowerSampledMatmul(SampledMatmulOp op,
+                                       const CpuTargetInfo &target);
 
 /// Emits the register-tiled sum of outer products in place of the op.
 void lowerOuterSum(OuterSumOp op, const CpuTargetInfo &target);

@@ -12,10 +12,14 @@ namespace pfc {
 /// allocates; freed after its last use.
 class LayerTemporaries {
 public:
+  /// Temporaries of `layer` with as many tokens as `input` (by default the
+  /// layer's own).
   template <typename LayerLike>
-  LayerTemporaries(mlir::OpBuilder &builder, LayerLike layer)
-      : builder(builder), loc(layer.getLoc()), input(layer.getInput()),
-        kind(layer.getGamma()), gammaParams(layer.getGammaParams()),
+  LayerTemporaries(mlir::OpBuilder &builder, LayerLike layer,
+                   mlir::Value input = mlir::Value())
+      : builder(builder), loc(layer.getLoc()),
+        input(input ? input : layer.getInput()), kind(layer.getGamma()),
+        gammaParams(layer.getGammaParams()),
         gammaValue(layer.getGammaValue()
                        ? layer.getGammaValue()->convertToDouble()
                        : 0.0) {}
@@ -27,7 +31,7 @@ public:
   /// A buffer of the static `shape`.
   mlir::Value buffer(llvm::ArrayRef<int64_t> shape);
   /// γ as a memref: the scalar parameter, a constant (fixed mode) or one γ
-  /// per token from `pfc.gate` (gate mode).
+  /// per token of `input` from `pfc.gate` (gate mode).
   mlir::Value gamma();
   /// Frees every buffer allocated so far; call after the last use.
   void release();

@@ -258,7 +258,8 @@ struct LowerKernelsPass : impl::LowerKernelsBase<LowerKernelsPass> {
         continue;
       }
       if (auto sddmm = dyn_cast<SampledMatmulOp>(op)) {
-        lowerSampledMatmul(sddmm, target);
+        if (failed(lowerSampledMatmul(sddmm, target)))
+          return signalPassFailure();
         sddmm.erase();
         continue;
       }

@@ -88,8 +88,11 @@ int64_t tileRowsFor(int64_t cols, int64_t width) {
                              1, 8);
 }
 
+/// Adds the sum over tokens [tokenBegin, tokenEnd) to `sum.out` (to zero
+/// when `firstChunk`), multiplied by `storeScale` when given.
 void emitOuterSum(KernelEmitter &e, int64_t width, const OuterSum &sum,
-                  Value tokenBegin, Value tokenEnd) {
+                  Value tokenBegin, Value tokenEnd, Value firstChunk,
+                  Value storeScale) {
   ImplicitLocOpBuilder &b = e.builder();
   const int64_t vectorsOfCols = (sum.cols + width - 1) / width;
   const int64_t tileRows = tileRowsFor(sum.cols, width);
@@ -108,12 +111,15 @@ void emitOuterSum(KernelEmitter &e, int64_t width, const OuterSum &sum,
     for (const TileRun &run : e.tileRuns(e.index(0), sum.rows, tileRows)) {
       e.loop(run.begin, run.end, run.rows, [&](Value row) {
         Value lhsCol = e.add(sum.lhsBase, row);
-        SmallVector<Value> partial;
+        // The first chunk starts from zero, the others from the sums so far.
+        SmallVector<Value> partial, zeros = tile.zeros(run.rows);
         for (int64_t m = 0; m < run.rows; ++m) {
           SmallVector<Value> at(sum.prefix);
           at.append({e.add(row, e.index(m)), base});
           llvm::append_range(partial, tile.loadRow(sum.out, at, storeMasks));
         }
+        for (auto [acc, zero] : llvm::zip(partial, zeros))
+          acc = b.create<arith::SelectOp>(firstChunk, zero, acc);
         scf::ForOp loop = e.loop(
             tokenBegin, tokenEnd, 1, partial,
             [&](Value token, ValueRange accs) {
@@ -134,8 +140,12 @@ void emitOuterSum(KernelEmitter &e, int64_t width, const OuterSum &sum,
                                            loadMasks),
                               accs);
             });
-        tile.store(SmallVector<Value>(loop.getResults()), run.rows, sum.out,
-                   sum.prefix, row, base, storeMasks);
+        SmallVector<Value> accs(loop.getResults());
+        if (storeScale)
+          tile.scaleRows(accs, row, run.rows,
+                         [&](Value) { return storeScale; });
+        tile.store(accs, run.rows, sum.out, sum.prefix, row, base,
+                   storeMasks);
       });
     }
   }
@@ -180,43 +190,34 @@ void packStrips(KernelEmitter &e, Value matrix, Value begin, Value count,
   });
 }
 
-/// Sets every element of the static `memref` to `value(element)`.
-void updateElements(KernelEmitter &e, Value memref,
-                    function_ref<Value(Value)> value) {
+/// Zeroes rows [from, b) of block n of `blocks` [nnz, b, b].
+void zeroRowsFrom(KernelEmitter &e, Value blocks, Value n, Value from) {
   ImplicitLocOpBuilder &b = e.builder();
-  auto shape = cast<MemRefType>(memref.getType()).getShape();
-  SmallVector<Value> at;
-  std::function<void(size_t)> nest = [&](size_t dim) {
-    if (dim == shape.size()) {
-      Value element = b.create<memref::LoadOp>(memref, at);
-      b.create<memref::StoreOp>(value(element), memref, at);
-      return;
-    }
-    e.loop(e.index(0), e.index(shape[dim]), 1, [&](Value i) {
-      at.push_back(i);
-      nest(dim + 1);
-      at.pop_back();
+  int64_t block = cast<MemRefType>(blocks.getType()).getDimSize(1);
+  Value zero = e.f32(0);
+  e.loop(from, e.index(block), 1, [&](Value row) {
+    e.loop(e.index(0), e.index(block), 1, [&](Value col) {
+      b.create<memref::StoreOp>(zero, blocks, ValueRange{n, row, col});
     });
-  };
-  nest(0);
+  });
 }
 
-/// Zeroes `out`, runs `chunk(begin, end)` over the tokens of `lhs` in chunks
-/// of `size`, then multiplies `out` by a single γ (`scale` of one element).
-void emitChunked(KernelEmitter &e, Value lhs, int64_t size, Value out,
-                 Value scale, function_ref<void(Value, Value)> chunk) {
+/// Runs `chunk(begin, end, first, last)` over the tokens of `lhs` in
+/// chunks of `size`: once, empty, when there are none, so that the sums are
+/// still written (as zeros).
+void emitChunked(KernelEmitter &e, Value lhs, int64_t size,
+                 function_ref<void(Value, Value, Value, Value)> chunk) {
   ImplicitLocOpBuilder &b = e.builder();
-  updateElements(e, out, [&](Value) { return e.f32(0); });
   Value tokens = e.dim(lhs, 0);
-  e.loop(e.index(0), tokens, size, [&](Value begin) {
-    chunk(begin, e.min(e.add(begin, e.index(size)), tokens));
+  Value chunks = b.create<arith::MaxSIOp>(tokens, e.index(1));
+  e.loop(e.index(0), chunks, size, [&](Value begin) {
+    Value end = e.min(e.add(begin, e.index(size)), tokens);
+    Value first =
+        b.create<arith::CmpIOp>(arith::CmpIPredicate::eq, begin, e.index(0));
+    Value last =
+        b.create<arith::CmpIOp>(arith::CmpIPredicate::eq, end, tokens);
+    chunk(begin, end, first, last);
   });
-  if (scale && !perToken(scale)) {
-    Value factor = e.loadPerToken(scale, e.index(0));
-    updateElements(e, out, [&](Value element) -> Value {
-      return b.create<arith::MulFOp>(element, factor);
-    });
-  }
 }
 
 } // namespace
@@ -234,8 +235,8 @@ void lowerOuterSum(OuterSumOp op, const CpuTargetInfo &target) {
   int64_t size = chunkTokens(target, lhsCols, rhsCols);
   int64_t strip = tileRowsFor(rhsCols, width);
   Value packed = allocateStrips(e, op.getLhs(), size, strip);
-  emitChunked(e, op.getLhs(), size, op.getOutput(), Value(),
-              [&](Value begin, Value end) {
+  emitChunked(e, op.getLhs(), size,
+              [&](Value begin, Value end, Value first, Value) {
                 Value count = b.create<arith::SubIOp>(end, begin);
                 packStrips(e, op.getLhs(), begin, count, packed);
                 OuterSum sum{{packed, strip},   e.index(0),
@@ -244,53 +245,69 @@ void lowerOuterSum(OuterSumOp op, const CpuTargetInfo &target) {
                              rhsCols,           Value(),
                              Value(),           op.getOutput(),
                              {},                /*maskStores=*/true};
-                emitOuterSum(e, width, sum, e.index(0), count);
+                emitOuterSum(e, width, sum, e.index(0), count, first,
+                             Value());
               });
   b.create<memref::DeallocOp>(packed);
 }
 
-void lowerSampledMatmul(SampledMatmulOp op, const CpuTargetInfo &target) {
+LogicalResult lowerSampledMatmul(SampledMatmulOp op,
+                                 const CpuTargetInfo &target) {
+  WeightShape shape = *getWeightShape(op);
+  int64_t width = std::min(target.vectorWidth, shape.block);
+  if (shape.block % width != 0)
+    return op.emitOpError("block size ")
+           << shape.block << " is not a multiple of the vector width "
+           << target.vectorWidth;
   ImplicitLocOpBuilder b(op.getLoc(), op);
   KernelEmitter e(b);
   auto pattern = cast<BlocksAttr>(op.getPattern());
-  WeightShape shape = *getWeightShape(op);
   SmallVector<int64_t> rows, cols(pattern.getColIndex());
   for (int64_t r = 0; r < pattern.getBlockRows(); ++r)
     rows.append(pattern.getRowStart()[r + 1] - pattern.getRowStart()[r], r);
   Value rowTable = e.constantTable(rows, "__pfc_block_row");
   Value colTable = e.constantTable(cols, "__pfc_block_col");
   Value block = e.index(shape.block);
-  int64_t width = std::min(target.vectorWidth, shape.block);
   // Both inputs are packed in strips of a block's width, zero past their
   // features: a block reads one strip of each.
   int64_t size = chunkTokens(target, shape.out, shape.in);
   Value dy = op.getGradOutput(), x = op.getInput();
   Value packedDy = allocateStrips(e, dy, size, shape.block);
   Value packedX = allocateStrips(e, x, size, shape.block);
+  // One γ per token scales dY's values, a single γ the sums once, as the
+  // last chunk stores them.
   Value scale = perToken(op.getScale()) ? op.getScale() : Value();
-  emitChunked(
-      e, x, size, op.getOutput(), op.getScale(), [&](Value begin, Value end) {
-        Value count = b.create<arith::SubIOp>(end, begin);
-        packStrips(e, dy, begin, count, packedDy);
-        packStrips(e, x, begin, count, packedX);
-        e.loop(e.index(0), e.index(pattern.getNumBlocks()), 1, [&](Value n) {
-          Value outBase = e.mul(b.create<memref::LoadOp>(rowTable, n), block);
-          Value inBase = e.mul(b.create<memref::LoadOp>(colTable, n), block);
-          // The block's real outputs; the rest of it covers padding and
-          // stays zero.
-          Value outputs = e.min(
-              block, b.create<arith::SubIOp>(e.index(shape.out), outBase));
-          OuterSum sum{{packedDy, shape.block}, outBase,
-                       outputs,                 {packedX, shape.block},
-                       inBase,                  shape.block,
-                       shape.block,             scale,
-                       begin,                   op.getOutput(),
-                       {n},                     /*maskStores=*/false};
-          emitOuterSum(e, width, sum, e.index(0), count);
-        });
-      });
+  Value single = op.getScale() && !scale
+                     ? e.loadPerToken(op.getScale(), e.index(0))
+                     : Value();
+  Value blockBegin = op.getBlockBegin() ? op.getBlockBegin() : e.index(0);
+  Value blockEnd = op.getBlockEnd() ? op.getBlockEnd()
+                                    : e.index(pattern.getNumBlocks());
+  emitChunked(e, x, size, [&](Value begin, Value end, Value first,
+                              Value last) {
+    Value count = b.create<arith::SubIOp>(end, begin);
+    packStrips(e, dy, begin, count, packedDy);
+    packStrips(e, x, begin, count, packedX);
+    Value storeScale =
+        single ? b.create<arith::SelectOp>(last, single, e.f32(1)).getResult()
+               : Value();
+    e.loop(blockBegin, blockEnd, 1, [&](Value n) {
+      Value outBase = e.mul(b.create<memref::LoadOp>(rowTable, n), block);
+      Value inBase = e.mul(b.create<memref::LoadOp>(colTable, n), block);
+      // The block's real outputs; its other rows cover padding.
+      Value outputs =
+          e.min(block, b.create<arith::SubIOp>(e.index(shape.out), outBase));
+      OuterSum sum{{packedDy, shape.block}, outBase,     outputs,
+                   {packedX, shape.block},  inBase,      shape.block,
+                   shape.block,             scale,       begin,
+                   op.getOutput(),          {n},         /*maskStores=*/false};
+      emitOuterSum(e, width, sum, e.index(0), count, first, storeScale);
+      zeroRowsFrom(e, op.getOutput(), n, outputs);
+    });
+  });
   b.create<memref::DeallocOp>(packedDy);
   b.create<memref::DeallocOp>(packedX);
+  return success();
 }
 
 } // namespace pfc

@@ -83,12 +83,14 @@ static std::string makeHeader(const LayerSpec &spec, const BlockMask &mask,
       "    const float *packed_u, const float *v, const float *gamma,\n"
       "    const float *bias, float *y, int64_t tokens, int64_t t0, int64_t "
       "t1,\n    int64_t r0, int64_t r1);\n\n"
-      "/* dx[t0:t1] and the parameters' gradients over tokens [t0, t1), given\n"
-      " * dy = d(loss)/dy; blocks and U in the user's layout. */\n"
+      "/* Given dy = d(loss)/dy: dx[t0:t1], the gradients of U, V, gamma and\n"
+      " * the bias over tokens [t0, t1), blocks [n0, n1) of dblocks over all\n"
+      " * tokens; blocks and U in the user's layout. */\n"
       "void {1}_backward(const float *x, const float *dy, const float "
       "*blocks,\n    const float *u, const float *v, const float *gamma, "
       "float *dx,\n    float *dblocks, float *du, float *dv, float *dgamma, "
-      "float *dbias,\n    int64_t tokens, int64_t t0, int64_t t1);\n\n"
+      "float *dbias,\n    int64_t tokens, int64_t t0, int64_t t1, int64_t "
+      "n0, int64_t n1);\n\n"
       "#ifdef __cplusplus\n}}\n#endif\n\n#endif /* {2} */\n",
       macro, symbol.str(), guard);
   return text;

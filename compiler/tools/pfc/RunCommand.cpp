@@ -1,4 +1,4 @@
-//===- RunCommand.cpp - `pfc run`: a layer's forward on a .npy array ------===//
+//===- RunCommand.cpp - `pfc run`: a layer's forward (and backward) -------===//
 #include "Commands.h"
 
 #include "pfc/Runtime/Params.h"
@@ -6,6 +6,7 @@
 #include "pfc/Spec/SpecParser.h"
 #include "pfc/Target/Jit.h"
 
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <fmt/format.h>
@@ -14,7 +15,8 @@ using namespace llvm;
 
 namespace pfc {
 
-static cl::SubCommand sub("run", "Run a layer's forward on a [T, in] array");
+static cl::SubCommand sub("run", "Run a layer's forward on a [T, in] array "
+                                 "(and its backward: --grad-output)");
 static cl::opt<std::string> specPath(cl::Positional, cl::Required,
                                      cl::desc("<layer.yaml>"), cl::sub(sub),
                                      cl::cat(pfcCategory()));
@@ -27,10 +29,16 @@ static cl::opt<std::string> inputPath("input", cl::Required,
                                       cl::desc("The input x, f32 [T, in]"),
                                       cl::value_desc("x.npy"), cl::sub(sub),
                                       cl::cat(pfcCategory()));
-static cl::opt<std::string> outputPath("o", cl::Required,
-                                       cl::desc("Write y, f32 [T, out]"),
-                                       cl::value_desc("y.npy"), cl::sub(sub),
-                                       cl::cat(pfcCategory()));
+static cl::opt<std::string> gradOutputPath(
+    "grad-output",
+    cl::desc("Also run the backward of d(loss)/dy, f32 [T, out]; -o is then "
+             "a directory"),
+    cl::value_desc("dy.npy"), cl::sub(sub), cl::cat(pfcCategory()));
+static cl::opt<std::string> outputPath(
+    "o", cl::Required,
+    cl::desc("Write y, f32 [T, out]; with --grad-output, write y.npy, dx.npy "
+             "and grads.safetensors to <dir>, created if missing"),
+    cl::value_desc("y.npy|dir"), cl::sub(sub), cl::cat(pfcCategory()));
 static cl::opt<int64_t> threads("threads",
                                 cl::desc("Threads to run on (default: all)"),
                                 cl::init(0), cl::sub(sub),
@@ -43,12 +51,29 @@ static int reportFileError(const std::string &error) {
   return ExitBadInput;
 }
 
+/// Writes each (path, bytes) through a temporary file renamed into place.
+/// Should one fail, the ones already written are removed: a run leaves all
+/// of its outputs or none.
+static int
+writeAll(const std::vector<std::pair<std::string, std::string>> &files) {
+  std::string error;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (writeFileBytesAtomically(files[i].first, files[i].second, error))
+      continue;
+    for (size_t j = 0; j < i; ++j)
+      sys::fs::remove(files[j].first);
+    return reportFileError(error);
+  }
+  return ExitOk;
+}
+
 static int run() {
   std::optional<LoadedLayer> loaded = loadLayerSpec(specPath);
   if (!loaded)
     return ExitBadInput;
   const LayerSpec &spec = loaded->spec;
   const BlockMask &mask = loaded->mask;
+  const bool backward = !gradOutputPath.empty();
 
   std::string error;
   TensorMap tensors;
@@ -65,20 +90,66 @@ static int run() {
         "{}: error: input has shape {} (expected [T, {}] for layer '{}')",
         inputPath.getValue(), shapeString(x.shape), spec.inFeatures,
         spec.name));
+  const int64_t tokens = x.shape[0];
+  Tensor dy;
+  if (backward) {
+    if (!readNpy(gradOutputPath, dy, error))
+      return reportFileError(error);
+    if (dy.shape != std::vector<int64_t>{tokens, spec.outFeatures})
+      return reportFileError(fmt::format(
+          "{}: error: output gradient has shape {} (expected [{}, {}]: [T, "
+          "out] for layer '{}' and the input's {} tokens)",
+          gradOutputPath.getValue(), shapeString(dy.shape), tokens,
+          spec.outFeatures, spec.name, tokens));
+  }
 
   auto layer = compileLayer(
-      spec, CompileOptions(threads, scheduleFlags.choice(), x.shape[0]));
+      spec, CompileOptions(threads, scheduleFlags.choice(), tokens));
   if (!layer)
     return reportError(specPath + ": " + toString(layer.takeError()));
   if (!(*layer)->setParams(params, error))
     return reportFileError(paramsPath + ": error: " + error);
   Tensor y;
-  y.shape = {x.shape[0], spec.outFeatures};
-  y.data.resize(x.shape[0] * spec.outFeatures);
-  (*layer)->forward(x.data.data(), x.shape[0], y.data.data());
-  if (!writeNpy(outputPath, y, error))
-    return reportFileError(error);
-  return ExitOk;
+  y.shape = {tokens, spec.outFeatures};
+  y.data.resize(tokens * spec.outFeatures);
+  (*layer)->forward(x.data.data(), tokens, y.data.data());
+  if (!backward)
+    return writeNpy(outputPath, y, error) ? ExitOk : reportFileError(error);
+
+  Tensor dx;
+  dx.shape = x.shape;
+  dx.data.resize(x.data.size());
+  LayerParams grads;
+  (*layer)->backward(x.data.data(), dy.data.data(), tokens, dx.data.data(),
+                     grads);
+
+  // Everything is encoded before the directory is made or a file written.
+  // The gradients carry the parameters' names and shapes; the metadata says
+  // they are gradients.
+  TensorMetadata metadata = {{"pfc.layer", spec.name},
+                             {"pfc.gradients", "d(sum(y * dy))/d(parameter)"},
+                             {"pfc.version", PFC_VERSION}};
+  raw_string_ostream specText(metadata["pfc.spec"]);
+  printLayerSpec(spec, specText);
+  const std::string dir = outputPath;
+  std::vector<std::pair<std::string, std::string>> files = {
+      {dir + "/y.npy", ""},
+      {dir + "/dx.npy", ""},
+      {dir + "/grads.safetensors", ""}};
+  if (!encodeNpy(y, files[0].second, error) ||
+      !encodeNpy(dx, files[1].second, error) ||
+      !encodeSafetensors(tensorsFromParams(spec, mask, grads), metadata,
+                         files[2].second, error))
+    return reportError(error);
+  if (std::error_code code = sys::fs::create_directories(dir))
+    return reportFileError(
+        dir + ": error: cannot create the directory: " + code.message());
+  // create_directories accepts an existing file of that name.
+  if (!sys::fs::is_directory(dir))
+    return reportFileError(
+        dir + ": error: not a directory (with --grad-output, -o names the "
+              "directory of y.npy, dx.npy and grads.safetensors)");
+  return writeAll(files);
 }
 
 Command &runCommand() {

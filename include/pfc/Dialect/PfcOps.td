@@ -97,8 +97,13 @@ def Pfc_LayerGradOp : Pfc_Op<"layer_grad", [AttrSizedOperandSegments]> {
     layout `[nnz, b, b]`, zero in the padding), `grad_lowrank` (dU `[out, r]`,
     dV `[in, r]`), `grad_gamma` (dγ `[1]`, or the gate's `[in + 1]`) and
     `grad_bias`. Unlike `pfc.layer` it takes U in the user's layout
-    `[out, r]`. `pfc-decompose-gradients` turns it into its parts; the
-    schedule is that of the dX product.
+    `[out, r]`. With `tokens(%t0, %t1)`, dX's rows and the sums of every
+    gradient but dB cover only tokens `[t0, t1)`; with `blocks(%n0, %n1)`,
+    only dB's blocks `[n0, n1)` are written, summed over all tokens. Threads
+    split a batch so: disjoint token ranges into gradients of their own
+    (summed afterwards), disjoint block ranges into one dB.
+    `pfc-decompose-gradients` turns it into its parts; the schedule is that
+    of the dX product.
 
     Example:
 
@@ -121,6 +126,8 @@ def Pfc_LayerGradOp : Pfc_Op<"layer_grad", [AttrSizedOperandSegments]> {
                        Optional<Pfc_Matrix>:$gradU, Optional<Pfc_Matrix>:$gradV,
                        Optional<Pfc_Vector>:$gradGamma,
                        Optional<Pfc_Vector>:$gradBias,
+                       Optional<Index>:$tokenBegin, Optional<Index>:$tokenEnd,
+                       Optional<Index>:$blockBegin, Optional<Index>:$blockEnd,
                        Pfc_PatternAttr:$pattern, Pfc_GammaKindAttr:$gamma,
                        OptionalAttr<F64Attr>:$gamma_value,
                        OptionalAttr<Pfc_ScheduleAttr>:$schedule);
@@ -133,7 +140,9 @@ def Pfc_LayerGradOp : Pfc_Op<"layer_grad", [AttrSizedOperandSegments]> {
     (`grad_lowrank` `(` $gradU^ `,` $gradV `:` type($gradU) `,`
                         type($gradV) `)`)?
     (`grad_gamma` `(` $gradGamma^ `:` type($gradGamma) `)`)?
-    (`grad_bias` `(` $gradBias^ `:` type($gradBias) `)`)? attr-dict `:`
+    (`grad_bias` `(` $gradBias^ `:` type($gradBias) `)`)?
+    (`tokens` `(` $tokenBegin^ `,` $tokenEnd `)`)?
+    (`blocks` `(` $blockBegin^ `,` $blockEnd `)`)? attr-dict `:`
     type($input) `,` type($gradOutput) `,` type($blocks) `->`
     type($gradInput) `,` type($gradBlocks)
   }];
@@ -221,7 +230,7 @@ def Pfc_BlockSparseMatmulTransposeOp
   let hasVerifier = 1;
 }
 
-def Pfc_SampledMatmulOp : Pfc_Op<"sddmm"> {
+def Pfc_SampledMatmulOp : Pfc_Op<"sddmm", [AttrSizedOperandSegments]> {
   let summary = "Dense-dense product sampled on the pattern (dB)";
   let description = [{
     `output = (scale ⊙ grad_output)ᵀ·input` computed only on the nonzero
@@ -229,7 +238,9 @@ def Pfc_SampledMatmulOp : Pfc_Op<"sddmm"> {
     block-row r and block-column c, gets
     `Σ_t scale_t · grad_output[t, r·b + o] · input[t, c·b + k]` at `[n, o, k]`,
     and zero where it covers padding. `scale` (optional) has one element or
-    one per token.
+    one per token. With `blocks(%begin, %end)`, only the blocks at BSR
+    positions `[begin, end)` are written, so that threads can split dB
+    between them.
 
     Example:
 
@@ -241,10 +252,12 @@ def Pfc_SampledMatmulOp : Pfc_Op<"sddmm"> {
   }];
   let arguments = (ins Pfc_Matrix:$gradOutput, Pfc_Matrix:$input,
                        Optional<Pfc_Vector>:$scale, Pfc_BlockArray:$output,
+                       Optional<Index>:$blockBegin, Optional<Index>:$blockEnd,
                        Pfc_PatternAttr:$pattern);
   let assemblyFormat = [{
     $gradOutput `,` $input (`scale` `(` $scale^ `:` type($scale) `)`)? `into`
-    $output attr-dict `:` type($gradOutput) `,` type($input) `->` type($output)
+    $output (`blocks` `(` $blockBegin^ `,` $blockEnd `)`)? attr-dict `:`
+    type($gradOutput) `,` type($input) `->` type($output)
   }];
   let hasVerifier = 1;
 }

@@ -30,20 +30,23 @@ typedef void (*pfc_forward_fn)(const float *x, const float *packed_blocks,
                                int64_t tokens, int64_t t0, int64_t t1,
                                int64_t r0, int64_t r1);
 
-/// The gradients of the layer for tokens t0:t1 of x [tokens, in] given
-/// dy [tokens, out] = d(loss)/dy: dx[t0:t1] and the parameters' gradients
-/// summed over those tokens only, each overwritten, in the parameters' own
-/// layouts: dblocks [nnz, b, b] (zero in the padding), du [out, r],
+/// The gradients of the layer given dy [tokens, out] = d(loss)/dy, for
+/// x [tokens, in]: dx's rows t0:t1; the gradients of U, V, γ and the bias
+/// summed over tokens t0:t1 only; and the blocks n0:n1 (BSR positions) of
+/// dblocks, summed over all tokens. Each is overwritten, in the parameters'
+/// own layouts: dblocks [nnz, b, b] (zero in the padding), du [out, r],
 /// dv [in, r], dgamma [1] (scalar mode) or the gate's weight [in] followed by
-/// its bias (gate mode), dbias [out]. blocks and u are the user's layouts, not
-/// the packed ones. Calls on disjoint token ranges with separate gradient
-/// buffers may run on different threads; their sums are the whole gradient.
+/// its bias (gate mode), dbias [out]. blocks and u are the user's layouts,
+/// not the packed ones. Calls with disjoint token ranges (each with gradient
+/// buffers of its own but one dblocks) and disjoint block ranges may run on
+/// different threads; the sums of their gradients are the whole gradient.
 typedef void (*pfc_backward_fn)(const float *x, const float *dy,
                                 const float *blocks, const float *u,
                                 const float *v, const float *gamma, float *dx,
                                 float *dblocks, float *du, float *dv,
                                 float *dgamma, float *dbias, int64_t tokens,
-                                int64_t t0, int64_t t1);
+                                int64_t t0, int64_t t1, int64_t n0,
+                                int64_t n1);
 
 #ifdef __cplusplus
 }

@@ -1,9 +1,10 @@
-//===- Reference.h - An fp64 reference of a layer's forward -----*- C++ -*-===//
+//===- Reference.h - An fp64 reference of a layer's forward and backward --===//
 //
-// The forward pass computed the plain way, in double, from the dense masked
-// weight. It shares nothing with the compiler but the BlockMask and the
-// parameter layout, so a kernel and this reference agree only if both are
-// right: the tests and the autotuner check kernels against it. Header-only.
+// The forward and backward passes computed the plain way, in double, from the
+// dense masked weight. They share nothing with the compiler but the BlockMask
+// and the parameter layout, so a kernel and this reference agree only if both
+// are right: the tests and the autotuner check kernels against it.
+// Header-only.
 //
 //===----------------------------------------------------------------------===//
 #ifndef PFC_RUNTIME_REFERENCE_H
@@ -85,6 +86,125 @@ inline std::vector<double> referenceForward(const LayerSpec &spec,
     }
   }
   return y;
+}
+
+/// The gradients of L = sum(y ⊙ dy) in double, in LayerParams' layouts: dx
+/// [tokens, in], blocks [nnz, b, b] (zero in the padding), u [out, r], v
+/// [in, r], bias [out] and gateWeight [in] (empty where the layer lacks
+/// them); gamma is dL/dγ in scalar mode and gateBias dL/dc in gate mode, 0
+/// otherwise.
+struct ReferenceGrads {
+  std::vector<double> dx, blocks, u, v, bias, gateWeight;
+  double gamma = 0, gateBias = 0;
+};
+
+/// Backpropagates dy [tokens, out] through referenceForward's layer at x
+/// [tokens, in]. Per token t, with s = x_t·Bᵀ, a = x_t·V, l = a·Uᵀ and
+/// g = dy_t:
+///   dB  += γ_t·gᵀ·x_t on the pattern        dU += (1−γ_t)·gᵀ·a
+///   e    = (1−γ_t)·g·U                      dV += x_tᵀ·e
+///   dx_t = γ_t·g·B + e·Vᵀ (+ dz_t·gateWeight in gate mode)
+///   dγ_t = g·(s − l)                        dbias += g
+/// Scalar mode sums dγ_t; gate mode, where γ_t = 1 − sigmoid(z_t) with
+/// z_t = x_t·gateWeight + gateBias, has dz_t = −dγ_t·γ_t·(1−γ_t),
+/// dgateWeight += dz_t·x_t and dgateBias += dz_t. Fixed mode has no dγ.
+inline ReferenceGrads
+referenceBackward(const LayerSpec &spec, const BlockMask &mask,
+                  const LayerParams &params, const std::vector<float> &x,
+                  const std::vector<float> &dy, int64_t tokens) {
+  const int64_t out = spec.outFeatures, in = spec.inFeatures, r = spec.rank;
+  const int64_t b = mask.block;
+  const bool gate = spec.gammaMode == GammaMode::Gate;
+  const std::vector<double> weight = referenceDenseWeight(spec, mask, params);
+
+  ReferenceGrads grads;
+  grads.dx.assign(static_cast<size_t>(tokens * in), 0.0);
+  grads.u.assign(static_cast<size_t>(out * r), 0.0);
+  grads.v.assign(static_cast<size_t>(in * r), 0.0);
+  if (spec.bias)
+    grads.bias.assign(static_cast<size_t>(out), 0.0);
+  if (gate)
+    grads.gateWeight.assign(static_cast<size_t>(in), 0.0);
+  std::vector<double> dWeight(static_cast<size_t>(out * in), 0.0);
+  std::vector<double> xv(static_cast<size_t>(r)), e(static_cast<size_t>(r));
+
+  for (int64_t t = 0; t < tokens; ++t) {
+    const float *xt = x.data() + t * in;
+    const float *gt = dy.data() + t * out;
+    double *dxt = grads.dx.data() + t * in;
+    double gamma = params.gamma;
+    if (gate) {
+      double logit = params.gateBias;
+      for (int64_t k = 0; k < in; ++k)
+        logit += double(xt[k]) * params.gateWeight[k];
+      gamma = 1.0 - 1.0 / (1.0 + std::exp(-logit));
+    }
+    for (int64_t j = 0; j < r; ++j) {
+      double sum = 0.0;
+      for (int64_t k = 0; k < in; ++k)
+        sum += double(xt[k]) * params.v[k * r + j];
+      xv[j] = sum;
+    }
+
+    double dGamma = 0.0;
+    for (int64_t j = 0; j < r; ++j)
+      e[j] = 0.0;
+    for (int64_t o = 0; o < out; ++o) {
+      const double g = gt[o];
+      double sparse = 0.0, lowRank = 0.0;
+      for (int64_t k = 0; k < in; ++k)
+        sparse += double(xt[k]) * weight[o * in + k];
+      for (int64_t j = 0; j < r; ++j)
+        lowRank += xv[j] * params.u[o * r + j];
+      dGamma += g * (sparse - lowRank);
+      for (int64_t k = 0; k < in; ++k) {
+        dWeight[o * in + k] += gamma * g * double(xt[k]);
+        dxt[k] += gamma * g * weight[o * in + k];
+      }
+      for (int64_t j = 0; j < r; ++j) {
+        grads.u[o * r + j] += (1.0 - gamma) * g * xv[j];
+        e[j] += (1.0 - gamma) * g * params.u[o * r + j];
+      }
+      if (spec.bias)
+        grads.bias[o] += g;
+    }
+    for (int64_t k = 0; k < in; ++k) {
+      for (int64_t j = 0; j < r; ++j) {
+        grads.v[k * r + j] += double(xt[k]) * e[j];
+        dxt[k] += e[j] * params.v[k * r + j];
+      }
+    }
+
+    if (spec.gammaMode == GammaMode::Scalar) {
+      grads.gamma += dGamma;
+    } else if (gate) {
+      const double dLogit = -dGamma * gamma * (1.0 - gamma);
+      grads.gateBias += dLogit;
+      for (int64_t k = 0; k < in; ++k) {
+        grads.gateWeight[k] += dLogit * double(xt[k]);
+        dxt[k] += dLogit * params.gateWeight[k];
+      }
+    }
+  }
+
+  // dB on the pattern: each stored block takes its part of the dense
+  // gradient; its padded rows and columns stay zero.
+  grads.blocks.assign(static_cast<size_t>(mask.nnzBlocks() * b * b), 0.0);
+  for (int64_t br = 0; br < mask.blockRows; ++br) {
+    for (int64_t index = mask.rowStart[br]; index < mask.rowStart[br + 1];
+         ++index) {
+      const int64_t bc = mask.colIndex[index];
+      for (int64_t i = 0; i < b; ++i) {
+        const int64_t row = br * b + i;
+        for (int64_t j = 0; j < b; ++j) {
+          const int64_t col = bc * b + j;
+          if (row < out && col < in)
+            grads.blocks[(index * b + i) * b + j] = dWeight[row * in + col];
+        }
+      }
+    }
+  }
+  return grads;
 }
 
 /// The normwise relative error ||got − want||₂ / ||want||₂ (the absolute

@@ -58,7 +58,7 @@ func.func @dynamic_features(%s: memref<?x?xf32>, %l: memref<?x64xf32>,
 
 func.func @non_square_blocks(%x: memref<?x64xf32>, %b: memref<4x32x16xf32>,
                              %y: memref<?x64xf32>) {
-  // expected-error @below {{'pfc.bsmm' op needs blocks of static shape [nnz, b, b], got 'memref<4x32x16xf32>'}}
+  // expected-error @below {{'pfc.bsmm' op needs contiguous blocks of static shape [nnz, b, b], got 'memref<4x32x16xf32>'}}
   pfc.bsmm %x, %b into %y {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
       : memref<?x64xf32>, memref<4x32x16xf32> -> memref<?x64xf32>
   return
@@ -68,7 +68,7 @@ func.func @non_square_blocks(%x: memref<?x64xf32>, %b: memref<4x32x16xf32>,
 
 func.func @dynamic_blocks(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
                           %db: memref<?x32x32xf32>) {
-  // expected-error @below {{'pfc.sddmm' op needs blocks of static shape [nnz, b, b], got 'memref<?x32x32xf32>'}}
+  // expected-error @below {{'pfc.sddmm' op needs contiguous blocks of static shape [nnz, b, b], got 'memref<?x32x32xf32>'}}
   pfc.sddmm %dy, %x into %db {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
       : memref<?x64xf32>, memref<?x64xf32> -> memref<?x32x32xf32>
   return
@@ -78,7 +78,7 @@ func.func @dynamic_blocks(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
 
 func.func @empty_blocks(%x: memref<?x64xf32>, %b: memref<4x0x0xf32>,
                         %y: memref<?x64xf32>) {
-  // expected-error @below {{'pfc.bsmm' op needs blocks of static shape [nnz, b, b], got 'memref<4x0x0xf32>'}}
+  // expected-error @below {{'pfc.bsmm' op needs contiguous blocks of static shape [nnz, b, b], got 'memref<4x0x0xf32>'}}
   pfc.bsmm %x, %b into %y {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
       : memref<?x64xf32>, memref<4x0x0xf32> -> memref<?x64xf32>
   return
@@ -341,6 +341,656 @@ func.func @bsmm_bias_shape(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
 // -----
 
 //===----------------------------------------------------------------------===//
+// pfc.layer_grad: the layer's operands, their gradients and γ.
+//===----------------------------------------------------------------------===//
+
+// The generic form can leave out one operand of a pair.
+func.func @layer_grad_u_without_v(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                                  %b: memref<4x32x32xf32>, %u: memref<64x8xf32>,
+                                  %dx: memref<?x64xf32>, %db: memref<4x32x32xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op has only one of U and V}}
+  "pfc.layer_grad"(%x, %dy, %b, %u, %dx, %db) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0>, gamma = #pfc.gamma<fixed>, gamma_value = 5.000000e-01 : f64, pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}> : (memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>, memref<64x8xf32>, memref<?x64xf32>, memref<4x32x32xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @layer_grad_du_without_dv(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                                    %b: memref<4x32x32xf32>, %u: memref<64x8xf32>,
+                                    %v: memref<64x8xf32>, %dx: memref<?x64xf32>,
+                                    %db: memref<4x32x32xf32>, %du: memref<64x8xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op has only one of dU and dV}}
+  "pfc.layer_grad"(%x, %dy, %b, %u, %v, %dx, %db, %du) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0>, gamma = #pfc.gamma<fixed>, gamma_value = 5.000000e-01 : f64, pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}> : (memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>, memref<64x8xf32>, memref<64x8xf32>, memref<?x64xf32>, memref<4x32x32xf32>, memref<64x8xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @layer_grad_lowrank_without_grad(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                                           %b: memref<4x32x32xf32>, %u: memref<64x8xf32>,
+                                           %v: memref<64x8xf32>, %dx: memref<?x64xf32>,
+                                           %db: memref<4x32x32xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op has dU and dV exactly when it has U and V}}
+  pfc.layer_grad %x, %dy, %b lowrank(%u, %v : memref<64x8xf32>, memref<64x8xf32>)
+      into %dx, %db
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 0.5 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @layer_grad_grad_without_lowrank(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                                           %b: memref<4x32x32xf32>, %dx: memref<?x64xf32>,
+                                           %db: memref<4x32x32xf32>, %du: memref<64x8xf32>,
+                                           %dv: memref<64x8xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op has dU and dV exactly when it has U and V}}
+  pfc.layer_grad %x, %dy, %b into %dx, %db
+      grad_lowrank(%du, %dv : memref<64x8xf32>, memref<64x8xf32>)
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 0.5 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+// X, dY and dX have one token count where it is static.
+func.func @layer_grad_tokens(%x: memref<4x64xf32>, %dy: memref<8x64xf32>,
+                             %b: memref<4x32x32xf32>, %dx: memref<4x64xf32>,
+                             %db: memref<4x32x32xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op has 4 and 8 tokens in its operands}}
+  pfc.layer_grad %x, %dy, %b into %dx, %db
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 0.5 : f64}
+      : memref<4x64xf32>, memref<8x64xf32>, memref<4x32x32xf32>
+      -> memref<4x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+// dX has X's shape exactly, dynamic sizes included.
+func.func @layer_grad_dx_shape(%x: memref<4x64xf32>, %dy: memref<?x64xf32>,
+                               %b: memref<4x32x32xf32>, %dx: memref<?x64xf32>,
+                               %db: memref<4x32x32xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op dX has shape [?, 64], expected [4, 64]}}
+  pfc.layer_grad %x, %dy, %b into %dx, %db
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 0.5 : f64}
+      : memref<4x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+// The weight is [dY's features, X's features]: 40x80, a 2x3 grid.
+func.func @layer_grad_grid(%x: memref<?x80xf32>, %dy: memref<?x40xf32>,
+                           %b: memref<5x32x32xf32>, %dx: memref<?x80xf32>,
+                           %db: memref<5x32x32xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op block list covers a 3x2 grid, but a 40x80 weight with 32x32 blocks has 2x3}}
+  pfc.layer_grad %x, %dy, %b into %dx, %db
+      {pattern = #pfc.blocks<3x2: [0, 1], [0], [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 0.5 : f64}
+      : memref<?x80xf32>, memref<?x40xf32>, memref<5x32x32xf32>
+      -> memref<?x80xf32>, memref<5x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @layer_grad_blocks_gradient(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                                      %b: memref<2x32x32xf32>, %dx: memref<?x64xf32>,
+                                      %db: memref<4x32x32xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op has blocks of type 'memref<2x32x32xf32>' but their gradient 'memref<4x32x32xf32>'}}
+  pfc.layer_grad %x, %dy, %b into %dx, %db
+      {pattern = #pfc.blocks<2x2: [0], [1]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 0.5 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<2x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @layer_grad_rank_too_large(%x: memref<?x64xf32>, %dy: memref<?x32xf32>,
+                                     %b: memref<2x32x32xf32>, %u: memref<32x40xf32>,
+                                     %v: memref<64x40xf32>, %dx: memref<?x64xf32>,
+                                     %db: memref<2x32x32xf32>, %du: memref<32x40xf32>,
+                                     %dv: memref<64x40xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op rank of V 'memref<64x40xf32>' is not in [1, min(in, out) = 32]}}
+  pfc.layer_grad %x, %dy, %b lowrank(%u, %v : memref<32x40xf32>, memref<64x40xf32>)
+      into %dx, %db grad_lowrank(%du, %dv : memref<32x40xf32>, memref<64x40xf32>)
+      {pattern = #pfc.blocks<1x2: [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 0.5 : f64}
+      : memref<?x64xf32>, memref<?x32xf32>, memref<2x32x32xf32>
+      -> memref<?x64xf32>, memref<2x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @layer_grad_rank_dynamic(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                                   %b: memref<4x32x32xf32>, %u: memref<64x?xf32>,
+                                   %v: memref<64x?xf32>, %dx: memref<?x64xf32>,
+                                   %db: memref<4x32x32xf32>, %du: memref<64x?xf32>,
+                                   %dv: memref<64x?xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op rank of V 'memref<64x?xf32>' is not in [1, min(in, out) = 64]}}
+  pfc.layer_grad %x, %dy, %b lowrank(%u, %v : memref<64x?xf32>, memref<64x?xf32>)
+      into %dx, %db grad_lowrank(%du, %dv : memref<64x?xf32>, memref<64x?xf32>)
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 0.5 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+// U and V are [out, r] and [in, r] (40 outputs, 80 inputs), as are dU and dV.
+func.func @layer_grad_v_shape(%x: memref<?x80xf32>, %dy: memref<?x40xf32>,
+                              %b: memref<5x32x32xf32>, %u: memref<40x8xf32>,
+                              %v: memref<40x8xf32>, %dx: memref<?x80xf32>,
+                              %db: memref<5x32x32xf32>, %du: memref<40x8xf32>,
+                              %dv: memref<80x8xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op V has shape [40, 8], expected [80, 8]}}
+  pfc.layer_grad %x, %dy, %b lowrank(%u, %v : memref<40x8xf32>, memref<40x8xf32>)
+      into %dx, %db grad_lowrank(%du, %dv : memref<40x8xf32>, memref<80x8xf32>)
+      {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 0.5 : f64}
+      : memref<?x80xf32>, memref<?x40xf32>, memref<5x32x32xf32>
+      -> memref<?x80xf32>, memref<5x32x32xf32>
+  return
+}
+
+// -----
+
+// U in the user's layout, not packed: [40, 8], not Uᵀ [8, 64].
+func.func @layer_grad_u_shape(%x: memref<?x80xf32>, %dy: memref<?x40xf32>,
+                              %b: memref<5x32x32xf32>, %ut: memref<8x64xf32>,
+                              %v: memref<80x8xf32>, %dx: memref<?x80xf32>,
+                              %db: memref<5x32x32xf32>, %du: memref<40x8xf32>,
+                              %dv: memref<80x8xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op U has shape [8, 64], expected [40, 8]}}
+  pfc.layer_grad %x, %dy, %b lowrank(%ut, %v : memref<8x64xf32>, memref<80x8xf32>)
+      into %dx, %db grad_lowrank(%du, %dv : memref<40x8xf32>, memref<80x8xf32>)
+      {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 0.5 : f64}
+      : memref<?x80xf32>, memref<?x40xf32>, memref<5x32x32xf32>
+      -> memref<?x80xf32>, memref<5x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @layer_grad_dv_shape(%x: memref<?x80xf32>, %dy: memref<?x40xf32>,
+                               %b: memref<5x32x32xf32>, %u: memref<40x8xf32>,
+                               %v: memref<80x8xf32>, %dx: memref<?x80xf32>,
+                               %db: memref<5x32x32xf32>, %du: memref<40x8xf32>,
+                               %dv: memref<40x8xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op dV has shape [40, 8], expected [80, 8]}}
+  pfc.layer_grad %x, %dy, %b lowrank(%u, %v : memref<40x8xf32>, memref<80x8xf32>)
+      into %dx, %db grad_lowrank(%du, %dv : memref<40x8xf32>, memref<40x8xf32>)
+      {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 0.5 : f64}
+      : memref<?x80xf32>, memref<?x40xf32>, memref<5x32x32xf32>
+      -> memref<?x80xf32>, memref<5x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @layer_grad_du_shape(%x: memref<?x80xf32>, %dy: memref<?x40xf32>,
+                               %b: memref<5x32x32xf32>, %u: memref<40x8xf32>,
+                               %v: memref<80x8xf32>, %dx: memref<?x80xf32>,
+                               %db: memref<5x32x32xf32>, %du: memref<40x4xf32>,
+                               %dv: memref<80x8xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op dU has shape [40, 4], expected [40, 8]}}
+  pfc.layer_grad %x, %dy, %b lowrank(%u, %v : memref<40x8xf32>, memref<80x8xf32>)
+      into %dx, %db grad_lowrank(%du, %dv : memref<40x4xf32>, memref<80x8xf32>)
+      {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 0.5 : f64}
+      : memref<?x80xf32>, memref<?x40xf32>, memref<5x32x32xf32>
+      -> memref<?x80xf32>, memref<5x32x32xf32>
+  return
+}
+
+// -----
+
+// The bias has one element per output (dY's features), not per input.
+func.func @layer_grad_bias_shape(%x: memref<?x80xf32>, %dy: memref<?x40xf32>,
+                                 %b: memref<5x32x32xf32>, %dx: memref<?x80xf32>,
+                                 %db: memref<5x32x32xf32>, %dbias: memref<80xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op bias gradient has shape [80], expected [40]}}
+  pfc.layer_grad %x, %dy, %b into %dx, %db grad_bias(%dbias : memref<80xf32>)
+      {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 0.5 : f64}
+      : memref<?x80xf32>, memref<?x40xf32>, memref<5x32x32xf32>
+      -> memref<?x80xf32>, memref<5x32x32xf32>
+  return
+}
+
+// -----
+
+// γ is checked as for pfc.layer.
+func.func @layer_grad_fixed_without_value(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                                          %b: memref<4x32x32xf32>, %dx: memref<?x64xf32>,
+                                          %db: memref<4x32x32xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op has a gamma_value exactly when gamma is fixed}}
+  pfc.layer_grad %x, %dy, %b into %dx, %db
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @layer_grad_learned_without_operand(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                                              %b: memref<4x32x32xf32>, %dx: memref<?x64xf32>,
+                                              %db: memref<4x32x32xf32>, %dg: memref<1xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op has a gamma operand exactly when gamma is learned}}
+  pfc.layer_grad %x, %dy, %b into %dx, %db grad_gamma(%dg : memref<1xf32>)
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @layer_grad_scalar_gamma_shape(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                                         %b: memref<4x32x32xf32>, %g: memref<?xf32>,
+                                         %dx: memref<?x64xf32>, %db: memref<4x32x32xf32>,
+                                         %dg: memref<?xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op gamma has shape [?], expected [1]}}
+  pfc.layer_grad %x, %dy, %b gamma(%g : memref<?xf32>) into %dx, %db
+      grad_gamma(%dg : memref<?xf32>)
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+// The gate has in + 1 parameters: X's features, not dY's.
+func.func @layer_grad_gate_params(%x: memref<?x80xf32>, %dy: memref<?x40xf32>,
+                                  %b: memref<5x32x32xf32>, %p: memref<41xf32>,
+                                  %dx: memref<?x80xf32>, %db: memref<5x32x32xf32>,
+                                  %dp: memref<41xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op gate parameters has shape [41], expected [81]}}
+  pfc.layer_grad %x, %dy, %b gamma(%p : memref<41xf32>) into %dx, %db
+      grad_gamma(%dp : memref<41xf32>)
+      {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>, gamma = #pfc.gamma<gate>}
+      : memref<?x80xf32>, memref<?x40xf32>, memref<5x32x32xf32>
+      -> memref<?x80xf32>, memref<5x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @layer_grad_fixed_with_gradient(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                                          %b: memref<4x32x32xf32>, %dx: memref<?x64xf32>,
+                                          %db: memref<4x32x32xf32>, %dg: memref<1xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op has no gradient for a fixed gamma}}
+  pfc.layer_grad %x, %dy, %b into %dx, %db grad_gamma(%dg : memref<1xf32>)
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 0.5 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @layer_grad_learned_without_gradient(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                                               %b: memref<4x32x32xf32>, %g: memref<1xf32>,
+                                               %dx: memref<?x64xf32>, %db: memref<4x32x32xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op needs a gamma gradient for a learned gamma}}
+  pfc.layer_grad %x, %dy, %b gamma(%g : memref<1xf32>) into %dx, %db
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+// γ's gradient has γ's shape: the gate's in + 1 parameters.
+func.func @layer_grad_gamma_gradient_shape(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                                           %b: memref<4x32x32xf32>, %p: memref<65xf32>,
+                                           %dx: memref<?x64xf32>, %db: memref<4x32x32xf32>,
+                                           %dp: memref<1xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op gamma gradient has shape [1], expected [65]}}
+  pfc.layer_grad %x, %dy, %b gamma(%p : memref<65xf32>) into %dx, %db
+      grad_gamma(%dp : memref<1xf32>)
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<gate>}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// pfc.bsmm_t: scale, extra columns, dots; pfc.sddmm: scale.
+//===----------------------------------------------------------------------===//
+
+// The generic form can leave out one operand of a pair.
+func.func @bsmm_t_extra_without_weights(%dy: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                                        %w: memref<?x8xf32>, %dx: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.bsmm_t' op has only one of the extra columns and their weights}}
+  "pfc.bsmm_t"(%dy, %b, %w, %dx) <{operandSegmentSizes = array<i32: 1, 1, 0, 1, 0, 0, 0, 1>, pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}> : (memref<?x64xf32>, memref<4x32x32xf32>, memref<?x8xf32>, memref<?x64xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @bsmm_t_dots_without_input(%dy: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                                     %d: memref<?xf32>, %dx: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.bsmm_t' op has only one of the dot products' input and output}}
+  "pfc.bsmm_t"(%dy, %b, %d, %dx) <{operandSegmentSizes = array<i32: 1, 1, 0, 0, 0, 0, 1, 1>, pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}> : (memref<?x64xf32>, memref<4x32x32xf32>, memref<?xf32>, memref<?x64xf32>) -> ()
+  return
+}
+
+// -----
+
+// The dots' input counts among the matrices whose token counts must agree.
+func.func @bsmm_t_dots_tokens(%dy: memref<4x64xf32>, %b: memref<4x32x32xf32>,
+                              %x: memref<2x64xf32>, %d: memref<4xf32>,
+                              %dx: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.bsmm_t' op has 4 and 2 tokens in its operands}}
+  pfc.bsmm_t %dy, %b dots(%x, %d : memref<2x64xf32>, memref<4xf32>) into %dx
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<4x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @bsmm_t_scale_shape(%dy: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                              %g: memref<2xf32>, %dx: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.bsmm_t' op scale has 2 elements, expected 1 or one per token (?)}}
+  pfc.bsmm_t %dy, %b scale(%g : memref<2xf32>) into %dx
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+// Vᵀ is padded to the padded inputs: 80 with 32x32 blocks make 96.
+func.func @bsmm_t_extra_weights_shape(%dy: memref<?x40xf32>, %b: memref<5x32x32xf32>,
+                                      %w: memref<?x8xf32>, %vt: memref<8x80xf32>,
+                                      %dx: memref<?x80xf32>) {
+  // expected-error @below {{'pfc.bsmm_t' op extra weights has shape [8, 80], expected [8, 96]}}
+  pfc.bsmm_t %dy, %b extra(%w, %vt : memref<?x8xf32>, memref<8x80xf32>) into %dx
+      {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>}
+      : memref<?x40xf32>, memref<5x32x32xf32> -> memref<?x80xf32>
+  return
+}
+
+// -----
+
+// The dots multiply the product (dX's shape) by X: 80 features, not dY's 40.
+func.func @bsmm_t_dot_input_shape(%dy: memref<4x40xf32>, %b: memref<5x32x32xf32>,
+                                  %x: memref<4x40xf32>, %d: memref<4xf32>,
+                                  %dx: memref<4x80xf32>) {
+  // expected-error @below {{'pfc.bsmm_t' op dot input has 40 features, expected 80}}
+  pfc.bsmm_t %dy, %b dots(%x, %d : memref<4x40xf32>, memref<4xf32>) into %dx
+      {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>}
+      : memref<4x40xf32>, memref<5x32x32xf32> -> memref<4x80xf32>
+  return
+}
+
+// -----
+
+func.func @bsmm_t_dots_shape(%dy: memref<4x64xf32>, %b: memref<4x32x32xf32>,
+                             %x: memref<4x64xf32>, %d: memref<8xf32>,
+                             %dx: memref<4x64xf32>) {
+  // expected-error @below {{'pfc.bsmm_t' op has 8 dots for 4 tokens}}
+  pfc.bsmm_t %dy, %b dots(%x, %d : memref<4x64xf32>, memref<8xf32>) into %dx
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<4x64xf32>, memref<4x32x32xf32> -> memref<4x64xf32>
+  return
+}
+
+// -----
+
+func.func @sddmm_scale_shape(%dy: memref<4x64xf32>, %x: memref<?x64xf32>,
+                             %g: memref<3xf32>, %db: memref<4x32x32xf32>) {
+  // expected-error @below {{'pfc.sddmm' op scale has 3 elements, expected 1 or one per token (4)}}
+  pfc.sddmm %dy, %x scale(%g : memref<3xf32>) into %db
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<4x64xf32>, memref<?x64xf32> -> memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// pfc.outer_sum, pfc.transpose, pfc.row_dot, pfc.scale_rows, pfc.sum_tokens.
+//===----------------------------------------------------------------------===//
+
+func.func @outer_sum_tokens(%x: memref<4x64xf32>, %w: memref<8x8xf32>,
+                            %dv: memref<64x8xf32>) {
+  // expected-error @below {{'pfc.outer_sum' op has 4 and 8 tokens in its operands}}
+  pfc.outer_sum %x, %w into %dv
+      : memref<4x64xf32>, memref<8x8xf32> -> memref<64x8xf32>
+  return
+}
+
+// -----
+
+// The output is lhsᵀ·rhs: [lhs features, rhs features].
+func.func @outer_sum_output_shape(%x: memref<?x64xf32>, %w: memref<?x8xf32>,
+                                  %dv: memref<8x64xf32>) {
+  // expected-error @below {{'pfc.outer_sum' op output has shape [8, 64], expected [64, 8]}}
+  pfc.outer_sum %x, %w into %dv
+      : memref<?x64xf32>, memref<?x8xf32> -> memref<8x64xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_dynamic(%v: memref<?x8xf32>, %vt: memref<8x64xf32>) {
+  // expected-error @below {{'pfc.transpose' op needs static shapes, got 'memref<?x8xf32>' and 'memref<8x64xf32>'}}
+  pfc.transpose %v into %vt : memref<?x8xf32> -> memref<8x64xf32>
+  return
+}
+
+// -----
+
+// The output may have more columns than the input has rows, not fewer.
+func.func @transpose_too_narrow(%v: memref<60x8xf32>, %vt: memref<8x32xf32>) {
+  // expected-error @below {{'pfc.transpose' op cannot hold the transpose of 'memref<60x8xf32>' in 'memref<8x32xf32>'}}
+  pfc.transpose %v into %vt : memref<60x8xf32> -> memref<8x32xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_rows(%v: memref<60x8xf32>, %vt: memref<4x64xf32>) {
+  // expected-error @below {{'pfc.transpose' op cannot hold the transpose of 'memref<60x8xf32>' in 'memref<4x64xf32>'}}
+  pfc.transpose %v into %vt : memref<60x8xf32> -> memref<4x64xf32>
+  return
+}
+
+// -----
+
+func.func @row_dot_features(%w: memref<?x8xf32>, %t: memref<?x4xf32>,
+                            %d: memref<?xf32>) {
+  // expected-error @below {{'pfc.row_dot' op multiplies rows of 8 and 4 features}}
+  pfc.row_dot %w, %t into %d
+      : memref<?x8xf32>, memref<?x4xf32> -> memref<?xf32>
+  return
+}
+
+// -----
+
+// One output per token: a static count when either input has one.
+func.func @row_dot_output_shape(%w: memref<4x8xf32>, %t: memref<?x8xf32>,
+                                %d: memref<?xf32>) {
+  // expected-error @below {{'pfc.row_dot' op output has shape [?], expected [4]}}
+  pfc.row_dot %w, %t into %d
+      : memref<4x8xf32>, memref<?x8xf32> -> memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @scale_rows_gamma_shape(%w: memref<4x8xf32>, %g: memref<3xf32>) {
+  // expected-error @below {{'pfc.scale_rows' op gamma has 3 elements, expected 1 or one per token (4)}}
+  pfc.scale_rows %w complement(%g : memref<3xf32>) : memref<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @sum_tokens_output_shape(%dy: memref<?x64xf32>, %db: memref<32xf32>) {
+  // expected-error @below {{'pfc.sum_tokens' op output has shape [32], expected [64]}}
+  pfc.sum_tokens %dy into %db : memref<?x64xf32> -> memref<32xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// pfc.gamma_grad.
+//===----------------------------------------------------------------------===//
+
+// Both dots have one token count, the sparse dots' one.
+func.func @gamma_grad_lowrank_shape(%sd: memref<4xf32>, %ld: memref<?xf32>,
+                                    %g: memref<1xf32>, %dg: memref<1xf32>) {
+  // expected-error @below {{'pfc.gamma_grad' op low-rank dots has shape [?], expected [4]}}
+  pfc.gamma_grad %sd lowrank(%ld : memref<?xf32>) gamma(%g : memref<1xf32>)
+      into %dg {gamma = #pfc.gamma<scalar>} : memref<4xf32> -> memref<1xf32>
+  return
+}
+
+// -----
+
+func.func @gamma_grad_fixed(%sd: memref<?xf32>, %g: memref<1xf32>,
+                            %dg: memref<1xf32>) {
+  // expected-error @below {{'pfc.gamma_grad' op has no gradient for a fixed gamma}}
+  pfc.gamma_grad %sd gamma(%g : memref<1xf32>) into %dg
+      {gamma = #pfc.gamma<fixed>} : memref<?xf32> -> memref<1xf32>
+  return
+}
+
+// -----
+
+func.func @gamma_grad_gate_without_operands(%sd: memref<?xf32>, %g: memref<?xf32>,
+                                            %dp: memref<65xf32>) {
+  // expected-error @below {{'pfc.gamma_grad' op has the gate's operands exactly when gamma is a gate}}
+  pfc.gamma_grad %sd gamma(%g : memref<?xf32>) into %dp
+      {gamma = #pfc.gamma<gate>} : memref<?xf32> -> memref<65xf32>
+  return
+}
+
+// -----
+
+func.func @gamma_grad_scalar_with_gate(%sd: memref<?xf32>, %g: memref<1xf32>,
+                                       %x: memref<?x64xf32>, %p: memref<65xf32>,
+                                       %dx: memref<?x64xf32>, %dg: memref<1xf32>) {
+  // expected-error @below {{'pfc.gamma_grad' op has the gate's operands exactly when gamma is a gate}}
+  pfc.gamma_grad %sd gamma(%g : memref<1xf32>)
+      gate(%x, %p, %dx : memref<?x64xf32>, memref<65xf32>, memref<?x64xf32>)
+      into %dg {gamma = #pfc.gamma<scalar>} : memref<?xf32> -> memref<1xf32>
+  return
+}
+
+// -----
+
+// A scalar γ and its gradient have one element each.
+func.func @gamma_grad_scalar_gamma_shape(%sd: memref<?xf32>, %g: memref<?xf32>,
+                                         %dg: memref<1xf32>) {
+  // expected-error @below {{'pfc.gamma_grad' op gamma has shape [?], expected [1]}}
+  pfc.gamma_grad %sd gamma(%g : memref<?xf32>) into %dg
+      {gamma = #pfc.gamma<scalar>} : memref<?xf32> -> memref<1xf32>
+  return
+}
+
+// -----
+
+func.func @gamma_grad_scalar_output_shape(%sd: memref<?xf32>, %g: memref<1xf32>,
+                                          %dg: memref<2xf32>) {
+  // expected-error @below {{'pfc.gamma_grad' op output has shape [2], expected [1]}}
+  pfc.gamma_grad %sd gamma(%g : memref<1xf32>) into %dg
+      {gamma = #pfc.gamma<scalar>} : memref<?xf32> -> memref<2xf32>
+  return
+}
+
+// -----
+
+func.func @gamma_grad_gate_tokens(%sd: memref<?xf32>, %g: memref<?xf32>,
+                                  %x: memref<4x64xf32>, %p: memref<65xf32>,
+                                  %dx: memref<8x64xf32>, %dp: memref<65xf32>) {
+  // expected-error @below {{'pfc.gamma_grad' op has 4 and 8 tokens in its operands}}
+  pfc.gamma_grad %sd gamma(%g : memref<?xf32>)
+      gate(%x, %p, %dx : memref<4x64xf32>, memref<65xf32>, memref<8x64xf32>)
+      into %dp {gamma = #pfc.gamma<gate>} : memref<?xf32> -> memref<65xf32>
+  return
+}
+
+// -----
+
+// A gate's γ has one element per token.
+func.func @gamma_grad_gate_gamma_shape(%sd: memref<4xf32>, %g: memref<1xf32>,
+                                       %x: memref<4x64xf32>, %p: memref<65xf32>,
+                                       %dx: memref<4x64xf32>, %dp: memref<65xf32>) {
+  // expected-error @below {{'pfc.gamma_grad' op gamma has shape [1], expected [4]}}
+  pfc.gamma_grad %sd gamma(%g : memref<1xf32>)
+      gate(%x, %p, %dx : memref<4x64xf32>, memref<65xf32>, memref<4x64xf32>)
+      into %dp {gamma = #pfc.gamma<gate>} : memref<4xf32> -> memref<65xf32>
+  return
+}
+
+// -----
+
+// X has dX's shape, with the dots' token count.
+func.func @gamma_grad_gate_input_shape(%sd: memref<4xf32>, %g: memref<4xf32>,
+                                       %x: memref<4x32xf32>, %p: memref<33xf32>,
+                                       %dx: memref<4x64xf32>, %dp: memref<33xf32>) {
+  // expected-error @below {{'pfc.gamma_grad' op input has shape [4, 32], expected [4, 64]}}
+  pfc.gamma_grad %sd gamma(%g : memref<4xf32>)
+      gate(%x, %p, %dx : memref<4x32xf32>, memref<33xf32>, memref<4x64xf32>)
+      into %dp {gamma = #pfc.gamma<gate>} : memref<4xf32> -> memref<33xf32>
+  return
+}
+
+// -----
+
+func.func @gamma_grad_gate_params_shape(%sd: memref<?xf32>, %g: memref<?xf32>,
+                                        %x: memref<?x64xf32>, %p: memref<64xf32>,
+                                        %dx: memref<?x64xf32>, %dp: memref<65xf32>) {
+  // expected-error @below {{'pfc.gamma_grad' op gate parameters has shape [64], expected [65]}}
+  pfc.gamma_grad %sd gamma(%g : memref<?xf32>)
+      gate(%x, %p, %dx : memref<?x64xf32>, memref<64xf32>, memref<?x64xf32>)
+      into %dp {gamma = #pfc.gamma<gate>} : memref<?xf32> -> memref<65xf32>
+  return
+}
+
+// -----
+
+func.func @gamma_grad_gate_output_shape(%sd: memref<?xf32>, %g: memref<?xf32>,
+                                        %x: memref<?x64xf32>, %p: memref<65xf32>,
+                                        %dx: memref<?x64xf32>, %dp: memref<1xf32>) {
+  // expected-error @below {{'pfc.gamma_grad' op output has shape [1], expected [65]}}
+  pfc.gamma_grad %sd gamma(%g : memref<?xf32>)
+      gate(%x, %p, %dx : memref<?x64xf32>, memref<65xf32>, memref<?x64xf32>)
+      into %dp {gamma = #pfc.gamma<gate>} : memref<?xf32> -> memref<1xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
 // pfc.project, pfc.lowrank, pfc.gate, pfc.combine.
 //===----------------------------------------------------------------------===//
 
@@ -479,7 +1129,7 @@ func.func @pack_type_mismatch(%b: memref<4x32x32xf32>, %pb: memref<2x32x32xf32>)
 
 // The blocks are checked before anything else: b×b, of a static shape.
 func.func @pack_non_square_blocks(%b: memref<4x32x16xf32>, %pb: memref<4x32x16xf32>) {
-  // expected-error @below {{'pfc.pack' op needs blocks of static shape [nnz, b, b], got 'memref<4x32x16xf32>'}}
+  // expected-error @below {{'pfc.pack' op needs contiguous blocks of static shape [nnz, b, b], got 'memref<4x32x16xf32>'}}
   pfc.pack %b : memref<4x32x16xf32> into %pb : memref<4x32x16xf32>
   return
 }
@@ -487,7 +1137,7 @@ func.func @pack_non_square_blocks(%b: memref<4x32x16xf32>, %pb: memref<4x32x16xf
 // -----
 
 func.func @pack_dynamic_blocks(%b: memref<?x32x32xf32>, %pb: memref<?x32x32xf32>) {
-  // expected-error @below {{'pfc.pack' op needs blocks of static shape [nnz, b, b], got 'memref<?x32x32xf32>'}}
+  // expected-error @below {{'pfc.pack' op needs contiguous blocks of static shape [nnz, b, b], got 'memref<?x32x32xf32>'}}
   pfc.pack %b : memref<?x32x32xf32> into %pb : memref<?x32x32xf32>
   return
 }
@@ -723,5 +1373,85 @@ func.func @bsmm_row_begin_only(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                                %y: memref<?x64xf32>, %r: index) {
   // expected-error @below {{'pfc.bsmm' op has only one of the block-row range's ends}}
   "pfc.bsmm"(%x, %b, %y, %r) <{operandSegmentSizes = array<i32: 1, 1, 0, 0, 0, 0, 1, 1, 0>, pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}> : (memref<?x64xf32>, memref<4x32x32xf32>, memref<?x64xf32>, index) -> ()
+  return
+}
+
+// -----
+
+// The gate's three operands come together (the generic form can split them).
+func.func @gamma_grad_gate_without_params(%sd: memref<4xf32>, %g: memref<4xf32>,
+                                          %x: memref<4x64xf32>,
+                                          %out: memref<65xf32>) {
+  // expected-error @below {{'pfc.gamma_grad' op has the gate's operands exactly when gamma is a gate}}
+  "pfc.gamma_grad"(%sd, %g, %x, %out) <{gamma = #pfc.gamma<gate>, operandSegmentSizes = array<i32: 1, 0, 1, 1, 0, 0, 1>}> : (memref<4xf32>, memref<4xf32>, memref<4x64xf32>, memref<65xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @gamma_grad_scalar_with_params(%sd: memref<4xf32>, %g: memref<1xf32>,
+                                         %p: memref<65xf32>,
+                                         %out: memref<1xf32>) {
+  // expected-error @below {{'pfc.gamma_grad' op has the gate's operands exactly when gamma is a gate}}
+  "pfc.gamma_grad"(%sd, %g, %p, %out) <{gamma = #pfc.gamma<scalar>, operandSegmentSizes = array<i32: 1, 0, 1, 0, 1, 0, 1>}> : (memref<4xf32>, memref<1xf32>, memref<65xf32>, memref<1xf32>) -> ()
+  return
+}
+
+// -----
+
+// The kernels store whole rows: strided blocks and outputs are rejected.
+func.func @sddmm_strided_blocks(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
+                                %db: memref<4x32x32xf32, strided<[2048, 64, 1]>>) {
+  // expected-error @below {{'pfc.sddmm' op needs contiguous blocks of static shape [nnz, b, b], got 'memref<4x32x32xf32, strided<[2048, 64, 1]>>'}}
+  pfc.sddmm %dy, %x into %db {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf32>, memref<?x64xf32> -> memref<4x32x32xf32, strided<[2048, 64, 1]>>
+  return
+}
+
+// -----
+
+func.func @outer_sum_strided_output(%x: memref<?x64xf32>, %w: memref<?x8xf32>,
+                                    %dv: memref<64x8xf32, strided<[16, 2]>>) {
+  // expected-error @below {{'pfc.outer_sum' op needs a contiguous output, got 'memref<64x8xf32, strided<[16, 2]>>'}}
+  pfc.outer_sum %x, %w into %dv
+      : memref<?x64xf32>, memref<?x8xf32> -> memref<64x8xf32, strided<[16, 2]>>
+  return
+}
+
+// -----
+
+func.func @layer_grad_strided_du(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                                 %b: memref<4x32x32xf32>, %u: memref<64x8xf32>,
+                                 %v: memref<64x8xf32>, %dx: memref<?x64xf32>,
+                                 %db: memref<4x32x32xf32>,
+                                 %du: memref<64x8xf32, strided<[16, 2]>>,
+                                 %dv: memref<64x8xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op needs contiguous gradients, got 'memref<64x8xf32, strided<[16, 2]>>'}}
+  pfc.layer_grad %x, %dy, %b lowrank(%u, %v : memref<64x8xf32>, memref<64x8xf32>)
+      into %dx, %db
+      grad_lowrank(%du, %dv : memref<64x8xf32, strided<[16, 2]>>, memref<64x8xf32>)
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 5.000000e-01 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @layer_grad_token_begin_only(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                                       %b: memref<4x32x32xf32>, %dx: memref<?x64xf32>,
+                                       %db: memref<4x32x32xf32>, %t: index) {
+  // expected-error @below {{'pfc.layer_grad' op has only one of the token range's ends}}
+  "pfc.layer_grad"(%x, %dy, %b, %dx, %db, %t) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0>, gamma = #pfc.gamma<fixed>, gamma_value = 5.000000e-01 : f64, pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}> : (memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>, memref<?x64xf32>, memref<4x32x32xf32>, index) -> ()
+  return
+}
+
+// -----
+
+func.func @sddmm_block_end_only(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
+                                %db: memref<4x32x32xf32>, %n: index) {
+  // expected-error @below {{'pfc.sddmm' op has only one of the block range's ends}}
+  "pfc.sddmm"(%dy, %x, %db, %n) <{operandSegmentSizes = array<i32: 1, 1, 0, 1, 0, 1>, pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}> : (memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>, index) -> ()
   return
 }

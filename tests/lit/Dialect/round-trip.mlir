@@ -96,6 +96,117 @@ func.func @layer_lowrank_bias_without_gamma(%x: memref<?x64xf32>, %b: memref<4x3
   return
 }
 
+// A layer's gradients with every optional part: the low-rank factors and
+// their gradients, a learned γ and its gradient, the bias gradient, a
+// schedule, on a butterfly pattern.
+// CHECK-LABEL: func.func @layer_grad_all
+// CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[DY:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<4x32x32xf32>, %[[U:[^:]*]]: memref<64x8xf32>, %[[V:[^:]*]]: memref<64x8xf32>, %[[G:[^:]*]]: memref<1xf32>, %[[DX:[^:]*]]: memref<?x64xf32>, %[[DB:[^:]*]]: memref<4x32x32xf32>, %[[DU:[^:]*]]: memref<64x8xf32>, %[[DV:[^:]*]]: memref<64x8xf32>, %[[DG:[^:]*]]: memref<1xf32>, %[[DBIAS:[^:]*]]: memref<64xf32>)
+// CHECK-NEXT: pfc.layer_grad %[[X]], %[[DY]], %[[B]] lowrank(%[[U]], %[[V]] : memref<64x8xf32>, memref<64x8xf32>) gamma(%[[G]] : memref<1xf32>) into %[[DX]], %[[DB]] grad_lowrank(%[[DU]], %[[DV]] : memref<64x8xf32>, memref<64x8xf32>) grad_gamma(%[[DG]] : memref<1xf32>) grad_bias(%[[DBIAS]] : memref<64xf32>) {gamma = #pfc.gamma<scalar>, pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = false, global = 0>, schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false, threads = 1>} : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>, memref<4x32x32xf32>
+func.func @layer_grad_all(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                          %b: memref<4x32x32xf32>, %u: memref<64x8xf32>,
+                          %v: memref<64x8xf32>, %g: memref<1xf32>,
+                          %dx: memref<?x64xf32>, %db: memref<4x32x32xf32>,
+                          %du: memref<64x8xf32>, %dv: memref<64x8xf32>,
+                          %dg: memref<1xf32>, %dbias: memref<64xf32>) {
+  pfc.layer_grad %x, %dy, %b lowrank(%u, %v : memref<64x8xf32>, memref<64x8xf32>)
+      gamma(%g : memref<1xf32>) into %dx, %db
+      grad_lowrank(%du, %dv : memref<64x8xf32>, memref<64x8xf32>)
+      grad_gamma(%dg : memref<1xf32>) grad_bias(%dbias : memref<64xf32>)
+      {pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = false, global = 0>,
+       gamma = #pfc.gamma<scalar>,
+       schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false, threads = 1>}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// γ's gradient behind absent low-rank gradients.
+// CHECK-LABEL: func.func @layer_grad_scalar_without_lowrank
+// CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[DY:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<4x32x32xf32>, %[[G:[^:]*]]: memref<1xf32>, %[[DX:[^:]*]]: memref<?x64xf32>, %[[DB:[^:]*]]: memref<4x32x32xf32>, %[[DG:[^:]*]]: memref<1xf32>)
+// CHECK-NEXT: pfc.layer_grad %[[X]], %[[DY]], %[[B]] gamma(%[[G]] : memref<1xf32>) into %[[DX]], %[[DB]] grad_gamma(%[[DG]] : memref<1xf32>) {gamma = #pfc.gamma<scalar>, pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>, memref<4x32x32xf32>
+func.func @layer_grad_scalar_without_lowrank(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                                             %b: memref<4x32x32xf32>, %g: memref<1xf32>,
+                                             %dx: memref<?x64xf32>, %db: memref<4x32x32xf32>,
+                                             %dg: memref<1xf32>) {
+  pfc.layer_grad %x, %dy, %b gamma(%g : memref<1xf32>) into %dx, %db
+      grad_gamma(%dg : memref<1xf32>)
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// The gate on a padded 40x80 weight: U [40, 8] and V [80, 8] in the
+// user's layout, in + 1 = 81 gate parameters and as many gradients.
+// CHECK-LABEL: func.func @layer_grad_gate
+// CHECK-SAME: (%[[X:[^:]*]]: memref<?x80xf32>, %[[DY:[^:]*]]: memref<?x40xf32>, %[[B:[^:]*]]: memref<5x32x32xf32>, %[[U:[^:]*]]: memref<40x8xf32>, %[[V:[^:]*]]: memref<80x8xf32>, %[[P:[^:]*]]: memref<81xf32>, %[[DX:[^:]*]]: memref<?x80xf32>, %[[DB:[^:]*]]: memref<5x32x32xf32>, %[[DU:[^:]*]]: memref<40x8xf32>, %[[DV:[^:]*]]: memref<80x8xf32>, %[[DP:[^:]*]]: memref<81xf32>)
+// CHECK-NEXT: pfc.layer_grad %[[X]], %[[DY]], %[[B]] lowrank(%[[U]], %[[V]] : memref<40x8xf32>, memref<80x8xf32>) gamma(%[[P]] : memref<81xf32>) into %[[DX]], %[[DB]] grad_lowrank(%[[DU]], %[[DV]] : memref<40x8xf32>, memref<80x8xf32>) grad_gamma(%[[DP]] : memref<81xf32>) {gamma = #pfc.gamma<gate>, pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>} : memref<?x80xf32>, memref<?x40xf32>, memref<5x32x32xf32> -> memref<?x80xf32>, memref<5x32x32xf32>
+func.func @layer_grad_gate(%x: memref<?x80xf32>, %dy: memref<?x40xf32>,
+                           %b: memref<5x32x32xf32>, %u: memref<40x8xf32>,
+                           %v: memref<80x8xf32>, %p: memref<81xf32>,
+                           %dx: memref<?x80xf32>, %db: memref<5x32x32xf32>,
+                           %du: memref<40x8xf32>, %dv: memref<80x8xf32>,
+                           %dp: memref<81xf32>) {
+  pfc.layer_grad %x, %dy, %b lowrank(%u, %v : memref<40x8xf32>, memref<80x8xf32>)
+      gamma(%p : memref<81xf32>) into %dx, %db
+      grad_lowrank(%du, %dv : memref<40x8xf32>, memref<80x8xf32>)
+      grad_gamma(%dp : memref<81xf32>)
+      {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>, gamma = #pfc.gamma<gate>}
+      : memref<?x80xf32>, memref<?x40xf32>, memref<5x32x32xf32>
+      -> memref<?x80xf32>, memref<5x32x32xf32>
+  return
+}
+
+// A gate and a bias gradient without a rank, static token counts.
+// CHECK-LABEL: func.func @layer_grad_gate_bias_without_lowrank
+// CHECK-SAME: (%[[X:[^:]*]]: memref<4x64xf32>, %[[DY:[^:]*]]: memref<4x64xf32>, %[[B:[^:]*]]: memref<4x32x32xf32>, %[[P:[^:]*]]: memref<65xf32>, %[[DX:[^:]*]]: memref<4x64xf32>, %[[DB:[^:]*]]: memref<4x32x32xf32>, %[[DP:[^:]*]]: memref<65xf32>, %[[DBIAS:[^:]*]]: memref<64xf32>)
+// CHECK-NEXT: pfc.layer_grad %[[X]], %[[DY]], %[[B]] gamma(%[[P]] : memref<65xf32>) into %[[DX]], %[[DB]] grad_gamma(%[[DP]] : memref<65xf32>) grad_bias(%[[DBIAS]] : memref<64xf32>) {gamma = #pfc.gamma<gate>, pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<4x64xf32>, memref<4x64xf32>, memref<4x32x32xf32> -> memref<4x64xf32>, memref<4x32x32xf32>
+func.func @layer_grad_gate_bias_without_lowrank(%x: memref<4x64xf32>, %dy: memref<4x64xf32>,
+                                                %b: memref<4x32x32xf32>, %p: memref<65xf32>,
+                                                %dx: memref<4x64xf32>, %db: memref<4x32x32xf32>,
+                                                %dp: memref<65xf32>, %dbias: memref<64xf32>) {
+  pfc.layer_grad %x, %dy, %b gamma(%p : memref<65xf32>) into %dx, %db
+      grad_gamma(%dp : memref<65xf32>) grad_bias(%dbias : memref<64xf32>)
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<gate>}
+      : memref<4x64xf32>, memref<4x64xf32>, memref<4x32x32xf32>
+      -> memref<4x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// A fixed γ has no operand and no gradient: no optional part at all.
+// CHECK-LABEL: func.func @layer_grad_fixed
+// CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[DY:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<4x32x32xf32>, %[[DX:[^:]*]]: memref<?x64xf32>, %[[DB:[^:]*]]: memref<4x32x32xf32>)
+// CHECK-NEXT: pfc.layer_grad %[[X]], %[[DY]], %[[B]] into %[[DX]], %[[DB]] {gamma = #pfc.gamma<fixed>, gamma_value = 7.500000e-01 : f64, pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>, memref<4x32x32xf32>
+func.func @layer_grad_fixed(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                            %b: memref<4x32x32xf32>, %dx: memref<?x64xf32>,
+                            %db: memref<4x32x32xf32>) {
+  pfc.layer_grad %x, %dy, %b into %dx, %db
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 0.75 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// A fixed γ with low-rank factors and a bias gradient.
+// CHECK-LABEL: func.func @layer_grad_fixed_lowrank_bias
+// CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[DY:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<4x32x32xf32>, %[[U:[^:]*]]: memref<64x8xf32>, %[[V:[^:]*]]: memref<64x8xf32>, %[[DX:[^:]*]]: memref<?x64xf32>, %[[DB:[^:]*]]: memref<4x32x32xf32>, %[[DU:[^:]*]]: memref<64x8xf32>, %[[DV:[^:]*]]: memref<64x8xf32>, %[[DBIAS:[^:]*]]: memref<64xf32>)
+// CHECK-NEXT: pfc.layer_grad %[[X]], %[[DY]], %[[B]] lowrank(%[[U]], %[[V]] : memref<64x8xf32>, memref<64x8xf32>) into %[[DX]], %[[DB]] grad_lowrank(%[[DU]], %[[DV]] : memref<64x8xf32>, memref<64x8xf32>) grad_bias(%[[DBIAS]] : memref<64xf32>) {gamma = #pfc.gamma<fixed>, gamma_value = 7.500000e-01 : f64, pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>, memref<4x32x32xf32>
+func.func @layer_grad_fixed_lowrank_bias(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                                         %b: memref<4x32x32xf32>, %u: memref<64x8xf32>,
+                                         %v: memref<64x8xf32>, %dx: memref<?x64xf32>,
+                                         %db: memref<4x32x32xf32>, %du: memref<64x8xf32>,
+                                         %dv: memref<64x8xf32>, %dbias: memref<64xf32>) {
+  pfc.layer_grad %x, %dy, %b lowrank(%u, %v : memref<64x8xf32>, memref<64x8xf32>)
+      into %dx, %db grad_lowrank(%du, %dv : memref<64x8xf32>, memref<64x8xf32>)
+      grad_bias(%dbias : memref<64xf32>)
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 0.75 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}
+
 // CHECK-LABEL: func.func @bsmm_plain
 // CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<4x32x32xf32>, %[[Y:[^:]*]]: memref<?x64xf32>)
 // CHECK-NEXT: pfc.bsmm %[[X]], %[[B]] into %[[Y]] {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
@@ -204,6 +315,176 @@ func.func @sddmm(%dy: memref<?x40xf32>, %x: memref<?x80xf32>,
                  %db: memref<5x32x32xf32>) {
   pfc.sddmm %dy, %x into %db {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>}
       : memref<?x40xf32>, memref<?x80xf32> -> memref<5x32x32xf32>
+  return
+}
+
+// The fused dX of a 40x80 weight with 32x32 blocks: a per-token γ, the
+// low-rank term as 8 extra columns over Vᵀ padded to 96 inputs, and the
+// per-token dots of the unscaled product with X.
+// CHECK-LABEL: func.func @bsmm_t_fused
+// CHECK-SAME: (%[[DY:[^:]*]]: memref<?x40xf32>, %[[B:[^:]*]]: memref<5x32x32xf32>, %[[G:[^:]*]]: memref<?xf32>, %[[W:[^:]*]]: memref<?x8xf32>, %[[VT:[^:]*]]: memref<8x96xf32>, %[[X:[^:]*]]: memref<?x80xf32>, %[[D:[^:]*]]: memref<?xf32>, %[[DX:[^:]*]]: memref<?x80xf32>)
+// CHECK-NEXT: pfc.bsmm_t %[[DY]], %[[B]] scale(%[[G]] : memref<?xf32>) extra(%[[W]], %[[VT]] : memref<?x8xf32>, memref<8x96xf32>) dots(%[[X]], %[[D]] : memref<?x80xf32>, memref<?xf32>) into %[[DX]] {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>, schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false, threads = 1>} : memref<?x40xf32>, memref<5x32x32xf32> -> memref<?x80xf32>
+func.func @bsmm_t_fused(%dy: memref<?x40xf32>, %b: memref<5x32x32xf32>,
+                        %g: memref<?xf32>, %w: memref<?x8xf32>,
+                        %vt: memref<8x96xf32>, %x: memref<?x80xf32>,
+                        %d: memref<?xf32>, %dx: memref<?x80xf32>) {
+  pfc.bsmm_t %dy, %b scale(%g : memref<?xf32>)
+      extra(%w, %vt : memref<?x8xf32>, memref<8x96xf32>)
+      dots(%x, %d : memref<?x80xf32>, memref<?xf32>) into %dx
+      {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>,
+       schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false, threads = 1>}
+      : memref<?x40xf32>, memref<5x32x32xf32> -> memref<?x80xf32>
+  return
+}
+
+// Each optional part alone, and the dots behind an absent scale and extra.
+// CHECK-LABEL: func.func @bsmm_t_scale
+// CHECK-SAME: (%[[DY:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<4x32x32xf32>, %[[G:[^:]*]]: memref<1xf32>, %[[DX:[^:]*]]: memref<?x64xf32>)
+// CHECK-NEXT: pfc.bsmm_t %[[DY]], %[[B]] scale(%[[G]] : memref<1xf32>) into %[[DX]] {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+func.func @bsmm_t_scale(%dy: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                        %g: memref<1xf32>, %dx: memref<?x64xf32>) {
+  pfc.bsmm_t %dy, %b scale(%g : memref<1xf32>) into %dx
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @bsmm_t_extra_without_scale
+// CHECK-SAME: (%[[DY:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<4x32x32xf32>, %[[W:[^:]*]]: memref<?x8xf32>, %[[VT:[^:]*]]: memref<8x64xf32>, %[[DX:[^:]*]]: memref<?x64xf32>)
+// CHECK-NEXT: pfc.bsmm_t %[[DY]], %[[B]] extra(%[[W]], %[[VT]] : memref<?x8xf32>, memref<8x64xf32>) into %[[DX]] {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+func.func @bsmm_t_extra_without_scale(%dy: memref<?x64xf32>, %b: memref<4x32x32xf32>,
+                                      %w: memref<?x8xf32>, %vt: memref<8x64xf32>,
+                                      %dx: memref<?x64xf32>) {
+  pfc.bsmm_t %dy, %b extra(%w, %vt : memref<?x8xf32>, memref<8x64xf32>) into %dx
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @bsmm_t_dots_only
+// CHECK-SAME: (%[[DY:[^:]*]]: memref<4x64xf32>, %[[B:[^:]*]]: memref<4x32x32xf32>, %[[X:[^:]*]]: memref<4x64xf32>, %[[D:[^:]*]]: memref<4xf32>, %[[DX:[^:]*]]: memref<4x64xf32>)
+// CHECK-NEXT: pfc.bsmm_t %[[DY]], %[[B]] dots(%[[X]], %[[D]] : memref<4x64xf32>, memref<4xf32>) into %[[DX]] {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<4x64xf32>, memref<4x32x32xf32> -> memref<4x64xf32>
+func.func @bsmm_t_dots_only(%dy: memref<4x64xf32>, %b: memref<4x32x32xf32>,
+                            %x: memref<4x64xf32>, %d: memref<4xf32>,
+                            %dx: memref<4x64xf32>) {
+  pfc.bsmm_t %dy, %b dots(%x, %d : memref<4x64xf32>, memref<4xf32>) into %dx
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<4x64xf32>, memref<4x32x32xf32> -> memref<4x64xf32>
+  return
+}
+
+// dB with γ: one element, or one per token.
+// CHECK-LABEL: func.func @sddmm_scale
+// CHECK-SAME: (%[[DY:[^:]*]]: memref<?x40xf32>, %[[X:[^:]*]]: memref<?x80xf32>, %[[G:[^:]*]]: memref<1xf32>, %[[DB:[^:]*]]: memref<5x32x32xf32>)
+// CHECK-NEXT: pfc.sddmm %[[DY]], %[[X]] scale(%[[G]] : memref<1xf32>) into %[[DB]] {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>} : memref<?x40xf32>, memref<?x80xf32> -> memref<5x32x32xf32>
+func.func @sddmm_scale(%dy: memref<?x40xf32>, %x: memref<?x80xf32>,
+                       %g: memref<1xf32>, %db: memref<5x32x32xf32>) {
+  pfc.sddmm %dy, %x scale(%g : memref<1xf32>) into %db
+      {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>}
+      : memref<?x40xf32>, memref<?x80xf32> -> memref<5x32x32xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @sddmm_scale_per_token
+// CHECK-SAME: (%[[DY:[^:]*]]: memref<?x64xf32>, %[[X:[^:]*]]: memref<?x64xf32>, %[[G:[^:]*]]: memref<?xf32>, %[[DB:[^:]*]]: memref<4x32x32xf32>)
+// CHECK-NEXT: pfc.sddmm %[[DY]], %[[X]] scale(%[[G]] : memref<?xf32>) into %[[DB]] {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<?x64xf32>, memref<?x64xf32> -> memref<4x32x32xf32>
+func.func @sddmm_scale_per_token(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
+                                 %g: memref<?xf32>, %db: memref<4x32x32xf32>) {
+  pfc.sddmm %dy, %x scale(%g : memref<?xf32>) into %db
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf32>, memref<?x64xf32> -> memref<4x32x32xf32>
+  return
+}
+
+// The pieces of the decomposed backward pass.
+// CHECK-LABEL: func.func @outer_sum
+// CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[W:[^:]*]]: memref<?x8xf32>, %[[DV:[^:]*]]: memref<64x8xf32>)
+// CHECK-NEXT: pfc.outer_sum %[[X]], %[[W]] into %[[DV]] : memref<?x64xf32>, memref<?x8xf32> -> memref<64x8xf32>
+func.func @outer_sum(%x: memref<?x64xf32>, %w: memref<?x8xf32>,
+                     %dv: memref<64x8xf32>) {
+  pfc.outer_sum %x, %w into %dv
+      : memref<?x64xf32>, memref<?x8xf32> -> memref<64x8xf32>
+  return
+}
+
+// Vᵀ [8, 64] from V [60, 8]: the columns past 60 are zero.
+// CHECK-LABEL: func.func @transpose
+// CHECK-SAME: (%[[V:[^:]*]]: memref<60x8xf32>, %[[VT:[^:]*]]: memref<8x64xf32>)
+// CHECK-NEXT: pfc.transpose %[[V]] into %[[VT]] : memref<60x8xf32> -> memref<8x64xf32>
+func.func @transpose(%v: memref<60x8xf32>, %vt: memref<8x64xf32>) {
+  pfc.transpose %v into %vt : memref<60x8xf32> -> memref<8x64xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @row_dot
+// CHECK-SAME: (%[[W:[^:]*]]: memref<?x8xf32>, %[[T:[^:]*]]: memref<?x8xf32>, %[[D:[^:]*]]: memref<?xf32>)
+// CHECK-NEXT: pfc.row_dot %[[W]], %[[T]] into %[[D]] : memref<?x8xf32>, memref<?x8xf32> -> memref<?xf32>
+func.func @row_dot(%w: memref<?x8xf32>, %t: memref<?x8xf32>, %d: memref<?xf32>) {
+  pfc.row_dot %w, %t into %d
+      : memref<?x8xf32>, memref<?x8xf32> -> memref<?xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @scale_rows
+// CHECK-SAME: (%[[W:[^:]*]]: memref<?x8xf32>, %[[G:[^:]*]]: memref<1xf32>)
+// CHECK-NEXT: pfc.scale_rows %[[W]] complement(%[[G]] : memref<1xf32>) : memref<?x8xf32>
+func.func @scale_rows(%w: memref<?x8xf32>, %g: memref<1xf32>) {
+  pfc.scale_rows %w complement(%g : memref<1xf32>) : memref<?x8xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @gamma_grad_scalar
+// CHECK-SAME: (%[[SD:[^:]*]]: memref<?xf32>, %[[LD:[^:]*]]: memref<?xf32>, %[[G:[^:]*]]: memref<1xf32>, %[[DG:[^:]*]]: memref<1xf32>)
+// CHECK-NEXT: pfc.gamma_grad %[[SD]] lowrank(%[[LD]] : memref<?xf32>) gamma(%[[G]] : memref<1xf32>) into %[[DG]] {gamma = #pfc.gamma<scalar>} : memref<?xf32> -> memref<1xf32>
+func.func @gamma_grad_scalar(%sd: memref<?xf32>, %ld: memref<?xf32>,
+                             %g: memref<1xf32>, %dg: memref<1xf32>) {
+  pfc.gamma_grad %sd lowrank(%ld : memref<?xf32>) gamma(%g : memref<1xf32>)
+      into %dg {gamma = #pfc.gamma<scalar>} : memref<?xf32> -> memref<1xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @gamma_grad_scalar_without_lowrank
+// CHECK-SAME: (%[[SD:[^:]*]]: memref<?xf32>, %[[G:[^:]*]]: memref<1xf32>, %[[DG:[^:]*]]: memref<1xf32>)
+// CHECK-NEXT: pfc.gamma_grad %[[SD]] gamma(%[[G]] : memref<1xf32>) into %[[DG]] {gamma = #pfc.gamma<scalar>} : memref<?xf32> -> memref<1xf32>
+func.func @gamma_grad_scalar_without_lowrank(%sd: memref<?xf32>, %g: memref<1xf32>,
+                                             %dg: memref<1xf32>) {
+  pfc.gamma_grad %sd gamma(%g : memref<1xf32>) into %dg
+      {gamma = #pfc.gamma<scalar>} : memref<?xf32> -> memref<1xf32>
+  return
+}
+
+// The gate's gradient also adds to dX (`gate(%x, %params, %dx)`); with and
+// without the low-rank dots.
+// CHECK-LABEL: func.func @gamma_grad_gate
+// CHECK-SAME: (%[[SD:[^:]*]]: memref<?xf32>, %[[LD:[^:]*]]: memref<?xf32>, %[[G:[^:]*]]: memref<?xf32>, %[[X:[^:]*]]: memref<?x64xf32>, %[[P:[^:]*]]: memref<65xf32>, %[[DX:[^:]*]]: memref<?x64xf32>, %[[DP:[^:]*]]: memref<65xf32>)
+// CHECK-NEXT: pfc.gamma_grad %[[SD]] lowrank(%[[LD]] : memref<?xf32>) gamma(%[[G]] : memref<?xf32>) gate(%[[X]], %[[P]], %[[DX]] : memref<?x64xf32>, memref<65xf32>, memref<?x64xf32>) into %[[DP]] {gamma = #pfc.gamma<gate>} : memref<?xf32> -> memref<65xf32>
+func.func @gamma_grad_gate(%sd: memref<?xf32>, %ld: memref<?xf32>,
+                           %g: memref<?xf32>, %x: memref<?x64xf32>,
+                           %p: memref<65xf32>, %dx: memref<?x64xf32>,
+                           %dp: memref<65xf32>) {
+  pfc.gamma_grad %sd lowrank(%ld : memref<?xf32>) gamma(%g : memref<?xf32>)
+      gate(%x, %p, %dx : memref<?x64xf32>, memref<65xf32>, memref<?x64xf32>)
+      into %dp {gamma = #pfc.gamma<gate>} : memref<?xf32> -> memref<65xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @gamma_grad_gate_without_lowrank
+// CHECK-SAME: (%[[SD:[^:]*]]: memref<4xf32>, %[[G:[^:]*]]: memref<4xf32>, %[[X:[^:]*]]: memref<4x64xf32>, %[[P:[^:]*]]: memref<65xf32>, %[[DX:[^:]*]]: memref<4x64xf32>, %[[DP:[^:]*]]: memref<65xf32>)
+// CHECK-NEXT: pfc.gamma_grad %[[SD]] gamma(%[[G]] : memref<4xf32>) gate(%[[X]], %[[P]], %[[DX]] : memref<4x64xf32>, memref<65xf32>, memref<4x64xf32>) into %[[DP]] {gamma = #pfc.gamma<gate>} : memref<4xf32> -> memref<65xf32>
+func.func @gamma_grad_gate_without_lowrank(%sd: memref<4xf32>, %g: memref<4xf32>,
+                                           %x: memref<4x64xf32>, %p: memref<65xf32>,
+                                           %dx: memref<4x64xf32>, %dp: memref<65xf32>) {
+  pfc.gamma_grad %sd gamma(%g : memref<4xf32>)
+      gate(%x, %p, %dx : memref<4x64xf32>, memref<65xf32>, memref<4x64xf32>)
+      into %dp {gamma = #pfc.gamma<gate>} : memref<4xf32> -> memref<65xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @sum_tokens
+// CHECK-SAME: (%[[DY:[^:]*]]: memref<?x64xf32>, %[[DB:[^:]*]]: memref<64xf32>)
+// CHECK-NEXT: pfc.sum_tokens %[[DY]] into %[[DB]] : memref<?x64xf32> -> memref<64xf32>
+func.func @sum_tokens(%dy: memref<?x64xf32>, %db: memref<64xf32>) {
+  pfc.sum_tokens %dy into %db : memref<?x64xf32> -> memref<64xf32>
   return
 }
 

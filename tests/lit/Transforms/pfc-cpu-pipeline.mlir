@@ -33,3 +33,28 @@ func.func @layer(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
       : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
+
+// A layer's backward pass (gate mode, every gradient) lowers as fully:
+// pfc-decompose-gradients runs in the pipeline, and the per-token dots of dγ
+// are vector reductions.
+// CHECK-DAG: llvm.func @layer_grad(%{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: i64) {
+// CHECK-DAG: llvm.call @layer_grad_impl(
+// FUSED-DAG: llvm.intr.vector.reduce.fadd"({{.*}} : (f32, vector<16xf32>) -> f32
+// AVX2-DAG: llvm.intr.vector.reduce.fadd"({{.*}} : (f32, vector<8xf32>) -> f32
+func.func @layer_grad(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                      %b: memref<4x32x32xf32>, %u: memref<64x8xf32>,
+                      %v: memref<64x8xf32>, %p: memref<65xf32>,
+                      %dx: memref<?x64xf32>, %db: memref<4x32x32xf32>,
+                      %du: memref<64x8xf32>, %dv: memref<64x8xf32>,
+                      %dp: memref<65xf32>, %dbias: memref<64xf32>,
+                      %tokens: index {pfc.tokens}) attributes {pfc.c_interface} {
+  pfc.layer_grad %x, %dy, %b lowrank(%u, %v : memref<64x8xf32>, memref<64x8xf32>)
+      gamma(%p : memref<65xf32>) into %dx, %db
+      grad_lowrank(%du, %dv : memref<64x8xf32>, memref<64x8xf32>)
+      grad_gamma(%dp : memref<65xf32>) grad_bias(%dbias : memref<64xf32>)
+      {pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = false, global = 0>,
+       gamma = #pfc.gamma<gate>}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}

@@ -287,10 +287,10 @@ func.func @parts(%x: memref<?x64xf32>, %v: memref<64x8xf32>, %ut: memref<8x64xf3
 // pfc.bsmm_t runs pfc.bsmm's kernel over the transposed pattern: its
 // block-rows are B's block-columns (0: block 1; 1: blocks 0 and 2), each
 // block read at its position in the user's blocks, one output row o at a
-// time. pfc.sddmm zeroes dB, packs each chunk of tokens of dY and x in
-// strips of 32 features, then tiles each block's outputs (dY's columns) by 8
-// and adds the chunk's sum to dB; the rows of block 1 past dY's 40 features
-// are never written again.
+// time. pfc.sddmm packs each chunk of tokens of dY and x in strips of 32
+// features, then tiles each block's outputs (dY's columns) by 8 and adds the
+// chunk's sum to dB (to zero in the first chunk); the rows of block 1 past
+// dY's 40 features are zeroed.
 // CHECK-DAG: memref.global "private" constant @[[$ROW_START:__pfc_row_start]] : memref<3xindex> = dense<[0, 1, 3]>
 // CHECK-DAG: memref.global "private" constant @[[$COL_INDEX:__pfc_col_index]] : memref<3xindex> = dense<[1, 0, 1]>
 // CHECK-DAG: memref.global "private" constant @[[$BLOCK_INDEX:__pfc_block_index]] : memref<3xindex> = dense<[1, 0, 2]>
@@ -311,8 +311,8 @@ func.func @parts(%x: memref<?x64xf32>, %v: memref<64x8xf32>, %ut: memref<8x64xf3
 // CHECK: memref.get_global @[[$BLOCK_COLS]]
 // CHECK: %[[PDY:.*]] = memref.alloc() : memref<2x[[CHUNK:[0-9]+]]x32xf32>
 // CHECK: %[[PX:.*]] = memref.alloc() : memref<2x[[CHUNK]]x32xf32>
-// CHECK: memref.store %{{.*}}, %[[DB]]
-// CHECK: scf.for %[[FIRST:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK: %[[CHUNKS:.*]] = arith.maxsi
+// CHECK: scf.for %[[FIRST:.*]] = %{{.*}} to %[[CHUNKS]] step %{{.*}} {
 // CHECK: memref.load %[[DY]]
 // CHECK: memref.store %{{.*}}, %[[PDY]]
 // CHECK: memref.load %[[X]]
@@ -320,11 +320,13 @@ func.func @parts(%x: memref<?x64xf32>, %v: memref<64x8xf32>, %ut: memref<8x64xf3
 // CHECK: memref.load %{{.*}}[%[[N:.*]]] : memref<3xindex>
 // CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK: vector.load %[[DB]][%[[N]], %[[ROW]], %{{.*}}]
+// CHECK: arith.select
 // CHECK: scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
 // CHECK: memref.load %[[PDY]][%{{.*}}, %[[T]], %{{.*}}]
 // CHECK: vector.load %[[PX]][%{{.*}}, %[[T]], %{{.*}}]
 // CHECK: vector.fma
 // CHECK: vector.store %{{.*}}, %[[DB]][%[[N]], %[[ROW]], %{{.*}}]
+// CHECK: memref.store %{{.*}}, %[[DB]][%[[N]], %{{.*}}, %{{.*}}]
 // CHECK: memref.dealloc %[[PDY]]
 // CHECK: memref.dealloc %[[PX]]
 // CHECK-NOT: pfc.
@@ -333,8 +335,304 @@ func.func @backward(%dy: memref<?x40xf32>, %x: memref<?x64xf32>,
                     %db: memref<3x32x32xf32>) {
   pfc.bsmm_t %dy, %b into %dx {pattern = #pfc.blocks<2x2: [1], [0, 1]>}
       : memref<?x40xf32>, memref<3x32x32xf32> -> memref<?x64xf32>
-  pfc.sddmm %dy, %x into %db {pattern = #pfc.blocks<2x2: [0, 1], [1]>}
+  pfc.sddmm %dy, %x into %db {pattern = #pfc.blocks<2x2: [1], [0, 1]>}
       : memref<?x40xf32>, memref<?x64xf32> -> memref<3x32x32xf32>
+  return
+}
+
+// -----
+
+// pfc.bsmm_t with all its parts, on a 40x80 weight (dX's block-rows are B's
+// block-columns: 0 holds blocks 0 and 2, 2 holds blocks 1 and 4). Each
+// token's dot with X is taken from the accumulators before they are scaled:
+// the dots start at zero, each block-row adds its lanes (multiply, FMA,
+// vector.reduction), then γ_t scales the accumulators and the extra columns
+// w·Vᵀ are added.
+// CHECK-LABEL: func.func @bsmm_t_fused
+// CHECK-SAME: (%[[DY:[^:]*]]: memref<?x40xf32>, %[[B:[^:]*]]: memref<5x32x32xf32>, %[[G:[^:]*]]: memref<?xf32>, %[[W:[^:]*]]: memref<?x8xf32>, %[[VT:[^:]*]]: memref<8x96xf32>, %[[X:[^:]*]]: memref<?x80xf32>, %[[D:[^:]*]]: memref<?xf32>, %[[DX:[^:]*]]: memref<?x80xf32>)
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: scf.for %[[T:.*]] = %[[C0]] to %{{.*}} step %{{.*}} {
+// CHECK-NEXT: memref.store %[[ZERO]], %[[D]][%[[T]]] : memref<?xf32>
+// CHECK-NEXT: }
+// CHECK: scf.index_switch
+// CHECK-NEXT: case 0 {
+// CHECK-NEXT: scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NEXT: scf.for %[[K:.*]] = %{{.*}} iter_args(
+// CHECK-NEXT: vector.load %[[B]][%[[C0]], %[[K]], %[[C0]]] : memref<5x32x32xf32>, vector<16xf32>
+// CHECK: %[[ACC:.*]]:2 = scf.for %[[K:.*]] = %{{.*}} to %[[C8]] step %{{.*}} iter_args(
+// CHECK: vector.load %[[B]][%[[C2]], %[[K]], %[[C0]]] : memref<5x32x32xf32>, vector<16xf32>
+// CHECK: scf.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[X0:.*]] = vector.load %[[X]][%[[T]], %[[C0]]] : memref<?x80xf32>, vector<16xf32>
+// CHECK-NEXT: %[[X1:.*]] = vector.load %[[X]][%[[T]], %[[C16]]] : memref<?x80xf32>, vector<16xf32>
+// CHECK-NEXT: %[[P0:.*]] = arith.mulf %[[ACC]]#0, %[[X0]] : vector<16xf32>
+// CHECK-NEXT: %[[P1:.*]] = vector.fma %[[ACC]]#1, %[[X1]], %[[P0]] : vector<16xf32>
+// CHECK-NEXT: %[[DOT:.*]] = vector.reduction <add>, %[[P1]] : vector<16xf32> into f32
+// CHECK-NEXT: %[[OLD:.*]] = memref.load %[[D]][%[[T]]] : memref<?xf32>
+// CHECK-NEXT: %[[NEW:.*]] = arith.addf %[[OLD]], %[[DOT]] : f32
+// CHECK-NEXT: memref.store %[[NEW]], %[[D]][%[[T]]] : memref<?xf32>
+// CHECK-NEXT: %[[GT:.*]] = memref.load %[[G]][%[[T]]] : memref<?xf32>
+// CHECK-NEXT: %[[GV:.*]] = vector.broadcast %[[GT]] : f32 to vector<16xf32>
+// CHECK-NEXT: %[[S0:.*]] = arith.mulf %[[ACC]]#0, %[[GV]] : vector<16xf32>
+// CHECK-NEXT: %[[S1:.*]] = arith.mulf %[[ACC]]#1, %[[GV]] : vector<16xf32>
+// CHECK-NEXT: %[[OUT:.*]]:2 = scf.for %[[J:.*]] = %[[C0]] to %[[C8]] step %{{.*}} iter_args(%{{.*}} = %[[S0]], %{{.*}} = %[[S1]])
+// CHECK-NEXT: vector.load %[[VT]][%[[J]], %[[C0]]] : memref<8x96xf32>, vector<16xf32>
+// CHECK-NEXT: vector.load %[[VT]][%[[J]], %[[C16]]] : memref<8x96xf32>, vector<16xf32>
+// CHECK-NEXT: memref.load %[[W]][%[[T]], %[[J]]] : memref<?x8xf32>
+// CHECK: vector.store %[[OUT]]#0, %[[DX]][%[[T]], %[[C0]]] : memref<?x80xf32>, vector<16xf32>
+// CHECK-NEXT: vector.store %[[OUT]]#1, %[[DX]][%[[T]], %[[C16]]] : memref<?x80xf32>, vector<16xf32>
+// Block-row 2 covers inputs 64..95, of which 80..95 are padding: the dots
+// read X's last 16 columns only, and one vector of dX is stored.
+// CHECK: case 2 {
+// CHECK: vector.load %[[X]][%{{.*}}, %[[C64]]] : memref<?x80xf32>, vector<16xf32>
+// CHECK-NOT: %[[X]][
+// CHECK: vector.reduction <add>
+// CHECK: vector.store %{{.*}}, %[[DX]][%{{.*}}, %[[C64]]]
+// CHECK-NOT: vector.store
+// CHECK: default
+func.func @bsmm_t_fused(%dy: memref<?x40xf32>, %b: memref<5x32x32xf32>,
+                        %g: memref<?xf32>, %w: memref<?x8xf32>,
+                        %vt: memref<8x96xf32>, %x: memref<?x80xf32>,
+                        %d: memref<?xf32>, %dx: memref<?x80xf32>) {
+  pfc.bsmm_t %dy, %b scale(%g : memref<?xf32>)
+      extra(%w, %vt : memref<?x8xf32>, memref<8x96xf32>)
+      dots(%x, %d : memref<?x80xf32>, memref<?xf32>) into %dx
+      {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>,
+       schedule = #pfc.schedule<tile = 1, vector = 16, chunk = 64, unroll = 1, unrolled = true, threads = 1>}
+      : memref<?x40xf32>, memref<5x32x32xf32> -> memref<?x80xf32>
+  return
+}
+
+// -----
+
+// dB with one γ per token: in the loop over tokens, each element of dY (read
+// in place or from a packed copy) is multiplied by γ_t before it is
+// broadcast against a vector of X's row.
+// CHECK-LABEL: func.func @sddmm_scale_per_token
+// CHECK-SAME: (%[[DY:[^:]*]]: memref<?x64xf32>, %[[X:[^:]*]]: memref<?x64xf32>, %[[G:[^:]*]]: memref<?xf32>, %[[DB:[^:]*]]: memref<2x32x32xf32>)
+// CHECK: scf.for %{{.*}} iter_args(
+// CHECK: %[[GT:.*]] = memref.load %[[G]][%{{.*}}] : memref<?xf32>
+// CHECK-NOT: scf.yield
+// CHECK: %[[E:.*]] = memref.load %{{.*}} : memref<{{.*}}xf32>
+// CHECK-NEXT: %[[SCALED:.*]] = arith.mulf %[[E]], %[[GT]] : f32
+// CHECK-NOT: scf.yield
+// CHECK: %[[XV:.*]] = vector.load %{{.*}} : memref<{{.*}}xf32>, vector<16xf32>
+// CHECK-NOT: scf.yield
+// CHECK: %[[BROADCAST:.*]] = vector.broadcast %[[SCALED]] : f32 to vector<16xf32>
+// CHECK-NEXT: vector.fma %[[BROADCAST]], %[[XV]], %{{.*}} : vector<16xf32>
+// CHECK: vector.store %{{.*}}, %[[DB]]
+func.func @sddmm_scale_per_token(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
+                                 %g: memref<?xf32>, %db: memref<2x32x32xf32>) {
+  pfc.sddmm %dy, %x scale(%g : memref<?xf32>) into %db
+      {pattern = #pfc.blocks<2x2: [1], [0]>}
+      : memref<?x64xf32>, memref<?x64xf32> -> memref<2x32x32xf32>
+  return
+}
+
+// -----
+
+// pfc.outer_sum dV = xᵀ·w [64, 8]: a register tile of 8 rows of dV (one
+// 16-lane vector each, masked to the 8 columns) carried through the tokens:
+// 8 scalars of x's row t (in place or from a packed copy), one masked vector
+// load of w's row t, 8 FMAs; the stores are masked too.
+// CHECK-LABEL: func.func @outer_sum
+// CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[W:[^:]*]]: memref<?x8xf32>, %[[DV:[^:]*]]: memref<64x8xf32>)
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK: %[[MASK:.*]] = vector.constant_mask [8] : vector<16xi1>
+// CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %[[C64]] step %[[C8]] {
+// CHECK: %[[ACC:.*]]:8 = scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args({{.*}}) -> ([[V16:vector<16xf32>]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]], [[V16]]) {
+// CHECK-COUNT-8: memref.load %{{.*}} : memref<{{.*}}xf32>
+// CHECK-NOT: memref.load
+// CHECK: %[[RHS:.*]] = vector.maskedload %[[W]][%{{.*}}, %{{.*}}], %[[MASK]], %{{.*}} : memref<?x8xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+// CHECK-COUNT-8: vector.fma %{{.*}}, %[[RHS]], %{{.*}} : vector<16xf32>
+// CHECK-NEXT: scf.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: vector.maskedstore %[[DV]][%[[ROW]], %{{.*}}], %[[MASK]], %[[ACC]]#0 : memref<64x8xf32>, vector<16xi1>, vector<16xf32>
+// CHECK-COUNT-7: vector.maskedstore %[[DV]][%{{.*}}, %{{.*}}], %[[MASK]], %[[ACC]]#{{[1-7]}}
+// CHECK-NOT: vector.store
+// CHECK: return
+func.func @outer_sum(%x: memref<?x64xf32>, %w: memref<?x8xf32>,
+                     %dv: memref<64x8xf32>) {
+  pfc.outer_sum %x, %w into %dv
+      : memref<?x64xf32>, memref<?x8xf32> -> memref<64x8xf32>
+  return
+}
+
+// -----
+
+// 32 columns, two whole vectors: no masks.
+// CHECK-LABEL: func.func @outer_sum_whole_vectors
+// CHECK-SAME: (%[[DY:[^:]*]]: memref<?x40xf32>, %[[T:[^:]*]]: memref<?x32xf32>, %[[DU:[^:]*]]: memref<40x32xf32>)
+// CHECK-NOT: vector.masked
+// CHECK: vector.load %[[T]]
+// CHECK-NOT: vector.masked
+// CHECK: vector.store %{{.*}}, %[[DU]]
+// CHECK-NOT: vector.masked
+// CHECK: return
+func.func @outer_sum_whole_vectors(%dy: memref<?x40xf32>, %t: memref<?x32xf32>,
+                                   %du: memref<40x32xf32>) {
+  pfc.outer_sum %dy, %t into %du
+      : memref<?x40xf32>, memref<?x32xf32> -> memref<40x32xf32>
+  return
+}
+
+// -----
+
+// The parts of dγ and of the low-rank gradients are plain loop nests.
+// pfc.transpose: Vᵀ, zero in the columns past V's 60 rows.
+// CHECK-LABEL: func.func @transpose
+// CHECK-SAME: (%[[V:[^:]*]]: memref<60x8xf32>, %[[VT:[^:]*]]: memref<8x64xf32>)
+// CHECK-DAG: %[[C60:.*]] = arith.constant 60 : index
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NEXT: scf.for %[[I:.*]] = %{{.*}} to %[[C60]] step %{{.*}} {
+// CHECK-NEXT: %[[E:.*]] = memref.load %[[V]][%[[I]], %[[J]]] : memref<60x8xf32>
+// CHECK-NEXT: memref.store %[[E]], %[[VT]][%[[J]], %[[I]]] : memref<8x64xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: scf.for %[[I:.*]] = %[[C60]] to %[[C64]] step %{{.*}} {
+// CHECK-NEXT: memref.store %[[ZERO]], %[[VT]][%[[J]], %[[I]]] : memref<8x64xf32>
+func.func @transpose(%v: memref<60x8xf32>, %vt: memref<8x64xf32>) {
+  pfc.transpose %v into %vt : memref<60x8xf32> -> memref<8x64xf32>
+  return
+}
+
+// -----
+
+// pfc.row_dot: one scalar sum per token, carried through the features.
+// CHECK-LABEL: func.func @row_dot
+// CHECK-SAME: (%[[W:[^:]*]]: memref<?x8xf32>, %[[P:[^:]*]]: memref<?x8xf32>, %[[D:[^:]*]]: memref<?xf32>)
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NEXT: %[[DOT:.*]] = scf.for %[[J:.*]] = %{{.*}} to %[[C8]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32) {
+// CHECK-NEXT: %[[L:.*]] = memref.load %[[W]][%[[T]], %[[J]]] : memref<?x8xf32>
+// CHECK-NEXT: %[[R:.*]] = memref.load %[[P]][%[[T]], %[[J]]] : memref<?x8xf32>
+// CHECK-NEXT: %[[PROD:.*]] = arith.mulf %[[L]], %[[R]] : f32
+// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[PROD]] : f32
+// CHECK-NEXT: scf.yield %[[SUM]] : f32
+// CHECK-NEXT: }
+// CHECK-NEXT: memref.store %[[DOT]], %[[D]][%[[T]]] : memref<?xf32>
+func.func @row_dot(%w: memref<?x8xf32>, %p: memref<?x8xf32>, %d: memref<?xf32>) {
+  pfc.row_dot %w, %p into %d : memref<?x8xf32>, memref<?x8xf32> -> memref<?xf32>
+  return
+}
+
+// -----
+
+// pfc.scale_rows with a single γ: every row times 1 − γ[0], in place.
+// CHECK-LABEL: func.func @scale_rows
+// CHECK-SAME: (%[[W:[^:]*]]: memref<?x8xf32>, %[[G:[^:]*]]: memref<1xf32>)
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK: scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NEXT: %[[GAMMA:.*]] = memref.load %[[G]][%[[C0]]] : memref<1xf32>
+// CHECK-NEXT: %[[COMPLEMENT:.*]] = arith.subf %[[ONE]], %[[GAMMA]] : f32
+// CHECK-NEXT: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NEXT: %[[E:.*]] = memref.load %[[W]][%[[T]], %[[J]]] : memref<?x8xf32>
+// CHECK-NEXT: %[[SCALED:.*]] = arith.mulf %[[COMPLEMENT]], %[[E]] : f32
+// CHECK-NEXT: memref.store %[[SCALED]], %[[W]][%[[T]], %[[J]]] : memref<?x8xf32>
+func.func @scale_rows(%w: memref<?x8xf32>, %g: memref<1xf32>) {
+  pfc.scale_rows %w complement(%g : memref<1xf32>) : memref<?x8xf32>
+  return
+}
+
+// -----
+
+// pfc.sum_tokens: the output is zeroed, then every token's row added.
+// CHECK-LABEL: func.func @sum_tokens
+// CHECK-SAME: (%[[DY:[^:]*]]: memref<?x64xf32>, %[[DB:[^:]*]]: memref<64xf32>)
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %[[C64]] step %{{.*}} {
+// CHECK-NEXT: memref.store %[[ZERO]], %[[DB]][%[[J]]] : memref<64xf32>
+// CHECK-NEXT: }
+// CHECK: scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NEXT: scf.for %[[J:.*]] = %{{.*}} to %[[C64]] step %{{.*}} {
+// CHECK-NEXT: %[[OLD:.*]] = memref.load %[[DB]][%[[J]]] : memref<64xf32>
+// CHECK-NEXT: %[[E:.*]] = memref.load %[[DY]][%[[T]], %[[J]]] : memref<?x64xf32>
+// CHECK-NEXT: %[[NEW:.*]] = arith.addf %[[OLD]], %[[E]] : f32
+// CHECK-NEXT: memref.store %[[NEW]], %[[DB]][%[[J]]] : memref<64xf32>
+func.func @sum_tokens(%dy: memref<?x64xf32>, %db: memref<64xf32>) {
+  pfc.sum_tokens %dy into %db : memref<?x64xf32> -> memref<64xf32>
+  return
+}
+
+// -----
+
+// A scalar γ's gradient: Σ_t (sparse_dots[t] − lowrank_dots[t]).
+// CHECK-LABEL: func.func @gamma_grad_scalar
+// CHECK-SAME: (%[[SD:[^:]*]]: memref<?xf32>, %[[LD:[^:]*]]: memref<?xf32>, %[[G:[^:]*]]: memref<1xf32>, %[[DG:[^:]*]]: memref<1xf32>)
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[TOKENS:.*]] = memref.dim %[[SD]], %[[C0]] : memref<?xf32>
+// CHECK-NEXT: %[[SUM:.*]] = scf.for %[[T:.*]] = %[[C0]] to %[[TOKENS]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32) {
+// CHECK-NEXT: %[[S:.*]] = memref.load %[[SD]][%[[T]]] : memref<?xf32>
+// CHECK-NEXT: %[[L:.*]] = memref.load %[[LD]][%[[T]]] : memref<?xf32>
+// CHECK-NEXT: %[[DGT:.*]] = arith.subf %[[S]], %[[L]] : f32
+// CHECK-NEXT: %[[NEXT:.*]] = arith.addf %[[ACC]], %[[DGT]] : f32
+// CHECK-NEXT: scf.yield %[[NEXT]] : f32
+// CHECK-NEXT: }
+// CHECK-NEXT: memref.store %[[SUM]], %[[DG]][%[[C0]]] : memref<1xf32>
+// CHECK-NEXT: return
+func.func @gamma_grad_scalar(%sd: memref<?xf32>, %ld: memref<?xf32>,
+                             %g: memref<1xf32>, %dg: memref<1xf32>) {
+  pfc.gamma_grad %sd lowrank(%ld : memref<?xf32>) gamma(%g : memref<1xf32>)
+      into %dg {gamma = #pfc.gamma<scalar>} : memref<?xf32> -> memref<1xf32>
+  return
+}
+
+// -----
+
+// The gate's gradient: dz_t = −dγ_t·γ_t·(1 − γ_t) with dγ_t the difference
+// of the dots; dz_t·x_t is added to the first 64 outputs, dz_t to the last
+// (c's gradient), and dz_t·g to dX's row t.
+// CHECK-LABEL: func.func @gamma_grad_gate
+// CHECK-SAME: (%[[SD:[^:]*]]: memref<?xf32>, %[[LD:[^:]*]]: memref<?xf32>, %[[G:[^:]*]]: memref<?xf32>, %[[X:[^:]*]]: memref<?x64xf32>, %[[P:[^:]*]]: memref<65xf32>, %[[DX:[^:]*]]: memref<?x64xf32>, %[[DP:[^:]*]]: memref<65xf32>)
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK-DAG: %[[C65:.*]] = arith.constant 65 : index
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %[[C65]] step %{{.*}} {
+// CHECK-NEXT: memref.store %[[ZERO]], %[[DP]][%[[I]]] : memref<65xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NEXT: %[[GAMMA:.*]] = memref.load %[[G]][%[[T]]] : memref<?xf32>
+// CHECK-NEXT: %[[COMPLEMENT:.*]] = arith.subf %[[ONE]], %[[GAMMA]] : f32
+// CHECK-NEXT: %[[SLOPE:.*]] = arith.mulf %[[GAMMA]], %[[COMPLEMENT]] : f32
+// CHECK-NEXT: %[[S:.*]] = memref.load %[[SD]][%[[T]]] : memref<?xf32>
+// CHECK-NEXT: %[[L:.*]] = memref.load %[[LD]][%[[T]]] : memref<?xf32>
+// CHECK-NEXT: %[[DGT:.*]] = arith.subf %[[S]], %[[L]] : f32
+// CHECK-NEXT: %[[PROD:.*]] = arith.mulf %[[DGT]], %[[SLOPE]] : f32
+// CHECK-NEXT: %[[DZ:.*]] = arith.negf %[[PROD]] : f32
+// CHECK-NEXT: scf.for %[[I:.*]] = %{{.*}} to %[[C64]] step %{{.*}} {
+// CHECK-NEXT: %[[XI:.*]] = memref.load %[[X]][%[[T]], %[[I]]] : memref<?x64xf32>
+// CHECK-NEXT: %[[OLD:.*]] = memref.load %[[DP]][%[[I]]] : memref<65xf32>
+// CHECK-NEXT: %[[XDZ:.*]] = arith.mulf %[[DZ]], %[[XI]] : f32
+// CHECK-NEXT: %[[NEW:.*]] = arith.addf %[[OLD]], %[[XDZ]] : f32
+// CHECK-NEXT: memref.store %[[NEW]], %[[DP]][%[[I]]] : memref<65xf32>
+// CHECK-NEXT: %[[GI:.*]] = memref.load %[[P]][%[[I]]] : memref<65xf32>
+// CHECK-NEXT: %[[DXI:.*]] = memref.load %[[DX]][%[[T]], %[[I]]] : memref<?x64xf32>
+// CHECK-NEXT: %[[GDZ:.*]] = arith.mulf %[[DZ]], %[[GI]] : f32
+// CHECK-NEXT: %[[DXNEW:.*]] = arith.addf %[[DXI]], %[[GDZ]] : f32
+// CHECK-NEXT: memref.store %[[DXNEW]], %[[DX]][%[[T]], %[[I]]] : memref<?x64xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[OLDC:.*]] = memref.load %[[DP]][%[[C64]]] : memref<65xf32>
+// CHECK-NEXT: %[[NEWC:.*]] = arith.addf %[[OLDC]], %[[DZ]] : f32
+// CHECK-NEXT: memref.store %[[NEWC]], %[[DP]][%[[C64]]] : memref<65xf32>
+func.func @gamma_grad_gate(%sd: memref<?xf32>, %ld: memref<?xf32>,
+                           %g: memref<?xf32>, %x: memref<?x64xf32>,
+                           %p: memref<65xf32>, %dx: memref<?x64xf32>,
+                           %dp: memref<65xf32>) {
+  pfc.gamma_grad %sd lowrank(%ld : memref<?xf32>) gamma(%g : memref<?xf32>)
+      gate(%x, %p, %dx : memref<?x64xf32>, memref<65xf32>, memref<?x64xf32>)
+      into %dp {gamma = #pfc.gamma<gate>} : memref<?xf32> -> memref<65xf32>
   return
 }
 
@@ -375,6 +673,20 @@ func.func @layer(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
 
 // -----
 
+func.func @layer_grad(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
+                      %b: memref<4x32x32xf32>, %dx: memref<?x64xf32>,
+                      %db: memref<4x32x32xf32>) {
+  // expected-error @below {{'pfc.layer_grad' op must be decomposed before lowering; run pfc-decompose-gradients}}
+  pfc.layer_grad %x, %dy, %b into %dx, %db
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
+       gamma_value = 0.5 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
+      -> memref<?x64xf32>, memref<4x32x32xf32>
+  return
+}
+
+// -----
+
 func.func @butterfly(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                      %y: memref<?x64xf32>) {
   // expected-error @below {{'pfc.bsmm' op needs an explicit block list to be lowered; run pfc-materialize-pattern first}}
@@ -405,6 +717,17 @@ func.func @vector_width(%x: memref<?x24xf32>, %b: memref<4x12x12xf32>,
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>,
        schedule = #pfc.schedule<tile = 4, vector = 8, chunk = 64, unroll = 4, unrolled = true, threads = 1>}
       : memref<?x24xf32>, memref<4x12x12xf32> -> memref<?x24xf32>
+  return
+}
+
+// -----
+
+// Nor do 20x20 blocks, for dB (at 16 lanes or 8).
+func.func @sddmm_vector_width(%dy: memref<?x40xf32>, %x: memref<?x40xf32>,
+                              %db: memref<4x20x20xf32>) {
+  // expected-error @below {{'pfc.sddmm' op block size 20 is not a multiple of the vector width}}
+  pfc.sddmm %dy, %x into %db {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x40xf32>, memref<?x40xf32> -> memref<4x20x20xf32>
   return
 }
 

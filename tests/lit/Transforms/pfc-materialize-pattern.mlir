@@ -49,6 +49,27 @@ func.func @padded(%x: memref<?x36xf32>, %b: memref<11x8x8xf32>,
   return
 }
 
+// pfc.layer_grad reads the weight from dY's features (20 outputs) and X's
+// (36 inputs): the list of @padded, not that of a 36x20 weight.
+// CHECK-LABEL: func.func @layer_grad
+// CHECK-SAME: (%[[X:[^:]*]]: memref<?x36xf32>, %[[DY:[^:]*]]: memref<?x20xf32>, %[[B:[^:]*]]: memref<11x8x8xf32>, %[[G:[^:]*]]: memref<1xf32>, %[[DX:[^:]*]]: memref<?x36xf32>, %[[DB:[^:]*]]: memref<11x8x8xf32>, %[[DG:[^:]*]]: memref<1xf32>)
+// CHECK-NEXT: pfc.layer_grad %[[X]], %[[DY]], %[[B]] gamma(%[[G]] : memref<1xf32>) into %[[DX]], %[[DB]] grad_gamma(%[[DG]] : memref<1xf32>)
+// CHECK-SAME: {gamma = #pfc.gamma<scalar>, pattern = #pfc.blocks<3x5: [0, 1, 2], [0, 1, 2, 3, 4], [2, 3, 4]>, schedule = #pfc.schedule<tile = 4, vector = 8, chunk = 64, unroll = 1, unrolled = false, threads = 1>}
+// CHECK-NOT: #pfc.butterfly
+func.func @layer_grad(%x: memref<?x36xf32>, %dy: memref<?x20xf32>,
+                      %b: memref<11x8x8xf32>, %g: memref<1xf32>,
+                      %dx: memref<?x36xf32>, %db: memref<11x8x8xf32>,
+                      %dg: memref<1xf32>) {
+  pfc.layer_grad %x, %dy, %b gamma(%g : memref<1xf32>) into %dx, %db
+      grad_gamma(%dg : memref<1xf32>)
+      {pattern = #pfc.butterfly<size = 4, strides = [2], shuffle = false, global = 0>,
+       gamma = #pfc.gamma<scalar>,
+       schedule = #pfc.schedule<tile = 4, vector = 8, chunk = 64, unroll = 1, unrolled = false, threads = 1>}
+      : memref<?x36xf32>, memref<?x20xf32>, memref<11x8x8xf32>
+      -> memref<?x36xf32>, memref<11x8x8xf32>
+  return
+}
+
 // The shuffle moves coarse column q to (q mod 2)·2 + q/2 (columns 1 and 2
 // swap); `global = 32` makes block-row 0 and block-column 0 dense. An
 // explicit list is left as it is.

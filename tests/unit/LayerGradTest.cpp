@@ -1,0 +1,520 @@
+//===- LayerGradTest.cpp - Compiled layers' gradients against fp64 --------===//
+//
+// Draws layers as JitLayerTest does (square and rectangular, padded feature
+// counts, b from 4 to 64, ranks, every γ mode, bias or not, random
+// schedules), compiles each with the JIT and compares Layer::backward with
+// referenceBackward on 1, 7 and a few hundred tokens, on one thread and two.
+// Every output is poisoned with NaN first, so a gradient the kernel forgets to
+// write fails. One test checks the whole compiled layer against central
+// differences of its own forward.
+//
+//===----------------------------------------------------------------------===//
+#include "RandomDraws.h"
+#include "pfc/Runtime/Reference.h"
+
+#include "pfc/Target/Jit.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace pfc;
+
+namespace {
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+std::vector<float> randomValues(RandomDraws &draw, size_t count,
+                                double scale = 1.0) {
+  std::vector<float> values(count);
+  for (float &value : values)
+    value = static_cast<float>(draw.real(-scale, scale));
+  return values;
+}
+
+int64_t largestPowerOfTwoDividing(int64_t n) { return n & -n; }
+
+/// A random layer whose butterfly fits its padded shape, with γ away from 0
+/// and 1 in fixed mode.
+LayerSpec drawSpec(RandomDraws &draw) {
+  LayerSpec spec;
+  spec.name = "random layer";
+  spec.block = int64_t{4} << draw(0, 4);
+  auto features = [&] {
+    // Mostly multiples of the block, sometimes odd counts that need padding.
+    int64_t blocks = draw(1, 12);
+    return draw(0, 2) ? blocks * spec.block
+                      : blocks * spec.block - draw(1, spec.block - 1);
+  };
+  spec.inFeatures = features();
+  spec.outFeatures = draw(0, 2) ? spec.inFeatures : features();
+  int64_t maxSize = std::min(largestPowerOfTwoDividing(spec.paddedIn()),
+                             largestPowerOfTwoDividing(spec.paddedOut()));
+  // Both padded dims are multiples of b ≥ 4, so S = 2 always fits.
+  maxSize = std::clamp<int64_t>(maxSize, 2, 64);
+  spec.butterfly.size = int64_t{2} << draw(0, __builtin_ctzll(maxSize) - 1);
+  spec.butterfly.strides.clear();
+  for (int64_t k = 2; k <= spec.butterfly.size; k *= 2)
+    if (draw(0, 1) ||
+        (k == spec.butterfly.size && spec.butterfly.strides.empty()))
+      spec.butterfly.strides.push_back(k);
+  spec.butterfly.shuffle = draw(0, 3) == 0;
+  spec.butterfly.global = draw(0, 4) == 0 ? draw(1, spec.inFeatures) : 0;
+  int64_t maxRank = std::min(spec.inFeatures, spec.outFeatures);
+  spec.rank = draw(0, 3) == 0 ? 0 : draw(1, std::min<int64_t>(maxRank, 40));
+  spec.gammaMode = static_cast<GammaMode>(draw(0, 2));
+  spec.gammaInit = draw.real(0.2, 0.8);
+  spec.bias = draw(0, 3) != 0;
+  return spec;
+}
+
+/// Fresh random parameters, never zero: γ in [0.2, 0.8] (fixed mode keeps
+/// the spec's), the blocks' padding random too (the kernels must ignore it),
+/// and the gate's weight scaled so that its logits are O(1) and its sigmoid
+/// far from saturated.
+LayerParams randomParams(RandomDraws &draw, const LayerSpec &spec,
+                         const BlockMask &mask) {
+  LayerParams params;
+  size_t b = spec.block, rank = spec.rank;
+  params.blocks = randomValues(draw, mask.nnzBlocks() * b * b);
+  params.u = randomValues(draw, spec.outFeatures * rank);
+  params.v = randomValues(draw, spec.inFeatures * rank);
+  params.gamma = static_cast<float>(spec.gammaMode == GammaMode::Fixed
+                                        ? spec.gammaInit
+                                        : draw.real(0.2, 0.8));
+  if (spec.gammaMode == GammaMode::Gate) {
+    params.gateWeight = randomValues(draw, spec.inFeatures,
+                                     std::sqrt(3.0 / double(spec.inFeatures)));
+    params.gateBias = static_cast<float>(draw.real(-1.0, 1.0));
+  }
+  if (spec.bias)
+    params.bias = randomValues(draw, spec.outFeatures);
+  return params;
+}
+
+/// A random schedule: every knob drawn, full unrolling for small patterns.
+ScheduleChoice drawSchedule(RandomDraws &draw, const LayerSpec &spec) {
+  ScheduleChoice schedule;
+  schedule.vector = std::min<int64_t>(int64_t{4} << draw(0, 2), spec.block);
+  // At most 64 accumulators (the lowering refuses more).
+  int64_t vectors = spec.block / schedule.vector;
+  schedule.tile = draw(1, std::clamp<int64_t>(64 / vectors, 1, 12));
+  schedule.chunk = schedule.tile * draw(1, 40);
+  schedule.unroll = draw(1, 8);
+  schedule.prefetch = draw(0, 4);
+  schedule.unrolled =
+      spec.inFeatures * spec.outFeatures <= 64 * spec.block * spec.block &&
+      draw(0, 1);
+  return schedule;
+}
+
+std::string describe(const LayerSpec &spec, int64_t threads,
+                     const ScheduleChoice &s) {
+  return spec.name + " " + std::to_string(spec.outFeatures) + "x" +
+         std::to_string(spec.inFeatures) + " b=" + std::to_string(spec.block) +
+         " " + spec.butterfly.str() + " rank=" + std::to_string(spec.rank) +
+         " gamma=" + std::string(toString(spec.gammaMode)) +
+         " bias=" + std::to_string(spec.bias) +
+         " threads=" + std::to_string(threads) +
+         " tile=" + std::to_string(s.tile) +
+         " vector=" + std::to_string(s.vector) +
+         " chunk=" + std::to_string(s.chunk) +
+         " unroll=" + std::to_string(s.unroll) +
+         " unrolled=" + std::to_string(s.unrolled.value_or(false)) +
+         " prefetch=" + std::to_string(s.prefetch.value_or(0));
+}
+
+/// Gradients full of NaN: the parts the layer has at their sizes, the parts
+/// it lacks non-empty too, so that backward must both write and clear.
+LayerParams poisonedGrads(const LayerSpec &spec, const BlockMask &mask) {
+  const size_t b = spec.block, rank = spec.rank;
+  auto nan = [](size_t count) {
+    return std::vector<float>(count ? count : 3, kNaN);
+  };
+  LayerParams grads;
+  grads.blocks = nan(mask.nnzBlocks() * b * b);
+  grads.u = nan(spec.outFeatures * rank);
+  grads.v = nan(spec.inFeatures * rank);
+  grads.gamma = kNaN;
+  grads.gateWeight = nan(spec.inFeatures);
+  grads.gateBias = kNaN;
+  grads.bias = nan(spec.outFeatures);
+  return grads;
+}
+
+/// Whether element `i` of the blocks tensor lies in the padding.
+bool isPadding(const LayerSpec &spec, const BlockMask &mask,
+               const std::vector<std::pair<int64_t, int64_t>> &blocks,
+               size_t i) {
+  const size_t b = mask.block;
+  const auto [br, bc] = blocks[i / (b * b)];
+  return br * mask.block + int64_t(i / b % b) >= spec.outFeatures ||
+         bc * mask.block + int64_t(i % b) >= spec.inFeatures;
+}
+
+// Each gradient is a sum of fp32 products over the tokens (and, for dx,
+// dγ and the gate, over a token's features); its normwise error against
+// fp64 grows like √(terms)·2⁻²⁴: observed up to 1.3e-6 (dV) on the layers
+// drawn here.
+constexpr double kTolerance = 1e-5;
+// dγ = Σ_t,o dy·(s − l) and the gate's dz_t = −dγ_t·γ_t·(1−γ_t) are sums of
+// terms of either sign that often cancel to far less than the terms: their
+// fp32 error is relative to the sum of the terms' sizes (see GammaScale), a
+// thousand times their value at times. Observed: up to 3e-8 of that sum.
+constexpr double kSumTolerance = 1e-6;
+
+/// The sums of |terms| that dγ (scalar mode) and the gate's gradients are
+/// sums of: Σ_t,o |dy|·(|x|·|B|ᵀ + |x|·|V|·|U|ᵀ), each token's share weighed
+/// by γ_t·(1−γ_t) for the gate, and by |x_t| for its weight.
+struct GammaScale {
+  double gamma = 0.0, gateBias = 0.0;
+  std::vector<double> gateWeight;
+};
+
+GammaScale gammaScale(const LayerSpec &spec, const BlockMask &mask,
+                      const LayerParams &params, const std::vector<float> &x,
+                      const std::vector<float> &dy, int64_t tokens) {
+  const int64_t in = spec.inFeatures, out = spec.outFeatures;
+  auto absolute = [](std::vector<float> values) {
+    for (float &value : values)
+      value = std::abs(value);
+    return values;
+  };
+  // The terms' sizes are the reference forward of |x| and |parameters|,
+  // with γ fixed at 1 (the sparse term) and at 0 (the low-rank term).
+  LayerSpec absSpec = spec;
+  absSpec.gammaMode = GammaMode::Fixed;
+  absSpec.bias = false;
+  LayerParams absParams;
+  absParams.blocks = absolute(params.blocks);
+  absParams.u = absolute(params.u);
+  absParams.v = absolute(params.v);
+  const std::vector<float> absX = absolute(x);
+  absParams.gamma = 1.0f;
+  const std::vector<double> sparse =
+      referenceForward(absSpec, mask, absParams, absX, tokens);
+  absParams.gamma = 0.0f;
+  const std::vector<double> lowRank =
+      referenceForward(absSpec, mask, absParams, absX, tokens);
+
+  GammaScale scale;
+  scale.gateWeight.assign(spec.gammaMode == GammaMode::Gate ? in : 0, 0.0);
+  for (int64_t t = 0; t < tokens; ++t) {
+    double terms = 0.0;
+    for (int64_t o = 0; o < out; ++o)
+      terms += std::abs(dy[t * out + o]) *
+               (sparse[t * out + o] + lowRank[t * out + o]);
+    if (spec.gammaMode == GammaMode::Scalar)
+      scale.gamma += terms;
+    if (spec.gammaMode != GammaMode::Gate)
+      continue;
+    double logit = params.gateBias;
+    for (int64_t k = 0; k < in; ++k)
+      logit += double(x[t * in + k]) * params.gateWeight[k];
+    const double gamma = 1.0 - 1.0 / (1.0 + std::exp(-logit));
+    const double share = gamma * (1.0 - gamma) * terms;
+    scale.gateBias += share;
+    for (int64_t k = 0; k < in; ++k)
+      scale.gateWeight[k] += share * absX[t * in + k];
+  }
+  return scale;
+}
+
+double norm(const std::vector<double> &values) {
+  double sum = 0.0;
+  for (double value : values)
+    sum += value * value;
+  return std::sqrt(sum);
+}
+
+/// Expects ||got − want|| within kTolerance of ||want|| or kSumTolerance of
+/// ||scale||, the sizes of the terms `want` sums.
+void expectSum(const std::vector<float> &got, const std::vector<double> &want,
+               const std::vector<double> &scale, const char *name) {
+  double error = std::numeric_limits<double>::infinity();
+  if (got.size() == want.size()) {
+    error = 0.0;
+    for (size_t i = 0; i < want.size(); ++i)
+      error += (got[i] - want[i]) * (got[i] - want[i]);
+    error = std::sqrt(error);
+  }
+  const double bound =
+      std::max(kTolerance * norm(want), kSumTolerance * norm(scale));
+  EXPECT_LE(error, bound) << name << ": error " << error << ", "
+                          << error / norm(want) << " relative, "
+                          << error / norm(scale) << " of the terms' sizes";
+}
+
+/// Compares `grads` and `dx` from x and dy with the reference, part by part.
+void expectGradients(const LayerSpec &spec, const BlockMask &mask,
+                     const LayerParams &params, const std::vector<float> &x,
+                     const std::vector<float> &dy, int64_t tokens,
+                     const LayerParams &grads, const std::vector<float> &dx) {
+  const ReferenceGrads want =
+      referenceBackward(spec, mask, params, x, dy, tokens);
+  const GammaScale scale = gammaScale(spec, mask, params, x, dy, tokens);
+  const bool gate = spec.gammaMode == GammaMode::Gate;
+  EXPECT_LT(relativeError(dx, want.dx), kTolerance) << "dx";
+  EXPECT_LT(relativeError(grads.blocks, want.blocks), kTolerance) << "blocks";
+  if (grads.blocks.size() == want.blocks.size()) {
+    const auto blocks = mask.blocks();
+    size_t nonZero = 0;
+    for (size_t i = 0; i < grads.blocks.size(); ++i)
+      if (isPadding(spec, mask, blocks, i) && grads.blocks[i] != 0.0f)
+        ++nonZero;
+    EXPECT_EQ(nonZero, 0u) << "dblocks elements in the padding are not 0";
+  }
+  if (spec.rank) {
+    EXPECT_LT(relativeError(grads.u, want.u), kTolerance) << "U";
+    EXPECT_LT(relativeError(grads.v, want.v), kTolerance) << "V";
+  } else {
+    EXPECT_TRUE(grads.u.empty()) << "U without a rank";
+    EXPECT_TRUE(grads.v.empty()) << "V without a rank";
+  }
+  if (spec.gammaMode == GammaMode::Scalar)
+    expectSum({grads.gamma}, {want.gamma}, {scale.gamma}, "gamma");
+  else
+    EXPECT_EQ(grads.gamma, 0.0f)
+        << "gamma in " << toString(spec.gammaMode) << " mode";
+  if (gate) {
+    expectSum(grads.gateWeight, want.gateWeight, scale.gateWeight,
+              "gate.weight");
+    expectSum({grads.gateBias}, {want.gateBias}, {scale.gateBias}, "gate.bias");
+  } else {
+    EXPECT_TRUE(grads.gateWeight.empty()) << "gate.weight without a gate";
+    EXPECT_EQ(grads.gateBias, 0.0f) << "gate.bias without a gate";
+  }
+  if (spec.bias)
+    EXPECT_LT(relativeError(grads.bias, want.bias), kTolerance) << "bias";
+  else
+    EXPECT_TRUE(grads.bias.empty()) << "bias without a bias";
+}
+
+/// Compiles `spec`, sets random parameters, and checks backward on 1, 7 and
+/// a few hundred tokens: each call once into poisoned outputs and once more
+/// into the previous call's, which it must overwrite, not add to.
+void checkAgainstReference(RandomDraws &draw, const LayerSpec &spec,
+                           int64_t threads, ScheduleChoice schedule = {}) {
+  SCOPED_TRACE(describe(spec, threads, schedule));
+  auto layer = compileLayer(spec, CompileOptions{threads, schedule});
+  ASSERT_TRUE(static_cast<bool>(layer)) << toString(layer.takeError());
+  const BlockMask &mask = (*layer)->mask();
+  LayerParams params = randomParams(draw, spec, mask);
+  std::string error;
+  ASSERT_TRUE((*layer)->setParams(params, error)) << error;
+
+  LayerParams grads;
+  for (int64_t tokens : {int64_t{1}, int64_t{7}, draw(250, 600)}) {
+    SCOPED_TRACE("tokens=" + std::to_string(tokens));
+    std::vector<float> x = randomValues(draw, tokens * spec.inFeatures);
+    for (bool poisoned : {true, false}) {
+      SCOPED_TRACE(poisoned ? "into NaN" : "into the last call's gradients");
+      std::vector<float> dy = randomValues(draw, tokens * spec.outFeatures);
+      std::vector<float> dx(x.size(), kNaN);
+      if (poisoned)
+        grads = poisonedGrads(spec, mask);
+      (*layer)->backward(x.data(), dy.data(), tokens, dx.data(), grads);
+      expectGradients(spec, mask, params, x, dy, tokens, grads, dx);
+    }
+  }
+}
+
+TEST(LayerGrad, RandomSpecsMatchTheReference) {
+  RandomDraws draw;
+  SCOPED_TRACE(draw.trace());
+  for (int i = 0; i < 12; ++i)
+    checkAgainstReference(draw, drawSpec(draw), draw(1, 2));
+}
+
+TEST(LayerGrad, RandomSchedulesMatchTheReference) {
+  RandomDraws draw;
+  SCOPED_TRACE(draw.trace());
+  for (int i = 0; i < 8; ++i) {
+    LayerSpec spec = drawSpec(draw);
+    checkAgainstReference(draw, spec, draw(1, 2), drawSchedule(draw, spec));
+  }
+}
+
+TEST(LayerGrad, EveryGammaModeAndBlockSize) {
+  RandomDraws draw;
+  SCOPED_TRACE(draw.trace());
+  for (int64_t block : {4, 8, 16, 32, 64}) {
+    for (GammaMode mode :
+         {GammaMode::Scalar, GammaMode::Gate, GammaMode::Fixed}) {
+      // No rank nor bias on one thread; both on two.
+      for (int64_t threads : {1, 2}) {
+        LayerSpec spec;
+        spec.name = "layer";
+        spec.block = block;
+        spec.inFeatures = 4 * block - 3;  // padded inputs
+        spec.outFeatures = 2 * block + 5; // padded outputs, rectangular
+        spec.butterfly.size = 2;
+        spec.butterfly.strides = {2};
+        spec.rank = threads == 2 ? 7 : 0;
+        spec.bias = threads == 2;
+        spec.gammaMode = mode;
+        spec.gammaInit = 0.3;
+        checkAgainstReference(draw, spec, threads);
+      }
+    }
+  }
+}
+
+TEST(LayerGrad, SquareLayersWithoutPadding) {
+  RandomDraws draw;
+  SCOPED_TRACE(draw.trace());
+  for (GammaMode mode :
+       {GammaMode::Scalar, GammaMode::Gate, GammaMode::Fixed}) {
+    LayerSpec spec;
+    spec.name = "square";
+    spec.block = 16;
+    spec.inFeatures = spec.outFeatures = 128;
+    spec.butterfly.size = 8;
+    spec.butterfly.strides = {2, 4, 8};
+    spec.rank = 5;
+    spec.gammaMode = mode;
+    spec.gammaInit = 0.6;
+    for (int64_t threads : {1, 2})
+      checkAgainstReference(draw, spec, threads);
+  }
+}
+
+TEST(LayerGrad, NoTokensGiveZeroGradients) {
+  RandomDraws draw;
+  SCOPED_TRACE(draw.trace());
+  LayerSpec spec;
+  spec.name = "layer";
+  spec.block = 8;
+  spec.inFeatures = 29;
+  spec.outFeatures = 19;
+  spec.butterfly.size = 2;
+  spec.rank = 3;
+  spec.gammaMode = GammaMode::Gate;
+  auto layer = compileLayer(spec, CompileOptions{2});
+  ASSERT_TRUE(static_cast<bool>(layer)) << toString(layer.takeError());
+  const BlockMask &mask = (*layer)->mask();
+  std::string error;
+  ASSERT_TRUE((*layer)->setParams(randomParams(draw, spec, mask), error))
+      << error;
+  LayerParams grads = poisonedGrads(spec, mask);
+  float x = 1.0f, dy = 1.0f, dx = kNaN;
+  (*layer)->backward(&x, &dy, 0, &dx, grads);
+  EXPECT_TRUE(std::isnan(dx)) << "dx has no rows to write";
+  expectGradients(spec, mask, (*layer)->params(), {}, {}, 0, grads, {});
+}
+
+/// L(x, θ) = Σ forward(x; θ) ⊙ dy, summed in double.
+double loss(Layer &layer, const LayerParams &params,
+            const std::vector<float> &x, const std::vector<float> &dy,
+            int64_t tokens) {
+  std::string error;
+  EXPECT_TRUE(layer.setParams(params, error)) << error;
+  std::vector<float> y(dy.size(), kNaN);
+  layer.forward(x.data(), tokens, y.data());
+  double sum = 0.0;
+  for (size_t i = 0; i < y.size(); ++i)
+    sum += double(y[i]) * dy[i];
+  return sum;
+}
+
+/// Moves `values` to `base` ± step·direction, in float, and accumulates
+/// Σ gradient·(plus − minus) and |plus − minus|² with the steps actually
+/// taken.
+struct Perturbation {
+  double step;
+  double analytic = 0.0, stepNorm2 = 0.0, gradNorm2 = 0.0;
+  size_t count = 0;
+
+  void add(RandomDraws &draw, const std::vector<float> &base,
+           const std::vector<float> &gradient, std::vector<float> &plus,
+           std::vector<float> &minus) {
+    ASSERT_EQ(gradient.size(), base.size());
+    plus.resize(base.size());
+    minus.resize(base.size());
+    for (size_t i = 0; i < base.size(); ++i) {
+      const double direction = draw.real(-1.0, 1.0);
+      plus[i] = static_cast<float>(base[i] + step * direction);
+      minus[i] = static_cast<float>(base[i] - step * direction);
+      const double taken = double(plus[i]) - minus[i];
+      analytic += double(gradient[i]) * taken;
+      stepNorm2 += taken * taken;
+      gradNorm2 += double(gradient[i]) * gradient[i];
+    }
+    count += base.size();
+  }
+
+  void add(RandomDraws &draw, float base, float gradient, float &plus,
+           float &minus) {
+    std::vector<float> p, m;
+    add(draw, {base}, {gradient}, p, m);
+    plus = p[0];
+    minus = m[0];
+  }
+};
+
+/// The directional derivative of the whole compiled layer along a random
+/// direction in (x, every learned parameter), by central differences of its
+/// fp32 forward, against Σ gradients ⊙ direction from its backward. A step
+/// of 1e-2 keeps the fp32 rounding of L± (~1e-7 of L) far below the change
+/// it measures; the truncation error of the cubic and quartic terms of L
+/// (U·V·x·γ) is ~step² ≈ 1e-4 relative.
+TEST(LayerGrad, WholeLayerMatchesFiniteDifferences) {
+  RandomDraws draw;
+  SCOPED_TRACE(draw.trace());
+  for (GammaMode mode :
+       {GammaMode::Scalar, GammaMode::Gate, GammaMode::Fixed}) {
+    LayerSpec spec;
+    spec.name = "fd";
+    spec.block = 8;
+    spec.inFeatures = 8 * draw(2, 6) - draw(0, 7);
+    spec.outFeatures = 8 * draw(2, 6) - draw(0, 7);
+    spec.butterfly.size = 2;
+    spec.rank = draw(1, 6);
+    spec.gammaMode = mode;
+    spec.gammaInit = 0.4;
+    const int64_t threads = draw(1, 2);
+    SCOPED_TRACE(describe(spec, threads, {}));
+    auto layer = compileLayer(spec, CompileOptions{threads});
+    ASSERT_TRUE(static_cast<bool>(layer)) << toString(layer.takeError());
+    Layer &compiled = **layer;
+    const BlockMask &mask = compiled.mask();
+    const LayerParams params = randomParams(draw, spec, mask);
+    const int64_t tokens = draw(9, 40);
+    const std::vector<float> x = randomValues(draw, tokens * spec.inFeatures);
+    const std::vector<float> dy = randomValues(draw, tokens * spec.outFeatures);
+
+    std::string error;
+    ASSERT_TRUE(compiled.setParams(params, error)) << error;
+    LayerParams grads = poisonedGrads(spec, mask);
+    std::vector<float> dx(x.size(), kNaN);
+    compiled.backward(x.data(), dy.data(), tokens, dx.data(), grads);
+
+    Perturbation step{1e-2};
+    std::vector<float> xPlus, xMinus;
+    LayerParams plus = params, minus = params;
+    step.add(draw, x, dx, xPlus, xMinus);
+    step.add(draw, params.blocks, grads.blocks, plus.blocks, minus.blocks);
+    step.add(draw, params.u, grads.u, plus.u, minus.u);
+    step.add(draw, params.v, grads.v, plus.v, minus.v);
+    step.add(draw, params.bias, grads.bias, plus.bias, minus.bias);
+    if (mode == GammaMode::Scalar)
+      step.add(draw, params.gamma, grads.gamma, plus.gamma, minus.gamma);
+    if (mode == GammaMode::Gate) {
+      step.add(draw, params.gateWeight, grads.gateWeight, plus.gateWeight,
+               minus.gateWeight);
+      step.add(draw, params.gateBias, grads.gateBias, plus.gateBias,
+               minus.gateBias);
+    }
+    const double numeric = loss(compiled, plus, xPlus, dy, tokens) -
+                           loss(compiled, minus, xMinus, dy, tokens);
+    // Relative to the analytic value, or to its typical size for a random
+    // direction should this one happen to be nearly orthogonal.
+    const double typical =
+        std::sqrt(step.gradNorm2 * step.stepNorm2 / double(step.count));
+    EXPECT_NEAR(numeric, step.analytic,
+                1e-3 * std::max(std::abs(step.analytic), typical));
+  }
+}
+
+} // namespace
