@@ -1,56 +1,22 @@
 //===- Baselines.h - What `pfc bench` measures pfc against ------*- C++ -*-===//
 //
-// Two baselines for one layer shape: the dense GEMM (OpenBLAS sgemm, loaded
-// with dlopen so that pfc needs OpenBLAS only for `pfc bench`), and a plain
-// block-sparse loop, the kernel one would write without a compiler.
+// Two baselines for one layer shape: the dense GEMM (OpenBLAS sgemm, from
+// the runtime's loader, pfc/Runtime/OpenBlas.h), and a plain block-sparse
+// loop, the kernel one would write without a compiler (BsrLoop.cpp).
 //
 //===----------------------------------------------------------------------===//
 #ifndef PFC_BENCH_BASELINES_H
 #define PFC_BENCH_BASELINES_H
 
 #include "pfc/Pattern/Butterfly.h"
+#include "pfc/Runtime/OpenBlas.h"
 #include "pfc/Runtime/Params.h"
 #include "pfc/Spec/Spec.h"
 
 #include <cstdint>
-#include <memory>
-#include <string>
 #include <vector>
 
 namespace pfc {
-
-/// OpenBLAS, opened at run time. Its best kernel for the machine is chosen
-/// when the library loads, from the environment: OPENBLAS_CORETYPE=Haswell
-/// halves sgemm on an AVX-512 machine (DESIGN.md, "Performance"), so load()
-/// unsets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE first.
-class OpenBlas {
-public:
-  /// Opens libopenblas.so.0 with `threads` threads, or sets `error`.
-  static std::unique_ptr<OpenBlas> load(int64_t threads, std::string &error);
-  ~OpenBlas();
-
-  /// y [tokens, out] = x [tokens, in] · w [out, in]ᵀ, row-major.
-  void denseForward(const float *x, const float *w, float *y, int64_t tokens,
-                    int64_t in, int64_t out) const;
-
-  /// The kernel OpenBLAS chose ("SkylakeX", "Haswell", ...).
-  std::string coreName() const;
-  int64_t threads() const;
-  /// The variables load() removed, as NAME=value.
-  const std::vector<std::string> &unsetVariables() const { return unset; }
-  /// Set when OpenBLAS was in the process before load() (LD_PRELOAD, a
-  /// linked library): it had read the environment already, which load() then
-  /// leaves alone.
-  bool loadedEarlier() const { return wasLoaded; }
-
-private:
-  OpenBlas() = default;
-  struct Functions;
-  void *handle = nullptr;
-  std::unique_ptr<Functions> functions;
-  std::vector<std::string> unset;
-  bool wasLoaded = false;
-};
 
 /// The layer as a plain loop over the BSR index arrays: for each block-row,
 /// each token, each nonzero block of the row (rowStart/colIndex), b×b

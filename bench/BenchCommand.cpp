@@ -15,6 +15,7 @@
 #include "JsonOutput.h"
 #include "Sweep.h"
 #include "Timing.h"
+#include "TrainBench.h"
 
 #include "pfc/Runtime/KernelCache.h"
 #include "pfc/Spec/SpecParser.h"
@@ -41,6 +42,10 @@ static cl::SubCommand sub("bench", "Time a layer's forward against dense "
 static cl::opt<std::string> specPath(cl::Positional, cl::Optional,
                                      cl::desc("<layer.yaml>"), cl::sub(sub),
                                      cl::cat(pfcCategory()));
+// With --train: the net to compare with the first.
+static cl::opt<std::string> secondPath(cl::Positional, cl::Optional,
+                                       cl::desc("[<net.yaml>]"), cl::sub(sub),
+                                       cl::cat(pfcCategory()));
 static cl::opt<int64_t> tokens("tokens",
                                cl::desc("Tokens per forward call (rows of x)"),
                                cl::value_desc("T"), cl::sub(sub),
@@ -74,9 +79,16 @@ static cl::opt<std::string>
                        "sweep.svg"),
               cl::value_desc("dir"), cl::sub(sub), cl::cat(pfcCategory()));
 static cl::opt<bool>
+    train("train",
+          cl::desc("Instead of a layer: time training steps of a net spec, "
+                   "or of two (pfc bench --train dense.yaml pixelfly.yaml), "
+                   "and print the first's step time over the second's"),
+          cl::sub(sub), cl::cat(pfcCategory()));
+static cl::opt<bool>
     quick("quick",
           cl::desc("With --sweep: one shape, block size and density at two "
-                   "token counts (seconds, for tests)"),
+                   "token counts; with --train: three short rounds (seconds, "
+                   "for tests)"),
           cl::sub(sub), cl::cat(pfcCategory()));
 
 namespace {
@@ -401,10 +413,37 @@ static int run() {
                        Twine(threads.getValue()) + ")");
   const int64_t threadCount =
       threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+  if (sweep && train) {
+    reportError("--sweep and --train are two benchmarks: give one");
+    return ExitUsage;
+  }
   if (sweep)
     return runSweepCommand(threadCount);
+  if (train) {
+    if (specPath.empty() || tokens.getNumOccurrences() ||
+        repeat.getNumOccurrences() || !outputDir.empty()) {
+      reportError("--train takes one or two net specs, and no --tokens, "
+                  "--repeat or -o");
+      return ExitUsage;
+    }
+    TrainBenchOptions options;
+    if (quick) {
+      options.rounds = 3;
+      options.secondsPerRound = 0.02;
+    }
+    options.nets.push_back(specPath);
+    if (!secondPath.empty())
+      options.nets.push_back(secondPath);
+    options.threads = threadCount;
+    options.json = json;
+    return runTrainBench(options);
+  }
+  if (!secondPath.empty()) {
+    reportError("one layer spec at a time (two net specs go with --train)");
+    return ExitUsage;
+  }
   if (!outputDir.empty() || quick) {
-    reportError("-o and --quick go with --sweep");
+    reportError("-o and --quick go with --sweep (--quick also with --train)");
     return ExitUsage;
   }
   if (specPath.empty()) {

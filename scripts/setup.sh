@@ -7,6 +7,7 @@ packages=(
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
   libfmt-dev libgtest-dev
   libopenblas-dev
+  zlib1g-dev dataset-fashion-mnist
 )
 
 missing=()

@@ -2,10 +2,12 @@
 //
 // Any input must parse or be rejected with one diagnostic, never crash. A
 // layer spec that parses must survive a print/parse round trip unchanged and
-// yield a mask; a model spec must plan.
+// yield a mask; a model spec must plan. Each input is also read as a net
+// spec, under the same rule; a net that parses chains its layers.
 //
 //===----------------------------------------------------------------------===//
 #include "pfc/Plan/Planner.h"
+#include "pfc/Spec/NetSpecParser.h"
 #include "pfc/Spec/SpecParser.h"
 
 #include "llvm/Support/MemoryBuffer.h"
@@ -28,7 +30,38 @@ static std::optional<pfc::Spec> parse(StringRef text, unsigned &diagnostics) {
   return pfc::parseSpec(sourceMgr);
 }
 
+/// Reads `text` as a net spec: parsed, with modules that chain from the
+/// data's features to its classes, or rejected with exactly one diagnostic.
+static void checkNet(StringRef text) {
+  unsigned diagnostics = 0;
+  SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      MemoryBuffer::getMemBufferCopy(text, "fuzz.yaml"), SMLoc());
+  sourceMgr.setDiagHandler(
+      [](const SMDiagnostic &, void *count) {
+        ++*static_cast<unsigned *>(count);
+      },
+      &diagnostics);
+  std::optional<pfc::NetSpec> net = pfc::parseNetSpec(sourceMgr);
+  if (!net) {
+    if (diagnostics != 1)
+      std::abort();
+    return;
+  }
+  int64_t width = net->data.features;
+  for (const pfc::NetModule &module : net->modules) {
+    if (module.layer.inFeatures != width)
+      std::abort();
+    width = module.layer.outFeatures;
+  }
+  if (diagnostics != 0 || net->modules.empty() ||
+      !net->modules.back().isLinear() || width != net->data.classes ||
+      pfc::describeNet(*net).empty())
+    std::abort();
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  checkNet(StringRef(reinterpret_cast<const char *>(data), size));
   unsigned diagnostics = 0;
   std::optional<pfc::Spec> spec =
       parse(StringRef(reinterpret_cast<const char *>(data), size), diagnostics);

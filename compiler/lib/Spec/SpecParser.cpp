@@ -2,12 +2,13 @@
 //
 // What keys a spec has, what each accepts, and the checks that relate several
 // keys (a butterfly size must divide the padded shape, a rank must not exceed
-// min(in, out), ...). YamlReader does the reading and the reporting.
+// min(in, out), ...). YamlReader does the reading and the reporting;
+// SpecSchema (SpecSchema.h) holds the parts that net specs share.
 //
 //===----------------------------------------------------------------------===//
 #include "pfc/Spec/SpecParser.h"
 
-#include "YamlReader.h"
+#include "SpecSchema.h"
 
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MathExtras.h"
@@ -25,12 +26,7 @@ namespace pfc {
 
 namespace {
 
-/// Limits that keep every later stage (mask construction, kernels) bounded.
-constexpr int64_t kMaxFeatures = int64_t{1} << 20;
-constexpr int64_t kMaxGridBlocks = int64_t{1} << 26;
-constexpr int64_t kMinBlock = 4, kMaxBlock = 256;
 constexpr int64_t kMaxRepeat = 1 << 16;
-constexpr size_t kMaxSpecBytes = 1 << 20;
 
 /// Sits between the SourceMgr and the caller's diagnostic handler while a
 /// spec is parsed: passes on the first diagnostic only (LLVM's YAML scanner can
@@ -73,24 +69,72 @@ private:
   unsigned count = 0;
 };
 
+} // namespace
+
+bool parseSpecDocument(SourceMgr &sourceMgr, YamlReader &reader,
+                       function_ref<bool(Node *root, SMLoc start)> readRoot) {
+  FirstDiagnostic diagnostics(sourceMgr);
+  const MemoryBuffer &buffer =
+      *sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+  auto parseStream = [&]() -> bool {
+    SMLoc start = SMLoc::getFromPointer(buffer.getBufferStart());
+    if (buffer.getBufferSize() > kMaxSpecBytes)
+      return reader.error(
+          start,
+          "the spec is " + std::to_string(buffer.getBufferSize()) +
+              " bytes long",
+          "at most " + std::to_string(kMaxSpecBytes) + " bytes");
+    if (!reader.checkSyntax(buffer.getMemBufferRef()))
+      return false;
+    yaml::Stream stream(buffer.getMemBufferRef(), sourceMgr);
+    yaml::document_iterator doc = stream.begin();
+    Node *root = doc != stream.end() ? doc->getRoot() : nullptr;
+    if (stream.failed())
+      return false;
+    if (!root || isa<yaml::NullNode>(root))
+      return reader.error(start, "the spec is empty",
+                          "a mapping with 'pfc: 1'");
+    if (!readRoot(root, start))
+      return false;
+    // Anything after the first document, even an empty one, is a mistake:
+    // point at the `---` that starts the second.
+    if (++doc != stream.end()) {
+      Node *second = doc->getRoot();
+      const char *secondStart =
+          second ? second->getSourceRange().Start.getPointer()
+                 : buffer.getBufferEnd();
+      StringRef before(buffer.getBufferStart(),
+                       secondStart - buffer.getBufferStart());
+      size_t marker = before.rfind("---");
+      return reader.error(
+          SMLoc::getFromPointer(
+              marker == StringRef::npos ? secondStart : before.data() + marker),
+          "the file holds more than one YAML document", "a single document");
+    }
+    return !stream.failed();
+  };
+  bool ok = parseStream();
+  // LLVM's YAML parser can stop on some inputs without saying why.
+  if (!ok && !diagnostics.reported())
+    reader.error(reader.keyLoc().isValid()
+                     ? reader.keyLoc()
+                     : SMLoc::getFromPointer(buffer.getBufferStart()),
+                 "invalid YAML", "well-formed YAML");
+  return ok;
+}
+
+namespace {
+
 class SpecParser {
 public:
   SpecParser(SourceMgr &sourceMgr, SpecKind want)
-      : sourceMgr(sourceMgr),
-        buffer(*sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())),
-        reader(sourceMgr), want(want) {}
+      : sourceMgr(sourceMgr), reader(sourceMgr), schema(reader), want(want) {}
 
   /// Parses the main buffer; reports exactly one diagnostic on failure.
   std::optional<Spec> parse();
 
 private:
-  std::optional<Spec> parseStream();
   bool readSpec(Node *root, SMLoc start, std::optional<Spec> &spec);
-  bool readLayer(Node *node, SMLoc ownerLoc, LayerSpec &layer);
-  bool readButterfly(Node *node, SMLoc ownerLoc, ButterflyPattern &pattern,
-                     SMLoc &sizeLoc, SMLoc &globalLoc);
-  bool readGamma(Node *node, SMLoc ownerLoc, GammaMode &mode, double &init,
-                 SMLoc &initLoc);
   bool readModel(Node *node, SMLoc ownerLoc, ModelSpec &model);
   /// Where a model layer's name and shape stand, for checks made later.
   struct LayerLocs {
@@ -98,18 +142,25 @@ private:
   };
   bool readModelLayer(Node *node, ModelLayer &layer, LayerLocs &locs);
 
-  bool checkGammaInit(GammaMode mode, double init, SMLoc initLoc);
-  bool checkShape(int64_t out, int64_t in, int64_t block, SMLoc loc);
-  bool checkLayer(const LayerSpec &layer, SMLoc shapeLoc, SMLoc sizeLoc,
-                  SMLoc globalLoc, SMLoc rankLoc);
-
   SourceMgr &sourceMgr;
-  const MemoryBuffer &buffer;
   YamlReader reader;
+  SpecSchema schema;
   SpecKind want;
 };
 
-bool SpecParser::readButterfly(Node *node, SMLoc ownerLoc,
+} // namespace
+
+bool SpecSchema::readVersion(Node *value, StringRef key) {
+  std::optional<int64_t> version =
+      reader.readInt(value, key, 0, std::numeric_limits<int>::max(), "pfc: 1");
+  if (version && *version != 1)
+    return reader.error(value,
+                        "unsupported spec version " + std::to_string(*version),
+                        "pfc: 1");
+  return version.has_value();
+}
+
+bool SpecSchema::readButterfly(Node *node, SMLoc ownerLoc,
                                ButterflyPattern &pattern, SMLoc &sizeLoc,
                                SMLoc &globalLoc) {
   // `factors` and `strides` are read as they come (the YAML parser discards a
@@ -193,7 +244,7 @@ bool SpecParser::readButterfly(Node *node, SMLoc ownerLoc,
   return true;
 }
 
-bool SpecParser::readGamma(Node *node, SMLoc ownerLoc, GammaMode &mode,
+bool SpecSchema::readGamma(Node *node, SMLoc ownerLoc, GammaMode &mode,
                            double &init, SMLoc &initLoc) {
   return reader.readMapping(
       node, "gamma", ownerLoc, {"mode", "init"}, {"mode"},
@@ -206,7 +257,7 @@ bool SpecParser::readGamma(Node *node, SMLoc ownerLoc, GammaMode &mode,
       });
 }
 
-bool SpecParser::checkGammaInit(GammaMode mode, double init, SMLoc initLoc) {
+bool SpecSchema::checkGammaInit(GammaMode mode, double init, SMLoc initLoc) {
   // The gate starts as 1 − sigmoid(c) with c = logit(1 − init): finite only
   // strictly inside (0, 1).
   if (mode == GammaMode::Gate && (init <= 0.0 || init >= 1.0))
@@ -216,7 +267,7 @@ bool SpecParser::checkGammaInit(GammaMode mode, double init, SMLoc initLoc) {
   return true;
 }
 
-bool SpecParser::checkShape(int64_t out, int64_t in, int64_t block, SMLoc loc) {
+bool SpecSchema::checkShape(int64_t out, int64_t in, int64_t block, SMLoc loc) {
   int64_t cells = (padTo(out, block) / block) * (padTo(in, block) / block);
   if (cells > kMaxGridBlocks)
     return reader.error(loc,
@@ -229,7 +280,7 @@ bool SpecParser::checkShape(int64_t out, int64_t in, int64_t block, SMLoc loc) {
   return true;
 }
 
-bool SpecParser::checkLayer(const LayerSpec &layer, SMLoc shapeLoc,
+bool SpecSchema::checkLayer(const LayerSpec &layer, SMLoc shapeLoc,
                             SMLoc sizeLoc, SMLoc globalLoc, SMLoc rankLoc) {
   if (!checkShape(layer.outFeatures, layer.inFeatures, layer.block, shapeLoc))
     return false;
@@ -257,20 +308,38 @@ bool SpecParser::checkLayer(const LayerSpec &layer, SMLoc shapeLoc,
   return true;
 }
 
-bool SpecParser::readLayer(Node *node, SMLoc ownerLoc, LayerSpec &layer) {
-  SMLoc shapeLoc = ownerLoc, sizeLoc = ownerLoc, globalLoc = ownerLoc,
-        rankLoc = ownerLoc, initLoc = ownerLoc;
-  bool ok = reader.readMapping(
-      node, "layer", ownerLoc,
+bool SpecSchema::readLayer(Node *node, SMLoc ownerLoc, LayerSpec &layer) {
+  LayerLocs locs;
+  return readLayerFields(node, ownerLoc, layer, LayerContext(), locs) &&
+         checkLayerFields(layer, locs);
+}
+
+bool SpecSchema::readLayerFields(Node *node, SMLoc ownerLoc, LayerSpec &layer,
+                                 const LayerContext &context, LayerLocs &locs) {
+  locs.owner = locs.shape = locs.size = locs.global = locs.rank = locs.init =
+      ownerLoc;
+  if (context.inNet)
+    layer.name = context.defaultName;
+  static constexpr StringRef kRequired[] = {"name", "in_features",
+                                            "out_features", "butterfly"};
+  return reader.readMapping(
+      node, context.key, ownerLoc,
       {"name", "in_features", "out_features", "block", "butterfly", "lowrank",
        "gamma", "bias", "dtype"},
-      {"name", "in_features", "out_features", "butterfly"},
+      // In a net, the name and the input count may be left out.
+      context.inNet ? ArrayRef<StringRef>(kRequired).drop_front(2)
+                    : ArrayRef<StringRef>(kRequired),
       [&](StringRef key, Node *value) -> bool {
         SMLoc keyLoc = reader.keyLoc();
         if (key == "name")
           return assign(layer.name, reader.readName(value, key));
+        if (key == "in_features" && context.inNet) {
+          locs.in = reader.locOf(value);
+          locs.givenIn = reader.readInt(value, key, 1, kMaxFeatures);
+          return locs.givenIn.has_value();
+        }
         if (key == "in_features" || key == "out_features") {
-          shapeLoc = reader.locOf(value);
+          locs.shape = reader.locOf(value);
           return assign(key == "in_features" ? layer.inFeatures
                                              : layer.outFeatures,
                         reader.readInt(value, key, 1, kMaxFeatures));
@@ -279,27 +348,38 @@ bool SpecParser::readLayer(Node *node, SMLoc ownerLoc, LayerSpec &layer) {
           return assign(layer.block, reader.readPowerOfTwo(
                                          value, key, kMinBlock, kMaxBlock));
         if (key == "butterfly") {
-          return readButterfly(value, keyLoc, layer.butterfly, sizeLoc,
-                               globalLoc);
+          return readButterfly(value, keyLoc, layer.butterfly, locs.size,
+                               locs.global);
         }
         if (key == "lowrank")
           return reader.readMapping(
               value, "lowrank", keyLoc, {"rank"}, {"rank"},
               [&](StringRef key, Node *value) {
-                rankLoc = reader.locOf(value);
+                locs.rank = reader.locOf(value);
                 return assign(layer.rank,
                               reader.readInt(value, key, 0, kMaxFeatures));
               });
         if (key == "gamma")
           return readGamma(value, keyLoc, layer.gammaMode, layer.gammaInit,
-                           initLoc);
+                           locs.init);
         if (key == "bias")
           return assign(layer.bias, reader.readBool(value, key));
         return assign(layer.dtype, reader.readEnum<DType>(
                                        value, key, "a data type", kDTypeNames));
       });
-  return ok && checkLayer(layer, shapeLoc, sizeLoc, globalLoc, rankLoc) &&
-         checkGammaInit(layer.gammaMode, layer.gammaInit, initLoc);
+}
+
+bool SpecSchema::checkLayerFields(const LayerSpec &layer,
+                                  const LayerLocs &locs) {
+  if (locs.givenIn && *locs.givenIn != layer.inFeatures)
+    return reader.error(locs.in,
+                        "'in_features' is " + std::to_string(*locs.givenIn) +
+                            ", but the layer receives " +
+                            std::to_string(layer.inFeatures) + " features",
+                        "in_features: " + std::to_string(layer.inFeatures) +
+                            ", or none: it follows from what comes before");
+  return checkLayer(layer, locs.shape, locs.size, locs.global, locs.rank) &&
+         checkGammaInit(layer.gammaMode, layer.gammaInit, locs.init);
 }
 
 bool SpecParser::readModelLayer(Node *node, ModelLayer &layer,
@@ -370,8 +450,8 @@ bool SpecParser::readModel(Node *node, SMLoc ownerLoc, ModelSpec &model) {
           return assign(model.extraParams,
                         reader.readInt(value, key, 0, int64_t{1} << 50));
         if (key == "gamma")
-          return readGamma(value, keyLoc, model.gammaMode, model.gammaInit,
-                           initLoc);
+          return schema.readGamma(value, keyLoc, model.gammaMode,
+                                  model.gammaInit, initLoc);
         if (key == "dtype")
           return assign(
               model.dtype,
@@ -401,12 +481,12 @@ bool SpecParser::readModel(Node *node, SMLoc ownerLoc, ModelSpec &model) {
       return reader.error(locs.name,
                           "layer name '" + layer.name + "' is used twice",
                           "unique layer names");
-    if (!checkShape(layer.outFeatures, layer.inFeatures, model.block,
-                    locs.shape))
+    if (!schema.checkShape(layer.outFeatures, layer.inFeatures, model.block,
+                           locs.shape))
       return false;
     model.layers.push_back(std::move(layer));
   }
-  return checkGammaInit(model.gammaMode, model.gammaInit, initLoc);
+  return schema.checkGammaInit(model.gammaMode, model.gammaInit, initLoc);
 }
 
 bool SpecParser::readSpec(Node *root, SMLoc start, std::optional<Spec> &spec) {
@@ -414,15 +494,8 @@ bool SpecParser::readSpec(Node *root, SMLoc start, std::optional<Spec> &spec) {
       root, "spec", start, {"pfc", "layer", "model"}, {"pfc"},
       [&](StringRef key, Node *value) -> bool {
         SMLoc keyLoc = reader.keyLoc();
-        if (key == "pfc") {
-          std::optional<int64_t> version = reader.readInt(
-              value, key, 0, std::numeric_limits<int>::max(), "pfc: 1");
-          if (version && *version != 1)
-            return reader.error(
-                value, "unsupported spec version " + std::to_string(*version),
-                "pfc: 1");
-          return version.has_value();
-        }
+        if (key == "pfc")
+          return schema.readVersion(value, key);
         if (spec)
           return reader.error(keyLoc, "the spec has both 'layer' and 'model'",
                               "exactly one of 'layer' or 'model'");
@@ -434,7 +507,7 @@ bool SpecParser::readSpec(Node *root, SMLoc start, std::optional<Spec> &spec) {
                                   : "a model spec, with 'model:'");
         if (key == "layer") {
           LayerSpec layer;
-          if (!readLayer(value, keyLoc, layer))
+          if (!schema.readLayer(value, keyLoc, layer))
             return false;
           spec = std::move(layer);
           return true;
@@ -448,67 +521,19 @@ bool SpecParser::readSpec(Node *root, SMLoc start, std::optional<Spec> &spec) {
 }
 
 std::optional<Spec> SpecParser::parse() {
-  FirstDiagnostic diagnostics(sourceMgr);
-  std::optional<Spec> spec = parseStream();
-  // LLVM's YAML parser can stop on some inputs without saying why.
-  if (!spec && !diagnostics.reported())
-    reader.error(reader.keyLoc().isValid()
-                     ? reader.keyLoc()
-                     : SMLoc::getFromPointer(buffer.getBufferStart()),
-                 "invalid YAML", "well-formed YAML");
-  return spec;
-}
-
-std::optional<Spec> SpecParser::parseStream() {
-  SMLoc start = SMLoc::getFromPointer(buffer.getBufferStart());
-  if (buffer.getBufferSize() > kMaxSpecBytes) {
-    reader.error(start,
-                 "the spec is " + std::to_string(buffer.getBufferSize()) +
-                     " bytes long",
-                 "at most " + std::to_string(kMaxSpecBytes) + " bytes");
-    return std::nullopt;
-  }
-  if (!reader.checkSyntax(buffer.getMemBufferRef()))
-    return std::nullopt;
-  yaml::Stream stream(buffer.getMemBufferRef(), sourceMgr);
-  yaml::document_iterator doc = stream.begin();
-  Node *root = doc != stream.end() ? doc->getRoot() : nullptr;
-  if (stream.failed())
-    return std::nullopt;
-  if (!root || isa<yaml::NullNode>(root)) {
-    reader.error(start, "the spec is empty", "a mapping with 'pfc: 1'");
-    return std::nullopt;
-  }
   std::optional<Spec> spec;
-  if (!readSpec(root, start, spec))
-    return std::nullopt;
-  if (!spec) {
-    reader.error(start, "the spec has neither 'layer' nor 'model'",
-                 "exactly one of 'layer' or 'model'");
-    return std::nullopt;
-  }
-  // Anything after the first document, even an empty one, is a mistake:
-  // point at the `---` that starts the second.
-  if (++doc != stream.end()) {
-    Node *second = doc->getRoot();
-    const char *secondStart = second
-                                  ? second->getSourceRange().Start.getPointer()
-                                  : buffer.getBufferEnd();
-    StringRef before(buffer.getBufferStart(),
-                     secondStart - buffer.getBufferStart());
-    size_t marker = before.rfind("---");
-    reader.error(
-        SMLoc::getFromPointer(
-            marker == StringRef::npos ? secondStart : before.data() + marker),
-        "the file holds more than one YAML document", "a single document");
-    return std::nullopt;
-  }
-  if (stream.failed())
+  bool ok = parseSpecDocument(sourceMgr, reader, [&](Node *root, SMLoc start) {
+    if (!readSpec(root, start, spec))
+      return false;
+    if (!spec)
+      return reader.error(start, "the spec has neither 'layer' nor 'model'",
+                          "exactly one of 'layer' or 'model'");
+    return true;
+  });
+  if (!ok)
     return std::nullopt;
   return spec;
 }
-
-} // namespace
 
 std::optional<Spec> parseSpec(SourceMgr &sourceMgr, SpecKind want) {
   return SpecParser(sourceMgr, want).parse();

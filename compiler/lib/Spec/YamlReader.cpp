@@ -273,6 +273,16 @@ std::optional<bool> YamlReader::readBool(Node *node, StringRef key) {
   return std::nullopt;
 }
 
+std::optional<std::string> YamlReader::readString(Node *node, StringRef key,
+                                                  StringRef expected) {
+  std::optional<std::string> text = scalarText(node, key, expected);
+  if (text && text->empty()) {
+    error(node, "'" + key + "' is empty", expected);
+    return std::nullopt;
+  }
+  return text;
+}
+
 std::optional<std::string> YamlReader::readName(Node *node, StringRef key) {
   static constexpr StringRef expected =
       "1 to 64 letters, digits, '_', '-' or '.', starting with a letter or '_'";

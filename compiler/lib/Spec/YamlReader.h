@@ -84,6 +84,9 @@ public:
   std::optional<double> readNumber(Node *node, llvm::StringRef key, double min,
                                    double max, llvm::StringRef range);
   std::optional<bool> readBool(Node *node, llvm::StringRef key);
+  /// Any non-empty single value, as text (a path, say).
+  std::optional<std::string> readString(Node *node, llvm::StringRef key,
+                                        llvm::StringRef expected);
   /// A name usable as a file name and a symbol: [A-Za-z_][A-Za-z0-9_.-]*.
   std::optional<std::string> readName(Node *node, llvm::StringRef key);
 

@@ -3,7 +3,11 @@
 
 #include "JsonOutput.h"
 
+#include "pfc/Plan/Planner.h"
+#include "pfc/Spec/NetSpecParser.h"
 #include "pfc/Spec/SpecParser.h"
+
+#include "llvm/Support/MemoryBuffer.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -12,7 +16,7 @@ using namespace llvm;
 
 namespace pfc {
 
-static cl::SubCommand sub("check", "Validate a layer or model spec");
+static cl::SubCommand sub("check", "Validate a layer, model or net spec");
 static cl::opt<std::string> specPath(cl::Positional, cl::Required,
                                      cl::desc("<spec.yaml>"), cl::sub(sub),
                                      cl::cat(pfcCategory()));
@@ -21,7 +25,101 @@ static cl::opt<bool> json("json",
                                    "one JSON object"),
                           cl::sub(sub), cl::cat(pfcCategory()));
 
+/// Parameters as `pfc plan` counts them.
+static int64_t parameterCount(const NetSpec &net) {
+  int64_t params = 0;
+  for (const NetModule &module : net.modules) {
+    const LayerSpec &layer = module.layer;
+    if (module.kind == ModuleKind::Dense)
+      params += denseLayerCost(layer.inFeatures, layer.outFeatures, layer.bias,
+                               layer.block, CostModel())
+                    .params;
+    if (module.kind == ModuleKind::Pixelfly)
+      params += pixelflyCost(layer, layer.blockMask(), CostModel()).params;
+  }
+  return params;
+}
+
+static json::Object toJson(const NetSpec &net) {
+  json::Array modules;
+  for (const NetModule &module : net.modules) {
+    json::Object object{{"kind", std::string(toString(module.kind))},
+                        {"in_features", module.layer.inFeatures},
+                        {"out_features", module.layer.outFeatures}};
+    if (module.kind == ModuleKind::Dense) {
+      object["name"] = module.layer.name;
+      object["bias"] = module.layer.bias;
+    }
+    if (module.kind == ModuleKind::Pixelfly)
+      object["layer"] = pfc::toJson(module.layer);
+    modules.push_back(std::move(object));
+  }
+  const DataSpec &data = net.data;
+  json::Object dataObject{{"kind", data.kind == DataSpec::Kind::FashionMnist
+                                       ? "fashion-mnist"
+                                       : "synthetic"},
+                          {"features", data.features},
+                          {"classes", data.classes}};
+  if (data.kind == DataSpec::Kind::Synthetic) {
+    dataObject["count"] = data.count;
+    dataObject["test_count"] = data.testCount;
+    dataObject["seed"] = static_cast<int64_t>(data.seed);
+  }
+  const OptimizerSpec &opt = net.train.optimizer;
+  json::Object optimizer{{"kind", std::string(toString(opt.kind))},
+                         {"lr", opt.lr},
+                         {"weight_decay", opt.weightDecay}};
+  if (opt.kind == OptimizerKind::Sgd) {
+    optimizer["momentum"] = opt.momentum;
+  } else {
+    optimizer["betas"] = json::Array{opt.beta1, opt.beta2};
+    optimizer["eps"] = opt.eps;
+  }
+  const ScheduleSpec &sched = net.train.schedule;
+  json::Object schedule{{"kind", std::string(toString(sched.kind))},
+                        {"warmup_epochs", sched.warmupEpochs}};
+  if (sched.kind == ScheduleKind::Cosine)
+    schedule["final_fraction"] = sched.finalFraction;
+  if (sched.kind == ScheduleKind::Step) {
+    schedule["every_epochs"] = sched.everyEpochs;
+    schedule["factor"] = sched.factor;
+  }
+  return json::Object{
+      {"name", net.name},
+      {"data", std::move(dataObject)},
+      {"modules", std::move(modules)},
+      {"loss", "softmax_cross_entropy"},
+      {"params", parameterCount(net)},
+      {"train", json::Object{{"epochs", net.train.epochs},
+                             {"batch", net.train.batch},
+                             {"seed", static_cast<int64_t>(net.train.seed)},
+                             {"optimizer", std::move(optimizer)},
+                             {"schedule", std::move(schedule)}}}};
+}
+
+/// `pfc check` of a net spec (pfc train's input).
+static int checkNet() {
+  std::optional<NetSpec> net = parseNetSpecFile(specPath, errs());
+  if (!net)
+    return ExitBadInput;
+  if (json) {
+    json::Object object{{"kind", "net"}, {"net", toJson(*net)}};
+    outs() << formatv("{0:2}", json::Value(std::move(object))) << "\n";
+    return ExitOk;
+  }
+  outs() << specPath << ": net '" << net->name << "' with "
+         << net->modules.size() << " modules and " << parameterCount(*net)
+         << " parameters is valid\n";
+  return ExitOk;
+}
+
 static int run() {
+  // A net spec is told apart by its `net` key (standard input is read once,
+  // as a layer or model spec).
+  if (specPath != "-")
+    if (auto buffer = MemoryBuffer::getFile(specPath, /*IsText=*/true);
+        buffer && isNetSpec((*buffer)->getMemBufferRef()))
+      return checkNet();
   std::optional<Spec> spec = parseSpecFile(specPath, errs());
   if (!spec)
     return ExitBadInput;

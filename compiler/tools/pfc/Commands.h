@@ -35,6 +35,7 @@ Command &initCommand();
 Command &maskCommand();
 Command &planCommand();
 Command &runCommand();
+Command &trainCommand();
 
 /// The schedule's knobs on the command line of a command that compiles a
 /// layer (`--tile`, `--vector`, `--chunk`, `--unroll`, `--unrolled`,

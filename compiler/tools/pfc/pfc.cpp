@@ -56,7 +56,8 @@ int main(int argc, char **argv) {
   std::vector<pfc::Command *> commands = {
       &pfc::autotuneCommand(), &pfc::benchCommand(),   &pfc::cacheCommand(),
       &pfc::checkCommand(),    &pfc::compileCommand(), &pfc::initCommand(),
-      &pfc::maskCommand(),     &pfc::planCommand(),    &pfc::runCommand()};
+      &pfc::maskCommand(),     &pfc::planCommand(),    &pfc::runCommand(),
+      &pfc::trainCommand()};
 
   cl::HideUnrelatedOptions(pfc::pfcCategory());
   for (pfc::Command *command : commands)

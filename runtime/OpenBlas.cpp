@@ -1,9 +1,5 @@
-//===- Baselines.cpp - OpenBLAS sgemm, loaded with dlopen -----------------===//
-//
-// The plain BSR loop is in BsrLoop.cpp, compiled for the build machine.
-//
-//===----------------------------------------------------------------------===//
-#include "Baselines.h"
+//===- OpenBlas.cpp - OpenBLAS sgemm, loaded with dlopen ------------------===//
+#include "pfc/Runtime/OpenBlas.h"
 
 #include <dlfcn.h>
 
@@ -48,9 +44,10 @@ std::unique_ptr<OpenBlas> OpenBlas::load(int64_t threads, std::string &error) {
   blas->handle = dlopen(kLibrary, RTLD_NOW | RTLD_LOCAL);
   if (!blas->handle) {
     const char *why = dlerror();
-    error = std::string("cannot load OpenBLAS, the dense baseline (") +
-            (why ? why : kLibrary) +
-            "); install it with scripts/setup.sh (libopenblas-dev)";
+    error = std::string("cannot load OpenBLAS (") + (why ? why : kLibrary) +
+            "), which pfc runs dense layers and the benchmarks' dense "
+            "baseline with; install it with scripts/setup.sh "
+            "(libopenblas-dev)";
     return nullptr;
   }
   blas->functions = std::make_unique<Functions>();
@@ -74,12 +71,19 @@ std::unique_ptr<OpenBlas> OpenBlas::load(int64_t threads, std::string &error) {
 // The library stays loaded: its worker threads would outlive a dlclose.
 OpenBlas::~OpenBlas() = default;
 
+void OpenBlas::sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+                     float alpha, const float *a, int64_t lda, const float *b,
+                     int64_t ldb, float beta, float *c, int64_t ldc) const {
+  functions->sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
+                   transB ? CblasTrans : CblasNoTrans, static_cast<int>(m),
+                   static_cast<int>(n), static_cast<int>(k), alpha, a,
+                   static_cast<int>(lda), b, static_cast<int>(ldb), beta, c,
+                   static_cast<int>(ldc));
+}
+
 void OpenBlas::denseForward(const float *x, const float *w, float *y,
                             int64_t tokens, int64_t in, int64_t out) const {
-  const int m = static_cast<int>(tokens), n = static_cast<int>(out),
-            k = static_cast<int>(in);
-  functions->sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, x, k,
-                   w, k, 0.0f, y, n);
+  sgemm(false, true, tokens, out, in, 1.0f, x, in, w, in, 0.0f, y, out);
 }
 
 std::string OpenBlas::coreName() const {

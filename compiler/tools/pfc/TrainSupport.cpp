@@ -1,0 +1,64 @@
+//===- TrainSupport.cpp - Net specs to nets, for training and its bench ---===//
+#include "TrainSupport.h"
+
+#include "pfc/Spec/NetSpecParser.h"
+#include "pfc/Target/Jit.h"
+
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+using namespace llvm;
+
+namespace pfc {
+
+std::optional<NetSpec> loadNetSpec(StringRef path) {
+  return parseNetSpecFile(path, errs());
+}
+
+bool needsOpenBlas(const NetSpec &spec) {
+  for (const NetModule &module : spec.modules)
+    if (module.kind == ModuleKind::Dense)
+      return true;
+  return false;
+}
+
+std::unique_ptr<OpenBlas> loadOpenBlasFor(const NetSpec &spec, int64_t threads,
+                                          std::string &error) {
+  if (!needsOpenBlas(spec))
+    return nullptr;
+  std::unique_ptr<OpenBlas> blas = OpenBlas::load(threads, error);
+  if (blas && blas->loadedEarlier())
+    WithColor::warning(errs(), "pfc")
+        << "OpenBLAS was loaded before pfc could unset OPENBLAS_CORETYPE and "
+           "OPENBLAS_L2_SIZE; its kernel may not be the best for this "
+           "machine\n";
+  return blas;
+}
+
+std::unique_ptr<Net> buildNet(const NetSpec &spec, const OpenBlas *blas,
+                              int64_t threads, std::string &error,
+                              double *compileSeconds) {
+  double seconds = 0.0;
+  LayerCompiler compile = [&](const LayerSpec &layer,
+                              std::string &why) -> std::unique_ptr<Layer> {
+    double layerSeconds = 0.0;
+    auto compiled = compileLayer(
+        layer, CompileOptions(threads, ScheduleChoice(), spec.train.batch),
+        &layerSeconds);
+    seconds += layerSeconds;
+    if (!compiled) {
+      why = toString(compiled.takeError());
+      return nullptr;
+    }
+    return std::move(*compiled);
+  };
+  std::unique_ptr<Net> net =
+      Net::create(spec, compile, blas, threads, spec.train.seed, error);
+  if (compileSeconds)
+    *compileSeconds = seconds;
+  return net;
+}
+
+} // namespace pfc

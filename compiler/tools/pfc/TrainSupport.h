@@ -1,0 +1,53 @@
+//===- TrainSupport.h - What `pfc train` and `pfc bench --train` share -*- C++
+//-*-===//
+//
+// Reading a net spec, building its net (Pixelfly layers JIT-compiled in
+// process, dense layers on OpenBLAS), and drawing the training curves.
+//
+//===----------------------------------------------------------------------===//
+#ifndef PFC_TOOLS_PFC_TRAINSUPPORT_H
+#define PFC_TOOLS_PFC_TRAINSUPPORT_H
+
+#include "pfc/Runtime/Net.h"
+#include "pfc/Runtime/OpenBlas.h"
+#include "pfc/Runtime/Trainer.h"
+#include "pfc/Spec/NetSpec.h"
+
+#include "llvm/ADT/StringRef.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pfc {
+
+/// Reads the net spec at `path`, reporting a bad file on stderr as
+/// `file:line:col: error: …`.
+std::optional<NetSpec> loadNetSpec(llvm::StringRef path);
+
+/// Whether the net has a dense layer, which needs OpenBLAS.
+bool needsOpenBlas(const NetSpec &spec);
+
+/// Loads OpenBLAS with `threads` threads when `spec` needs it (else returns
+/// null and leaves `error` empty); warns on stderr when OpenBLAS was in the
+/// process before it could unset OPENBLAS_CORETYPE.
+std::unique_ptr<OpenBlas> loadOpenBlasFor(const NetSpec &spec, int64_t threads,
+                                          std::string &error);
+
+/// Builds `spec`'s net with parameters drawn from its train seed: each
+/// Pixelfly layer compiled for `threads` threads and batches of the spec's
+/// batch size (a schedule `pfc autotune` recorded applies). `compileSeconds`
+/// gets the time spent compiling.
+std::unique_ptr<Net> buildNet(const NetSpec &spec, const OpenBlas *blas,
+                              int64_t threads, std::string &error,
+                              double *compileSeconds = nullptr);
+
+/// The training curves as SVG: loss (left) and accuracy (right) against the
+/// epoch, train and test.
+std::string curvesSvg(const std::string &title,
+                      const std::vector<EpochMetrics> &epochs);
+
+} // namespace pfc
+
+#endif // PFC_TOOLS_PFC_TRAINSUPPORT_H
