@@ -18,6 +18,7 @@ config.environment["PATH"] = os.pathsep.join(
 config.environment["PFC_CACHE_DIR"] = os.path.join(config.test_exec_root, "kernel-cache")
 config.substitutions.append(("%specs", os.path.join(config.pfc_src_root, "specs")))
 config.substitutions.append(("%pfc-opt", os.path.join(config.pfc_tools_dir, "pfc-opt")))
+config.substitutions.append(("%pfc-translate", os.path.join(config.pfc_tools_dir, "pfc-translate")))
 config.substitutions.append(("%pfc", os.path.join(config.pfc_tools_dir, "pfc")))
 # `%cc` builds C programs against pfc's AOT objects; `%nm` lists symbols.
 config.substitutions.append(("%cc", config.c_compiler))
@@ -37,3 +38,13 @@ try:
             config.available_features.add("avx512f")
 except OSError:
     pass
+
+# NVRTC, for tests that compile generated CUDA (no GPU needed).
+import ctypes
+for name in ("libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"):
+    try:
+        ctypes.CDLL(name)
+        config.available_features.add("nvrtc")
+        break
+    except OSError:
+        pass

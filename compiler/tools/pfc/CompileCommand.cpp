@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Commands.h"
+#include "CompileCuda.h"
 #include "JsonOutput.h"
 
 #include "pfc/Spec/SpecParser.h"
@@ -37,10 +38,13 @@ static cl::opt<std::string> outputDir("o", cl::Required,
                                       cl::desc("Write the artefacts to <dir>"),
                                       cl::value_desc("dir"), cl::sub(sub),
                                       cl::cat(pfcCategory()));
-enum class Target { Cpu };
+enum class Target { Cpu, Cuda };
 static cl::opt<Target>
     target("target", cl::desc("What to compile for"),
-           cl::values(clEnumValN(Target::Cpu, "cpu", "the host CPU (default)")),
+           cl::values(clEnumValN(Target::Cpu, "cpu", "the host CPU (default)"),
+                      clEnumValN(Target::Cuda, "cuda",
+                                 "NVIDIA GPUs: CUDA C++, PTX and cubins "
+                                 "for sm_80 and sm_90")),
            cl::init(Target::Cpu), cl::sub(sub), cl::cat(pfcCategory()));
 static cl::opt<int64_t>
     threads("threads",
@@ -100,6 +104,8 @@ static int run() {
   std::optional<LoadedLayer> layer = loadLayerSpec(specPath);
   if (!layer)
     return ExitBadInput;
+  if (target == Target::Cuda)
+    return compileLayerForCuda(*layer, outputDir);
   const LayerSpec &spec = layer->spec;
   const BlockMask &mask = layer->mask;
   std::string symbol = kernelSymbol(spec);
