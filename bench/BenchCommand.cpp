@@ -5,7 +5,9 @@
 // defines ("Performance: how it is measured"): efficiency E = FLOP/s on the
 // nonzero blocks ÷ dense FLOP/s, measured on the block-sparse part alone (the
 // spec compiled again with rank 0 and no bias), and the whole layer's time,
-// speed-up over dense and whole-layer ratio. `--sweep` runs issue 4's sweep
+// speed-up over dense and whole-layer ratio; the same for the backward pass
+// (dX and every parameter's gradient) against the dense layer's two sgemms,
+// dX = dY·W and dW = dYᵀ·X. `--sweep` runs issue 4's sweep
 // instead (Sweep.cpp).
 //
 //===----------------------------------------------------------------------===//
@@ -108,6 +110,9 @@ struct Results {
   double coldCompileSeconds = 0.0, cachedCompileSeconds = 0.0;
   double error = 0.0, sparseError = 0.0;
   Timing whole, sparse, bsrWhole, bsrSparse, dense;
+  /// Backward passes: pfc's whole layer and block-sparse part, dense's two
+  /// sgemms (each twice the forward's FLOPs).
+  Timing wholeBackward, sparseBackward, denseBackward;
   double nonzeroFlops = 0.0; ///< 2·T·nnz·b²: the block-sparse work
   double layerFlops = 0.0;   ///< plus the low-rank term, 2·T·r·(in+out)
   double denseFlops = 0.0;   ///< 2·T·in·out
@@ -123,6 +128,12 @@ struct Results {
   }
   double speedup(const Timing &timing) const {
     return dense.seconds / timing.seconds;
+  }
+  /// E of the block-sparse part's backward: its nonzero FLOP/s (dX and dB,
+  /// 2·2·T·nnz·b²) ÷ the dense backward's FLOP/s.
+  double backwardEfficiency() const {
+    return gflops(2 * nonzeroFlops, sparseBackward) /
+           gflops(2 * denseFlops, denseBackward);
   }
   /// The whole layer's time ÷ the time its FLOPs take at the block-sparse
   /// part's FLOP/s (issue 4's target: at most 1.10).
@@ -170,6 +181,18 @@ void printText(const LayerSpec &spec, const BlockMask &mask, const Results &r,
   sparseRow("BSR loop, block-sparse part", r.bsrSparse);
   wholeRow("pfc, whole layer", r.whole);
   wholeRow("BSR loop, whole layer", r.bsrWhole);
+  os << fmt::format("{:<34} {:>9.3f} {:>9.1f} {:>6} {:>8.2f}\n",
+                    "backward: dense (2 sgemm)", r.denseBackward.seconds * 1e3,
+                    r.gflops(2 * r.denseFlops, r.denseBackward), "-", 1.0);
+  os << fmt::format(
+      "{:<34} {:>9.3f} {:>9.1f} {:>6.3f} {:>8.2f}\n",
+      "backward: pfc, block-sparse part", r.sparseBackward.seconds * 1e3,
+      r.gflops(2 * r.nonzeroFlops, r.sparseBackward), r.backwardEfficiency(),
+      r.denseBackward.seconds / r.sparseBackward.seconds);
+  os << fmt::format("{:<34} {:>9.3f} {:>9.1f} {:>6} {:>8.2f}\n",
+                    "backward: pfc, whole layer", r.wholeBackward.seconds * 1e3,
+                    r.gflops(2 * r.layerFlops, r.wholeBackward), "-",
+                    r.denseBackward.seconds / r.wholeBackward.seconds);
   os << fmt::format(
       "block-sparse part: the spec with rank 0 and no bias{}; its GFLOP/s and "
       "E count the nonzero blocks, 2*T*nnz*b^2 = {:.3f} GFLOP per call (dense "
@@ -179,6 +202,9 @@ void printText(const LayerSpec &spec, const BlockMask &mask, const Results &r,
   os << fmt::format("whole layer: plus the low-rank term 2*T*r*(in+out), "
                     "{:.3f} GFLOP per call in all\n",
                     r.layerFlops * 1e-9);
+  os << fmt::format("backward: dX and all gradients; its FLOPs are twice the "
+                    "forward's, its E and speed-up against the dense "
+                    "backward (dX = dY*W, dW = dY^T*X)\n");
   os << fmt::format("whole-layer ratio {:.3f} (target <= 1.10): whole-layer "
                     "time / (its FLOPs at the block-sparse part's FLOP/s)\n",
                     r.wholeLayerRatio());
@@ -239,6 +265,11 @@ void printJson(const LayerSpec &spec, const BlockMask &mask, const Results &r,
       {"sparse_speedup", r.speedup(r.sparse)},
       {"bsr_speedup", r.speedup(r.bsrWhole)},
       {"whole_layer_ratio", r.wholeLayerRatio()},
+      {"backward_ms", r.wholeBackward.seconds * 1e3},
+      {"backward_sparse_ms", r.sparseBackward.seconds * 1e3},
+      {"dense_backward_ms", r.denseBackward.seconds * 1e3},
+      {"backward_efficiency", r.backwardEfficiency()},
+      {"backward_speedup", r.denseBackward.seconds / r.wholeBackward.seconds},
       {"relative_error", r.error},
       {"sparse_relative_error", r.sparseError},
       {"timing", fmt::format("best of {} batches", kBatches)},
@@ -369,9 +400,33 @@ int runLayer(int64_t threadCount) {
           : timeCalls(
                 [&] { bsrSparse.forward(x.data(), t, yBsr.data(), r.threads); },
                 policy);
+  // Backward passes, dY drawn like x.
+  std::vector<float> dy = uniformValues(engine, t * out), dx(t * in);
+  std::vector<float> dw(out * in);
+  LayerParams grads;
+  r.wholeBackward = timeCalls(
+      [&] { whole->layer->backward(x.data(), dy.data(), t, dx.data(), grads); },
+      policy);
+  r.sparseBackward = r.sparseOnly
+                         ? r.wholeBackward
+                         : timeCalls(
+                               [&] {
+                                 sparse.layer->backward(x.data(), dy.data(), t,
+                                                        dx.data(), grads);
+                               },
+                               policy);
   r.dense = timeCalls(
       [&] {
         blas->denseForward(x.data(), w.data(), yDense.data(), t, in, out);
+      },
+      policy);
+
+  r.denseBackward = timeCalls(
+      [&] {
+        blas->sgemm(false, false, t, in, out, 1.0f, dy.data(), out, w.data(),
+                    in, 0.0f, dx.data(), in);
+        blas->sgemm(true, false, out, in, t, 1.0f, dy.data(), out, x.data(), in,
+                    0.0f, dw.data(), in);
       },
       policy);
 

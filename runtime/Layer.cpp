@@ -10,8 +10,7 @@ namespace pfc {
 
 Layer::Layer(LayerSpec spec, BlockMask mask, LayerKernel kernel)
     : layerSpec(std::move(spec)), blockMask(std::move(mask)),
-      kernel(std::move(kernel)),
-      scratch(std::make_unique<BackwardScratch>()) {}
+      kernel(std::move(kernel)), scratch(std::make_unique<BackwardScratch>()) {}
 
 static bool checkSize(const std::vector<float> &tensor, size_t expected,
                       const char *name, std::string &error) {
@@ -93,7 +92,8 @@ struct KernelGrads {
     bias.resize(params.bias.size());
     gamma.resize(spec.gammaMode == GammaMode::Gate
                      ? params.gateWeight.size() + 1
-                     : spec.gammaMode == GammaMode::Scalar ? 1 : 0);
+                 : spec.gammaMode == GammaMode::Scalar ? 1
+                                                       : 0);
   }
 
   std::array<std::vector<float> *, 4> arrays() {
@@ -114,8 +114,8 @@ static float *data(std::vector<float> &v) {
   return v.empty() ? nullptr : v.data();
 }
 
-void Layer::backward(const float *x, const float *dy, int64_t tokens,
-                     float *dx, LayerParams &grads) const {
+void Layer::backward(const float *x, const float *dy, int64_t tokens, float *dx,
+                     LayerParams &grads) const {
   const LayerParams &p = current;
   auto in = [](const std::vector<float> &v) {
     return v.empty() ? nullptr : v.data();

@@ -20,13 +20,6 @@ namespace {
 
 const std::string kSpec = PFC_SOURCE_DIR "/specs/layers/gate_odd.yaml";
 
-std::vector<float> randomValues(RandomDraws &draw, size_t count) {
-  std::vector<float> values(count);
-  for (float &value : values)
-    value = static_cast<float>(draw.real(-1.0, 1.0));
-  return values;
-}
-
 TEST(CApi, LoadedParamsGiveTheReferenceForward) {
   RandomDraws draw;
   SCOPED_TRACE(draw.trace());
@@ -38,7 +31,7 @@ TEST(CApi, LoadedParamsGiveTheReferenceForward) {
   LayerParams params = initParams(layer, mask, draw(0, 1000));
   for (std::vector<float> *tensor :
        {&params.blocks, &params.u, &params.v, &params.gateWeight, &params.bias})
-    *tensor = randomValues(draw, tensor->size());
+    *tensor = draw.values(tensor->size());
   llvm::SmallString<128> path;
   ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("capi", "safetensors", path));
   std::string error;
@@ -47,7 +40,7 @@ TEST(CApi, LoadedParamsGiveTheReferenceForward) {
       << error;
 
   int64_t tokens = draw(1, 70);
-  std::vector<float> x = randomValues(draw, tokens * layer.inFeatures);
+  std::vector<float> x = draw.values(tokens * layer.inFeatures);
   std::vector<float> y(tokens * layer.outFeatures,
                        std::numeric_limits<float>::quiet_NaN());
   char message[256] = "";

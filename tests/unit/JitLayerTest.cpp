@@ -5,7 +5,7 @@
 // JIT, runs it on random tokens and compares with ReferenceLayer.h.
 //
 //===----------------------------------------------------------------------===//
-#include "RandomDraws.h"
+#include "RandomLayers.h"
 #include "pfc/Runtime/Reference.h"
 
 #include "pfc/Target/Jit.h"
@@ -18,88 +18,6 @@
 using namespace pfc;
 
 namespace {
-
-std::vector<float> randomValues(RandomDraws &draw, size_t count) {
-  std::vector<float> values(count);
-  for (float &value : values)
-    value = static_cast<float>(draw.real(-1.0, 1.0));
-  return values;
-}
-
-int64_t largestPowerOfTwoDividing(int64_t n) { return n & -n; }
-
-/// A random layer whose butterfly fits its padded shape.
-LayerSpec drawSpec(RandomDraws &draw) {
-  LayerSpec spec;
-  spec.name = "random layer";
-  spec.block = int64_t{8} << draw(0, 3);
-  auto features = [&] {
-    // Mostly multiples of the block, sometimes odd counts that need padding.
-    int64_t blocks = draw(1, 12);
-    return draw(0, 2) ? blocks * spec.block
-                      : blocks * spec.block - draw(1, spec.block - 1);
-  };
-  spec.inFeatures = features();
-  spec.outFeatures = draw(0, 2) ? spec.inFeatures : features();
-  int64_t maxSize = std::min(largestPowerOfTwoDividing(spec.paddedIn()),
-                             largestPowerOfTwoDividing(spec.paddedOut()));
-  maxSize = std::max<int64_t>(2, std::min<int64_t>(maxSize, 64));
-  while (spec.paddedIn() % maxSize || spec.paddedOut() % maxSize)
-    maxSize /= 2;
-  if (maxSize < 2) {
-    // Both padded dims are multiples of b ≥ 8, so S = 2 always fits.
-    maxSize = 2;
-  }
-  spec.butterfly.size = int64_t{2} << draw(0, __builtin_ctzll(maxSize) - 1);
-  spec.butterfly.strides.clear();
-  for (int64_t k = 2; k <= spec.butterfly.size; k *= 2)
-    if (draw(0, 1) ||
-        (k == spec.butterfly.size && spec.butterfly.strides.empty()))
-      spec.butterfly.strides.push_back(k);
-  spec.butterfly.shuffle = draw(0, 3) == 0;
-  spec.butterfly.global = draw(0, 4) == 0 ? draw(1, spec.inFeatures) : 0;
-  int64_t maxRank = std::min(spec.inFeatures, spec.outFeatures);
-  spec.rank = draw(0, 3) == 0 ? 0 : draw(1, std::min<int64_t>(maxRank, 40));
-  spec.gammaMode = static_cast<GammaMode>(draw(0, 2));
-  spec.gammaInit = draw.real(0.1, 0.9);
-  spec.bias = draw(0, 3) != 0;
-  return spec;
-}
-
-LayerParams randomParams(RandomDraws &draw, const LayerSpec &spec,
-                         const BlockMask &mask) {
-  LayerParams params;
-  size_t b = spec.block, rank = spec.rank;
-  params.blocks = randomValues(draw, mask.nnzBlocks() * b * b);
-  params.u = randomValues(draw, spec.outFeatures * rank);
-  params.v = randomValues(draw, spec.inFeatures * rank);
-  params.gamma = static_cast<float>(spec.gammaMode == GammaMode::Fixed
-                                        ? spec.gammaInit
-                                        : draw.real(0.0, 1.0));
-  if (spec.gammaMode == GammaMode::Gate) {
-    params.gateWeight = randomValues(draw, spec.inFeatures);
-    params.gateBias = static_cast<float>(draw.real(-1.0, 1.0));
-  }
-  if (spec.bias)
-    params.bias = randomValues(draw, spec.outFeatures);
-  return params;
-}
-
-/// A random schedule: every knob drawn, full unrolling for small patterns.
-ScheduleChoice drawSchedule(RandomDraws &draw, const LayerSpec &spec) {
-  ScheduleChoice schedule;
-  schedule.vector = std::min<int64_t>(int64_t{4} << draw(0, 2), spec.block);
-  // At most 64 accumulators (the lowering refuses more).
-  int64_t vectors = spec.block / schedule.vector;
-  schedule.tile = draw(1, std::clamp<int64_t>(64 / vectors, 1, 12));
-  schedule.chunk = schedule.tile * draw(1, 40);
-  schedule.unroll = draw(1, 8);
-  schedule.prefetch = draw(0, 4);
-  schedule.unrolled =
-      spec.inFeatures * spec.outFeatures <= 64 * spec.block * spec.block &&
-      draw(0, 1);
-  return schedule;
-}
 
 std::string describe(const ScheduleChoice &s) {
   return "tile=" + std::to_string(s.tile) +
@@ -128,7 +46,7 @@ void checkAgainstReference(RandomDraws &draw, const LayerSpec &spec,
 
   for (int64_t tokens : {int64_t{1}, draw(2, 40), draw(250, 600)}) {
     SCOPED_TRACE("tokens=" + std::to_string(tokens));
-    std::vector<float> x = randomValues(draw, tokens * spec.inFeatures);
+    std::vector<float> x = draw.values(tokens * spec.inFeatures);
     std::vector<float> y(tokens * spec.outFeatures,
                          std::numeric_limits<float>::quiet_NaN());
     (*layer)->forward(x.data(), tokens, y.data());

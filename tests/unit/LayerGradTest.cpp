@@ -9,7 +9,7 @@
 // differences of its own forward.
 //
 //===----------------------------------------------------------------------===//
-#include "RandomDraws.h"
+#include "RandomLayers.h"
 #include "pfc/Runtime/Reference.h"
 
 #include "pfc/Target/Jit.h"
@@ -24,90 +24,6 @@ using namespace pfc;
 namespace {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-
-std::vector<float> randomValues(RandomDraws &draw, size_t count,
-                                double scale = 1.0) {
-  std::vector<float> values(count);
-  for (float &value : values)
-    value = static_cast<float>(draw.real(-scale, scale));
-  return values;
-}
-
-int64_t largestPowerOfTwoDividing(int64_t n) { return n & -n; }
-
-/// A random layer whose butterfly fits its padded shape, with γ away from 0
-/// and 1 in fixed mode.
-LayerSpec drawSpec(RandomDraws &draw) {
-  LayerSpec spec;
-  spec.name = "random layer";
-  spec.block = int64_t{4} << draw(0, 4);
-  auto features = [&] {
-    // Mostly multiples of the block, sometimes odd counts that need padding.
-    int64_t blocks = draw(1, 12);
-    return draw(0, 2) ? blocks * spec.block
-                      : blocks * spec.block - draw(1, spec.block - 1);
-  };
-  spec.inFeatures = features();
-  spec.outFeatures = draw(0, 2) ? spec.inFeatures : features();
-  int64_t maxSize = std::min(largestPowerOfTwoDividing(spec.paddedIn()),
-                             largestPowerOfTwoDividing(spec.paddedOut()));
-  // Both padded dims are multiples of b ≥ 4, so S = 2 always fits.
-  maxSize = std::clamp<int64_t>(maxSize, 2, 64);
-  spec.butterfly.size = int64_t{2} << draw(0, __builtin_ctzll(maxSize) - 1);
-  spec.butterfly.strides.clear();
-  for (int64_t k = 2; k <= spec.butterfly.size; k *= 2)
-    if (draw(0, 1) ||
-        (k == spec.butterfly.size && spec.butterfly.strides.empty()))
-      spec.butterfly.strides.push_back(k);
-  spec.butterfly.shuffle = draw(0, 3) == 0;
-  spec.butterfly.global = draw(0, 4) == 0 ? draw(1, spec.inFeatures) : 0;
-  int64_t maxRank = std::min(spec.inFeatures, spec.outFeatures);
-  spec.rank = draw(0, 3) == 0 ? 0 : draw(1, std::min<int64_t>(maxRank, 40));
-  spec.gammaMode = static_cast<GammaMode>(draw(0, 2));
-  spec.gammaInit = draw.real(0.2, 0.8);
-  spec.bias = draw(0, 3) != 0;
-  return spec;
-}
-
-/// Fresh random parameters, never zero: γ in [0.2, 0.8] (fixed mode keeps
-/// the spec's), the blocks' padding random too (the kernels must ignore it),
-/// and the gate's weight scaled so that its logits are O(1) and its sigmoid
-/// far from saturated.
-LayerParams randomParams(RandomDraws &draw, const LayerSpec &spec,
-                         const BlockMask &mask) {
-  LayerParams params;
-  size_t b = spec.block, rank = spec.rank;
-  params.blocks = randomValues(draw, mask.nnzBlocks() * b * b);
-  params.u = randomValues(draw, spec.outFeatures * rank);
-  params.v = randomValues(draw, spec.inFeatures * rank);
-  params.gamma = static_cast<float>(spec.gammaMode == GammaMode::Fixed
-                                        ? spec.gammaInit
-                                        : draw.real(0.2, 0.8));
-  if (spec.gammaMode == GammaMode::Gate) {
-    params.gateWeight = randomValues(draw, spec.inFeatures,
-                                     std::sqrt(3.0 / double(spec.inFeatures)));
-    params.gateBias = static_cast<float>(draw.real(-1.0, 1.0));
-  }
-  if (spec.bias)
-    params.bias = randomValues(draw, spec.outFeatures);
-  return params;
-}
-
-/// A random schedule: every knob drawn, full unrolling for small patterns.
-ScheduleChoice drawSchedule(RandomDraws &draw, const LayerSpec &spec) {
-  ScheduleChoice schedule;
-  schedule.vector = std::min<int64_t>(int64_t{4} << draw(0, 2), spec.block);
-  // At most 64 accumulators (the lowering refuses more).
-  int64_t vectors = spec.block / schedule.vector;
-  schedule.tile = draw(1, std::clamp<int64_t>(64 / vectors, 1, 12));
-  schedule.chunk = schedule.tile * draw(1, 40);
-  schedule.unroll = draw(1, 8);
-  schedule.prefetch = draw(0, 4);
-  schedule.unrolled =
-      spec.inFeatures * spec.outFeatures <= 64 * spec.block * spec.block &&
-      draw(0, 1);
-  return schedule;
-}
 
 std::string describe(const LayerSpec &spec, int64_t threads,
                      const ScheduleChoice &s) {
@@ -307,10 +223,10 @@ void checkAgainstReference(RandomDraws &draw, const LayerSpec &spec,
   LayerParams grads;
   for (int64_t tokens : {int64_t{1}, int64_t{7}, draw(250, 600)}) {
     SCOPED_TRACE("tokens=" + std::to_string(tokens));
-    std::vector<float> x = randomValues(draw, tokens * spec.inFeatures);
+    std::vector<float> x = draw.values(tokens * spec.inFeatures);
     for (bool poisoned : {true, false}) {
       SCOPED_TRACE(poisoned ? "into NaN" : "into the last call's gradients");
-      std::vector<float> dy = randomValues(draw, tokens * spec.outFeatures);
+      std::vector<float> dy = draw.values(tokens * spec.outFeatures);
       std::vector<float> dx(x.size(), kNaN);
       if (poisoned)
         grads = poisonedGrads(spec, mask);
@@ -481,8 +397,8 @@ TEST(LayerGrad, WholeLayerMatchesFiniteDifferences) {
     const BlockMask &mask = compiled.mask();
     const LayerParams params = randomParams(draw, spec, mask);
     const int64_t tokens = draw(9, 40);
-    const std::vector<float> x = randomValues(draw, tokens * spec.inFeatures);
-    const std::vector<float> dy = randomValues(draw, tokens * spec.outFeatures);
+    const std::vector<float> x = draw.values(tokens * spec.inFeatures);
+    const std::vector<float> dy = draw.values(tokens * spec.outFeatures);
 
     std::string error;
     ASSERT_TRUE(compiled.setParams(params, error)) << error;

@@ -18,13 +18,6 @@
 namespace pfc {
 namespace {
 
-std::vector<float> randomValues(RandomDraws &draw, size_t count) {
-  std::vector<float> values(count);
-  for (float &value : values)
-    value = static_cast<float>(draw.real(-1.0, 1.0));
-  return values;
-}
-
 LayerCompiler jit(int64_t threads) {
   return [threads](const LayerSpec &spec,
                    std::string &error) -> std::unique_ptr<Layer> {
@@ -92,7 +85,7 @@ TEST_P(PixelflyNet, GradientsMatchFiniteDifferences) {
       Net::create(spec, jit(2), blas, 2, draw(0, 1000), error);
   ASSERT_TRUE(net) << error;
   const int64_t rows = 9;
-  const std::vector<float> x = randomValues(draw, rows * 37);
+  const std::vector<float> x = draw.values(rows * 37);
   std::vector<int32_t> labels(rows);
   for (int32_t &label : labels)
     label = static_cast<int32_t>(draw(0, 4));
@@ -193,7 +186,7 @@ TEST(PixelflyTraining, TensorsMoveBetweenNets) {
     EXPECT_TRUE(tensors.count(name)) << name;
   ASSERT_TRUE(b->setTensors(tensors, error)) << error;
   RandomDraws draw;
-  const std::vector<float> x = randomValues(draw, 3 * 20);
+  const std::vector<float> x = draw.values(3 * 20);
   const std::vector<int32_t> labels = {0, 1, 2};
   EXPECT_EQ(a->forward(x.data(), labels.data(), 3).lossSum,
             b->forward(x.data(), labels.data(), 3).lossSum);

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace pfc {
 
@@ -32,6 +33,14 @@ public:
   /// A real number in [lo, hi).
   double real(double lo, double hi) {
     return std::uniform_real_distribution<double>(lo, hi)(engine);
+  }
+
+  /// `count` floats in [-scale, scale).
+  std::vector<float> values(size_t count, double scale = 1.0) {
+    std::vector<float> result(count);
+    for (float &value : result)
+      value = static_cast<float>(real(-scale, scale));
+    return result;
   }
 
 private:

@@ -20,14 +20,6 @@
 namespace pfc {
 namespace {
 
-std::vector<float> randomValues(RandomDraws &draw, size_t count,
-                                double scale = 1.0) {
-  std::vector<float> values(count);
-  for (float &value : values)
-    value = static_cast<float>(draw.real(-scale, scale));
-  return values;
-}
-
 int64_t lowestBit(int64_t n) { return n & -n; }
 
 /// A small random layer: b of 4 or 8, one to four blocks a side, `padded`
@@ -68,17 +60,17 @@ LayerParams drawParams(RandomDraws &draw, const LayerSpec &spec,
                        const BlockMask &mask) {
   const size_t b = spec.block, rank = spec.rank;
   LayerParams params;
-  params.blocks = randomValues(draw, mask.nnzBlocks() * b * b);
-  params.u = randomValues(draw, spec.outFeatures * rank);
-  params.v = randomValues(draw, spec.inFeatures * rank);
+  params.blocks = draw.values(mask.nnzBlocks() * b * b);
+  params.u = draw.values(spec.outFeatures * rank);
+  params.v = draw.values(spec.inFeatures * rank);
   params.gamma = static_cast<float>(draw.real(0.2, 0.8));
   if (spec.gammaMode == GammaMode::Gate) {
-    params.gateWeight = randomValues(draw, spec.inFeatures,
-                                     std::sqrt(3.0 / double(spec.inFeatures)));
+    params.gateWeight =
+        draw.values(spec.inFeatures, std::sqrt(3.0 / double(spec.inFeatures)));
     params.gateBias = static_cast<float>(draw.real(-1.0, 1.0));
   }
   if (spec.bias)
-    params.bias = randomValues(draw, spec.outFeatures);
+    params.bias = draw.values(spec.outFeatures);
   return params;
 }
 
@@ -165,8 +157,8 @@ void checkLayer(RandomDraws &draw, const LayerSpec &spec) {
   const BlockMask mask = spec.blockMask();
   LayerParams params = drawParams(draw, spec, mask);
   const int64_t tokens = draw(1, 5);
-  std::vector<float> x = randomValues(draw, tokens * spec.inFeatures);
-  const std::vector<float> dy = randomValues(draw, tokens * spec.outFeatures);
+  std::vector<float> x = draw.values(tokens * spec.inFeatures);
+  const std::vector<float> dy = draw.values(tokens * spec.outFeatures);
 
   const ReferenceGrads grads =
       referenceBackward(spec, mask, params, x, dy, tokens);
@@ -236,8 +228,8 @@ TEST(ReferenceGrad, ExtremeGammasStillMatch) {
     LayerParams params = drawParams(draw, spec, mask);
     params.gamma = gamma;
     const int64_t tokens = 3;
-    std::vector<float> x = randomValues(draw, tokens * spec.inFeatures);
-    const std::vector<float> dy = randomValues(draw, tokens * spec.outFeatures);
+    std::vector<float> x = draw.values(tokens * spec.inFeatures);
+    const std::vector<float> dy = draw.values(tokens * spec.outFeatures);
     const ReferenceGrads grads =
         referenceBackward(spec, mask, params, x, dy, tokens);
     auto loss = [&] {

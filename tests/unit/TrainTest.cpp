@@ -24,14 +24,6 @@
 namespace pfc {
 namespace {
 
-std::vector<float> randomValues(RandomDraws &draw, size_t count,
-                                double scale = 1.0) {
-  std::vector<float> values(count);
-  for (float &value : values)
-    value = static_cast<float>(draw.real(-scale, scale));
-  return values;
-}
-
 std::vector<int32_t> randomLabels(RandomDraws &draw, size_t count,
                                   int64_t classes) {
   std::vector<int32_t> labels(count);
@@ -125,7 +117,7 @@ TEST(SoftmaxCrossEntropy, MatchesFp64) {
   RandomDraws draw;
   SCOPED_TRACE(draw.trace());
   const int64_t rows = draw(1, 9), classes = draw(2, 12);
-  const std::vector<float> logits = randomValues(draw, rows * classes, 5.0);
+  const std::vector<float> logits = draw.values(rows * classes, 5.0);
   const std::vector<int32_t> labels = randomLabels(draw, rows, classes);
   std::vector<float> grad(rows * classes, NAN);
   const BatchResult result = softmaxCrossEntropy(logits.data(), labels.data(),
@@ -153,7 +145,7 @@ TEST(SoftmaxCrossEntropy, GradientMatchesFiniteDifferences) {
   RandomDraws draw;
   SCOPED_TRACE(draw.trace());
   const int64_t rows = 4, classes = 6;
-  std::vector<float> logits = randomValues(draw, rows * classes, 3.0);
+  std::vector<float> logits = draw.values(rows * classes, 3.0);
   const std::vector<int32_t> labels = randomLabels(draw, rows, classes);
   std::vector<float> grad(rows * classes);
   softmaxCrossEntropy(logits.data(), labels.data(), rows, classes, grad.data());
@@ -203,7 +195,7 @@ TEST(DenseNet, BackwardMatchesPlainReference) {
   const int64_t rows = draw(1, 40), in = draw(1, 50), out = draw(2, 20);
   const NetSpec spec = makeNet(in, out, {linear(ModuleKind::Dense, "fc", out)});
   std::unique_ptr<Net> net = buildDense(spec, blas);
-  const std::vector<float> x = randomValues(draw, rows * in);
+  const std::vector<float> x = draw.values(rows * in);
   const std::vector<int32_t> labels = randomLabels(draw, rows, out);
   net->forward(x.data(), labels.data(), rows);
   net->backward();
@@ -244,7 +236,7 @@ TEST(DenseNet, BackwardMatchesPlainReference) {
 /// at `checks` random entries per parameter.
 void checkGradients(Net &net, RandomDraws &draw, int64_t rows, int checks) {
   const NetSpec &spec = net.spec();
-  const std::vector<float> x = randomValues(draw, rows * spec.data.features);
+  const std::vector<float> x = draw.values(rows * spec.data.features);
   const std::vector<int32_t> labels =
       randomLabels(draw, rows, spec.data.classes);
   net.forward(x.data(), labels.data(), rows);
@@ -325,8 +317,8 @@ TEST(Activations, GeluAndReluMatchTheirFormulas) {
     std::unique_ptr<Net> net = Net::create(one, nullptr, nullptr, 2, 0, error);
     ASSERT_TRUE(net) << error;
     Module &module = *net->modules()[0];
-    const std::vector<float> x = randomValues(draw, 64 * 3, 4.0);
-    const std::vector<float> dy = randomValues(draw, 64 * 3);
+    const std::vector<float> x = draw.values(64 * 3, 4.0);
+    const std::vector<float> dy = draw.values(64 * 3);
     std::vector<float> y(x.size()), dx(x.size());
     module.forward(x.data(), 3, y.data());
     module.backward(x.data(), y.data(), dy.data(), 3, dx.data());

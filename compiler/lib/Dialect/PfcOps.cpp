@@ -225,8 +225,8 @@ LogicalResult LayerGradOp::verify() {
   if (failed(verifyTokenRows(*this, {input, gradOutput, getGradInput()})))
     return failure();
   int64_t in = features(input), out = features(gradOutput);
-  if (failed(verifyShape(*this, getGradInput(),
-                         memrefType(input).getShape(), "dX")))
+  if (failed(verifyShape(*this, getGradInput(), memrefType(input).getShape(),
+                         "dX")))
     return failure();
   FailureOr<int64_t> block =
       verifyBlocks(*this, getPattern(), getBlocks(), out, in);
@@ -240,8 +240,8 @@ LogicalResult LayerGradOp::verify() {
     int64_t rank = memrefType(v).getDimSize(1);
     if (ShapedType::isDynamic(rank) || rank < 1 || rank > std::min(in, out))
       return emitOpError("rank of V ")
-             << v.getType() << " is not in [1, min(in, out) = "
-             << std::min(in, out) << "]";
+             << v.getType()
+             << " is not in [1, min(in, out) = " << std::min(in, out) << "]";
     if (failed(verifyShape(*this, v, {in, rank}, "V")) ||
         failed(verifyShape(*this, u, {out, rank}, "U")) ||
         failed(verifyShape(*this, getGradV(), {in, rank}, "dV")) ||
@@ -265,34 +265,46 @@ LogicalResult LayerGradOp::verify() {
   if (!getGradGamma())
     return emitOpError("needs a gamma gradient for a learned gamma");
   return verifyShape(*this, getGradGamma(),
-                     memrefType(getGammaParams()).getShape(),
-                     "gamma gradient");
+                     memrefType(getGammaParams()).getShape(), "gamma gradient");
+}
+
+/// What pfc.bsmm and pfc.bsmm_t share: the token rows of `matrices`, the
+/// blocks of an `out × in` weight, the scale, and extra weights that add to
+/// the product's `produced` outputs. Returns the token count and b.
+static FailureOr<std::pair<int64_t, int64_t>>
+verifyProduct(Operation *op, ArrayRef<Value> matrices, Attribute pattern,
+              Value blocks, int64_t out, int64_t in, Value scale, Value extra,
+              Value extraWeights, int64_t produced) {
+  if (failed(verifyPair(op, extra, extraWeights,
+                        "the extra columns and their weights")))
+    return failure();
+  SmallVector<Value> rows(matrices);
+  if (extra)
+    rows.push_back(extra);
+  FailureOr<int64_t> tokens = verifyTokenRows(op, rows);
+  if (failed(tokens))
+    return failure();
+  FailureOr<int64_t> block = verifyBlocks(op, pattern, blocks, out, in);
+  if (failed(block))
+    return failure();
+  if (scale && failed(verifyPerToken(op, scale, *tokens, "scale")))
+    return failure();
+  if (extra && failed(verifyShape(op, extraWeights,
+                                  {features(extra), padTo(produced, *block)},
+                                  "extra weights")))
+    return failure();
+  return std::make_pair(*tokens, *block);
 }
 
 LogicalResult BlockSparseMatmulOp::verify() {
-  if (failed(verifyPair(*this, getExtra(), getExtraWeights(),
-                        "the extra columns and their weights")) ||
-      failed(verifyPair(*this, getRowBegin(), getRowEnd(),
+  if (failed(verifyPair(*this, getRowBegin(), getRowEnd(),
                         "the block-row range's ends")))
     return failure();
   Value input = getInput(), output = getOutput();
-  SmallVector<Value> matrices = {input, output};
-  if (getExtra())
-    matrices.push_back(getExtra());
-  FailureOr<int64_t> tokens = verifyTokenRows(*this, matrices);
-  if (failed(tokens))
-    return failure();
   int64_t in = features(input), out = features(output);
-  FailureOr<int64_t> block =
-      verifyBlocks(*this, getPattern(), getBlocks(), out, in);
-  if (failed(block))
-    return failure();
-  if (getScale() && failed(verifyPerToken(*this, getScale(), *tokens, "scale")))
-    return failure();
-  if (getExtra() &&
-      failed(verifyShape(*this, getExtraWeights(),
-                         {features(getExtra()), padTo(out, *block)},
-                         "extra weights")))
+  if (failed(verifyProduct(*this, {input, output}, getPattern(), getBlocks(),
+                           out, in, getScale(), getExtra(), getExtraWeights(),
+                           out)))
     return failure();
   if (getBias())
     return verifyShape(*this, getBias(), {out}, "bias");
@@ -300,41 +312,31 @@ LogicalResult BlockSparseMatmulOp::verify() {
 }
 
 LogicalResult BlockSparseMatmulTransposeOp::verify() {
-  if (failed(verifyPair(*this, getExtra(), getExtraWeights(),
-                        "the extra columns and their weights")) ||
-      failed(verifyPair(*this, getDotInput(), getDots(),
+  if (failed(verifyPair(*this, getDotInput(), getDots(),
                         "the dot products' input and output")))
     return failure();
   Value input = getInput(), output = getOutput();
   SmallVector<Value> matrices = {input, output};
-  for (Value optional : {getExtra(), getDotInput()})
-    if (optional)
-      matrices.push_back(optional);
-  FailureOr<int64_t> tokens = verifyTokenRows(*this, matrices);
-  if (failed(tokens))
-    return failure();
+  if (getDotInput())
+    matrices.push_back(getDotInput());
+  // dX = dY·B: the weight's outputs are the input's features.
   int64_t in = features(output), out = features(input);
-  FailureOr<int64_t> block =
-      verifyBlocks(*this, getPattern(), getBlocks(), out, in);
-  if (failed(block))
-    return failure();
-  if (getScale() && failed(verifyPerToken(*this, getScale(), *tokens, "scale")))
-    return failure();
-  if (getExtra() &&
-      failed(verifyShape(*this, getExtraWeights(),
-                         {features(getExtra()), padTo(in, *block)},
-                         "extra weights")))
+  auto product =
+      verifyProduct(*this, matrices, getPattern(), getBlocks(), out, in,
+                    getScale(), getExtra(), getExtraWeights(), in);
+  if (failed(product))
     return failure();
   if (!getDots())
     return success();
   if (features(getDotInput()) != in)
     return emitOpError("dot input has ")
            << features(getDotInput()) << " features, expected " << in;
+  int64_t tokens = product->first;
   int64_t dots = memrefType(getDots()).getDimSize(0);
-  if (ShapedType::isDynamic(dots) || ShapedType::isDynamic(*tokens) ||
-      dots == *tokens)
+  if (ShapedType::isDynamic(dots) || ShapedType::isDynamic(tokens) ||
+      dots == tokens)
     return success();
-  return emitOpError("has ") << dots << " dots for " << *tokens << " tokens";
+  return emitOpError("has ") << dots << " dots for " << tokens << " tokens";
 }
 
 LogicalResult SampledMatmulOp::verify() {

@@ -16,6 +16,7 @@
 #include "CudaPrelude.h"
 #include "pfc/Dialect/PfcOps.h"
 #include "pfc/Target/CudaTarget.h"
+#include "pfc/Transforms/BlockSparseProduct.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -157,43 +158,6 @@ public:
   std::vector<std::string> decls;
 };
 
-/// A block-sparse product over features, `output = scale ⊙ (input·Wᵀ) +
-/// extra·extraWeights + bias` with W [out, in] on `mask`, block n of `blocks`
-/// holding the [k][o] block of Wᵀ at BSR position n (or `blockIndex[n]`).
-struct SparseProduct {
-  Value input, blocks, scale, extra, extraWeights, bias, output;
-  Value rowBegin, rowEnd, dotInput, dots;
-  int64_t block = 0, in = 0, out = 0;
-  BlockMask mask;
-  std::vector<int64_t> blockIndex;
-};
-
-/// Wᵀ's pattern from W's, and where W keeps each of its blocks.
-BlockMask transposeMask(const BlockMask &mask,
-                        std::vector<int64_t> &blockIndex) {
-  BlockMask t;
-  t.block = mask.block;
-  t.rows = mask.cols;
-  t.cols = mask.rows;
-  t.blockRows = mask.blockCols;
-  t.blockCols = mask.blockRows;
-  t.rowStart.assign(t.blockRows + 1, 0);
-  for (int64_t col : mask.colIndex)
-    ++t.rowStart[col + 1];
-  for (int64_t c = 0; c < t.blockRows; ++c)
-    t.rowStart[c + 1] += t.rowStart[c];
-  std::vector<int64_t> next(t.rowStart.begin(), t.rowStart.end() - 1);
-  t.colIndex.assign(mask.nnzBlocks(), 0);
-  blockIndex.assign(mask.nnzBlocks(), 0);
-  for (int64_t r = 0; r < mask.blockRows; ++r)
-    for (int64_t n = mask.rowStart[r]; n < mask.rowStart[r + 1]; ++n) {
-      int64_t at = next[mask.colIndex[n]]++;
-      t.colIndex[at] = r;
-      blockIndex[at] = n;
-    }
-  return t;
-}
-
 class FunctionEmitter {
 public:
   FunctionEmitter(func::FuncOp func, const CudaOptions &options,
@@ -243,7 +207,7 @@ private:
                        int64_t &threads) const;
 
   LogicalResult emitSparse(Operation *op, llvm::StringRef what,
-                           const SparseProduct &p);
+                           const BlockSparseProduct &p);
   LogicalResult emitProject(ProjectOp op);
   LogicalResult emitSampled(SampledMatmulOp op);
   LogicalResult emitOuterSum(OuterSumOp op);
@@ -429,7 +393,7 @@ std::string FunctionEmitter::tileType(int64_t bm, int64_t bn, bool overTokens,
 }
 
 LogicalResult FunctionEmitter::emitSparse(Operation *op, llvm::StringRef what,
-                                          const SparseProduct &p) {
+                                          const BlockSparseProduct &p) {
   const int64_t b = p.block, bm = options.schedule.tileTokens;
   const int64_t bn = std::min(options.schedule.tileCols, b);
   FailureOr<Kernel> made = kernel(what, p.input);
@@ -836,44 +800,10 @@ LogicalResult FunctionEmitter::emit(CudaEntry &result) {
     LogicalResult emitted =
         llvm::TypeSwitch<Operation *, LogicalResult>(&op)
             .Case([&](BlockSparseMatmulOp op) {
-              WeightShape shape = *getWeightShape(op);
-              SparseProduct p;
-              p.input = op.getInput();
-              p.blocks = op.getBlocks();
-              p.scale = op.getScale();
-              p.extra = op.getExtra();
-              p.extraWeights = op.getExtraWeights();
-              p.bias = op.getBias();
-              p.output = op.getOutput();
-              p.rowBegin = op.getRowBegin();
-              p.rowEnd = op.getRowEnd();
-              p.block = shape.block;
-              p.in = shape.in;
-              p.out = shape.out;
-              p.mask =
-                  getBlockMask(cast<BlocksAttr>(op.getPattern()), shape.block);
-              return emitSparse(op, "bsmm", p);
+              return emitSparse(op, "bsmm", blockSparseProduct(op));
             })
             .Case([&](BlockSparseMatmulTransposeOp op) {
-              // dX = dY·B: the product with Wᵀ = B, whose user-layout blocks
-              // [o][k] are the packed blocks of the transposed pattern.
-              WeightShape shape = *getWeightShape(op);
-              SparseProduct p;
-              p.input = op.getInput();
-              p.blocks = op.getBlocks();
-              p.scale = op.getScale();
-              p.extra = op.getExtra();
-              p.extraWeights = op.getExtraWeights();
-              p.output = op.getOutput();
-              p.dotInput = op.getDotInput();
-              p.dots = op.getDots();
-              p.block = shape.block;
-              p.in = shape.out;
-              p.out = shape.in;
-              p.mask = transposeMask(
-                  getBlockMask(cast<BlocksAttr>(op.getPattern()), shape.block),
-                  p.blockIndex);
-              return emitSparse(op, "bsmm_t", p);
+              return emitSparse(op, "bsmm_t", blockSparseProduct(op));
             })
             .Case([&](ProjectOp op) { return emitProject(op); })
             .Case([&](SampledMatmulOp op) { return emitSampled(op); })

@@ -22,6 +22,7 @@
 #include "KernelEmitter.h"
 #include "RegisterTile.h"
 #include "pfc/Spec/Spec.h"
+#include "pfc/Transforms/BlockSparseProduct.h"
 #include "pfc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -34,20 +35,6 @@ using namespace mlir;
 
 namespace pfc {
 namespace {
-
-/// A block-sparse product `output = scale ⊙ (input·Wᵀ) + extra·extraWeights
-/// + bias`, W [out, in] with `mask`'s nonzero b×b blocks; rhs block `n` of
-/// `blocks` holds Wᵀ's block at BSR position n, or at `blockIndex[n]`'s
-/// position when given.
-struct BlockSparseProduct {
-  Value input, blocks, scale, extra, extraWeights, bias, output;
-  Value rowBegin, rowEnd;
-  /// Per-token dots of the unscaled product with `dotInput` [T, out].
-  Value dotInput, dots;
-  int64_t block, in, out;
-  BlockMask mask;
-  std::vector<int64_t> blockIndex;
-};
 
 class BlockSparseKernel {
 public:
@@ -216,9 +203,9 @@ SmallVector<Value> BlockSparseKernel::accumulateBlock(Value token, int64_t rows,
   if (int64_t distance = schedule.getPrefetch())
     ahead = blockAt(
         e.min(e.add(index, e.index(distance)), e.index(mask.nnzBlocks() - 1)));
-  scf::ForOp loop = fmaLoop(p.input, token, rows, e.mul(col, e.index(block)),
-                            p.blocks, {blockAt(index), e.index(0), e.index(0)},
-                            inputs, accs, ahead);
+  scf::ForOp loop =
+      fmaLoop(p.input, token, rows, e.mul(col, e.index(block)), p.blocks,
+              {blockAt(index), e.index(0), e.index(0)}, inputs, accs, ahead);
   return SmallVector<Value>(loop.getResults());
 }
 
@@ -259,8 +246,9 @@ LogicalResult emitBlockSparseKernel(Operation *op, BlockSparseProduct product,
                                     ScheduleAttr schedule,
                                     const CpuTargetInfo &target) {
   if (!schedule)
-    schedule = defaultSchedule(op->getContext(), padTo(product.in, product.block),
-                               product.block, product.mask.nnzBlocks(), target);
+    schedule =
+        defaultSchedule(op->getContext(), padTo(product.in, product.block),
+                        product.block, product.mask.nnzBlocks(), target);
   int64_t width = std::min(schedule.getVector(), product.block);
   if (product.block % width != 0)
     return op->emitOpError("block size ")
@@ -287,89 +275,21 @@ FailureOr<BlocksAttr> blockList(Operation *op) {
                          "pfc-materialize-pattern first");
 }
 
-/// The pattern of Wᵀ from W's: block-rows are W's block-columns, their blocks
-/// in ascending block-row order, and `blockIndex` where W keeps each one.
-BlockMask transposeMask(const BlockMask &mask,
-                        std::vector<int64_t> &blockIndex) {
-  BlockMask t;
-  t.block = mask.block;
-  t.rows = mask.cols;
-  t.cols = mask.rows;
-  t.blockRows = mask.blockCols;
-  t.blockCols = mask.blockRows;
-  t.rowStart.assign(t.blockRows + 1, 0);
-  for (int64_t col : mask.colIndex)
-    ++t.rowStart[col + 1];
-  for (int64_t c = 0; c < t.blockRows; ++c)
-    t.rowStart[c + 1] += t.rowStart[c];
-  std::vector<int64_t> next(t.rowStart.begin(), t.rowStart.end() - 1);
-  t.colIndex.assign(mask.nnzBlocks(), 0);
-  blockIndex.assign(mask.nnzBlocks(), 0);
-  for (int64_t r = 0; r < mask.blockRows; ++r)
-    for (int64_t n = mask.rowStart[r]; n < mask.rowStart[r + 1]; ++n) {
-      int64_t at = next[mask.colIndex[n]]++;
-      t.colIndex[at] = r;
-      blockIndex[at] = n;
-    }
-  return t;
-}
-
 } // namespace
 
 LogicalResult lowerBlockSparseMatmul(BlockSparseMatmulOp op,
                                      const CpuTargetInfo &target) {
-  FailureOr<BlocksAttr> blocks = blockList(op);
-  if (failed(blocks))
+  if (failed(blockList(op)))
     return failure();
-  WeightShape shape = *getWeightShape(op);
-  BlockSparseProduct product{op.getInput(),
-                             op.getBlocks(),
-                             op.getScale(),
-                             op.getExtra(),
-                             op.getExtraWeights(),
-                             op.getBias(),
-                             op.getOutput(),
-                             op.getRowBegin(),
-                             op.getRowEnd(),
-                             Value(),
-                             Value(),
-                             shape.block,
-                             shape.in,
-                             shape.out,
-                             getBlockMask(*blocks, shape.block),
-                             {}};
-  return emitBlockSparseKernel(op, std::move(product), op.getScheduleAttr(),
+  return emitBlockSparseKernel(op, blockSparseProduct(op), op.getScheduleAttr(),
                                target);
 }
 
 LogicalResult lowerBlockSparseMatmulTranspose(BlockSparseMatmulTransposeOp op,
                                               const CpuTargetInfo &target) {
-  FailureOr<BlocksAttr> blocks = blockList(op);
-  if (failed(blocks))
+  if (failed(blockList(op)))
     return failure();
-  WeightShape shape = *getWeightShape(op);
-  // dX = dY·B: the product with Wᵀ = B, whose blocks in the user's layout
-  // [n][o][k] are the packed blocks of the transposed pattern.
-  std::vector<int64_t> blockIndex;
-  BlockMask mask =
-      transposeMask(getBlockMask(*blocks, shape.block), blockIndex);
-  BlockSparseProduct product{op.getInput(),
-                             op.getBlocks(),
-                             op.getScale(),
-                             op.getExtra(),
-                             op.getExtraWeights(),
-                             Value(),
-                             op.getOutput(),
-                             Value(),
-                             Value(),
-                             op.getDotInput(),
-                             op.getDots(),
-                             shape.block,
-                             shape.out,
-                             shape.in,
-                             std::move(mask),
-                             std::move(blockIndex)};
-  return emitBlockSparseKernel(op, std::move(product), op.getScheduleAttr(),
+  return emitBlockSparseKernel(op, blockSparseProduct(op), op.getScheduleAttr(),
                                target);
 }
 

@@ -86,21 +86,20 @@ void decompose(LayerGradOp grad) {
   builder.create<BlockSparseMatmulTransposeOp>(
       loc, dy, grad.getBlocks(), gamma, weighted, vt, learned ? x : Value(),
       sparseDots, dx, grad.getPattern(), grad.getScheduleAttr());
-  builder.create<SampledMatmulOp>(
-      loc, grad.getGradOutput(), grad.getInput(), gammaAll,
-      grad.getGradBlocks(), grad.getBlockBegin(), grad.getBlockEnd(),
-      grad.getPattern());
+  builder.create<SampledMatmulOp>(loc, grad.getGradOutput(), grad.getInput(),
+                                  gammaAll, grad.getGradBlocks(),
+                                  grad.getBlockBegin(), grad.getBlockEnd(),
+                                  grad.getPattern());
   if (projected) {
     builder.create<OuterSumOp>(loc, dy, projected, grad.getGradU());
     builder.create<OuterSumOp>(loc, x, weighted, grad.getGradV());
   }
   if (learned) {
     bool gate = grad.getGamma() == GammaKind::Gate;
-    builder.create<GammaGradOp>(loc, sparseDots, lowRankDots, gamma,
-                                gate ? x : Value(),
-                                gate ? grad.getGammaParams() : Value(),
-                                gate ? dx : Value(), grad.getGradGamma(),
-                                grad.getGamma());
+    builder.create<GammaGradOp>(
+        loc, sparseDots, lowRankDots, gamma, gate ? x : Value(),
+        gate ? grad.getGammaParams() : Value(), gate ? dx : Value(),
+        grad.getGradGamma(), grad.getGamma());
   }
   if (Value gradBias = grad.getGradBias())
     builder.create<SumTokensOp>(loc, dy, gradBias);

@@ -126,10 +126,12 @@ void SimpleKernels::emit(CombineOp op) {
 void SimpleKernels::transposePadded(Value input, Value output) {
   Value rows = e.dim(input, 0), zero = e.f32(0);
   e.loop(e.index(0), e.dim(input, 1), 1, [&](Value j) {
-    e.loop(e.index(0), rows, 1,
-           [&](Value i) { store(load(input, {i, j}), output, {j, i}); });
-    e.loop(rows, e.dim(output, 1), 1,
-           [&](Value i) { store(zero, output, {j, i}); });
+    e.loop(e.index(0), rows, 1, [&](Value i) {
+      store(load(input, {i, j}), output, {j, i});
+    });
+    e.loop(rows, e.dim(output, 1), 1, [&](Value i) {
+      store(zero, output, {j, i});
+    });
   });
 }
 
@@ -140,12 +142,11 @@ void SimpleKernels::emit(TransposeOp op) {
 void SimpleKernels::emit(RowDotOp op) {
   Value lhs = op.getLhs(), rhs = op.getRhs();
   e.loop(e.index(0), e.dim(lhs, 0), 1, [&](Value token) {
-    scf::ForOp dot = e.loop(e.index(0), e.dim(lhs, 1), 1, {e.f32(0)},
-                            [&](Value j, ValueRange acc) {
-                              return SmallVector<Value>{
-                                  fma(load(lhs, {token, j}),
-                                      load(rhs, {token, j}), acc[0])};
-                            });
+    scf::ForOp dot = e.loop(
+        e.index(0), e.dim(lhs, 1), 1, {e.f32(0)}, [&](Value j, ValueRange acc) {
+          return SmallVector<Value>{
+              fma(load(lhs, {token, j}), load(rhs, {token, j}), acc[0])};
+        });
     store(dot.getResult(0), op.getOutput(), {token});
   });
 }
@@ -153,8 +154,8 @@ void SimpleKernels::emit(RowDotOp op) {
 void SimpleKernels::emit(ScaleRowsOp op) {
   Value matrix = op.getMatrix();
   e.loop(e.index(0), e.dim(matrix, 0), 1, [&](Value token) {
-    Value complement = b.create<arith::SubFOp>(
-        e.f32(1), e.loadPerToken(op.getGamma(), token));
+    Value complement =
+        b.create<arith::SubFOp>(e.f32(1), e.loadPerToken(op.getGamma(), token));
     e.loop(e.index(0), e.dim(matrix, 1), 1, [&](Value j) {
       store(b.create<arith::MulFOp>(complement, load(matrix, {token, j})),
             matrix, {token, j});
@@ -172,11 +173,11 @@ void SimpleKernels::emit(GammaGradOp op) {
     return grad;
   };
   if (op.getGamma() == GammaKind::Scalar) {
-    scf::ForOp sum = e.loop(e.index(0), tokens, 1, {e.f32(0)},
-                            [&](Value token, ValueRange acc) {
-                              return SmallVector<Value>{b.create<arith::AddFOp>(
-                                  acc[0], gammaGrad(token))};
-                            });
+    scf::ForOp sum = e.loop(
+        e.index(0), tokens, 1, {e.f32(0)}, [&](Value token, ValueRange acc) {
+          return SmallVector<Value>{
+              b.create<arith::AddFOp>(acc[0], gammaGrad(token))};
+        });
     store(sum.getResult(0), output, {e.index(0)});
     return;
   }

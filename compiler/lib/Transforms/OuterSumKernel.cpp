@@ -124,9 +124,9 @@ void emitOuterSum(KernelEmitter &e, int64_t width, const OuterSum &sum,
             tokenBegin, tokenEnd, 1, partial,
             [&](Value token, ValueRange accs) {
               Value factor =
-                  sum.scale ? e.loadPerToken(sum.scale,
-                                             e.add(token, sum.scaleOffset))
-                            : Value();
+                  sum.scale
+                      ? e.loadPerToken(sum.scale, e.add(token, sum.scaleOffset))
+                      : Value();
               SmallVector<Value> scalars;
               for (int64_t m = 0; m < run.rows; ++m) {
                 Value value = b.create<memref::LoadOp>(
@@ -144,8 +144,7 @@ void emitOuterSum(KernelEmitter &e, int64_t width, const OuterSum &sum,
         if (storeScale)
           tile.scaleRows(accs, row, run.rows,
                          [&](Value) { return storeScale; });
-        tile.store(accs, run.rows, sum.out, sum.prefix, row, base,
-                   storeMasks);
+        tile.store(accs, run.rows, sum.out, sum.prefix, row, base, storeMasks);
       });
     }
   }
@@ -180,8 +179,7 @@ void packStrips(KernelEmitter &e, Value matrix, Value begin, Value count,
       e.loop(e.index(0), e.index(real), 1, [&](Value j) {
         Value value = b.create<memref::LoadOp>(
             matrix, ValueRange{row, e.add(j, e.index(s * width))});
-        b.create<memref::StoreOp>(value, packed,
-                                  ValueRange{e.index(s), t, j});
+        b.create<memref::StoreOp>(value, packed, ValueRange{e.index(s), t, j});
       });
       e.loop(e.index(real), e.index(width), 1, [&](Value j) {
         b.create<memref::StoreOp>(zero, packed, ValueRange{e.index(s), t, j});
@@ -214,8 +212,7 @@ void emitChunked(KernelEmitter &e, Value lhs, int64_t size,
     Value end = e.min(e.add(begin, e.index(size)), tokens);
     Value first =
         b.create<arith::CmpIOp>(arith::CmpIPredicate::eq, begin, e.index(0));
-    Value last =
-        b.create<arith::CmpIOp>(arith::CmpIPredicate::eq, end, tokens);
+    Value last = b.create<arith::CmpIOp>(arith::CmpIPredicate::eq, end, tokens);
     chunk(begin, end, first, last);
   });
 }
@@ -239,14 +236,19 @@ void lowerOuterSum(OuterSumOp op, const CpuTargetInfo &target) {
               [&](Value begin, Value end, Value first, Value) {
                 Value count = b.create<arith::SubIOp>(end, begin);
                 packStrips(e, op.getLhs(), begin, count, packed);
-                OuterSum sum{{packed, strip},   e.index(0),
-                             e.index(lhsCols),  {op.getRhs(), 0, begin},
-                             e.index(0),        rhsCols,
-                             rhsCols,           Value(),
-                             Value(),           op.getOutput(),
-                             {},                /*maskStores=*/true};
-                emitOuterSum(e, width, sum, e.index(0), count, first,
-                             Value());
+                OuterSum sum{{packed, strip},
+                             e.index(0),
+                             e.index(lhsCols),
+                             {op.getRhs(), 0, begin},
+                             e.index(0),
+                             rhsCols,
+                             rhsCols,
+                             Value(),
+                             Value(),
+                             op.getOutput(),
+                             {},
+                             /*maskStores=*/true};
+                emitOuterSum(e, width, sum, e.index(0), count, first, Value());
               });
   b.create<memref::DeallocOp>(packed);
 }
@@ -281,10 +283,9 @@ LogicalResult lowerSampledMatmul(SampledMatmulOp op,
                      ? e.loadPerToken(op.getScale(), e.index(0))
                      : Value();
   Value blockBegin = op.getBlockBegin() ? op.getBlockBegin() : e.index(0);
-  Value blockEnd = op.getBlockEnd() ? op.getBlockEnd()
-                                    : e.index(pattern.getNumBlocks());
-  emitChunked(e, x, size, [&](Value begin, Value end, Value first,
-                              Value last) {
+  Value blockEnd =
+      op.getBlockEnd() ? op.getBlockEnd() : e.index(pattern.getNumBlocks());
+  emitChunked(e, x, size, [&](Value begin, Value end, Value first, Value last) {
     Value count = b.create<arith::SubIOp>(end, begin);
     packStrips(e, dy, begin, count, packedDy);
     packStrips(e, x, begin, count, packedX);
@@ -297,10 +298,18 @@ LogicalResult lowerSampledMatmul(SampledMatmulOp op,
       // The block's real outputs; its other rows cover padding.
       Value outputs =
           e.min(block, b.create<arith::SubIOp>(e.index(shape.out), outBase));
-      OuterSum sum{{packedDy, shape.block}, outBase,     outputs,
-                   {packedX, shape.block},  inBase,      shape.block,
-                   shape.block,             scale,       begin,
-                   op.getOutput(),          {n},         /*maskStores=*/false};
+      OuterSum sum{{packedDy, shape.block},
+                   outBase,
+                   outputs,
+                   {packedX, shape.block},
+                   inBase,
+                   shape.block,
+                   shape.block,
+                   scale,
+                   begin,
+                   op.getOutput(),
+                   {n},
+                   /*maskStores=*/false};
       emitOuterSum(e, width, sum, e.index(0), count, first, storeScale);
       zeroRowsFrom(e, op.getOutput(), n, outputs);
     });
