@@ -83,10 +83,11 @@ void Layer::forward(const float *x, int64_t tokens, float *y) const {
 /// The gradients a part of a backward call sums over its tokens: the
 /// parameters' shapes, with γ's (or the gate's weight and bias) in one array.
 struct KernelGrads {
-  std::vector<float> u, v, gamma, bias;
+  std::vector<float> blocks, u, v, gamma, bias;
 
   /// Sizes the arrays for `spec` and `params` (no allocation when they are).
   void resize(const LayerSpec &spec, const LayerParams &params) {
+    blocks.resize(params.blocks.size());
     u.resize(params.u.size());
     v.resize(params.v.size());
     bias.resize(params.bias.size());
@@ -96,8 +97,8 @@ struct KernelGrads {
                                                        : 0);
   }
 
-  std::array<std::vector<float> *, 4> arrays() {
-    return {&u, &v, &gamma, &bias};
+  std::array<std::vector<float> *, 5> arrays() {
+    return {&blocks, &u, &v, &gamma, &bias};
   }
 };
 
@@ -133,22 +134,23 @@ void Layer::backward(const float *x, const float *dy, int64_t tokens, float *dx,
   partial.resize(n);
   KernelGrads &total = partial[0];
   // The first part writes into the caller's arrays, swapped in and back.
+  std::swap(total.blocks, grads.blocks);
   std::swap(total.u, grads.u);
   std::swap(total.v, grads.v);
   std::swap(total.bias, grads.bias);
   for (KernelGrads &part : partial)
     part.resize(layerSpec, p);
-  // dB needs no sum: each part takes a share of its blocks over all tokens.
-  grads.blocks.resize(p.blocks.size());
-  const int64_t nnz = blockMask.nnzBlocks();
+  // Splitting dB's blocks between parts instead would spare its sum, but
+  // every part would read (and pack) all of x and dY: more traffic whenever
+  // dB is smaller than the batch's inputs and output gradients.
   pool.run(n, [&](int64_t i) {
     int64_t begin = i == 0 ? 0 : units * i / n * kernel.tile;
     int64_t end = i == n - 1 ? tokens : units * (i + 1) / n * kernel.tile;
     KernelGrads &out = partial[i];
     kernel.backward(x, dy, in(p.blocks), in(p.u), in(p.v), g, dx,
-                    data(grads.blocks), data(out.u), data(out.v),
-                    data(out.gamma), data(out.bias), tokens, begin, end,
-                    nnz * i / n, nnz * (i + 1) / n);
+                    data(out.blocks), data(out.u), data(out.v), data(out.gamma),
+                    data(out.bias), tokens, begin, end, 0,
+                    blockMask.nnzBlocks());
   });
   // The sums, each array split between the parts.
   if (n > 1)
@@ -163,6 +165,7 @@ void Layer::backward(const float *x, const float *dy, int64_t tokens, float *dx,
         }
       }
     });
+  std::swap(total.blocks, grads.blocks);
   std::swap(total.u, grads.u);
   std::swap(total.v, grads.v);
   std::swap(total.bias, grads.bias);

@@ -9,8 +9,8 @@
 //   dV = xᵀ·((1−γ) ⊙ w)                    pfc.outer_sum
 //   dγ_t = Σ dY⊙s − Σ dY⊙l = (dY·B)_t·x_t − w_t·t_t
 // The first dot of dγ comes out of the dX kernel, from its accumulators
-// before they are scaled, so no pass computes s again. dB sums over every
-// token for its range of blocks; the rest covers the op's token range.
+// before they are scaled, so no pass computes s again. Every sum covers the
+// op's token range; dB only its range of blocks.
 //
 //===----------------------------------------------------------------------===//
 #include "LayerParts.h"
@@ -29,20 +29,15 @@ using namespace mlir;
 namespace pfc {
 namespace {
 
-/// Rows [begin, end) of `matrix` (a vector's elements when it has rank 1).
+/// Rows [begin, end) of `matrix`.
 Value tokenRows(OpBuilder &builder, Location loc, Value matrix, Value begin,
                 Value end) {
-  auto type = cast<MemRefType>(matrix.getType());
+  int64_t cols = cast<MemRefType>(matrix.getType()).getDimSize(1);
   Value count = builder.create<arith::SubIOp>(loc, end, begin);
-  SmallVector<OpFoldResult> offsets = {begin}, sizes = {count},
-                            strides = {builder.getIndexAttr(1)};
-  if (type.getRank() == 2) {
-    offsets.push_back(builder.getIndexAttr(0));
-    sizes.push_back(builder.getIndexAttr(type.getDimSize(1)));
-    strides.push_back(builder.getIndexAttr(1));
-  }
-  return builder.create<memref::SubViewOp>(loc, matrix, offsets, sizes,
-                                           strides);
+  return builder.create<memref::SubViewOp>(
+      loc, matrix, ArrayRef<OpFoldResult>{begin, builder.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{count, builder.getIndexAttr(cols)},
+      ArrayRef<OpFoldResult>{builder.getIndexAttr(1), builder.getIndexAttr(1)});
 }
 
 void decompose(LayerGradOp grad) {
@@ -52,19 +47,15 @@ void decompose(LayerGradOp grad) {
   Value dx = grad.getGradInput();
   WeightShape shape = *getWeightShape(grad);
   bool learned = grad.getGamma() != GammaKind::Fixed;
-  // γ of every token (dB sums over all of them), and the token range the
-  // other gradients cover.
-  LayerTemporaries all(builder, grad);
-  Value gammaAll = all.gamma(), gamma = gammaAll;
+  // The token range every gradient covers.
   if (Value begin = grad.getTokenBegin()) {
     Value end = grad.getTokenEnd();
     x = tokenRows(builder, loc, x, begin, end);
     dy = tokenRows(builder, loc, dy, begin, end);
     dx = tokenRows(builder, loc, dx, begin, end);
-    if (grad.getGamma() == GammaKind::Gate)
-      gamma = tokenRows(builder, loc, gammaAll, begin, end);
   }
   LayerTemporaries temporaries(builder, grad, x);
+  Value gamma = temporaries.gamma();
 
   Value projected, weighted, vt, lowRankDots;
   if (Value v = grad.getLowRankV()) {
@@ -86,8 +77,7 @@ void decompose(LayerGradOp grad) {
   builder.create<BlockSparseMatmulTransposeOp>(
       loc, dy, grad.getBlocks(), gamma, weighted, vt, learned ? x : Value(),
       sparseDots, dx, grad.getPattern(), grad.getScheduleAttr());
-  builder.create<SampledMatmulOp>(loc, grad.getGradOutput(), grad.getInput(),
-                                  gammaAll, grad.getGradBlocks(),
+  builder.create<SampledMatmulOp>(loc, dy, x, gamma, grad.getGradBlocks(),
                                   grad.getBlockBegin(), grad.getBlockEnd(),
                                   grad.getPattern());
   if (projected) {
@@ -103,7 +93,6 @@ void decompose(LayerGradOp grad) {
   }
   if (Value gradBias = grad.getGradBias())
     builder.create<SumTokensOp>(loc, dy, gradBias);
-  all.release();
   temporaries.release();
   grad.erase();
 }

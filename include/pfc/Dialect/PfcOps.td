@@ -98,10 +98,9 @@ def Pfc_LayerGradOp : Pfc_Op<"layer_grad", [AttrSizedOperandSegments]> {
     dV `[in, r]`), `grad_gamma` (dγ `[1]`, or the gate's `[in + 1]`) and
     `grad_bias`. Unlike `pfc.layer` it takes U in the user's layout
     `[out, r]`. With `tokens(%t0, %t1)`, dX's rows and the sums of every
-    gradient but dB cover only tokens `[t0, t1)`; with `blocks(%n0, %n1)`,
-    only dB's blocks `[n0, n1)` are written, summed over all tokens. Threads
-    split a batch so: disjoint token ranges into gradients of their own
-    (summed afterwards), disjoint block ranges into one dB.
+    gradient cover only tokens `[t0, t1)`, so that threads can split a batch
+    into gradients of their own, summed afterwards; with `blocks(%n0, %n1)`,
+    only dB's blocks `[n0, n1)` are written.
     `pfc-decompose-gradients` turns it into its parts; the schedule is that
     of the dX product.
 

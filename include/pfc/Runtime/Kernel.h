@@ -31,14 +31,13 @@ typedef void (*pfc_forward_fn)(const float *x, const float *packed_blocks,
                                int64_t r0, int64_t r1);
 
 /// The gradients of the layer given dy [tokens, out] = d(loss)/dy, for
-/// x [tokens, in]: dx's rows t0:t1; the gradients of U, V, γ and the bias
-/// summed over tokens t0:t1 only; and the blocks n0:n1 (BSR positions) of
-/// dblocks, summed over all tokens. Each is overwritten, in the parameters'
-/// own layouts: dblocks [nnz, b, b] (zero in the padding), du [out, r],
-/// dv [in, r], dgamma [1] (scalar mode) or the gate's weight [in] followed by
-/// its bias (gate mode), dbias [out]. blocks and u are the user's layouts,
-/// not the packed ones. Calls with disjoint token ranges (each with gradient
-/// buffers of its own but one dblocks) and disjoint block ranges may run on
+/// x [tokens, in]: dx's rows t0:t1 and every parameter's gradient summed over
+/// tokens t0:t1 only (of dblocks, only the blocks n0:n1, BSR positions).
+/// Each is overwritten, in the parameters' own layouts: dblocks [nnz, b, b]
+/// (zero in the padding), du [out, r], dv [in, r], dgamma [1] (scalar mode)
+/// or the gate's weight [in] followed by its bias (gate mode), dbias [out].
+/// blocks and u are the user's layouts, not the packed ones. Calls on
+/// disjoint token ranges, each with gradient buffers of its own, may run on
 /// different threads; the sums of their gradients are the whole gradient.
 typedef void (*pfc_backward_fn)(const float *x, const float *dy,
                                 const float *blocks, const float *u,

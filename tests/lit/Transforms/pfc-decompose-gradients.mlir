@@ -231,19 +231,17 @@ func.func @fixed_rank_zero_bias(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
 
 // -----
 
-// Ranges: the per-token kernels see rows [t0, t1) of x, dY and dX (and of
-// the gate's γ, computed for every token); dB sums over every token, for
-// blocks [n0, n1) only.
+// Ranges: every kernel sees rows [t0, t1) of x, dY and dX (the gate's γ too,
+// computed for those tokens only); dB is written for blocks [n0, n1) only.
 // CHECK-LABEL: func.func @ranges
 // CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[DY:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<4x32x32xf32>, %[[P:[^:]*]]: memref<65xf32>, %[[DX:[^:]*]]: memref<?x64xf32>, %[[DB:[^:]*]]: memref<4x32x32xf32>, %[[DP:[^:]*]]: memref<65xf32>, %[[T0:[^:]*]]: index, %[[T1:[^:]*]]: index, %[[N0:[^:]*]]: index, %[[N1:[^:]*]]: index)
-// CHECK: %[[GAMMA:.*]] = memref.alloc(%{{.*}}) : memref<?xf32>
-// CHECK-NEXT: pfc.gate %[[X]], %[[P]] into %[[GAMMA]]
 // CHECK: %[[XPART:.*]] = memref.subview %[[X]][%[[T0]], 0]
 // CHECK: %[[DYPART:.*]] = memref.subview %[[DY]][%[[T0]], 0]
 // CHECK: %[[DXPART:.*]] = memref.subview %[[DX]][%[[T0]], 0]
-// CHECK: %[[GPART:.*]] = memref.subview %[[GAMMA]][%[[T0]]]
+// CHECK: %[[GPART:.*]] = memref.alloc(%{{.*}}) : memref<?xf32>
+// CHECK-NEXT: pfc.gate %[[XPART]], %[[P]] into %[[GPART]]
 // CHECK: pfc.bsmm_t %[[DYPART]], %[[B]] scale(%[[GPART]] : {{.*}}) dots(%[[XPART]], %{{.*}} : {{.*}}) into %[[DXPART]]
-// CHECK-NEXT: pfc.sddmm %[[DY]], %[[X]] scale(%[[GAMMA]] : memref<?xf32>) into %[[DB]] blocks(%[[N0]], %[[N1]])
+// CHECK-NEXT: pfc.sddmm %[[DYPART]], %[[XPART]] scale(%[[GPART]] : memref<?xf32>) into %[[DB]] blocks(%[[N0]], %[[N1]])
 // CHECK-NEXT: pfc.gamma_grad {{.*}} gamma(%[[GPART]] : {{.*}}) gate(%[[XPART]], %[[P]], %[[DXPART]] : {{.*}}) into %[[DP]]
 func.func @ranges(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
                   %b: memref<4x32x32xf32>, %p: memref<65xf32>,
