@@ -230,9 +230,11 @@ void Sweep::prepareBuffers(Shape shape, int64_t tokens) {
 
 std::optional<BenchLayer> Sweep::compile(const LayerSpec &spec) {
   CompileOptions options(threads);
-  // The sweep measures the default schedules, and their cold compile time.
+  // The sweep measures the default schedules of the forward kernels, and
+  // their cold compile time.
   options.useTuned = false;
   options.useCache = false;
+  options.backward = false;
   auto compiled = compileBenchLayer(spec, options);
   if (!compiled) {
     reportError("cannot compile '" + spec.name +

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 namespace pfc {
@@ -117,6 +119,13 @@ static float *data(std::vector<float> &v) {
 
 void Layer::backward(const float *x, const float *dy, int64_t tokens, float *dx,
                      LayerParams &grads) const {
+  if (!kernel.backward) {
+    std::fprintf(stderr,
+                 "pfc: Layer::backward on layer '%s', compiled without its "
+                 "backward kernel\n",
+                 layerSpec.name.c_str());
+    std::abort();
+  }
   const LayerParams &p = current;
   auto in = [](const std::vector<float> &v) {
     return v.empty() ? nullptr : v.data();

@@ -34,8 +34,10 @@ pfc_layer *pfc_layer_compile(const char *specPath, int threads, char *error,
     setError(error, errorSize, os.str());
     return nullptr;
   }
-  auto layer =
-      compileLayer(std::get<LayerSpec>(*spec), CompileOptions{threads});
+  // The C API runs layers forward only.
+  CompileOptions options(threads);
+  options.backward = false;
+  auto layer = compileLayer(std::get<LayerSpec>(*spec), options);
   if (!layer) {
     setError(error, errorSize, llvm::toString(layer.takeError()));
     return nullptr;

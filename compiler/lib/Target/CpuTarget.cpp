@@ -205,7 +205,7 @@ HostLayerModule::build(const LayerSpec &spec, const CompileOptions &options) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(), invalid);
   result.tile = schedule.getTile();
   result.chunk = schedule.getChunk();
-  result.module = buildLayerModule(*context, spec, schedule);
+  result.module = buildLayerModule(*context, spec, schedule, options.backward);
   return std::move(result);
 }
 

@@ -93,14 +93,16 @@ compileLayer(const LayerSpec &spec, const CompileOptions &options,
   auto forward = (*jit)->lookup(symbol + "_forward");
   if (!forward)
     return forward.takeError();
-  auto backward = (*jit)->lookup(symbol + "_backward");
-  if (!backward)
-    return backward.takeError();
 
   LayerKernel kernel;
   kernel.pack = pack->toPtr<pfc_pack_fn>();
   kernel.forward = forward->toPtr<pfc_forward_fn>();
-  kernel.backward = backward->toPtr<pfc_backward_fn>();
+  if (options.backward) {
+    auto backward = (*jit)->lookup(symbol + "_backward");
+    if (!backward)
+      return backward.takeError();
+    kernel.backward = backward->toPtr<pfc_backward_fn>();
+  }
   kernel.tile = layer->tile;
   kernel.threads = layer->target.threads;
   kernel.owner = std::shared_ptr<llvm::orc::LLJIT>(std::move(*jit));

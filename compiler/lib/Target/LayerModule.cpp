@@ -23,7 +23,7 @@ std::string kernelSymbol(const LayerSpec &spec) {
 
 OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,
                                        const LayerSpec &spec,
-                                       ScheduleAttr schedule) {
+                                       ScheduleAttr schedule, bool backward) {
   context.loadDialect<PfcDialect, func::FuncDialect, memref::MemRefDialect,
                       arith::ArithDialect>();
   Location loc = FileLineColLoc::get(&context, spec.name, 0, 0);
@@ -94,22 +94,23 @@ OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,
                                 : FloatAttr(),
       schedule);
   b.create<func::ReturnOp>();
+  if (!backward)
+    return module;
 
-  func::FuncOp backward = kernel(
-      "_backward",
-      {type({dynamic, in}), type({dynamic, out}), blocksType, uType, vType,
-       gammaType, type({dynamic, in}), blocksType, uType, vType, gammaType,
-       biasType, index, index, index, index, index});
-  backward.setArgAttr(12, "pfc.tokens", b.getUnitAttr());
-  auto grad = [&](unsigned i) { return backward.getArgument(i); };
+  func::FuncOp backwardKernel =
+      kernel("_backward",
+             {type({dynamic, in}), type({dynamic, out}), blocksType, uType,
+              vType, gammaType, type({dynamic, in}), blocksType, uType, vType,
+              gammaType, biasType, index, index, index, index, index});
+  backwardKernel.setArgAttr(12, "pfc.tokens", b.getUnitAttr());
+  auto grad = [&](unsigned i) { return backwardKernel.getArgument(i); };
   bool learned = gamma != GammaKind::Fixed;
   b.create<LayerGradOp>(
       grad(0), grad(1), grad(2), rank ? grad(3) : Value(),
       rank ? grad(4) : Value(), learned ? grad(5) : Value(), grad(6), grad(7),
       rank ? grad(8) : Value(), rank ? grad(9) : Value(),
       learned ? grad(10) : Value(), spec.bias ? grad(11) : Value(), grad(13),
-      grad(14), grad(15), grad(16),
-      getButterflyAttr(&context, spec.butterfly),
+      grad(14), grad(15), grad(16), getButterflyAttr(&context, spec.butterfly),
       GammaKindAttr::get(&context, gamma),
       gamma == GammaKind::Fixed ? b.getF64FloatAttr(spec.gammaInit)
                                 : FloatAttr(),

@@ -172,19 +172,22 @@ void packStrips(KernelEmitter &e, Value matrix, Value begin, Value count,
   int64_t cols = cast<MemRefType>(matrix.getType()).getDimSize(1);
   int64_t strips = type.getDimSize(0), width = type.getDimSize(2);
   Value zero = e.f32(0);
+  // Loops, not code per strip: a layer has up to hundreds of strips.
   e.loop(e.index(0), count, 1, [&](Value t) {
     Value row = e.add(begin, t);
-    for (int64_t s = 0; s < strips; ++s) {
-      int64_t real = std::min(width, cols - s * width);
-      e.loop(e.index(0), e.index(real), 1, [&](Value j) {
-        Value value = b.create<memref::LoadOp>(
-            matrix, ValueRange{row, e.add(j, e.index(s * width))});
-        b.create<memref::StoreOp>(value, packed, ValueRange{e.index(s), t, j});
+    e.loop(e.index(0), e.index(strips), 1, [&](Value strip) {
+      Value first = e.mul(strip, e.index(width));
+      Value real =
+          e.min(e.index(width), b.create<arith::SubIOp>(e.index(cols), first));
+      e.loop(e.index(0), real, 1, [&](Value j) {
+        Value value =
+            b.create<memref::LoadOp>(matrix, ValueRange{row, e.add(first, j)});
+        b.create<memref::StoreOp>(value, packed, ValueRange{strip, t, j});
       });
-      e.loop(e.index(real), e.index(width), 1, [&](Value j) {
-        b.create<memref::StoreOp>(zero, packed, ValueRange{e.index(s), t, j});
+      e.loop(real, e.index(width), 1, [&](Value j) {
+        b.create<memref::StoreOp>(zero, packed, ValueRange{strip, t, j});
       });
-    }
+    });
   });
 }
 

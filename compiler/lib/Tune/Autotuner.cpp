@@ -162,8 +162,10 @@ llvm::Expected<TuningReport> autotune(const LayerSpec &spec,
     for (size_t i; (i = next++) < candidates.size();) {
       if (i > 0 && secondsSince(start) > options.budgetSeconds / 2)
         return;
-      auto layer = compileLayer(
-          spec, CompileOptions(options.threads, candidates[i], options.tokens));
+      // The tuner times the forward kernel.
+      CompileOptions compile(options.threads, candidates[i], options.tokens);
+      compile.backward = false;
+      auto layer = compileLayer(spec, compile);
       if (layer) {
         layers[i] = std::move(*layer);
         continue;

@@ -103,8 +103,9 @@ static int run() {
           spec.outFeatures, spec.name, tokens));
   }
 
-  auto layer = compileLayer(
-      spec, CompileOptions(threads, scheduleFlags.choice(), tokens));
+  CompileOptions options(threads, scheduleFlags.choice(), tokens);
+  options.backward = backward;
+  auto layer = compileLayer(spec, options);
   if (!layer)
     return reportError(specPath + ": " + toString(layer.takeError()));
   if (!(*layer)->setParams(params, error))

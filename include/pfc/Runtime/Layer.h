@@ -45,6 +45,9 @@ public:
   /// Checks the parameters' sizes against the layer and packs them.
   bool setParams(const LayerParams &params, std::string &error);
 
+  /// Whether the layer has its backward kernel.
+  bool hasBackward() const { return kernel.backward != nullptr; }
+
   /// The parameters set last.
   const LayerParams &params() const { return current; }
 
@@ -57,7 +60,7 @@ public:
   /// gate's; a part the layer lacks stays empty or zero). `grads` is
   /// resized as needed and overwritten (pass the same `grads` every step:
   /// its arrays are reused). Calls on one layer run one at a time. Needs
-  /// setParams.
+  /// setParams and the backward kernel (hasBackward; else it aborts).
   void backward(const float *x, const float *dy, int64_t tokens, float *dx,
                 LayerParams &grads) const;
 

@@ -18,12 +18,14 @@ class ScheduleAttr;
 std::string kernelSymbol(const LayerSpec &spec);
 
 /// The module a layer spec compiles from: `<symbol>_pack`,
-/// `<symbol>_forward` and `<symbol>_backward` with the C interface of
-/// pfc/Runtime/Kernel.h, holding a `pfc.pack`, a `pfc.layer` (under
-/// `schedule`) and a `pfc.layer_grad` with the spec's butterfly pattern.
+/// `<symbol>_forward` and (with `backward`) `<symbol>_backward` with the C
+/// interface of pfc/Runtime/Kernel.h, holding a `pfc.pack`, a `pfc.layer`
+/// (under `schedule`) and a `pfc.layer_grad` with the spec's butterfly
+/// pattern.
 mlir::OwningOpRef<mlir::ModuleOp> buildLayerModule(mlir::MLIRContext &context,
                                                    const LayerSpec &spec,
-                                                   ScheduleAttr schedule);
+                                                   ScheduleAttr schedule,
+                                                   bool backward = true);
 
 } // namespace pfc
 
