@@ -38,8 +38,9 @@ bool Layer::setParams(const LayerParams &newParams, std::string &error) {
       !checkSize(newParams.bias, s.bias ? s.outFeatures : 0, "bias", error))
     return false;
   current = newParams;
-  packedBlocks.assign(current.blocks.size(), 0.0f);
-  packedU.assign(rank * s.paddedOut(), 0.0f);
+  // The kernel writes every element, padding included.
+  packedBlocks.resize(current.blocks.size());
+  packedU.resize(rank * s.paddedOut());
   kernel.pack(current.blocks.data(), rank ? current.u.data() : nullptr,
               packedBlocks.data(), rank ? packedU.data() : nullptr);
   if (gate) {

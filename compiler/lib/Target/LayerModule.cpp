@@ -60,9 +60,7 @@ OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,
 
   func::FuncOp pack =
       kernel("_pack", {blocksType, uType, blocksType, packedUType});
-  // Packing runs once per parameter update: small code beats fast code (LLVM
-  // would otherwise vectorize the transposes into thousands of shuffles).
-  pack->setAttr("passthrough", b.getStrArrayAttr({"minsize", "optsize"}));
+  // Packing runs once per parameter update, every training step.
   b.create<PackOp>(pack.getArgument(0), rank ? pack.getArgument(1) : Value(),
                    pack.getArgument(2), rank ? pack.getArgument(3) : Value());
   b.create<func::ReturnOp>();
