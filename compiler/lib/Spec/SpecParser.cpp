@@ -541,20 +541,9 @@ std::optional<Spec> parseSpec(SourceMgr &sourceMgr, SpecKind want) {
 
 std::optional<Spec> parseSpecFile(StringRef path, raw_ostream &diagOS,
                                   SpecKind want) {
-  ErrorOr<std::unique_ptr<MemoryBuffer>> buffer =
-      MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
-  if (std::error_code ec = buffer.getError()) {
-    diagOS << path << ": error: cannot read the spec: " << ec.message() << "\n";
-    return std::nullopt;
-  }
   SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(*buffer), SMLoc());
-  sourceMgr.setDiagHandler(
-      [](const SMDiagnostic &diag, void *os) {
-        diag.print(nullptr, *static_cast<raw_ostream *>(os),
-                   /*ShowColors=*/false);
-      },
-      &diagOS);
+  if (!openSpecFile(path, diagOS, sourceMgr))
+    return std::nullopt;
   return parseSpec(sourceMgr, want);
 }
 

@@ -5,6 +5,7 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/MemoryBufferRef.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/YAMLParser.h"
@@ -15,6 +16,23 @@
 using namespace llvm;
 
 namespace pfc {
+
+bool openSpecFile(StringRef path, raw_ostream &diagOS, SourceMgr &sourceMgr) {
+  ErrorOr<std::unique_ptr<MemoryBuffer>> buffer =
+      MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
+  if (std::error_code ec = buffer.getError()) {
+    diagOS << path << ": error: cannot read the spec: " << ec.message() << "\n";
+    return false;
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(*buffer), SMLoc());
+  sourceMgr.setDiagHandler(
+      [](const SMDiagnostic &diag, void *os) {
+        diag.print(nullptr, *static_cast<raw_ostream *>(os),
+                   /*ShowColors=*/false);
+      },
+      &diagOS);
+  return true;
+}
 
 static std::string joinKeys(ArrayRef<StringRef> keys) {
   return join(keys.begin(), keys.end(), ", ");

@@ -25,12 +25,19 @@
 namespace llvm {
 class MemoryBufferRef;
 class SourceMgr;
+class raw_ostream;
 namespace yaml {
 class Node;
 } // namespace yaml
 } // namespace llvm
 
 namespace pfc {
+
+/// Reads the spec file at `path` ("-": standard input) into `sourceMgr`,
+/// whose diagnostics then go to `diagOS`. Reports `<path>: error: cannot
+/// read the spec: …` on `diagOS` and returns false when it cannot.
+bool openSpecFile(llvm::StringRef path, llvm::raw_ostream &diagOS,
+                  llvm::SourceMgr &sourceMgr);
 
 class YamlReader {
 public:

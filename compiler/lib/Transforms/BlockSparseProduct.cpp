@@ -34,43 +34,45 @@ static BlockMask transposeMask(const BlockMask &mask,
   return t;
 }
 
-BlockSparseProduct blockSparseProduct(BlockSparseMatmulOp op) {
-  WeightShape shape = *getWeightShape(op);
+/// The parts both ops have.
+template <typename ProductOp>
+static BlockSparseProduct commonParts(ProductOp op) {
   BlockSparseProduct p;
   p.input = op.getInput();
   p.blocks = op.getBlocks();
   p.scale = op.getScale();
   p.extra = op.getExtra();
   p.extraWeights = op.getExtraWeights();
-  p.bias = op.getBias();
   p.output = op.getOutput();
+  p.block = getWeightShape(op)->block;
+  return p;
+}
+
+static BlockMask blockMaskOf(Operation *op, int64_t block) {
+  return getBlockMask(cast<BlocksAttr>(op->getAttr("pattern")), block);
+}
+
+BlockSparseProduct blockSparseProduct(BlockSparseMatmulOp op) {
+  WeightShape shape = *getWeightShape(op);
+  BlockSparseProduct p = commonParts(op);
+  p.bias = op.getBias();
   p.rowBegin = op.getRowBegin();
   p.rowEnd = op.getRowEnd();
-  p.block = shape.block;
   p.in = shape.in;
   p.out = shape.out;
-  p.mask = getBlockMask(cast<BlocksAttr>(op.getPattern()), shape.block);
+  p.mask = blockMaskOf(op, shape.block);
   return p;
 }
 
 BlockSparseProduct blockSparseProduct(BlockSparseMatmulTransposeOp op) {
   WeightShape shape = *getWeightShape(op);
-  BlockSparseProduct p;
-  p.input = op.getInput();
-  p.blocks = op.getBlocks();
-  p.scale = op.getScale();
-  p.extra = op.getExtra();
-  p.extraWeights = op.getExtraWeights();
-  p.output = op.getOutput();
+  BlockSparseProduct p = commonParts(op);
   p.dotInput = op.getDotInput();
   p.dots = op.getDots();
-  p.block = shape.block;
   // dX = dY·B: the product with Wᵀ = B, from dY's features to X's.
   p.in = shape.out;
   p.out = shape.in;
-  p.mask = transposeMask(
-      getBlockMask(cast<BlocksAttr>(op.getPattern()), shape.block),
-      p.blockIndex);
+  p.mask = transposeMask(blockMaskOf(op, shape.block), p.blockIndex);
   return p;
 }
 

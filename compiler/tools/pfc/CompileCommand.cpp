@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "Commands.h"
 #include "CompileCuda.h"
+#include "CompileOutput.h"
 #include "JsonOutput.h"
 
 #include "pfc/Spec/SpecParser.h"
@@ -18,9 +19,7 @@
 #include "mlir/IR/AsmState.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <fmt/format.h>
@@ -110,17 +109,7 @@ static int run() {
   const BlockMask &mask = layer->mask;
   std::string symbol = kernelSymbol(spec);
 
-  // The artefacts in the order they are made, with their manifest keys.
-  struct Artefact {
-    std::string key, name, text;
-  };
-  std::vector<Artefact> files;
-  json::Object fileNames;
-  auto add = [&](StringRef key, StringRef suffix, std::string text) {
-    std::string name = symbol + suffix.str();
-    fileNames[key.str()] = name;
-    files.push_back({key.str(), name, std::move(text)});
-  };
+  CompileOutput output(symbol);
   auto machine = createHostTargetMachine(/*pic=*/true);
   if (!machine)
     return reportError(toString(machine.takeError()));
@@ -134,24 +123,24 @@ static int run() {
         std::string text;
         raw_string_ostream os(text);
         module.print(os, mlir::OpPrintingFlags().enableDebugInfo(false));
-        add((stage + "_mlir").str(), ("." + stage + ".mlir").str(),
-            std::move(text));
+        output.add((stage + "_mlir").str(), ("." + stage + ".mlir").str(),
+                   std::move(text));
       });
   if (!module)
     return reportError(specPath + ": " + toString(module.takeError()));
   std::string ir;
   raw_string_ostream irStream(ir);
   (*module)->print(irStream, nullptr);
-  add("llvm_ir", ".ll", std::move(ir));
+  output.add("llvm_ir", ".ll", std::move(ir));
   for (bool assembly : {true, false}) {
     SmallString<0> code;
     raw_svector_ostream codeStream(code);
     if (Error err = emitMachineCode(**module, **machine, codeStream, assembly))
       return reportError(toString(std::move(err)));
-    add(assembly ? "assembly" : "object", assembly ? ".s" : ".o",
-        std::string(code.str()));
+    output.add(assembly ? "assembly" : "object", assembly ? ".s" : ".o",
+               std::string(code.str()));
   }
-  add("header", ".h", makeHeader(spec, mask, symbol));
+  output.add("header", ".h", makeHeader(spec, mask, symbol));
   json::Object manifest{
       {"pfc_version", PFC_VERSION},
       {"spec", toJson(spec)},
@@ -166,28 +155,8 @@ static int run() {
       {"block_rows", mask.blockRows},
       {"symbols", json::Object{{"pack", symbol + "_pack"},
                                {"forward", symbol + "_forward"},
-                               {"backward", symbol + "_backward"}}},
-      {"files", std::move(fileNames)}};
-  std::string manifestText;
-  raw_string_ostream(manifestText)
-      << formatv("{0:2}", json::Value(std::move(manifest))) << "\n";
-  files.push_back({"manifest", "manifest.json", std::move(manifestText)});
-
-  if (std::error_code ec = sys::fs::create_directories(outputDir))
-    return reportError("cannot create '" + outputDir + "': " + ec.message());
-  for (const Artefact &file : files) {
-    SmallString<256> path(outputDir);
-    sys::path::append(path, file.name);
-    if (int code = writeFileAtomically(
-            path, [&](raw_ostream &os) { os << file.text; }))
-      return code;
-  }
-  outs() << fmt::format("{}: {} files in {}\n", spec.name, files.size(),
-                        outputDir.getValue());
-  for (const Artefact &file : files)
-    outs() << fmt::format("  {:<40} {:>9} bytes\n", file.name,
-                          file.text.size());
-  return ExitOk;
+                               {"backward", symbol + "_backward"}}}};
+  return output.write(std::move(manifest), outputDir, spec.name);
 }
 
 Command &compileCommand() {

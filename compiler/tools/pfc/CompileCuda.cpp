@@ -7,18 +7,15 @@
 //
 //===----------------------------------------------------------------------===//
 #include "CompileCuda.h"
+#include "CompileOutput.h"
 #include "JsonOutput.h"
 
 #include "pfc/Runtime/CudaCompile.h"
 #include "pfc/Target/CudaTarget.h"
 #include "pfc/Target/LayerModule.h"
 
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
-
-#include <fmt/format.h>
 
 using namespace llvm;
 
@@ -40,18 +37,9 @@ int compileLayerForCuda(const LoadedLayer &layer, StringRef outputDir) {
   if (!module)
     return reportError(spec.name + ": " + toString(module.takeError()));
 
-  struct Artefact {
-    std::string name, text;
-  };
-  std::vector<Artefact> files;
-  json::Object fileNames;
-  auto add = [&](StringRef key, StringRef suffix, std::string text) {
-    std::string name = symbol + suffix.str();
-    fileNames[key.str()] = name;
-    files.push_back({name, std::move(text)});
-  };
-  add("cuda", ".cu", module->source);
-  add("plan", ".plan.json", cudaPlanJson(*module));
+  CompileOutput output(symbol);
+  output.add("cuda", ".cu", module->source);
+  output.add("plan", ".plan.json", cudaPlanJson(*module));
 
   json::Object manifest{
       {"pfc_version", PFC_VERSION},
@@ -93,35 +81,15 @@ int compileLayerForCuda(const LoadedLayer &layer, StringRef outputDir) {
                                             << compiled.log << "\n";
         std::string suffix =
             ".sm_" + std::string(arch) + (cubin ? ".cubin" : ".ptx");
-        add(("sm_" + std::string(arch) + (cubin ? "_cubin" : "_ptx")), suffix,
-            std::move(compiled.image));
-        entry[cubin ? "cubin" : "ptx"] = symbol + suffix;
+        output.add(("sm_" + std::string(arch) + (cubin ? "_cubin" : "_ptx")),
+                   suffix, std::move(compiled.image));
+        entry[cubin ? "cubin" : "ptx"] = output.fileName(suffix);
       }
       architectures["sm_" + std::string(arch)] = std::move(entry);
     }
     manifest["architectures"] = std::move(architectures);
   }
-  manifest["files"] = std::move(fileNames);
-  std::string manifestText;
-  raw_string_ostream(manifestText)
-      << formatv("{0:2}", json::Value(std::move(manifest))) << "\n";
-  files.push_back({"manifest.json", std::move(manifestText)});
-
-  if (std::error_code ec = sys::fs::create_directories(outputDir))
-    return reportError("cannot create '" + outputDir + "': " + ec.message());
-  for (const Artefact &file : files) {
-    SmallString<256> path(outputDir);
-    sys::path::append(path, file.name);
-    if (int code = writeFileAtomically(
-            path, [&](raw_ostream &os) { os << file.text; }))
-      return code;
-  }
-  outs() << fmt::format("{}: {} files in {}\n", spec.name, files.size(),
-                        outputDir.str());
-  for (const Artefact &file : files)
-    outs() << fmt::format("  {:<40} {:>9} bytes\n", file.name,
-                          file.text.size());
-  return ExitOk;
+  return output.write(std::move(manifest), outputDir, spec.name);
 }
 
 } // namespace pfc
