@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 
 #include <cstdlib>
+#include <mutex>
 #include <type_traits>
 
 namespace pfc {
@@ -52,19 +53,23 @@ std::unique_ptr<OpenBlas> OpenBlas::load(int64_t threads, std::string &error) {
   }
   blas->functions = std::make_unique<Functions>();
   Functions &f = *blas->functions;
+  std::string missing;
   auto lookup = [&](auto &function, const char *name) {
     function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(
         dlsym(blas->handle, name));
-    if (!function && error.empty())
-      error = std::string(kLibrary) + " has no '" + name + "'";
+    if (!function && missing.empty())
+      missing = std::string(kLibrary) + " has no '" + name + "'";
   };
   lookup(f.sgemm, "cblas_sgemm");
   lookup(f.setNumThreads, "openblas_set_num_threads");
   lookup(f.getNumThreads, "openblas_get_num_threads");
   lookup(f.getCoreName, "openblas_get_corename");
-  if (!error.empty())
+  if (!missing.empty()) {
+    error = std::move(missing);
     return nullptr;
+  }
   f.setNumThreads(static_cast<int>(threads));
+  blas->threadCount = f.getNumThreads();
   return blas;
 }
 
@@ -81,17 +86,20 @@ void OpenBlas::sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
   // OpenBLAS's workers would then spin for a while and take cores from
   // whatever runs next (a Pixelfly net's kernels, beside its small dense
   // head, ran 40 % slower half of the time).
-  const int64_t all = functions->getNumThreads();
-  const bool small = m * n * k < kSmallProduct && all > 1;
-  if (small)
+  // The thread count is the process's: one small product at a time.
+  const bool small = m * n * k < kSmallProduct && threadCount > 1;
+  std::unique_lock<std::mutex> lock(smallProducts, std::defer_lock);
+  if (small) {
+    lock.lock();
     functions->setNumThreads(1);
+  }
   functions->sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
                    transB ? CblasTrans : CblasNoTrans, static_cast<int>(m),
                    static_cast<int>(n), static_cast<int>(k), alpha, a,
                    static_cast<int>(lda), b, static_cast<int>(ldb), beta, c,
                    static_cast<int>(ldc));
   if (small)
-    functions->setNumThreads(static_cast<int>(all));
+    functions->setNumThreads(static_cast<int>(threadCount));
 }
 
 void OpenBlas::denseForward(const float *x, const float *w, float *y,

@@ -36,6 +36,8 @@ constexpr int64_t kMaxExamples = 1 << 24;
 constexpr int64_t kMaxClasses = 1 << 16;
 /// A dense layer's weights: 1 GiB of f32.
 constexpr int64_t kMaxDenseWeights = int64_t{1} << 28;
+/// Floats a data set or one layer's activations over a batch may take.
+constexpr int64_t kMaxFloats = int64_t{1} << 31;
 constexpr int64_t kFashionMnistFeatures = 784, kFashionMnistClasses = 10;
 
 /// A module as read, with where its values stand: its input count is known
@@ -95,19 +97,35 @@ std::optional<NetSpec> NetSpecParser::parse() {
 }
 
 bool NetSpecParser::readRoot(Node *root, SMLoc start, NetSpec &net) {
-  return reader.readMapping(
-      root, "spec", start, {"pfc", "net", "train", "layer", "model"},
-      {"pfc", "net", "train"}, [&](StringRef key, Node *value) -> bool {
-        SMLoc keyLoc = reader.keyLoc();
-        if (key == "pfc")
-          return schema.readVersion(value, key);
-        if (key == "net")
-          return readNet(value, keyLoc, net);
-        if (key == "train")
-          return readTrain(value, keyLoc, net.train);
-        return reader.error(keyLoc, "this is a " + key + " spec",
-                            "a net spec, with 'net:' and 'train:'");
-      });
+  SMLoc trainLoc;
+  if (!reader.readMapping(
+          root, "spec", start, {"pfc", "net", "train", "layer", "model"},
+          {"pfc", "net", "train"}, [&](StringRef key, Node *value) -> bool {
+            SMLoc keyLoc = reader.keyLoc();
+            if (key == "pfc")
+              return schema.readVersion(value, key);
+            if (key == "net")
+              return readNet(value, keyLoc, net);
+            if (key == "train") {
+              trainLoc = keyLoc;
+              return readTrain(value, keyLoc, net.train);
+            }
+            return reader.error(keyLoc, "this is a " + key + " spec",
+                                "a net spec, with 'net:' and 'train:'");
+          }))
+    return false;
+  // Every layer's activations over a batch are kept for the backward pass.
+  int64_t widest = net.data.features;
+  for (const NetModule &module : net.modules)
+    widest = std::max(widest, module.layer.outFeatures);
+  if (net.train.batch * widest > kMaxFloats)
+    return reader.error(trainLoc,
+                        "a batch of " + std::to_string(net.train.batch) +
+                            " over layers " + std::to_string(widest) +
+                            " wide is too many floats",
+                        "a batch times the widest layer of at most " +
+                            std::to_string(kMaxFloats));
+  return true;
 }
 
 bool NetSpecParser::readVariant(Node *node, StringRef context, SMLoc ownerLoc,
@@ -276,6 +294,14 @@ bool NetSpecParser::readData(Node *node, SMLoc ownerLoc, DataSpec &data) {
             });
         if (ok && !givenTest)
           data.testCount = std::max<int64_t>(1, data.count / 4);
+        if (ok && (data.count + data.testCount) * data.features > kMaxFloats)
+          return reader.error(value,
+                              "the synthetic set's " +
+                                  std::to_string(data.count + data.testCount) +
+                                  " examples of " +
+                                  std::to_string(data.features) +
+                                  " features are too many floats",
+                              "at most " + std::to_string(kMaxFloats));
         return ok;
       });
 }

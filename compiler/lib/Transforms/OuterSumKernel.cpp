@@ -5,10 +5,12 @@
 // over a b-wide strip of dY and of x. One register tile serves them all:
 // `rows` rows of the output × up to four vectors of its columns are loaded,
 // carried through a chunk of tokens (broadcast lhs[t, i], load rhs[t,
-// j-vector], FMA) and stored back. Every token is a new row of lhs and rhs,
-// usually on a new page: chunks keep the rows a tile reads in L2 and their
-// pages in the TLB (without them dB ran at a third of the forward's speed).
-// The output is zeroed first, and a single γ applied once at the end.
+// j-vector], FMA) and stored back; the first chunk starts from zero, the
+// last applies a single γ. Read in place, every token is a new row of lhs
+// and rhs, a power-of-two stride apart in most layers: a tile's rows share a
+// few cache sets and each its page. So each chunk is first packed in strips
+// read as contiguous streams (without packing, dB ran at a third of the
+// forward's speed), and is sized to stay in L2.
 //
 //===----------------------------------------------------------------------===//
 #include "KernelEmitter.h"

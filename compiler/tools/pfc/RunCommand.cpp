@@ -7,6 +7,7 @@
 #include "pfc/Target/Jit.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <fmt/format.h>
@@ -51,19 +52,31 @@ static int reportFileError(const std::string &error) {
   return ExitBadInput;
 }
 
-/// Writes each (path, bytes) through a temporary file renamed into place.
-/// Should one fail, the ones already written are removed: a run leaves all
-/// of its outputs or none.
+/// Writes each (path, bytes): a run replaces all of its outputs or none.
 static int
 writeAll(const std::vector<std::pair<std::string, std::string>> &files) {
+  // Every file is written beside its target first, and only then are they
+  // all renamed into place: a failure leaves the previous outputs as they
+  // were.
   std::string error;
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (writeFileBytesAtomically(files[i].first, files[i].second, error))
-      continue;
-    for (size_t j = 0; j < i; ++j)
-      sys::fs::remove(files[j].first);
-    return reportFileError(error);
-  }
+  const std::string suffix =
+      ".partial-" + std::to_string(sys::Process::getProcessId());
+  auto removeWritten = [&](size_t count) {
+    for (size_t j = 0; j < count; ++j)
+      sys::fs::remove(files[j].first + suffix);
+  };
+  for (size_t i = 0; i < files.size(); ++i)
+    if (!writeFileBytesAtomically(files[i].first + suffix, files[i].second,
+                                  error)) {
+      removeWritten(i);
+      return reportFileError(error);
+    }
+  for (const auto &[path, bytes] : files)
+    if (std::error_code ec = sys::fs::rename(path + suffix, path)) {
+      removeWritten(files.size());
+      return reportFileError(path +
+                             ": error: cannot write it: " + ec.message());
+    }
   return ExitOk;
 }
 

@@ -238,8 +238,8 @@ def Pfc_SampledMatmulOp : Pfc_Op<"sddmm", [AttrSizedOperandSegments]> {
     `Σ_t scale_t · grad_output[t, r·b + o] · input[t, c·b + k]` at `[n, o, k]`,
     and zero where it covers padding. `scale` (optional) has one element or
     one per token. With `blocks(%begin, %end)`, only the blocks at BSR
-    positions `[begin, end)` are written, so that threads can split dB
-    between them.
+    positions `[begin, end)` are written, so that a caller can split dB's
+    blocks between threads.
 
     Example:
 

@@ -24,8 +24,9 @@ struct LayerKernel {
   pfc_pack_fn pack = nullptr;
   pfc_forward_fn forward = nullptr;
   pfc_backward_fn backward = nullptr;
-  /// Token rows per register tile: below `tile × threads` tokens the
-  /// runtime splits block-rows between threads instead of tokens.
+  /// Token rows per register tile: below `4 × tile × threads` tokens the
+  /// forward splits block-rows between threads instead of tokens; the
+  /// backward splits tokens in whole tiles.
   int64_t tile = 8;
   /// Parts to split a call into (1: the calling thread only), run on the
   /// process's shared pool (ThreadPool::shared).

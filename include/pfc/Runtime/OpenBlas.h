@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,9 @@ private:
   std::unique_ptr<Functions> functions;
   std::vector<std::string> unset;
   bool wasLoaded = false;
+  /// The threads load() set, which small products leave for a moment.
+  int64_t threadCount = 1;
+  mutable std::mutex smallProducts;
 };
 
 } // namespace pfc
