@@ -17,6 +17,7 @@ std::string nvrtcVersion() {
 
 bool compileCuda(const std::string &source, const std::string &arch,
                  CompiledCuda &result, std::string &error) {
+  result.log.clear();
   const Nvrtc *nvrtc = Nvrtc::get(error);
   if (!nvrtc)
     return false;

@@ -15,9 +15,13 @@ const Driver *currentDevice(CUdevice &device, std::string &error) {
   if (error.empty())
     error = driver->check(driver->primaryCtxRetain(&context, device),
                           "cuDevicePrimaryCtxRetain");
+  if (!error.empty())
+    return nullptr;
+  error = driver->check(driver->ctxSetCurrent(context), "cuCtxSetCurrent");
   if (error.empty())
-    error = driver->check(driver->ctxSetCurrent(context), "cuCtxSetCurrent");
-  return error.empty() ? driver : nullptr;
+    return driver;
+  driver->primaryCtxRelease(device);
+  return nullptr;
 }
 
 } // namespace

@@ -158,6 +158,22 @@ bool parseLaunchPlan(std::string_view text, LaunchPlan &plan,
       }
       entry.steps.push_back(std::move(step));
     }
+    // Every size that grows with tokens names one of the entry's counts.
+    auto checkExtent = [&](const PlanExtent &extent) {
+      if (extent.perToken &&
+          (extent.tokens < 0 ||
+           extent.tokens >= static_cast<int64_t>(entry.tokenCounts.size())))
+        r.fail("'" + entry.name + "' sizes something by token count " +
+               std::to_string(extent.tokens) + " of " +
+               std::to_string(entry.tokenCounts.size()));
+    };
+    for (const auto &[bytes, elements] : entry.temps)
+      checkExtent(elements);
+    for (const PlanStep &step : entry.steps) {
+      checkExtent(step.elements);
+      for (const PlanExtent &extent : step.grid)
+        checkExtent(extent);
+    }
     plan.entries.push_back(std::move(entry));
   }
   return r.ok();
@@ -169,6 +185,7 @@ bool tokenCounts(const PlanEntry &entry, const std::vector<CallArg> &args,
   counts.clear();
   auto index = [&](int64_t arg, int64_t &value) {
     if (arg < 0 || arg >= (int64_t)args.size() ||
+        arg >= (int64_t)entry.argElementBytes.size() ||
         entry.argElementBytes[arg] != 0) {
       error = entry.name + ": token count from argument " +
               std::to_string(arg) + ", which is not an index";
