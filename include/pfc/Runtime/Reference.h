@@ -46,6 +46,26 @@ inline std::vector<double> referenceDenseWeight(const LayerSpec &spec,
   return weight;
 }
 
+/// For one token's input `xt` [in]: its γ (the parameter, or the gate's
+/// 1 − sigmoid(xt·g + c)), and `xv` [r] = xt·V.
+inline double referenceTokenParts(const LayerSpec &spec,
+                                  const LayerParams &params, const float *xt,
+                                  std::vector<double> &xv) {
+  const int64_t in = spec.inFeatures, r = spec.rank;
+  for (int64_t j = 0; j < r; ++j) {
+    double sum = 0.0;
+    for (int64_t k = 0; k < in; ++k)
+      sum += double(xt[k]) * params.v[k * r + j];
+    xv[j] = sum;
+  }
+  if (spec.gammaMode != GammaMode::Gate)
+    return params.gamma;
+  double logit = params.gateBias;
+  for (int64_t k = 0; k < in; ++k)
+    logit += double(xt[k]) * params.gateWeight[k];
+  return 1.0 - 1.0 / (1.0 + std::exp(-logit));
+}
+
 /// y [tokens, out] = γ·(x·Bᵀ) + (1−γ)·((x·V)·Uᵀ) + bias for x [tokens, in],
 /// with γ = params.gamma (scalar, fixed) or, per token t, γ_t = 1 −
 /// sigmoid(x_t·gateWeight + gateBias) (gate).
@@ -60,19 +80,7 @@ inline std::vector<double> referenceForward(const LayerSpec &spec,
   std::vector<double> xv(static_cast<size_t>(r));
   for (int64_t t = 0; t < tokens; ++t) {
     const float *xt = x.data() + t * in;
-    double gamma = params.gamma;
-    if (spec.gammaMode == GammaMode::Gate) {
-      double logit = params.gateBias;
-      for (int64_t k = 0; k < in; ++k)
-        logit += double(xt[k]) * params.gateWeight[k];
-      gamma = 1.0 - 1.0 / (1.0 + std::exp(-logit));
-    }
-    for (int64_t j = 0; j < r; ++j) {
-      double sum = 0.0;
-      for (int64_t k = 0; k < in; ++k)
-        sum += double(xt[k]) * params.v[k * r + j];
-      xv[j] = sum;
-    }
+    const double gamma = referenceTokenParts(spec, params, xt, xv);
     for (int64_t o = 0; o < out; ++o) {
       double sparse = 0.0, lowRank = 0.0;
       for (int64_t k = 0; k < in; ++k)
@@ -132,19 +140,7 @@ referenceBackward(const LayerSpec &spec, const BlockMask &mask,
     const float *xt = x.data() + t * in;
     const float *gt = dy.data() + t * out;
     double *dxt = grads.dx.data() + t * in;
-    double gamma = params.gamma;
-    if (gate) {
-      double logit = params.gateBias;
-      for (int64_t k = 0; k < in; ++k)
-        logit += double(xt[k]) * params.gateWeight[k];
-      gamma = 1.0 - 1.0 / (1.0 + std::exp(-logit));
-    }
-    for (int64_t j = 0; j < r; ++j) {
-      double sum = 0.0;
-      for (int64_t k = 0; k < in; ++k)
-        sum += double(xt[k]) * params.v[k * r + j];
-      xv[j] = sum;
-    }
+    const double gamma = referenceTokenParts(spec, params, xt, xv);
 
     double dGamma = 0.0;
     for (int64_t j = 0; j < r; ++j)
