@@ -269,9 +269,11 @@ LogicalResult lowerSampledMatmul(SampledMatmulOp op,
   ImplicitLocOpBuilder b(op.getLoc(), op);
   KernelEmitter e(b);
   auto pattern = cast<BlocksAttr>(op.getPattern());
-  SmallVector<int64_t> rows, cols(pattern.getColIndex());
-  for (int64_t r = 0; r < pattern.getBlockRows(); ++r)
-    rows.append(pattern.getRowStart()[r + 1] - pattern.getRowStart()[r], r);
+  SmallVector<int64_t> rows, cols;
+  for (auto [row, col] : getBlockMask(pattern, shape.block).blocks()) {
+    rows.push_back(row);
+    cols.push_back(col);
+  }
   Value rowTable = e.constantTable(rows, "__pfc_block_row");
   Value colTable = e.constantTable(cols, "__pfc_block_col");
   Value block = e.index(shape.block);
