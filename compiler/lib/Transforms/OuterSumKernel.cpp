@@ -19,6 +19,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
 
@@ -166,30 +167,46 @@ Value allocateStrips(KernelEmitter &e, Value matrix, int64_t count,
 /// zero past the matrix's columns. Rows of a chunk lie a whole row of
 /// features apart, often a power of two (4 KiB and more): read in place, a
 /// strip's rows share a few cache sets and each its own page. Packed, a
-/// kernel reads a strip as one contiguous stream.
+/// kernel reads a strip as one contiguous stream. Copies use vectors of at
+/// most `vectorWidth` lanes.
 void packStrips(KernelEmitter &e, Value matrix, Value begin, Value count,
-                Value packed) {
+                Value packed, int64_t vectorWidth) {
   ImplicitLocOpBuilder &b = e.builder();
   auto type = cast<MemRefType>(packed.getType());
   int64_t cols = cast<MemRefType>(matrix.getType()).getDimSize(1);
-  int64_t strips = type.getDimSize(0), width = type.getDimSize(2);
+  int64_t width = type.getDimSize(2);
+  int64_t full = cols / width, rest = cols % width;
+  // Whole strips are copied in vectors of as many lanes as divide them.
+  int64_t lanes = vectorWidth;
+  while (lanes > 1 && width % lanes != 0)
+    lanes /= 2;
+  auto vectorType = VectorType::get({lanes}, b.getF32Type());
   Value zero = e.f32(0);
-  // Loops, not code per strip: a layer has up to hundreds of strips.
   e.loop(e.index(0), count, 1, [&](Value t) {
     Value row = e.add(begin, t);
-    e.loop(e.index(0), e.index(strips), 1, [&](Value strip) {
+    // A loop over the whole strips, not code per strip: a layer has up to
+    // hundreds.
+    e.loop(e.index(0), e.index(full), 1, [&](Value strip) {
       Value first = e.mul(strip, e.index(width));
-      Value real =
-          e.min(e.index(width), b.create<arith::SubIOp>(e.index(cols), first));
-      e.loop(e.index(0), real, 1, [&](Value j) {
-        Value value =
-            b.create<memref::LoadOp>(matrix, ValueRange{row, e.add(first, j)});
-        b.create<memref::StoreOp>(value, packed, ValueRange{strip, t, j});
-      });
-      e.loop(real, e.index(width), 1, [&](Value j) {
-        b.create<memref::StoreOp>(zero, packed, ValueRange{strip, t, j});
-      });
+      for (int64_t j = 0; j < width; j += lanes) {
+        Value value = b.create<vector::LoadOp>(
+            vectorType, matrix, ValueRange{row, e.add(first, e.index(j))});
+        b.create<vector::StoreOp>(value, packed,
+                                  ValueRange{strip, t, e.index(j)});
+      }
     });
+    if (rest == 0)
+      return;
+    // The last strip: its real columns, then zeros.
+    Value strip = e.index(full);
+    for (int64_t j = 0; j < width; ++j) {
+      Value value =
+          j < rest ? b.create<memref::LoadOp>(
+                         matrix, ValueRange{row, e.index(full * width + j)})
+                   : zero;
+      b.create<memref::StoreOp>(value, packed,
+                                ValueRange{strip, t, e.index(j)});
+    }
   });
 }
 
@@ -240,7 +257,7 @@ void lowerOuterSum(OuterSumOp op, const CpuTargetInfo &target) {
   emitChunked(e, op.getLhs(), size,
               [&](Value begin, Value end, Value first, Value) {
                 Value count = b.create<arith::SubIOp>(end, begin);
-                packStrips(e, op.getLhs(), begin, count, packed);
+                packStrips(e, op.getLhs(), begin, count, packed, width);
                 OuterSum sum{{packed, strip},
                              e.index(0),
                              e.index(lhsCols),
@@ -294,8 +311,8 @@ LogicalResult lowerSampledMatmul(SampledMatmulOp op,
       op.getBlockEnd() ? op.getBlockEnd() : e.index(pattern.getNumBlocks());
   emitChunked(e, x, size, [&](Value begin, Value end, Value first, Value last) {
     Value count = b.create<arith::SubIOp>(end, begin);
-    packStrips(e, dy, begin, count, packedDy);
-    packStrips(e, x, begin, count, packedX);
+    packStrips(e, dy, begin, count, packedDy, width);
+    packStrips(e, x, begin, count, packedX, width);
     Value storeScale =
         single ? b.create<arith::SelectOp>(last, single, e.f32(1)).getResult()
                : Value();

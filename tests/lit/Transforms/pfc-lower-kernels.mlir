@@ -288,7 +288,7 @@ func.func @parts(%x: memref<?x64xf32>, %v: memref<64x8xf32>, %ut: memref<8x64xf3
 // block-rows are B's block-columns (0: block 1; 1: blocks 0 and 2), each
 // block read at its position in the user's blocks, one output row o at a
 // time. pfc.sddmm packs each chunk of tokens of dY and x in strips of 32
-// features, then tiles each block's outputs (dY's columns) by 8 and adds the
+// features (whole strips by vectors, dY's last 8 features one by one), then tiles each block's outputs (dY's columns) by 8 and adds the
 // chunk's sum to dB (to zero in the first chunk); the rows of block 1 past
 // dY's 40 features are zeroed.
 // CHECK-DAG: memref.global "private" constant @[[$ROW_START:__pfc_row_start]] : memref<3xindex> = dense<[0, 1, 3]>
@@ -313,10 +313,12 @@ func.func @parts(%x: memref<?x64xf32>, %v: memref<64x8xf32>, %ut: memref<8x64xf3
 // CHECK: %[[PX:.*]] = memref.alloc() : memref<2x[[CHUNK]]x32xf32>
 // CHECK: %[[CHUNKS:.*]] = arith.maxsi
 // CHECK: scf.for %[[FIRST:.*]] = %{{.*}} to %[[CHUNKS]] step %{{.*}} {
+// CHECK: vector.load %[[DY]]
+// CHECK: vector.store %{{.*}}, %[[PDY]]
 // CHECK: memref.load %[[DY]]
 // CHECK: memref.store %{{.*}}, %[[PDY]]
-// CHECK: memref.load %[[X]]
-// CHECK: memref.store %{{.*}}, %[[PX]]
+// CHECK: vector.load %[[X]]
+// CHECK: vector.store %{{.*}}, %[[PX]]
 // CHECK: memref.load %{{.*}}[%[[N:.*]]] : memref<3xindex>
 // CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK: vector.load %[[DB]][%[[N]], %[[ROW]], %{{.*}}]
