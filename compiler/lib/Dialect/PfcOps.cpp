@@ -341,8 +341,18 @@ LogicalResult BlockSparseMatmulTransposeOp::verify() {
 
 LogicalResult SampledMatmulOp::verify() {
   if (failed(verifyPair(*this, getBlockBegin(), getBlockEnd(),
-                        "the block range's ends")))
+                        "the block range's ends")) ||
+      failed(verifyPair(*this, getDotBlocks(), getDot(),
+                        "the dot's blocks and output")))
     return failure();
+  if (getDotBlocks()) {
+    if (getDotBlocks().getType() != getOutput().getType())
+      return emitOpError("dots blocks of type ")
+             << getDotBlocks().getType() << " with dB of type "
+             << getOutput().getType();
+    if (failed(verifyShape(*this, getDot(), {1}, "dot")))
+      return failure();
+  }
   Value gradOutput = getGradOutput(), input = getInput();
   FailureOr<int64_t> tokens = verifyTokenRows(*this, {gradOutput, input});
   if (failed(tokens))
@@ -396,10 +406,11 @@ LogicalResult ScaleRowsOp::verify() {
 
 LogicalResult GammaGradOp::verify() {
   int64_t tokens = memrefType(getSparseDots()).getDimSize(0);
-  if (getLowRankDots() &&
+  bool gate = getGamma() == GammaKind::Gate;
+  // A scalar γ sums each vector of dots on its own.
+  if (gate && getLowRankDots() &&
       failed(verifyShape(*this, getLowRankDots(), {tokens}, "low-rank dots")))
     return failure();
-  bool gate = getGamma() == GammaKind::Gate;
   if (getGamma() == GammaKind::Fixed)
     return emitOpError("has no gradient for a fixed gamma");
   for (Value operand : {getInput(), getParams(), getGradInput()})

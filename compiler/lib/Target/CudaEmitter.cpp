@@ -599,11 +599,28 @@ LogicalResult FunctionEmitter::emitSampled(SampledMatmulOp op) {
      << "    b = {input + k0 * IN + colBase, IN, T - k0, IN - colBase, "
         "nullptr};\n"
      << "  });\n";
+  if (op.getDot()) {
+    // dγ's part through B, before γ: Σ B ⊙ (dYᵀ·x) over the block.
+    pointer(k, "dotBlocks", op.getDotBlocks(), true);
+    pointer(k, "dot", op.getDot(), false);
+    os << "  float dotPart = 0.f;\n"
+       << "  tile.forEach([&](int m, int c, float &v) {\n"
+       << "    dotPart += v * pfc::toFloat(dotBlocks[(long long)n * B * B + "
+          "(m0 + m) * B + n0 + c]);\n  });\n"
+       << "  atomicAdd(dot, dotPart);\n";
+  }
   if (!g.empty())
     os << "  tile.forEach([&](int m, int n, float &v) { v *= " << g
        << "; });\n";
   os << "  tile.store(output + (long long)n * B * B + m0 * B + n0, B, BM, BN);"
         "\n}\n\n";
+  if (op.getDot()) {
+    CudaStep zero;
+    zero.kind = CudaStep::Kind::Zero;
+    zero.params = {buffers.lookup(op.getDot()).param};
+    zero.elements = fixed(1);
+    entry->steps.push_back(zero);
+  }
   launch(k, fixed(mask.nnzBlocks() * (b / bm) * (b / bn)), fixed(1), threads);
   return success();
 }
@@ -643,13 +660,19 @@ LogicalResult FunctionEmitter::emitOuterSum(OuterSumOp op) {
 
 LogicalResult FunctionEmitter::emitElementwise(Operation *op) {
   // The buffer whose rows are the op's tokens (none for the weights' ops).
-  Value rows = llvm::TypeSwitch<Operation *, Value>(op)
-                   .Case([](GateOp op) { return op.getInput(); })
-                   .Case([](RowDotOp op) { return op.getLhs(); })
-                   .Case([](ScaleRowsOp op) { return op.getMatrix(); })
-                   .Case([](SumTokensOp op) { return op.getInput(); })
-                   .Case([](GammaGradOp op) { return op.getSparseDots(); })
-                   .Default([](Operation *) { return Value(); });
+  Value rows =
+      llvm::TypeSwitch<Operation *, Value>(op)
+          .Case([](GateOp op) { return op.getInput(); })
+          .Case([](RowDotOp op) { return op.getLhs(); })
+          .Case([](ScaleRowsOp op) { return op.getMatrix(); })
+          .Case([](SumTokensOp op) { return op.getInput(); })
+          .Case([](GammaGradOp op) {
+            // A scalar γ's sparse dots may come summed already.
+            return op.getGamma() != GammaKind::Gate && op.getLowRankDots()
+                       ? op.getLowRankDots()
+                       : op.getSparseDots();
+          })
+          .Default([](Operation *) { return Value(); });
   FailureOr<Kernel> made = kernel(op->getName().stripDialect(), rows);
   if (failed(made))
     return failure();
@@ -735,7 +758,12 @@ LogicalResult FunctionEmitter::emitElementwise(Operation *op) {
                 op.getLowRankDots() ? "lowRankDots" : "(const float *)nullptr";
             if (op.getGamma() != GammaKind::Gate) {
               pointer(k, "out", op.getOutput(), false);
-              s << "pfc::gammaGradScalar(T, sparseDots, " << low << ", out)";
+              auto sparse = memrefType(op.getSparseDots());
+              std::string count = sparse.isDynamicDim(0)
+                                      ? "T"
+                                      : std::to_string(sparse.getDimSize(0));
+              s << "pfc::gammaGradScalar(" << count << ", T, sparseDots, "
+                << low << ", out)";
               return success();
             }
             int64_t in = cols(op.getInput());

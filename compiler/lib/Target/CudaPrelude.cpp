@@ -415,13 +415,17 @@ __device__ __forceinline__ float gammaGradAt(const float *sparseDots,
   return sparseDots[t] - (lowRankDots ? lowRankDots[t] : 0.f);
 }
 
-/// Scalar γ: out[0] = Σ_t dγ_t, one CTA.
-__device__ void gammaGradScalar(long long tokens, const float *sparseDots,
+/// Scalar γ: out[0] = Σ sparseDots − Σ lowRankDots, each over its own
+/// count (the sparse dots may come summed already), one CTA.
+__device__ void gammaGradScalar(long long sparseCount, long long tokens,
+                                const float *sparseDots,
                                 const float *lowRankDots, float *out) {
   __shared__ float partial[32];
   float sum = 0.f;
-  for (long long t = threadIdx.x; t < tokens; t += blockDim.x)
-    sum += gammaGradAt(sparseDots, lowRankDots, t);
+  for (long long t = threadIdx.x; t < sparseCount; t += blockDim.x)
+    sum += sparseDots[t];
+  for (long long t = threadIdx.x; lowRankDots && t < tokens; t += blockDim.x)
+    sum -= lowRankDots[t];
 #pragma unroll
   for (int s = 16; s > 0; s /= 2)
     sum += __shfl_xor_sync(0xffffffffu, sum, s);

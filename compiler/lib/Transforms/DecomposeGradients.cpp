@@ -9,8 +9,10 @@
 //   dV = xᵀ·((1−γ) ⊙ w)                    pfc.outer_sum
 //   dγ_t = Σ dY⊙s − Σ dY⊙l = (dY·B)_t·x_t − w_t·t_t
 // The first dot of dγ comes out of the dX kernel, from its accumulators
-// before they are scaled, so no pass computes s again. Every sum covers the
-// op's token range; dB only its range of blocks.
+// before they are scaled, so no pass computes s again; for a scalar γ only
+// its sum over tokens counts, Σ B ⊙ (dYᵀ·x), which the dB kernel forms as it
+// stores its last chunk. Every sum covers the op's token range; dB only its
+// range of blocks.
 //
 //===----------------------------------------------------------------------===//
 #include "LayerParts.h"
@@ -73,13 +75,22 @@ void decompose(LayerGradOp grad) {
     vt = temporaries.buffer({rank, padTo(shape.in, shape.block)});
     builder.create<TransposeOp>(loc, v, vt);
   }
-  Value sparseDots = learned ? temporaries.perToken() : Value();
+  // dγ's part through B: a scalar γ's is the sum Σ B ⊙ (dYᵀ·x), which dB's
+  // kernel has at hand (unless it writes only some blocks); a gate needs it
+  // per token, from the dX kernel, which then reads x once more.
+  bool sparseSum =
+      grad.getGamma() == GammaKind::Scalar && !grad.getBlockBegin();
+  Value sparseDots;
+  if (learned)
+    sparseDots = sparseSum ? temporaries.buffer({1}) : temporaries.perToken();
+  Value tokenDots = learned && !sparseSum ? sparseDots : Value();
   builder.create<BlockSparseMatmulTransposeOp>(
-      loc, dy, grad.getBlocks(), gamma, weighted, vt, learned ? x : Value(),
-      sparseDots, dx, grad.getPattern(), grad.getScheduleAttr());
-  builder.create<SampledMatmulOp>(loc, dy, x, gamma, grad.getGradBlocks(),
-                                  grad.getBlockBegin(), grad.getBlockEnd(),
-                                  grad.getPattern());
+      loc, dy, grad.getBlocks(), gamma, weighted, vt, tokenDots ? x : Value(),
+      tokenDots, dx, grad.getPattern(), grad.getScheduleAttr());
+  builder.create<SampledMatmulOp>(
+      loc, dy, x, gamma, sparseSum ? grad.getBlocks() : Value(),
+      sparseSum ? sparseDots : Value(), grad.getGradBlocks(),
+      grad.getBlockBegin(), grad.getBlockEnd(), grad.getPattern());
   if (projected) {
     builder.create<OuterSumOp>(loc, dy, projected, grad.getGradU());
     builder.create<OuterSumOp>(loc, x, weighted, grad.getGradV());

@@ -173,12 +173,20 @@ void SimpleKernels::emit(GammaGradOp op) {
     return grad;
   };
   if (op.getGamma() == GammaKind::Scalar) {
-    scf::ForOp sum = e.loop(
-        e.index(0), tokens, 1, {e.f32(0)}, [&](Value token, ValueRange acc) {
-          return SmallVector<Value>{
-              b.create<arith::AddFOp>(acc[0], gammaGrad(token))};
-        });
-    store(sum.getResult(0), output, {e.index(0)});
+    // Σ sparse dots − Σ low-rank dots, each over its own elements.
+    auto total = [&](Value dots) -> Value {
+      return e
+          .loop(e.index(0), e.dim(dots, 0), 1, {e.f32(0)},
+                [&](Value i, ValueRange acc) {
+                  return SmallVector<Value>{
+                      b.create<arith::AddFOp>(acc[0], load(dots, {i}))};
+                })
+          .getResult(0);
+    };
+    Value grad = total(op.getSparseDots());
+    if (Value lowRank = op.getLowRankDots())
+      grad = b.create<arith::SubFOp>(grad, total(lowRank));
+    store(grad, output, {e.index(0)});
     return;
   }
   // The gate: dz_t = −dγ_t·γ_t·(1 − γ_t), the derivative through

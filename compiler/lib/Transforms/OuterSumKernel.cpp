@@ -70,6 +70,9 @@ struct OuterSum {
   Value out;
   SmallVector<Value> prefix;
   bool maskStores;
+  /// With `dotBlocks`: at the chunk where `lastChunk` holds, dot[0] +=
+  /// Σ sums ⊙ dotBlocks over the output, before `storeScale`.
+  Value dotBlocks = Value(), dot = Value(), lastChunk = Value();
 };
 
 /// Whether `scale` holds one γ per token (not one for all).
@@ -93,6 +96,34 @@ int64_t tileRowsFor(int64_t cols, int64_t width) {
 
 /// Adds the sum over tokens [tokenBegin, tokenEnd) to `sum.out` (to zero
 /// when `firstChunk`), multiplied by `storeScale` when given.
+/// dot[0] += Σ accs ⊙ dotBlocks[prefix..., row + m, base + v·width], once
+/// the sums are complete (the last chunk).
+void accumulateDot(KernelEmitter &e, RegisterTile &tile, const OuterSum &sum,
+                   ArrayRef<Value> accs, int64_t rows, Value row, Value base,
+                   ArrayRef<Value> masks) {
+  ImplicitLocOpBuilder &b = e.builder();
+  auto ifOp = b.create<scf::IfOp>(sum.lastChunk, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  Value total;
+  for (int64_t m = 0; m < rows; ++m) {
+    SmallVector<Value> at(sum.prefix);
+    at.append({e.add(row, e.index(m)), base});
+    SmallVector<Value> weights = tile.loadRow(sum.dotBlocks, at, masks);
+    for (int64_t v = 0; v < tile.vectors(); ++v) {
+      Value acc = accs[m * tile.vectors() + v];
+      total = total ? b.create<vector::FMAOp>(acc, weights[v], total)
+                    : b.create<arith::MulFOp>(acc, weights[v]).getResult();
+    }
+  }
+  Value partial =
+      b.create<vector::ReductionOp>(vector::CombiningKind::ADD, total);
+  Value zero = e.index(0);
+  Value previous = b.create<memref::LoadOp>(sum.dot, zero);
+  b.create<memref::StoreOp>(b.create<arith::AddFOp>(previous, partial), sum.dot,
+                            zero);
+}
+
 void emitOuterSum(KernelEmitter &e, int64_t width, const OuterSum &sum,
                   Value tokenBegin, Value tokenEnd, Value firstChunk,
                   Value storeScale) {
@@ -144,6 +175,8 @@ void emitOuterSum(KernelEmitter &e, int64_t width, const OuterSum &sum,
                               accs);
             });
         SmallVector<Value> accs(loop.getResults());
+        if (sum.dotBlocks)
+          accumulateDot(e, tile, sum, accs, run.rows, row, base, storeMasks);
         if (storeScale)
           tile.scaleRows(accs, row, run.rows,
                          [&](Value) { return storeScale; });
@@ -306,6 +339,8 @@ LogicalResult lowerSampledMatmul(SampledMatmulOp op,
   Value single = op.getScale() && !scale
                      ? e.loadPerToken(op.getScale(), e.index(0))
                      : Value();
+  if (Value dot = op.getDot())
+    b.create<memref::StoreOp>(e.f32(0), dot, e.index(0));
   Value blockBegin = op.getBlockBegin() ? op.getBlockBegin() : e.index(0);
   Value blockEnd =
       op.getBlockEnd() ? op.getBlockEnd() : e.index(pattern.getNumBlocks());
@@ -333,7 +368,10 @@ LogicalResult lowerSampledMatmul(SampledMatmulOp op,
                    begin,
                    op.getOutput(),
                    {n},
-                   /*maskStores=*/false};
+                   /*maskStores=*/false,
+                   op.getDotBlocks(),
+                   op.getDot(),
+                   last};
       emitOuterSum(e, width, sum, e.index(0), count, first, storeScale);
       zeroRowsFrom(e, op.getOutput(), n, outputs);
     });

@@ -239,7 +239,9 @@ def Pfc_SampledMatmulOp : Pfc_Op<"sddmm", [AttrSizedOperandSegments]> {
     and zero where it covers padding. `scale` (optional) has one element or
     one per token. With `blocks(%begin, %end)`, only the blocks at BSR
     positions `[begin, end)` are written, so that a caller can split dB's
-    blocks between threads.
+    blocks between threads. With `dot(%b, %d)`, `d[0]` also gets the sum over
+    the written blocks of `b ⊙ (grad_output)ᵀ·input` before any scale: for
+    the layer's blocks b, the part of dγ through B, Σ_t Σ_o dY·s.
 
     Example:
 
@@ -250,13 +252,16 @@ def Pfc_SampledMatmulOp : Pfc_Op<"sddmm", [AttrSizedOperandSegments]> {
     ```
   }];
   let arguments = (ins Pfc_Matrix:$gradOutput, Pfc_Matrix:$input,
-                       Optional<Pfc_Vector>:$scale, Pfc_BlockArray:$output,
+                       Optional<Pfc_Vector>:$scale,
+                       Optional<Pfc_BlockArray>:$dotBlocks,
+                       Optional<Pfc_Vector>:$dot, Pfc_BlockArray:$output,
                        Optional<Index>:$blockBegin, Optional<Index>:$blockEnd,
                        Pfc_PatternAttr:$pattern);
   let assemblyFormat = [{
-    $gradOutput `,` $input (`scale` `(` $scale^ `:` type($scale) `)`)? `into`
-    $output (`blocks` `(` $blockBegin^ `,` $blockEnd `)`)? attr-dict `:`
-    type($gradOutput) `,` type($input) `->` type($output)
+    $gradOutput `,` $input (`scale` `(` $scale^ `:` type($scale) `)`)?
+    (`dot` `(` $dotBlocks^ `,` $dot `:` type($dotBlocks) `,` type($dot) `)`)?
+    `into` $output (`blocks` `(` $blockBegin^ `,` $blockEnd `)`)? attr-dict
+    `:` type($gradOutput) `,` type($input) `->` type($output)
   }];
   let hasVerifier = 1;
 }
@@ -349,7 +354,9 @@ def Pfc_GammaGradOp : Pfc_Op<"gamma_grad", [AttrSizedOperandSegments]> {
     With `sparse_dots[t] = Σ_o dY[t, o]·s[t, o]` (s = x·Bᵀ) and
     `lowrank_dots[t] = Σ_o dY[t, o]·l[t, o]` (l = (x·V)·Uᵀ, optional: zero
     without a rank), dγ_t = sparse_dots[t] − lowrank_dots[t].
-    `#pfc.gamma<scalar>`: `output[0] = Σ_t dγ_t`.
+    `#pfc.gamma<scalar>`: `output[0] = Σ sparse_dots − Σ lowrank_dots`, each
+    summed over its own elements (the sparse part may come summed already,
+    one element, from `pfc.sddmm`'s `dot`).
     `#pfc.gamma<gate>` (γ_t = 1 − sigmoid(x_t·g + c), `params` = g then c):
     `dz_t = −dγ_t·γ_t·(1 − γ_t)`, `output` = `Σ_t dz_t·x_t` then `Σ_t dz_t`,
     and `dz_t·g` is added to each row of `grad_input` (dX).

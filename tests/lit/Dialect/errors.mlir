@@ -864,12 +864,15 @@ func.func @sum_tokens_output_shape(%dy: memref<?x64xf32>, %db: memref<32xf32>) {
 // pfc.gamma_grad.
 //===----------------------------------------------------------------------===//
 
-// Both dots have one token count, the sparse dots' one.
+// For the gate, both dots have one token count, the sparse dots' one.
 func.func @gamma_grad_lowrank_shape(%sd: memref<4xf32>, %ld: memref<?xf32>,
-                                    %g: memref<1xf32>, %dg: memref<1xf32>) {
+                                    %g: memref<4xf32>, %x: memref<4x64xf32>,
+                                    %p: memref<65xf32>, %dx: memref<4x64xf32>,
+                                    %dg: memref<65xf32>) {
   // expected-error @below {{'pfc.gamma_grad' op low-rank dots has shape [?], expected [4]}}
-  pfc.gamma_grad %sd lowrank(%ld : memref<?xf32>) gamma(%g : memref<1xf32>)
-      into %dg {gamma = #pfc.gamma<scalar>} : memref<4xf32> -> memref<1xf32>
+  pfc.gamma_grad %sd lowrank(%ld : memref<?xf32>) gamma(%g : memref<4xf32>)
+      gate(%x, %p, %dx : memref<4x64xf32>, memref<65xf32>, memref<4x64xf32>)
+      into %dg {gamma = #pfc.gamma<gate>} : memref<4xf32> -> memref<65xf32>
   return
 }
 
@@ -1452,6 +1455,30 @@ func.func @layer_grad_token_begin_only(%x: memref<?x64xf32>, %dy: memref<?x64xf3
 func.func @sddmm_block_end_only(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
                                 %db: memref<4x32x32xf32>, %n: index) {
   // expected-error @below {{'pfc.sddmm' op has only one of the block range's ends}}
-  "pfc.sddmm"(%dy, %x, %db, %n) <{operandSegmentSizes = array<i32: 1, 1, 0, 1, 0, 1>, pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}> : (memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>, index) -> ()
+  "pfc.sddmm"(%dy, %x, %db, %n) <{operandSegmentSizes = array<i32: 1, 1, 0, 0, 0, 1, 0, 1>, pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}> : (memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>, index) -> ()
+  return
+}
+
+// -----
+
+func.func @sddmm_dot_blocks_type(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
+                                 %b: memref<4x16x16xf32>, %d: memref<1xf32>,
+                                 %db: memref<4x32x32xf32>) {
+  // expected-error @below {{'pfc.sddmm' op dots blocks of type 'memref<4x16x16xf32>' with dB of type 'memref<4x32x32xf32>'}}
+  pfc.sddmm %dy, %x dot(%b, %d : memref<4x16x16xf32>, memref<1xf32>) into %db
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf32>, memref<?x64xf32> -> memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @sddmm_dot_shape(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
+                           %b: memref<4x32x32xf32>, %d: memref<2xf32>,
+                           %db: memref<4x32x32xf32>) {
+  // expected-error @below {{'pfc.sddmm' op dot has shape [2], expected [1]}}
+  pfc.sddmm %dy, %x dot(%b, %d : memref<4x32x32xf32>, memref<2xf32>) into %db
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf32>, memref<?x64xf32> -> memref<4x32x32xf32>
   return
 }

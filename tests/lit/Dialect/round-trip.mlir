@@ -624,3 +624,18 @@ func.func @attributes() attributes {patterns = [
     #pfc.gamma<scalar>, #pfc.gamma<gate>, #pfc.gamma<fixed>]} {
   return
 }
+
+// -----
+
+// CHECK-LABEL: func.func @sddmm_dot
+// CHECK: pfc.sddmm %{{.*}}, %{{.*}} scale(%{{.*}} : memref<1xf32>) dot(%{{.*}}, %{{.*}} : memref<4x32x32xf32>, memref<1xf32>) into %{{.*}} blocks(%{{.*}}, %{{.*}})
+func.func @sddmm_dot(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
+                     %g: memref<1xf32>, %b: memref<4x32x32xf32>,
+                     %d: memref<1xf32>, %db: memref<4x32x32xf32>,
+                     %n0: index, %n1: index) {
+  pfc.sddmm %dy, %x scale(%g : memref<1xf32>)
+      dot(%b, %d : memref<4x32x32xf32>, memref<1xf32>) into %db blocks(%n0, %n1)
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf32>, memref<?x64xf32> -> memref<4x32x32xf32>
+  return
+}

@@ -26,16 +26,16 @@ func.func @fwd(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>, %g: memref<65xf32>
 
 // -----
 
-// The dots dγ needs are summed atomically: zeroed first. Weight gradients
-// stay f32; the fixed γ needs no buffer.
+// A scalar γ's dots through B are summed atomically by dB's kernel into one
+// float: zeroed first. Weight gradients stay f32; dγ sums that one float.
 // CHECK-LABEL: entry bwd
-// CHECK-NEXT: tokens [{"arg": 8}]
+// CHECK-NEXT: tokens [{"arg": 8}, {"static": 1}]
 // CHECK-NEXT: args [{"buffer": "bf16"}, {"buffer": "bf16"}, {"buffer": "bf16"}, {"buffer": "f32"}, {"buffer": "bf16"}, {"buffer": "f32"}, {"buffer": "f32"}, {"buffer": "f32"}, {"index": true}]
-// CHECK-NEXT: temp {"dtype": "f32", "elements": {"constant": 0, "divisor": 1, "per_token": 1, "tokens": 0}}
-// CHECK-NEXT: step {"elements": {"constant": 0, "divisor": 1, "per_token": 1, "tokens": 0}, "zero": {"temp": 0}}
-// CHECK-NEXT: step {{.*}}"launch": "bwd_0_bsmm_t", "params": [{"tokens": 0}, {"arg": 1}, {"arg": 2}, {"arg": 0}, {"temp": 0}, {"arg": 3}, {"arg": 4}], "threads": 128}
-// CHECK-NEXT: step {"grid": [{"constant": 3, "divisor": 1, "per_token": 0, "tokens": 0}, {{.*}}"launch": "bwd_1_sddmm", "params": [{"tokens": 0}, {"arg": 1}, {"arg": 0}, {"arg": 3}, {"arg": 5}], "threads": 128}
-// CHECK-NEXT: step {{.*}}"launch": "bwd_2_gamma_grad", "params": [{"tokens": 0}, {"temp": 0}, {"arg": 6}], "threads": 256}
+// CHECK-NEXT: temp {"dtype": "f32", "elements": {"constant": 1, "divisor": 1, "per_token": 0, "tokens": 0}}
+// CHECK-NEXT: step {{.*}}"launch": "bwd_0_bsmm_t", "params": [{"tokens": 0}, {"arg": 1}, {"arg": 2}, {"arg": 3}, {"arg": 4}], "threads": 128}
+// CHECK-NEXT: step {"elements": {"constant": 1, "divisor": 1, "per_token": 0, "tokens": 0}, "zero": {"temp": 0}}
+// CHECK-NEXT: step {"grid": [{"constant": 3, "divisor": 1, "per_token": 0, "tokens": 0}, {{.*}}"launch": "bwd_1_sddmm", "params": [{"tokens": 0}, {"arg": 1}, {"arg": 0}, {"arg": 3}, {"arg": 5}, {"arg": 2}, {"temp": 0}], "threads": 128}
+// CHECK-NEXT: step {{.*}}"launch": "bwd_2_gamma_grad", "params": [{"tokens": 1}, {"temp": 0}, {"arg": 6}], "threads": 256}
 // CHECK-NEXT: step {{.*}}"launch": "bwd_3_sum_tokens", "params": [{"tokens": 0}, {"arg": 1}, {"arg": 7}], "threads": 128}
 func.func @bwd(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
                %b: memref<3x32x32xf32>, %g: memref<1xf32>,

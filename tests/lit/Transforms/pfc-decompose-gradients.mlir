@@ -31,19 +31,19 @@
 // CHECK-NEXT: pfc.scale_rows %[[W]] complement(%[[G]] : memref<1xf32>) : memref<?x8xf32>
 // CHECK-NEXT: %[[VT:.*]] = memref.alloc() : memref<8x64xf32>
 // CHECK-NEXT: pfc.transpose %[[V]] into %[[VT]] : memref<64x8xf32> -> memref<8x64xf32>
-// CHECK: %[[SPARSE_DOTS:.*]] = memref.alloc(%{{.*}}) : memref<?xf32>
-// CHECK-NEXT: pfc.bsmm_t %[[DY]], %[[B]] scale(%[[G]] : memref<1xf32>) extra(%[[W]], %[[VT]] : memref<?x8xf32>, memref<8x64xf32>) dots(%[[X]], %[[SPARSE_DOTS]] : memref<?x64xf32>, memref<?xf32>) into %[[DX]]
+// CHECK-NEXT: %[[SPARSE_SUM:.*]] = memref.alloc() : memref<1xf32>
+// CHECK-NEXT: pfc.bsmm_t %[[DY]], %[[B]] scale(%[[G]] : memref<1xf32>) extra(%[[W]], %[[VT]] : memref<?x8xf32>, memref<8x64xf32>) into %[[DX]]
 // CHECK-SAME: {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false, threads = 1>} : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
-// CHECK-NEXT: pfc.sddmm %[[DY]], %[[X]] scale(%[[G]] : memref<1xf32>) into %[[DB]] {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<?x64xf32>, memref<?x64xf32> -> memref<4x32x32xf32>
+// CHECK-NEXT: pfc.sddmm %[[DY]], %[[X]] scale(%[[G]] : memref<1xf32>) dot(%[[B]], %[[SPARSE_SUM]] : memref<4x32x32xf32>, memref<1xf32>) into %[[DB]] {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<?x64xf32>, memref<?x64xf32> -> memref<4x32x32xf32>
 // CHECK-NEXT: pfc.outer_sum %[[DY]], %[[T]] into %[[DU]] : memref<?x64xf32>, memref<?x8xf32> -> memref<64x8xf32>
 // CHECK-NEXT: pfc.outer_sum %[[X]], %[[W]] into %[[DV]] : memref<?x64xf32>, memref<?x8xf32> -> memref<64x8xf32>
-// CHECK-NEXT: pfc.gamma_grad %[[SPARSE_DOTS]] lowrank(%[[LOWRANK_DOTS]] : memref<?xf32>) gamma(%[[G]] : memref<1xf32>) into %[[DG]] {gamma = #pfc.gamma<scalar>} : memref<?xf32> -> memref<1xf32>
+// CHECK-NEXT: pfc.gamma_grad %[[SPARSE_SUM]] lowrank(%[[LOWRANK_DOTS]] : memref<?xf32>) gamma(%[[G]] : memref<1xf32>) into %[[DG]] {gamma = #pfc.gamma<scalar>} : memref<1xf32> -> memref<1xf32>
 // CHECK-NEXT: pfc.sum_tokens %[[DY]] into %[[DBIAS]] : memref<?x64xf32> -> memref<64xf32>
 // CHECK-NEXT: memref.dealloc %[[T]] : memref<?x8xf32>
 // CHECK-NEXT: memref.dealloc %[[W]] : memref<?x8xf32>
 // CHECK-NEXT: memref.dealloc %[[LOWRANK_DOTS]] : memref<?xf32>
 // CHECK-NEXT: memref.dealloc %[[VT]] : memref<8x64xf32>
-// CHECK-NEXT: memref.dealloc %[[SPARSE_DOTS]] : memref<?xf32>
+// CHECK-NEXT: memref.dealloc %[[SPARSE_SUM]] : memref<1xf32>
 // CHECK-NEXT: return
 func.func @scalar(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
                   %b: memref<4x32x32xf32>, %u: memref<64x8xf32>,
@@ -64,16 +64,16 @@ func.func @scalar(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
 
 // -----
 
-// A scalar γ without a rank: dγ comes from the dots of the dX product alone.
+// A scalar γ without a rank: dγ is the dB kernel's Σ B ⊙ (dYᵀ·x) alone.
 // CHECK-LABEL: func.func @scalar_rank_zero
 // CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[DY:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<4x32x32xf32>, %[[G:[^:]*]]: memref<1xf32>, %[[DX:[^:]*]]: memref<?x64xf32>, %[[DB:[^:]*]]: memref<4x32x32xf32>, %[[DG:[^:]*]]: memref<1xf32>)
 // CHECK-NOT: pfc.project
 // CHECK-NOT: pfc.row_dot
-// CHECK: %[[SPARSE_DOTS:.*]] = memref.alloc(%{{.*}}) : memref<?xf32>
-// CHECK-NEXT: pfc.bsmm_t %[[DY]], %[[B]] scale(%[[G]] : memref<1xf32>) dots(%[[X]], %[[SPARSE_DOTS]] : memref<?x64xf32>, memref<?xf32>) into %[[DX]] {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
-// CHECK-NEXT: pfc.sddmm %[[DY]], %[[X]] scale(%[[G]] : memref<1xf32>) into %[[DB]]
-// CHECK-NEXT: pfc.gamma_grad %[[SPARSE_DOTS]] gamma(%[[G]] : memref<1xf32>) into %[[DG]] {gamma = #pfc.gamma<scalar>} : memref<?xf32> -> memref<1xf32>
-// CHECK-NEXT: memref.dealloc %[[SPARSE_DOTS]] : memref<?xf32>
+// CHECK: %[[SPARSE_SUM:.*]] = memref.alloc() : memref<1xf32>
+// CHECK-NEXT: pfc.bsmm_t %[[DY]], %[[B]] scale(%[[G]] : memref<1xf32>) into %[[DX]] {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+// CHECK-NEXT: pfc.sddmm %[[DY]], %[[X]] scale(%[[G]] : memref<1xf32>) dot(%[[B]], %[[SPARSE_SUM]] : memref<4x32x32xf32>, memref<1xf32>) into %[[DB]]
+// CHECK-NEXT: pfc.gamma_grad %[[SPARSE_SUM]] gamma(%[[G]] : memref<1xf32>) into %[[DG]] {gamma = #pfc.gamma<scalar>} : memref<1xf32> -> memref<1xf32>
+// CHECK-NEXT: memref.dealloc %[[SPARSE_SUM]] : memref<1xf32>
 // CHECK-NEXT: return
 func.func @scalar_rank_zero(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
                             %b: memref<4x32x32xf32>, %g: memref<1xf32>,

@@ -568,20 +568,26 @@ func.func @sum_tokens(%dy: memref<?x64xf32>, %db: memref<64xf32>) {
 
 // -----
 
-// A scalar γ's gradient: Σ_t (sparse_dots[t] − lowrank_dots[t]).
+// A scalar γ's gradient: Σ sparse_dots − Σ lowrank_dots, each over its own
+// elements.
 // CHECK-LABEL: func.func @gamma_grad_scalar
 // CHECK-SAME: (%[[SD:[^:]*]]: memref<?xf32>, %[[LD:[^:]*]]: memref<?xf32>, %[[G:[^:]*]]: memref<1xf32>, %[[DG:[^:]*]]: memref<1xf32>)
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
-// CHECK: %[[TOKENS:.*]] = memref.dim %[[SD]], %[[C0]] : memref<?xf32>
-// CHECK-NEXT: %[[SUM:.*]] = scf.for %[[T:.*]] = %[[C0]] to %[[TOKENS]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32) {
-// CHECK-NEXT: %[[S:.*]] = memref.load %[[SD]][%[[T]]] : memref<?xf32>
-// CHECK-NEXT: %[[L:.*]] = memref.load %[[LD]][%[[T]]] : memref<?xf32>
-// CHECK-NEXT: %[[DGT:.*]] = arith.subf %[[S]], %[[L]] : f32
-// CHECK-NEXT: %[[NEXT:.*]] = arith.addf %[[ACC]], %[[DGT]] : f32
+// CHECK: %[[SN:.*]] = memref.dim %[[SD]], %[[C0]] : memref<?xf32>
+// CHECK-NEXT: %[[SSUM:.*]] = scf.for %[[I:.*]] = %[[C0]] to %[[SN]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32) {
+// CHECK-NEXT: %[[S:.*]] = memref.load %[[SD]][%[[I]]] : memref<?xf32>
+// CHECK-NEXT: %[[NEXT:.*]] = arith.addf %[[ACC]], %[[S]] : f32
 // CHECK-NEXT: scf.yield %[[NEXT]] : f32
 // CHECK-NEXT: }
-// CHECK-NEXT: memref.store %[[SUM]], %[[DG]][%[[C0]]] : memref<1xf32>
+// CHECK-NEXT: %[[LN:.*]] = memref.dim %[[LD]], %[[C0]] : memref<?xf32>
+// CHECK-NEXT: %[[LSUM:.*]] = scf.for %[[J:.*]] = %[[C0]] to %[[LN]] step %{{.*}} iter_args(%[[ACC2:.*]] = %[[ZERO]]) -> (f32) {
+// CHECK-NEXT: %[[L:.*]] = memref.load %[[LD]][%[[J]]] : memref<?xf32>
+// CHECK-NEXT: %[[NEXT2:.*]] = arith.addf %[[ACC2]], %[[L]] : f32
+// CHECK-NEXT: scf.yield %[[NEXT2]] : f32
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[GRAD:.*]] = arith.subf %[[SSUM]], %[[LSUM]] : f32
+// CHECK-NEXT: memref.store %[[GRAD]], %[[DG]][%[[C0]]] : memref<1xf32>
 // CHECK-NEXT: return
 func.func @gamma_grad_scalar(%sd: memref<?xf32>, %ld: memref<?xf32>,
                              %g: memref<1xf32>, %dg: memref<1xf32>) {
@@ -754,5 +760,29 @@ func.func @prefetch(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>,
        schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false, threads = 1, prefetch = 2>}
       : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+// pfc.sddmm with dot(B, d): d = 0 first; as the last chunk stores a tile,
+// Σ tile ⊙ B (the same rows and columns of the layer's blocks) is added to
+// d, before any γ.
+// CHECK-LABEL: func.func @sddmm_dot
+// CHECK-SAME: (%[[DY:[^:]*]]: memref<?x64xf32>, %[[X:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<4x32x32xf32>, %[[D:[^:]*]]: memref<1xf32>, %[[DB:[^:]*]]: memref<4x32x32xf32>)
+// CHECK: memref.store %{{.*}}, %[[D]][%{{.*}}] : memref<1xf32>
+// CHECK: scf.if %[[LAST:.*]] {
+// CHECK: vector.load %[[B]][%{{.*}}, %{{.*}}, %{{.*}}] : memref<4x32x32xf32>, vector<16xf32>
+// CHECK: vector.reduction <add>
+// CHECK: %[[OLD:.*]] = memref.load %[[D]]
+// CHECK: memref.store %{{.*}}, %[[D]]
+// CHECK: }
+// CHECK: vector.store %{{.*}}, %[[DB]]
+func.func @sddmm_dot(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
+                     %b: memref<4x32x32xf32>, %d: memref<1xf32>,
+                     %db: memref<4x32x32xf32>) {
+  pfc.sddmm %dy, %x dot(%b, %d : memref<4x32x32xf32>, memref<1xf32>) into %db
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf32>, memref<?x64xf32> -> memref<4x32x32xf32>
   return
 }
