@@ -152,15 +152,15 @@ void Layer::backward(const float *x, const float *dy, int64_t tokens, float *dx,
     part.resize(layerSpec, p);
   // Splitting dB's blocks between parts instead would spare its sum, but
   // every part would read (and pack) all of x and dY: more traffic whenever
-  // dB is smaller than the batch's inputs and output gradients.
+  // dB is smaller than the batch's inputs and output gradients (the
+  // dialect's pfc.layer_grad still takes a block range).
   pool.run(n, [&](int64_t i) {
     int64_t begin = i == 0 ? 0 : units * i / n * kernel.tile;
     int64_t end = i == n - 1 ? tokens : units * (i + 1) / n * kernel.tile;
     KernelGrads &out = partial[i];
     kernel.backward(x, dy, in(p.blocks), in(p.u), in(p.v), g, dx,
                     data(out.blocks), data(out.u), data(out.v), data(out.gamma),
-                    data(out.bias), tokens, begin, end, 0,
-                    blockMask.nnzBlocks());
+                    data(out.bias), tokens, begin, end);
   });
   // The sums, each array split between the parts.
   if (n > 1)

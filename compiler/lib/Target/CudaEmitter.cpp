@@ -572,6 +572,10 @@ LogicalResult FunctionEmitter::emitSampled(SampledMatmulOp op) {
   else if (scale)
     g = gamma(k, "scale", scale, "0");
   pointer(k, "output", op.getOutput(), false);
+  if (op.getDot()) {
+    pointer(k, "dotBlocks", op.getDotBlocks(), true);
+    pointer(k, "dot", op.getDot(), false);
+  }
   int64_t threads;
   std::string tile = tileType(bm, bn, true, threads);
   os << k.signature(threads) << "  using Tile = " << tile << ";\n"
@@ -601,8 +605,6 @@ LogicalResult FunctionEmitter::emitSampled(SampledMatmulOp op) {
      << "  });\n";
   if (op.getDot()) {
     // dγ's part through B, before γ: Σ B ⊙ (dYᵀ·x) over the block.
-    pointer(k, "dotBlocks", op.getDotBlocks(), true);
-    pointer(k, "dot", op.getDot(), false);
     os << "  float dotPart = 0.f;\n"
        << "  tile.forEach([&](int m, int c, float &v) {\n"
        << "    dotPart += v * pfc::toFloat(dotBlocks[(long long)n * B * B + "

@@ -95,11 +95,10 @@ OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,
   if (!backward)
     return module;
 
-  func::FuncOp backwardKernel =
-      kernel("_backward",
-             {type({dynamic, in}), type({dynamic, out}), blocksType, uType,
-              vType, gammaType, type({dynamic, in}), blocksType, uType, vType,
-              gammaType, biasType, index, index, index, index, index});
+  func::FuncOp backwardKernel = kernel(
+      "_backward", {type({dynamic, in}), type({dynamic, out}), blocksType,
+                    uType, vType, gammaType, type({dynamic, in}), blocksType,
+                    uType, vType, gammaType, biasType, index, index, index});
   backwardKernel.setArgAttr(12, "pfc.tokens", b.getUnitAttr());
   auto grad = [&](unsigned i) { return backwardKernel.getArgument(i); };
   bool learned = gamma != GammaKind::Fixed;
@@ -108,7 +107,7 @@ OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,
       rank ? grad(4) : Value(), learned ? grad(5) : Value(), grad(6), grad(7),
       rank ? grad(8) : Value(), rank ? grad(9) : Value(),
       learned ? grad(10) : Value(), spec.bias ? grad(11) : Value(), grad(13),
-      grad(14), grad(15), grad(16), getButterflyAttr(&context, spec.butterfly),
+      grad(14), Value(), Value(), getButterflyAttr(&context, spec.butterfly),
       GammaKindAttr::get(&context, gamma),
       gamma == GammaKind::Fixed ? b.getF64FloatAttr(spec.gammaInit)
                                 : FloatAttr(),

@@ -91,8 +91,8 @@ void lowerGate(GateOp op, int64_t vectorWidth) {
     Value total = sums.getResult(0);
     for (int64_t j = 1; j < kSums; ++j)
       total = b.create<arith::AddFOp>(total, sums.getResult(j));
-    Value dot =
-        b.create<vector::ReductionOp>(vector::CombiningKind::ADD, total);
+    Value dot = b.create<vector::ReductionOp>(vector::CombiningKind::ADD, total,
+                                              arith::FastMathFlags::reassoc);
     scf::ForOp tail = e.loop(
         e.index(in / step * step), e.index(in), 1,
         {b.create<arith::AddFOp>(

@@ -116,8 +116,8 @@ void accumulateDot(KernelEmitter &e, RegisterTile &tile, const OuterSum &sum,
                     : b.create<arith::MulFOp>(acc, weights[v]).getResult();
     }
   }
-  Value partial =
-      b.create<vector::ReductionOp>(vector::CombiningKind::ADD, total);
+  Value partial = b.create<vector::ReductionOp>(
+      vector::CombiningKind::ADD, total, arith::FastMathFlags::reassoc);
   Value zero = e.index(0);
   Value previous = b.create<memref::LoadOp>(sum.dot, zero);
   b.create<memref::StoreOp>(b.create<arith::AddFOp>(previous, partial), sum.dot,

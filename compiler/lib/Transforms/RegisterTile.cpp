@@ -90,7 +90,9 @@ void RegisterTile::accumulateRowDots(ArrayRef<Value> accs, int64_t rows,
     Value sum = b.create<arith::MulFOp>(accs[m * count], other[0]);
     for (int64_t v = 1; v < count; ++v)
       sum = b.create<vector::FMAOp>(accs[m * count + v], other[v], sum);
-    Value dot = b.create<vector::ReductionOp>(vector::CombiningKind::ADD, sum);
+    // Summed as a tree: an ordered sum of 16 lanes is a chain of 16 adds.
+    Value dot = b.create<vector::ReductionOp>(vector::CombiningKind::ADD, sum,
+                                              arith::FastMathFlags::reassoc);
     Value previous = b.create<memref::LoadOp>(dots, row);
     b.create<memref::StoreOp>(b.create<arith::AddFOp>(previous, dot), dots,
                               row);

@@ -87,13 +87,11 @@ static std::string makeHeader(const LayerSpec &spec, const BlockMask &mask,
       "    const float *bias, float *y, int64_t tokens, int64_t t0, int64_t "
       "t1,\n    int64_t r0, int64_t r1);\n\n"
       "/* Given dy = d(loss)/dy: dx[t0:t1] and the parameters' gradients over\n"
-      " * tokens [t0, t1) (blocks [n0, n1) of dblocks); blocks and U in the\n"
-      " * user's layout. */\n"
+      " * tokens [t0, t1); blocks and U in the user's layout. */\n"
       "void {1}_backward(const float *x, const float *dy, const float "
       "*blocks,\n    const float *u, const float *v, const float *gamma, "
       "float *dx,\n    float *dblocks, float *du, float *dv, float *dgamma, "
-      "float *dbias,\n    int64_t tokens, int64_t t0, int64_t t1, int64_t "
-      "n0, int64_t n1);\n\n"
+      "float *dbias,\n    int64_t tokens, int64_t t0, int64_t t1);\n\n"
       "#ifdef __cplusplus\n}}\n#endif\n\n#endif /* {2} */\n",
       macro, symbol.str(), guard);
   return text;

@@ -32,7 +32,7 @@ typedef void (*pfc_forward_fn)(const float *x, const float *packed_blocks,
 
 /// The gradients of the layer given dy [tokens, out] = d(loss)/dy, for
 /// x [tokens, in]: dx's rows t0:t1 and every parameter's gradient summed over
-/// tokens t0:t1 only (of dblocks, only the blocks n0:n1, BSR positions).
+/// tokens t0:t1 only.
 /// Each is overwritten, in the parameters' own layouts: dblocks [nnz, b, b]
 /// (zero in the padding), du [out, r], dv [in, r], dgamma [1] (scalar mode)
 /// or the gate's weight [in] followed by its bias (gate mode), dbias [out].
@@ -44,8 +44,7 @@ typedef void (*pfc_backward_fn)(const float *x, const float *dy,
                                 const float *v, const float *gamma, float *dx,
                                 float *dblocks, float *du, float *dv,
                                 float *dgamma, float *dbias, int64_t tokens,
-                                int64_t t0, int64_t t1, int64_t n0,
-                                int64_t n1);
+                                int64_t t0, int64_t t1);
 
 #ifdef __cplusplus
 }

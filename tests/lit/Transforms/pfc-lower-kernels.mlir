@@ -374,7 +374,7 @@ func.func @backward(%dy: memref<?x40xf32>, %x: memref<?x64xf32>,
 // CHECK-NEXT: %[[X1:.*]] = vector.load %[[X]][%[[T]], %[[C16]]] : memref<?x80xf32>, vector<16xf32>
 // CHECK-NEXT: %[[P0:.*]] = arith.mulf %[[ACC]]#0, %[[X0]] : vector<16xf32>
 // CHECK-NEXT: %[[P1:.*]] = vector.fma %[[ACC]]#1, %[[X1]], %[[P0]] : vector<16xf32>
-// CHECK-NEXT: %[[DOT:.*]] = vector.reduction <add>, %[[P1]] : vector<16xf32> into f32
+// CHECK-NEXT: %[[DOT:.*]] = vector.reduction <add>, %[[P1]] fastmath<reassoc> : vector<16xf32> into f32
 // CHECK-NEXT: %[[OLD:.*]] = memref.load %[[D]][%[[T]]] : memref<?xf32>
 // CHECK-NEXT: %[[NEW:.*]] = arith.addf %[[OLD]], %[[DOT]] : f32
 // CHECK-NEXT: memref.store %[[NEW]], %[[D]][%[[T]]] : memref<?xf32>
