@@ -5,6 +5,7 @@
 // training run on synthetic data; the layer's tensors in and out of a net.
 //
 //===----------------------------------------------------------------------===//
+#include "FiniteDifference.h"
 #include "RandomDraws.h"
 
 #include "pfc/Runtime/Net.h"
@@ -104,14 +105,7 @@ TEST_P(PixelflyNet, GradientsMatchFiniteDifferences) {
     SCOPED_TRACE(params[p].name);
     for (int c = 0; c < 8; ++c) {
       const int64_t i = draw(0, params[p].size - 1);
-      float &value = params[p].value[i];
-      const float saved = value;
-      value = saved + h;
-      const double up = meanLoss();
-      value = saved - h;
-      const double down = meanLoss();
-      value = saved;
-      const double numeric = (up - down) / (2 * h);
+      const double numeric = centralDifference(params[p].value[i], h, meanLoss);
       EXPECT_NEAR(grads[p][i], numeric, 2e-3 + 2e-2 * std::abs(numeric))
           << "entry " << i;
     }

@@ -12,6 +12,7 @@
 #include "pfc/Runtime/Optimizer.h"
 #include "pfc/Runtime/Trainer.h"
 
+#include "FiniteDifference.h"
 #include "RandomDraws.h"
 #include "TensorTestUtil.h"
 
@@ -255,14 +256,7 @@ void checkGradients(Net &net, RandomDraws &draw, int64_t rows, int checks) {
   for (size_t p = 0; p < params.size(); ++p) {
     for (int c = 0; c < checks; ++c) {
       const int64_t i = draw(0, params[p].size - 1);
-      float &value = params[p].value[i];
-      const float saved = value;
-      value = saved + h;
-      const double up = meanLoss();
-      value = saved - h;
-      const double down = meanLoss();
-      value = saved;
-      const double numeric = (up - down) / (2 * h);
+      const double numeric = centralDifference(params[p].value[i], h, meanLoss);
       EXPECT_NEAR(grads[p][i], numeric, 2e-3 + 2e-2 * std::abs(numeric))
           << params[p].name << "[" << i << "]";
     }

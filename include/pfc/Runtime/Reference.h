@@ -21,28 +21,36 @@
 
 namespace pfc {
 
+/// Calls `f(row, col, stored)` for every element of the weight [out, in]
+/// that a nonzero block covers: `stored` is its index in `params.blocks`
+/// ([nnz, b, b], BSR order); padding is skipped.
+template <typename F>
+void forEachStoredWeight(const LayerSpec &spec, const BlockMask &mask, F f) {
+  const int64_t out = spec.outFeatures, in = spec.inFeatures;
+  const int64_t b = mask.block;
+  for (int64_t br = 0; br < mask.blockRows; ++br)
+    for (int64_t index = mask.rowStart[br]; index < mask.rowStart[br + 1];
+         ++index) {
+      const int64_t bc = mask.colIndex[index];
+      for (int64_t i = 0; i < b; ++i)
+        for (int64_t j = 0; j < b; ++j) {
+          const int64_t row = br * b + i, col = bc * b + j;
+          if (row < out && col < in)
+            f(row, col, (index * b + i) * b + j);
+        }
+    }
+}
+
 /// The dense masked weight B [out, in] in double: the nonzero blocks of
 /// `params.blocks` placed by `mask`, padding dropped.
 inline std::vector<double> referenceDenseWeight(const LayerSpec &spec,
                                                 const BlockMask &mask,
                                                 const LayerParams &params) {
-  const int64_t out = spec.outFeatures, in = spec.inFeatures;
-  const int64_t b = mask.block;
-  std::vector<double> weight(static_cast<size_t>(out * in), 0.0);
-  for (int64_t br = 0; br < mask.blockRows; ++br) {
-    for (int64_t index = mask.rowStart[br]; index < mask.rowStart[br + 1];
-         ++index) {
-      const int64_t bc = mask.colIndex[index];
-      for (int64_t i = 0; i < b; ++i) {
-        const int64_t row = br * b + i;
-        for (int64_t j = 0; j < b; ++j) {
-          const int64_t col = bc * b + j;
-          if (row < out && col < in)
-            weight[row * in + col] = params.blocks[(index * b + i) * b + j];
-        }
-      }
-    }
-  }
+  const int64_t in = spec.inFeatures;
+  std::vector<double> weight(static_cast<size_t>(spec.outFeatures * in), 0.0);
+  forEachStoredWeight(spec, mask, [&](int64_t row, int64_t col, int64_t at) {
+    weight[row * in + col] = params.blocks[at];
+  });
   return weight;
 }
 
@@ -186,20 +194,9 @@ referenceBackward(const LayerSpec &spec, const BlockMask &mask,
   // dB on the pattern: each stored block takes its part of the dense
   // gradient; its padded rows and columns stay zero.
   grads.blocks.assign(static_cast<size_t>(mask.nnzBlocks() * b * b), 0.0);
-  for (int64_t br = 0; br < mask.blockRows; ++br) {
-    for (int64_t index = mask.rowStart[br]; index < mask.rowStart[br + 1];
-         ++index) {
-      const int64_t bc = mask.colIndex[index];
-      for (int64_t i = 0; i < b; ++i) {
-        const int64_t row = br * b + i;
-        for (int64_t j = 0; j < b; ++j) {
-          const int64_t col = bc * b + j;
-          if (row < out && col < in)
-            grads.blocks[(index * b + i) * b + j] = dWeight[row * in + col];
-        }
-      }
-    }
-  }
+  forEachStoredWeight(spec, mask, [&](int64_t row, int64_t col, int64_t at) {
+    grads.blocks[at] = dWeight[row * in + col];
+  });
   return grads;
 }
 
