@@ -439,10 +439,10 @@ int runSweep(const SweepOptions &options) {
   SmallString<256> csvPath(options.outputDir), svgPath(options.outputDir);
   sys::path::append(csvPath, "sweep.csv");
   sys::path::append(svgPath, "sweep.svg");
-  if (int code = writeFileAtomically(
+  if (int code = writeOutput(
           csvPath, [&](raw_ostream &file) { writeSweepCsv(rows, file); }))
     return code;
-  if (int code = writeFileAtomically(
+  if (int code = writeOutput(
           svgPath, [&](raw_ostream &file) { writeSweepSvg(rows, file); }))
     return code;
   const double elapsed =

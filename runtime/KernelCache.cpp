@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "pfc/Runtime/KernelCache.h"
 
+#include "pfc/Runtime/AtomicFile.h"
 #include "pfc/Runtime/TensorFile.h"
 
 #include <atomic>
@@ -21,7 +22,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -202,46 +202,6 @@ static int makeDirectories(const std::string &dir) {
   return S_ISDIR(info.st_mode) ? 0 : ENOTDIR;
 }
 
-static uint64_t randomBits() {
-  uint64_t bits = 0;
-  if (::getrandom(&bits, sizeof(bits), GRND_NONBLOCK) != sizeof(bits)) {
-    timespec now;
-    ::clock_gettime(CLOCK_REALTIME, &now);
-    bits = mix(uint64_t(now.tv_sec) * 1000000000ULL + now.tv_nsec);
-  }
-  return bits;
-}
-
-/// Writes `entry` to a fresh temporary file renamed onto `path`; returns 0
-/// or an errno value. No fsync: an entry cut short by a crash fails its
-/// checksum and is rebuilt.
-static int writeEntry(const std::string &path, std::string_view entry) {
-  static std::atomic<unsigned> counter{0};
-  char suffix[64];
-  std::snprintf(suffix, sizeof(suffix), ".tmp.%d.%u.%016llx",
-                static_cast<int>(::getpid()), counter++,
-                static_cast<unsigned long long>(randomBits()));
-  std::string temp = path + suffix;
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0)
-    return errno;
-  int code = 0;
-  while (!entry.empty() && !code) {
-    ssize_t n = ::write(fd, entry.data(), entry.size());
-    if (n >= 0)
-      entry.remove_prefix(static_cast<size_t>(n));
-    else if (errno != EINTR)
-      code = errno;
-  }
-  if (::close(fd) != 0 && !code)
-    code = errno;
-  if (!code && ::rename(temp.c_str(), path.c_str()) != 0)
-    code = errno;
-  if (code)
-    ::unlink(temp.c_str());
-  return code;
-}
-
 bool KernelCache::put(const std::string &key, std::string_view payload) const {
   if (!validKey(key))
     return false;
@@ -253,10 +213,13 @@ bool KernelCache::put(const std::string &key, std::string_view payload) const {
   appendLE(entry, fnv1a(fnvBasis, payload), 8);
   entry += payload;
   int code = makeDirectories(dir);
-  if (!code)
-    code = writeEntry(entryPath(key), entry);
-  if (!code)
+  // No fsync: an entry cut short by a crash fails its checksum and is rebuilt.
+  std::string error;
+  if (!code && writeFileAtomically(entryPath(key), entry, error,
+                                   WriteOptions{/*durable=*/false}))
     return true;
+  if (!code)
+    code = errno;
   if (firstTime("put:" + dir))
     std::fprintf(stderr,
                  "pfc: warning: cannot write the kernel cache in %s: %s; "

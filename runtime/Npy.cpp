@@ -296,7 +296,7 @@ bool writeNpy(const std::string &path, const Tensor &tensor,
     error = path + ": error: " + error;
     return false;
   }
-  return writeFileBytesAtomically(path, bytes, error);
+  return writeFileAtomically(path, bytes, error);
 }
 
 } // namespace pfc

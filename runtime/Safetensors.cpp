@@ -324,7 +324,7 @@ bool writeSafetensors(const std::string &path, const TensorMap &tensors,
     error = path + ": error: " + error;
     return false;
   }
-  return writeFileBytesAtomically(path, bytes, error);
+  return writeFileAtomically(path, bytes, error);
 }
 
 } // namespace pfc

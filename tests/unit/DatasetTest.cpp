@@ -55,7 +55,7 @@ std::string gzip(const std::string &bytes) {
 
 void writeFile(const std::string &path, const std::string &bytes) {
   std::string error;
-  ASSERT_TRUE(writeFileBytesAtomically(path, bytes, error)) << error;
+  ASSERT_TRUE(writeFileAtomically(path, bytes, error)) << error;
 }
 
 std::string randomBytes(RandomDraws &draw, size_t size, int below = 256) {

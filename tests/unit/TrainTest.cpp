@@ -660,7 +660,7 @@ TEST(Checkpoint, RefusesOtherNetsSetupsAndDamage) {
   {
     std::string bytes;
     ASSERT_TRUE(readFileBytes(path, bytes, error));
-    ASSERT_TRUE(writeFileBytesAtomically(dir.file("short.safetensors"),
+    ASSERT_TRUE(writeFileAtomically(dir.file("short.safetensors"),
                                          bytes.substr(0, bytes.size() / 2),
                                          error));
     EXPECT_FALSE(

@@ -11,6 +11,9 @@
 
 #include <functional>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace pfc {
 
@@ -64,10 +67,18 @@ std::optional<LoadedLayer> loadLayerSpec(llvm::StringRef path);
 /// Reports `pfc: error: <message>` on stderr and returns ExitBadInput.
 int reportError(const llvm::Twine &message);
 
-/// Writes `path` through a temporary file renamed into place, so that a
-/// failed run leaves no partial output. Returns ExitOk or reports.
-int writeFileAtomically(llvm::StringRef path,
-                        const std::function<void(llvm::raw_ostream &)> &write);
+/// Writes what `write` prints to `path` with writeFileAtomically
+/// (pfc/Runtime/AtomicFile.h: `-` is stdout, devices and FIFOs are written
+/// through, links are followed). Returns ExitOk, or reports the writer's
+/// `<path>: error: …` and returns ExitBadInput.
+int writeOutput(llvm::StringRef path,
+                const std::function<void(llvm::raw_ostream &)> &write);
+
+/// Writes each (path, bytes), all or none, with writeFilesAtomically.
+int writeOutputs(const std::vector<std::pair<std::string, std::string>> &files);
+
+/// Reports a reader's or writer's `<file>: error: …` message as it is.
+int reportFileError(const std::string &error);
 
 } // namespace pfc
 

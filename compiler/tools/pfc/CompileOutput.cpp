@@ -29,13 +29,15 @@ int CompileOutput::write(json::Object manifest, StringRef dir,
 
   if (std::error_code ec = sys::fs::create_directories(dir))
     return reportError("cannot create '" + dir + "': " + ec.message());
+  // All the files or none: a failure leaves the previous compile's set.
+  std::vector<std::pair<std::string, std::string>> paths;
   for (const File &file : files) {
     SmallString<256> path(dir);
     sys::path::append(path, file.name);
-    if (int code = writeFileAtomically(
-            path, [&](raw_ostream &os) { os << file.text; }))
-      return code;
+    paths.emplace_back(std::string(path), file.text);
   }
+  if (int code = writeOutputs(paths))
+    return code;
   outs() << fmt::format("{}: {} files in {}\n", title.str(), files.size(),
                         dir.str());
   for (const File &file : files)

@@ -48,7 +48,7 @@ static int run() {
   if (!encodeSafetensors(tensorsFromParams(layer, mask, params), metadata,
                          bytes, error))
     return reportError(error);
-  if (int code = writeFileAtomically(outputPath,
+  if (int code = writeOutput(outputPath,
                                      [&](raw_ostream &os) { os << bytes; }))
     return code;
   if (outputPath == "-")

@@ -86,7 +86,7 @@ static int run() {
   const LayerSpec &layer = loaded->spec;
   const BlockMask &mask = loaded->mask;
   if (!imagePath.empty())
-    if (int code = writeFileAtomically(
+    if (int code = writeOutput(
             imagePath, [&](raw_ostream &os) { printSvg(layer, mask, os); }))
       return code;
   if (json)

@@ -117,18 +117,20 @@ static void printJson(const ModelPlan &plan, const ModelSpec &model,
 static int emitSpecs(const ModelPlan &plan) {
   if (std::error_code ec = sys::fs::create_directories(emitSpecsDir))
     return reportError("cannot create '" + emitSpecsDir + "': " + ec.message());
+  // All the specs or none, like every multi-file output.
+  std::vector<std::pair<std::string, std::string>> files;
   for (const PlannedLayer &layer : plan.layers) {
     if (!layer.sparse)
       continue;
     SmallString<128> path(emitSpecsDir);
     sys::path::append(path, layer.spec.name + ".yaml");
-    if (int code = writeFileAtomically(path, [&](raw_ostream &os) {
-          os << "# Planned by `pfc plan` for model " << plan.name << "\n";
-          printLayerSpec(layer.spec, os);
-        }))
-      return code;
+    std::string text;
+    raw_string_ostream os(text);
+    os << "# Planned by `pfc plan` for model " << plan.name << "\n";
+    printLayerSpec(layer.spec, os);
+    files.emplace_back(std::string(path), std::move(text));
   }
-  return ExitOk;
+  return writeOutputs(files);
 }
 
 static int run() {

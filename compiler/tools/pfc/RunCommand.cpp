@@ -7,7 +7,6 @@
 #include "pfc/Target/Jit.h"
 
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <fmt/format.h>
@@ -45,40 +44,6 @@ static cl::opt<int64_t> threads("threads",
                                 cl::init(0), cl::sub(sub),
                                 cl::cat(pfcCategory()));
 static ScheduleFlags scheduleFlags(sub);
-
-/// Reports a reader's `<file>: error: …` message as it is.
-static int reportFileError(const std::string &error) {
-  errs() << error << "\n";
-  return ExitBadInput;
-}
-
-/// Writes each (path, bytes): a run replaces all of its outputs or none.
-static int
-writeAll(const std::vector<std::pair<std::string, std::string>> &files) {
-  // Every file is written beside its target first, and only then are they
-  // all renamed into place: a failure leaves the previous outputs as they
-  // were.
-  std::string error;
-  const std::string suffix =
-      ".partial-" + std::to_string(sys::Process::getProcessId());
-  auto removeWritten = [&](size_t count) {
-    for (size_t j = 0; j < count; ++j)
-      sys::fs::remove(files[j].first + suffix);
-  };
-  for (size_t i = 0; i < files.size(); ++i)
-    if (!writeFileBytesAtomically(files[i].first + suffix, files[i].second,
-                                  error)) {
-      removeWritten(i);
-      return reportFileError(error);
-    }
-  for (const auto &[path, bytes] : files)
-    if (std::error_code ec = sys::fs::rename(path + suffix, path)) {
-      removeWritten(files.size());
-      return reportFileError(path +
-                             ": error: cannot write it: " + ec.message());
-    }
-  return ExitOk;
-}
 
 static int run() {
   std::optional<LoadedLayer> loaded = loadLayerSpec(specPath);
@@ -163,7 +128,7 @@ static int run() {
     return reportFileError(
         dir + ": error: not a directory (with --grad-output, -o names the "
               "directory of y.npy, dx.npy and grads.safetensors)");
-  return writeAll(files);
+  return writeOutputs(files);
 }
 
 Command &runCommand() {

@@ -79,12 +79,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// Prints `error` (a runtime message, `<file>: error: …`) as it is.
-int reportFileError(const std::string &error) {
-  errs() << error << "\n";
-  return ExitBadInput;
-}
-
 void truncate(Dataset &data, int64_t count) {
   if (count <= 0 || count >= data.count)
     return;
@@ -198,8 +192,8 @@ bool writeReports(const std::string &dir, const NetSpec &spec,
   SmallString<256> csvPath(dir), svgPath(dir);
   sys::path::append(csvPath, "metrics.csv");
   sys::path::append(svgPath, "curves.svg");
-  return writeFileBytesAtomically(std::string(csvPath), csv, error) &&
-         writeFileBytesAtomically(
+  return writeFileAtomically(std::string(csvPath), csv, error) &&
+         writeFileAtomically(
              std::string(svgPath),
              curvesSvg(spec.name, parseHistory(trainer.history())), error);
 }

@@ -6,12 +6,14 @@
 //===----------------------------------------------------------------------===//
 #include "Commands.h"
 
+#include "pfc/Runtime/AtomicFile.h"
 #include "pfc/Spec/SpecParser.h"
 
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <csignal>
 #include <vector>
 
 using namespace llvm;
@@ -37,15 +39,27 @@ int reportError(const Twine &message) {
   return ExitBadInput;
 }
 
-int writeFileAtomically(StringRef path,
-                        const std::function<void(raw_ostream &)> &write) {
-  Error err = writeToOutput(path, [&](raw_ostream &os) -> Error {
-    write(os);
-    return Error::success();
-  });
-  if (err)
-    return reportError("cannot write '" + path +
-                       "': " + toString(std::move(err)));
+int reportFileError(const std::string &error) {
+  errs() << error << "\n";
+  return ExitBadInput;
+}
+
+int writeOutput(StringRef path,
+                const std::function<void(raw_ostream &)> &write) {
+  std::string bytes;
+  raw_string_ostream os(bytes);
+  write(os);
+  std::string error;
+  if (!writeFileAtomically(path.str(), bytes, error))
+    return reportFileError(error);
+  return ExitOk;
+}
+
+int writeOutputs(
+    const std::vector<std::pair<std::string, std::string>> &files) {
+  std::string error;
+  if (!writeFilesAtomically(files, error))
+    return reportFileError(error);
   return ExitOk;
 }
 
@@ -53,6 +67,10 @@ int writeFileAtomically(StringRef path,
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // Past a file-size limit (ulimit -f) a write fails with EFBIG and is
+  // reported like a full disk, instead of LLVM's handler of SIGXFSZ dumping
+  // the stack.
+  std::signal(SIGXFSZ, SIG_IGN);
   std::vector<pfc::Command *> commands = {
       &pfc::autotuneCommand(), &pfc::benchCommand(),   &pfc::cacheCommand(),
       &pfc::checkCommand(),    &pfc::compileCommand(), &pfc::initCommand(),

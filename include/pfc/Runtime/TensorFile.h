@@ -4,13 +4,15 @@
 // safetensors for weights and checkpoints, .npy for arrays on the command
 // line. Only little-endian float32 is read or written. Malformed files are
 // reported, never trusted: every length and offset is checked against the
-// bytes actually there. Writers go through a temporary file in the target's
-// directory renamed into place, so a failed write leaves nothing behind.
+// bytes actually there. Writers go through writeFileAtomically (AtomicFile.h),
+// so a failed write leaves the old file as it was.
 // Free of LLVM and MLIR, and of exceptions.
 //
 //===----------------------------------------------------------------------===//
 #ifndef PFC_RUNTIME_TENSORFILE_H
 #define PFC_RUNTIME_TENSORFILE_H
+
+#include "pfc/Runtime/AtomicFile.h"
 
 #include <cstdint>
 #include <map>
@@ -79,11 +81,6 @@ bool writeNpy(const std::string &path, const Tensor &tensor,
 /// Reads the whole of `path` into `bytes`.
 bool readFileBytes(const std::string &path, std::string &bytes,
                    std::string &error);
-/// Writes `bytes` to `path` through a temporary file in the same directory,
-/// renamed into place; on failure the temporary file is removed and `path`
-/// is untouched.
-bool writeFileBytesAtomically(const std::string &path, std::string_view bytes,
-                              std::string &error);
 
 } // namespace pfc
 
