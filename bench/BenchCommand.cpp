@@ -297,7 +297,7 @@ int runLayer(int64_t threadCount) {
   if (repeat < 0)
     return reportError("--repeat must not be negative (got " +
                        Twine(repeat.getValue()) + ")");
-  std::optional<LoadedLayer> loaded = loadLayerSpec(specPath);
+  std::optional<LoadedLayer> loaded = loadLayerSpec(specPath, /*cpu=*/true);
   if (!loaded)
     return ExitBadInput;
   const LayerSpec &layer = loaded->spec;

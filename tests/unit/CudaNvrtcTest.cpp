@@ -30,7 +30,7 @@ std::vector<std::string> shippedLayerSpecs() {
 }
 
 struct Case {
-  CudaDtype dtype;
+  DType dtype;
   bool tf32;
   int64_t stages;
 };
@@ -47,11 +47,13 @@ TEST_P(NvrtcCompiles, EveryShippedLayer) {
     std::optional<Spec> spec =
         parseSpecFile(path, llvm::errs(), SpecKind::Layer);
     ASSERT_TRUE(spec);
+    // The data type is the spec's: every shipped layer in every one.
+    LayerSpec layer = std::get<LayerSpec>(*spec);
+    layer.dtype = c.dtype;
     CudaOptions options;
-    options.dtype = c.dtype;
     options.schedule.tf32 = c.tf32;
     options.schedule.stages = c.stages;
-    auto module = compileLayerToCuda(std::get<LayerSpec>(*spec), options);
+    auto module = compileLayerToCuda(layer, options);
     ASSERT_TRUE(bool(module)) << llvm::toString(module.takeError());
     ASSERT_EQ(module->entries.size(), 3u);
     for (const char *arch : {"sm_80", "sm_90"}) {
@@ -66,12 +68,12 @@ TEST_P(NvrtcCompiles, EveryShippedLayer) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Dtypes, NvrtcCompiles,
-                         ::testing::Values(Case{CudaDtype::F32, false, 2},
-                                           Case{CudaDtype::F32, true, 1},
-                                           Case{CudaDtype::BF16, false, 2},
-                                           Case{CudaDtype::F16, false, 2}),
+                         ::testing::Values(Case{DType::F32, false, 2},
+                                           Case{DType::F32, true, 1},
+                                           Case{DType::BF16, false, 2},
+                                           Case{DType::F16, false, 2}),
                          [](const ::testing::TestParamInfo<Case> &info) {
-                           return toString(info.param.dtype).str() +
+                           return std::string(toString(info.param.dtype)) +
                                   (info.param.tf32 ? "_tf32" : "") + "_stages" +
                                   std::to_string(info.param.stages);
                          });

@@ -29,11 +29,10 @@ LayerSpec gateOdd() {
   return std::get<LayerSpec>(*spec);
 }
 
-cuda::LaunchPlan planOf(const LayerSpec &spec, CudaDtype dtype,
+cuda::LaunchPlan planOf(LayerSpec spec, DType dtype,
                         std::string *source = nullptr) {
-  CudaOptions options;
-  options.dtype = dtype;
-  auto module = compileLayerToCuda(spec, options);
+  spec.dtype = dtype;
+  auto module = compileLayerToCuda(spec, CudaOptions());
   EXPECT_TRUE(bool(module)) << llvm::toString(module.takeError());
   cuda::LaunchPlan plan;
   std::string error;
@@ -62,7 +61,7 @@ void addIndices(std::vector<cuda::CallArg> &args,
 
 TEST(CudaPlan, ResolvesAForwardCallOnATokenRange) {
   LayerSpec spec = gateOdd(); // 1000 -> 777, b = 16, rank 24, gate, bias
-  cuda::LaunchPlan plan = planOf(spec, CudaDtype::BF16);
+  cuda::LaunchPlan plan = planOf(spec, DType::BF16);
   const cuda::PlanEntry *forward = plan.find("pfc_gate_odd_forward");
   ASSERT_TRUE(forward);
   // x, packed blocks, packed U, V, gate, bias, y; tokens, t0, t1, r0, r1.
@@ -105,7 +104,7 @@ TEST(CudaPlan, ResolvesAForwardCallOnATokenRange) {
 }
 
 TEST(CudaPlan, ZeroesWhatTheBackwardSumsInto) {
-  cuda::LaunchPlan plan = planOf(gateOdd(), CudaDtype::F32);
+  cuda::LaunchPlan plan = planOf(gateOdd(), DType::F32);
   const cuda::PlanEntry *backward = plan.find("pfc_gate_odd_backward");
   ASSERT_TRUE(backward);
   bool zeroThenSum = false;
@@ -159,7 +158,7 @@ TEST(CudaGpu, ForwardMatchesTheReference) {
   LayerSpec spec = gateOdd();
   BlockMask mask = spec.blockMask();
   std::string source;
-  cuda::LaunchPlan plan = planOf(spec, CudaDtype::F32, &source);
+  cuda::LaunchPlan plan = planOf(spec, DType::F32, &source);
   cuda::CompiledCuda compiled;
   ASSERT_TRUE(cuda::compileCuda(source, arch, compiled, why)) << why;
   auto kernels = cuda::CudaKernels::load(compiled.image, std::move(plan), why);

@@ -108,7 +108,7 @@ void BlocksAttr::print(AsmPrinter &printer) const {
 LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                    int64_t tile, int64_t vector, int64_t chunk,
                                    int64_t unroll, bool unrolled,
-                                   int64_t threads, int64_t prefetch) {
+                                   int64_t prefetch) {
   if (tile < 1 || tile > 32)
     return emitError() << "schedule tile " << tile << " is not in [1, 32]";
   if (vector != 4 && vector != 8 && vector != 16)
@@ -119,11 +119,55 @@ LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << " is smaller than its tile " << tile;
   if (unroll < 1 || unroll > 64)
     return emitError() << "schedule unroll " << unroll << " is not in [1, 64]";
-  if (threads < 1)
-    return emitError() << "schedule threads " << threads << " is not positive";
   if (prefetch < 0)
     return emitError() << "schedule prefetch " << prefetch << " is negative";
   return success();
+}
+
+GammaKind getGammaKind(GammaMode mode) {
+  switch (mode) {
+  case GammaMode::Scalar:
+    return GammaKind::Scalar;
+  case GammaMode::Gate:
+    return GammaKind::Gate;
+  case GammaMode::Fixed:
+    return GammaKind::Fixed;
+  }
+  llvm_unreachable("unknown gamma mode");
+}
+
+GammaMode getGammaMode(GammaKind kind) {
+  switch (kind) {
+  case GammaKind::Scalar:
+    return GammaMode::Scalar;
+  case GammaKind::Gate:
+    return GammaMode::Gate;
+  case GammaKind::Fixed:
+    return GammaMode::Fixed;
+  }
+  llvm_unreachable("unknown gamma kind");
+}
+
+FloatType getElementType(MLIRContext *context, DType dtype) {
+  switch (dtype) {
+  case DType::F32:
+    return FloatType::getF32(context);
+  case DType::BF16:
+    return FloatType::getBF16(context);
+  case DType::F16:
+    return FloatType::getF16(context);
+  }
+  llvm_unreachable("unknown dtype");
+}
+
+std::optional<DType> getDType(Type type) {
+  if (type.isF32())
+    return DType::F32;
+  if (type.isBF16())
+    return DType::BF16;
+  if (type.isF16())
+    return DType::F16;
+  return std::nullopt;
 }
 
 ButterflyAttr getButterflyAttr(MLIRContext *context,

@@ -33,6 +33,25 @@ static MemRefType memrefType(Value value) {
   return cast<MemRefType>(value.getType());
 }
 
+/// Checks that the data operands (every matrix and block array except the
+/// parameters' gradients in `gradients`, which are f32 whatever the data
+/// type) share one element type.
+static LogicalResult verifyDataType(Operation *op,
+                                    ArrayRef<Value> gradients = {}) {
+  Type data;
+  for (Value operand : op->getOperands()) {
+    auto type = dyn_cast<MemRefType>(operand.getType());
+    if (!type || type.getRank() < 2 || llvm::is_contained(gradients, operand))
+      continue;
+    if (!data)
+      data = type.getElementType();
+    else if (type.getElementType() != data)
+      return op->emitOpError("mixes data types ")
+             << data << " and " << type.getElementType();
+  }
+  return success();
+}
+
 /// Checks that every matrix in `matrices` (rows are tokens) has the same
 /// number of tokens where it is static, and a contiguous innermost dimension.
 /// Returns that number, or kDynamic when no matrix has it static.
@@ -155,6 +174,8 @@ static int64_t features(Value matrix) {
 }
 
 LogicalResult PackOp::verify() {
+  if (failed(verifyDataType(*this)))
+    return failure();
   FailureOr<int64_t> block = verifyBlockArray(*this, getBlocks());
   if (failed(block))
     return failure();
@@ -189,6 +210,8 @@ static LogicalResult verifyGamma(Operation *op, GammaKind kind, Value params,
 }
 
 LogicalResult LayerOp::verify() {
+  if (failed(verifyDataType(*this)))
+    return failure();
   Value input = getInput(), output = getOutput();
   if (failed(verifyPair(*this, getLowRankU(), getLowRankV(), "U and V")) ||
       failed(verifyPair(*this, getRowBegin(), getRowEnd(),
@@ -211,6 +234,8 @@ LogicalResult LayerOp::verify() {
 }
 
 LogicalResult LayerGradOp::verify() {
+  if (failed(verifyDataType(*this, {getGradBlocks(), getGradU(), getGradV()})))
+    return failure();
   Value u = getLowRankU(), v = getLowRankV();
   if (failed(verifyPair(*this, u, v, "U and V")) ||
       failed(verifyPair(*this, getGradU(), getGradV(), "dU and dV")) ||
@@ -232,7 +257,9 @@ LogicalResult LayerGradOp::verify() {
       verifyBlocks(*this, getPattern(), getBlocks(), out, in);
   if (failed(block))
     return failure();
-  if (getGradBlocks().getType() != getBlocks().getType())
+  if (getGradBlocks().getType().getShape() !=
+          memrefType(getBlocks()).getShape() ||
+      !getGradBlocks().getType().getLayout().isIdentity())
     return emitOpError("has blocks of type ")
            << getBlocks().getType() << " but their gradient "
            << getGradBlocks().getType();
@@ -297,6 +324,8 @@ verifyProduct(Operation *op, ArrayRef<Value> matrices, Attribute pattern,
 }
 
 LogicalResult BlockSparseMatmulOp::verify() {
+  if (failed(verifyDataType(*this)))
+    return failure();
   if (failed(verifyPair(*this, getRowBegin(), getRowEnd(),
                         "the block-row range's ends")))
     return failure();
@@ -312,6 +341,8 @@ LogicalResult BlockSparseMatmulOp::verify() {
 }
 
 LogicalResult BlockSparseMatmulTransposeOp::verify() {
+  if (failed(verifyDataType(*this)))
+    return failure();
   if (failed(verifyPair(*this, getDotInput(), getDots(),
                         "the dot products' input and output")))
     return failure();
@@ -340,13 +371,15 @@ LogicalResult BlockSparseMatmulTransposeOp::verify() {
 }
 
 LogicalResult SampledMatmulOp::verify() {
+  if (failed(verifyDataType(*this, {getOutput()})))
+    return failure();
   if (failed(verifyPair(*this, getBlockBegin(), getBlockEnd(),
                         "the block range's ends")) ||
       failed(verifyPair(*this, getDotBlocks(), getDot(),
                         "the dot's blocks and output")))
     return failure();
   if (getDotBlocks()) {
-    if (getDotBlocks().getType() != getOutput().getType())
+    if (getDotBlocks().getType().getShape() != getOutput().getType().getShape())
       return emitOpError("dots blocks of type ")
              << getDotBlocks().getType() << " with dB of type "
              << getOutput().getType();
@@ -364,6 +397,8 @@ LogicalResult SampledMatmulOp::verify() {
 }
 
 LogicalResult OuterSumOp::verify() {
+  if (failed(verifyDataType(*this, {getOutput()})))
+    return failure();
   Value lhs = getLhs(), rhs = getRhs();
   if (failed(verifyTokenRows(*this, {lhs, rhs})))
     return failure();
@@ -375,6 +410,8 @@ LogicalResult OuterSumOp::verify() {
 }
 
 LogicalResult TransposeOp::verify() {
+  if (failed(verifyDataType(*this)))
+    return failure();
   MemRefType input = memrefType(getInput()), output = memrefType(getOutput());
   if (!input.hasStaticShape() || !output.hasStaticShape())
     return emitOpError("needs static shapes, got ")
@@ -387,6 +424,8 @@ LogicalResult TransposeOp::verify() {
 }
 
 LogicalResult RowDotOp::verify() {
+  if (failed(verifyDataType(*this)))
+    return failure();
   FailureOr<int64_t> tokens = verifyTokenRows(*this, {getLhs(), getRhs()});
   if (failed(tokens))
     return failure();
@@ -398,6 +437,8 @@ LogicalResult RowDotOp::verify() {
 }
 
 LogicalResult ScaleRowsOp::verify() {
+  if (failed(verifyDataType(*this)))
+    return failure();
   FailureOr<int64_t> tokens = verifyTokenRows(*this, {getMatrix()});
   if (failed(tokens))
     return failure();
@@ -405,6 +446,8 @@ LogicalResult ScaleRowsOp::verify() {
 }
 
 LogicalResult GammaGradOp::verify() {
+  if (failed(verifyDataType(*this)))
+    return failure();
   int64_t tokens = memrefType(getSparseDots()).getDimSize(0);
   bool gate = getGamma() == GammaKind::Gate;
   // A scalar γ sums each vector of dots on its own.
@@ -437,12 +480,16 @@ LogicalResult GammaGradOp::verify() {
 }
 
 LogicalResult SumTokensOp::verify() {
+  if (failed(verifyDataType(*this)))
+    return failure();
   if (failed(verifyTokenRows(*this, {getInput()})))
     return failure();
   return verifyShape(*this, getOutput(), {features(getInput())}, "output");
 }
 
 LogicalResult ProjectOp::verify() {
+  if (failed(verifyDataType(*this)))
+    return failure();
   Value input = getInput(), output = getOutput();
   FailureOr<int64_t> tokens = verifyTokenRows(*this, {input, output});
   if (failed(tokens))
@@ -456,6 +503,8 @@ LogicalResult ProjectOp::verify() {
 }
 
 LogicalResult LowRankOp::verify() {
+  if (failed(verifyDataType(*this)))
+    return failure();
   Value input = getInput(), output = getOutput();
   if (failed(verifyTokenRows(*this, {input, output})))
     return failure();
@@ -474,6 +523,8 @@ LogicalResult LowRankOp::verify() {
 }
 
 LogicalResult GateOp::verify() {
+  if (failed(verifyDataType(*this)))
+    return failure();
   Value input = getInput();
   if (failed(verifyTokenRows(*this, {input})))
     return failure();
@@ -485,6 +536,8 @@ LogicalResult GateOp::verify() {
 }
 
 LogicalResult CombineOp::verify() {
+  if (failed(verifyDataType(*this)))
+    return failure();
   SmallVector<Value> matrices = {getSparse(), getOutput()};
   if (getLowRank())
     matrices.push_back(getLowRank());

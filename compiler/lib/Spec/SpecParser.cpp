@@ -127,8 +127,9 @@ namespace {
 
 class SpecParser {
 public:
-  SpecParser(SourceMgr &sourceMgr, SpecKind want)
-      : sourceMgr(sourceMgr), reader(sourceMgr), schema(reader), want(want) {}
+  SpecParser(SourceMgr &sourceMgr, SpecKind want, StringRef f32Only)
+      : sourceMgr(sourceMgr), reader(sourceMgr), schema(reader), want(want),
+        f32Only(f32Only) {}
 
   /// Parses the main buffer; reports exactly one diagnostic on failure.
   std::optional<Spec> parse();
@@ -146,6 +147,7 @@ private:
   YamlReader reader;
   SpecSchema schema;
   SpecKind want;
+  StringRef f32Only;
 };
 
 } // namespace
@@ -308,8 +310,8 @@ bool SpecSchema::checkLayer(const LayerSpec &layer, SMLoc shapeLoc,
   return true;
 }
 
-bool SpecSchema::readLayer(Node *node, SMLoc ownerLoc, LayerSpec &layer) {
-  LayerLocs locs;
+bool SpecSchema::readLayer(Node *node, SMLoc ownerLoc, LayerSpec &layer,
+                           LayerLocs &locs) {
   return readLayerFields(node, ownerLoc, layer, LayerContext(), locs) &&
          checkLayerFields(layer, locs);
 }
@@ -364,6 +366,7 @@ bool SpecSchema::readLayerFields(Node *node, SMLoc ownerLoc, LayerSpec &layer,
                            locs.init);
         if (key == "bias")
           return assign(layer.bias, reader.readBool(value, key));
+        locs.dtype = keyLoc;
         return assign(layer.dtype, reader.readEnum<DType>(
                                        value, key, "a data type", kDTypeNames));
       });
@@ -507,8 +510,15 @@ bool SpecParser::readSpec(Node *root, SMLoc start, std::optional<Spec> &spec) {
                                   : "a model spec, with 'model:'");
         if (key == "layer") {
           LayerSpec layer;
-          if (!schema.readLayer(value, keyLoc, layer))
+          pfc::LayerLocs locs;
+          if (!schema.readLayer(value, keyLoc, layer, locs))
             return false;
+          if (!f32Only.empty() && layer.dtype != DType::F32)
+            return reader.error(locs.dtype,
+                                "layer '" + layer.name + "' is " +
+                                    std::string(toString(layer.dtype)) + "; " +
+                                    f32Only.str() + " computes in f32 only",
+                                "dtype: f32");
           spec = std::move(layer);
           return true;
         }
@@ -535,16 +545,17 @@ std::optional<Spec> SpecParser::parse() {
   return spec;
 }
 
-std::optional<Spec> parseSpec(SourceMgr &sourceMgr, SpecKind want) {
-  return SpecParser(sourceMgr, want).parse();
+std::optional<Spec> parseSpec(SourceMgr &sourceMgr, SpecKind want,
+                              StringRef f32Only) {
+  return SpecParser(sourceMgr, want, f32Only).parse();
 }
 
 std::optional<Spec> parseSpecFile(StringRef path, raw_ostream &diagOS,
-                                  SpecKind want) {
+                                  SpecKind want, StringRef f32Only) {
   SourceMgr sourceMgr;
   if (!openSpecFile(path, diagOS, sourceMgr))
     return std::nullopt;
-  return parseSpec(sourceMgr, want);
+  return parseSpec(sourceMgr, want, f32Only);
 }
 
 } // namespace pfc

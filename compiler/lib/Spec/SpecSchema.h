@@ -45,7 +45,7 @@ struct LayerContext {
 
 /// Where a layer's values stand, for the checks made once all are read.
 struct LayerLocs {
-  llvm::SMLoc owner, in, shape, size, global, rank, init;
+  llvm::SMLoc owner, in, shape, size, global, rank, init, dtype;
   /// In a net: the `in_features` written, if any.
   std::optional<int64_t> givenIn;
 };
@@ -60,7 +60,8 @@ public:
   bool readVersion(Node *value, llvm::StringRef key);
   /// A layer spec's `layer:` mapping, checked as a whole (shape, pattern,
   /// rank): readLayerFields, then checkLayerFields.
-  bool readLayer(Node *node, llvm::SMLoc ownerLoc, LayerSpec &layer);
+  bool readLayer(Node *node, llvm::SMLoc ownerLoc, LayerSpec &layer,
+                 LayerLocs &locs);
   /// A Pixelfly layer's mapping, each value checked on its own.
   bool readLayerFields(Node *node, llvm::SMLoc ownerLoc, LayerSpec &layer,
                        const LayerContext &context, LayerLocs &locs);

@@ -182,7 +182,7 @@ HostLayerModule::build(const LayerSpec &spec, const CompileOptions &options) {
         pick(choice.vector, defaults.getVector()),
         pick(choice.chunk, defaults.getChunk()),
         pick(choice.unroll, defaults.getUnroll()),
-        choice.unrolled.value_or(defaults.getUnrolled()), result.target.threads,
+        choice.unrolled.value_or(defaults.getUnrolled()),
         choice.prefetch.value_or(defaults.getPrefetch()));
   };
   std::string invalid;

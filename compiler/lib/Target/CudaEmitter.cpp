@@ -33,30 +33,6 @@ using namespace mlir;
 
 namespace pfc {
 
-llvm::StringRef toString(CudaDtype dtype) {
-  switch (dtype) {
-  case CudaDtype::F32:
-    return "f32";
-  case CudaDtype::BF16:
-    return "bf16";
-  case CudaDtype::F16:
-    return "f16";
-  }
-  llvm_unreachable("unknown dtype");
-}
-
-CudaDtype cudaDtypeOf(DType dtype) {
-  switch (dtype) {
-  case DType::F32:
-    return CudaDtype::F32;
-  case DType::BF16:
-    return CudaDtype::BF16;
-  case DType::F16:
-    return CudaDtype::F16;
-  }
-  llvm_unreachable("unknown dtype");
-}
-
 std::string checkCudaSchedule(const CudaSchedule &s, int64_t block) {
   std::string why;
   llvm::raw_string_ostream os(why);
@@ -79,13 +55,13 @@ std::string checkCudaSchedule(const CudaSchedule &s, int64_t block) {
 
 namespace {
 
-std::string elementName(CudaDtype dtype) {
+std::string elementName(DType dtype) {
   switch (dtype) {
-  case CudaDtype::F32:
+  case DType::F32:
     return "float";
-  case CudaDtype::BF16:
+  case DType::BF16:
     return "pfc_bf16";
-  case CudaDtype::F16:
+  case DType::F16:
     return "pfc_f16";
   }
   llvm_unreachable("unknown dtype");
@@ -107,17 +83,21 @@ int64_t dimSize(Value value, unsigned dim) {
 /// Columns of a matrix (features).
 int64_t cols(Value matrix) { return dimSize(matrix, 1); }
 
-/// The value a subview views.
-Value rootOf(Value value) {
-  while (auto view = value.getDefiningOp<memref::SubViewOp>())
-    value = view.getSource();
-  return value;
+/// The data type of a pfc op: the element type of its matrices and weights,
+/// which its verifier checks agree (the parameters' gradients and the
+/// vectors are f32 whatever it is).
+DType dataTypeOf(Operation *op) {
+  for (Value operand : op->getOperands())
+    if (auto type = dyn_cast<MemRefType>(operand.getType()))
+      if (type.getRank() >= 2)
+        return *getDType(type.getElementType());
+  return DType::F32;
 }
 
 /// A memref as the kernels see it.
 struct Buffer {
   CudaParam param;
-  CudaDtype dtype = CudaDtype::F32;
+  DType dtype = DType::F32;
   /// A one-element buffer holding a constant (fixed γ): baked in.
   std::optional<double> constant;
 };
@@ -161,8 +141,8 @@ public:
 class FunctionEmitter {
 public:
   FunctionEmitter(func::FuncOp func, const CudaOptions &options,
-                  llvm::raw_ostream &os, const llvm::DenseSet<Value> &f32Roots)
-      : func(func), options(options), os(os), f32Roots(f32Roots) {}
+                  llvm::raw_ostream &os)
+      : func(func), options(options), os(os) {}
 
   LogicalResult emit(CudaEntry &entry);
 
@@ -173,10 +153,10 @@ private:
   /// A kernel whose T is the token count of `tokens` (none: 0).
   FailureOr<Kernel> kernel(llvm::StringRef what, Value tokens);
   int64_t tokenCountOf(const CudaTokens &tokens);
-  CudaDtype dtypeOf(Value value) const {
-    if (memrefType(value).getRank() < 2 || f32Roots.contains(rootOf(value)))
-      return CudaDtype::F32;
-    return options.dtype;
+  /// The element type of a memref, which the verifiers and the
+  /// translation's entry check are one pfc computes in.
+  static DType dtypeOf(Value value) {
+    return *getDType(memrefType(value).getElementType());
   }
   /// The index argument `value` is, or an error.
   FailureOr<int64_t> indexArg(Operation *op, Value value);
@@ -216,7 +196,9 @@ private:
   func::FuncOp func;
   const CudaOptions &options;
   llvm::raw_ostream &os;
-  const llvm::DenseSet<Value> &f32Roots;
+  /// The data type of the op being emitted (its token matrices and
+  /// weights): the element type of the products' tiles.
+  DType dtype = DType::F32;
   CudaEntry *entry = nullptr;
   llvm::DenseMap<Value, Buffer> buffers;
   int kernels = 0;
@@ -383,11 +365,11 @@ std::string FunctionEmitter::tileType(int64_t bm, int64_t bn, bool overTokens,
   int64_t wm = std::max<int64_t>(1, std::min(s.warpsM, bm / 16));
   int64_t wn = std::max<int64_t>(1, std::min(s.warpsN, bn / 8));
   threads = wm * wn * 32;
-  int math = options.dtype != CudaDtype::F32 ? 2 : s.tf32 ? 1 : 0;
+  int math = dtype != DType::F32 ? 2 : s.tf32 ? 1 : 0;
   std::string text;
   llvm::raw_string_ostream(text)
-      << "pfc::Tile<" << elementName(options.dtype) << ", " << bm << ", " << bn
-      << ", " << wm << ", " << wn << ", " << s.stages << ", " << math << ", "
+      << "pfc::Tile<" << elementName(dtype) << ", " << bm << ", " << bn << ", "
+      << wm << ", " << wn << ", " << s.stages << ", " << math << ", "
       << (overTokens ? "true" : "false") << ">";
   return text;
 }
@@ -419,7 +401,7 @@ LogicalResult FunctionEmitter::emitSparse(Operation *op, llvm::StringRef what,
   llvm::raw_string_ostream s(body);
   int64_t threads;
   s << "  using Tile = " << tileType(bm, bn, false, threads) << ";\n"
-    << "  using E = " << elementName(options.dtype) << ";\n"
+    << "  using E = " << elementName(dtype) << ";\n"
     << "  constexpr long long B = " << b << ", IN = " << p.in
     << ", OUT = " << p.out << ", BN = " << bn << ", BM = " << bm << ";\n"
     << "  __shared__ Tile::Smem smem;\n"
@@ -512,7 +494,7 @@ LogicalResult FunctionEmitter::emitProject(ProjectOp op) {
   llvm::raw_string_ostream s(body);
   int64_t threads;
   s << "  using Tile = " << tileType(bm, bn, false, threads) << ";\n"
-    << "  using E = " << elementName(options.dtype) << ";\n"
+    << "  using E = " << elementName(dtype) << ";\n"
     << "  constexpr long long IN = " << in << ", R = " << rank
     << ", BM = " << bm << ", BN = " << bn << ";\n"
     << "  __shared__ Tile::Smem smem;\n"
@@ -579,7 +561,7 @@ LogicalResult FunctionEmitter::emitSampled(SampledMatmulOp op) {
   int64_t threads;
   std::string tile = tileType(bm, bn, true, threads);
   os << k.signature(threads) << "  using Tile = " << tile << ";\n"
-     << "  using E = " << elementName(options.dtype) << ";\n"
+     << "  using E = " << elementName(dtype) << ";\n"
      << "  constexpr long long B = " << b << ", IN = " << shape.in
      << ", OUT = " << shape.out << ", BM = " << bm << ", BN = " << bn << ";\n"
      << "  __shared__ Tile::Smem smem;\n"
@@ -641,7 +623,7 @@ LogicalResult FunctionEmitter::emitOuterSum(OuterSumOp op) {
   int64_t threads;
   std::string tile = tileType(bm, bn, true, threads);
   os << k.signature(threads) << "  using Tile = " << tile << ";\n"
-     << "  using E = " << elementName(options.dtype) << ";\n"
+     << "  using E = " << elementName(dtype) << ";\n"
      << "  constexpr long long I = " << rows << ", J = " << width
      << ", BM = " << bm << ", BN = " << bn << ";\n"
      << "  __shared__ Tile::Smem smem;\n"
@@ -681,7 +663,7 @@ LogicalResult FunctionEmitter::emitElementwise(Operation *op) {
   Kernel &k = *made;
   std::string call;
   llvm::raw_string_ostream s(call);
-  std::string t = elementName(options.dtype);
+  std::string t = elementName(dtype);
   int64_t threads = 256;
   CudaExtent grid = fixed(1);
   LogicalResult result =
@@ -800,6 +782,10 @@ LogicalResult FunctionEmitter::emit(CudaEntry &result) {
     CudaArg info;
     info.isBuffer = isa<MemRefType>(arg.getType());
     if (info.isBuffer) {
+      if (!getDType(memrefType(arg).getElementType()))
+        return func.emitOpError("argument ")
+               << arg.getArgNumber() << " has type " << arg.getType()
+               << "; the CUDA target takes f32, bf16 and f16 buffers";
       info.dtype = dtypeOf(arg);
       Buffer buffer;
       buffer.param = {CudaParam::Kind::Arg, arg.getArgNumber()};
@@ -822,6 +808,7 @@ LogicalResult FunctionEmitter::emit(CudaEntry &result) {
     if (op.getAttrOfType<ButterflyAttr>("pattern"))
       return op.emitOpError("needs an explicit block list; run "
                             "pfc-materialize-pattern first");
+    dtype = dataTypeOf(&op);
     if (std::optional<WeightShape> shape = getWeightShape(&op)) {
       std::string why = checkCudaSchedule(options.schedule, shape->block);
       if (!why.empty())
@@ -851,23 +838,23 @@ FailureOr<CudaModule> translateToCuda(ModuleOp module,
                                       const CudaOptions &options) {
   CudaModule result;
   llvm::raw_string_ostream os(result.source);
+  // The data type the header names: that of the first op with data.
+  DType dtype = DType::F32;
+  module.walk([&](Operation *op) {
+    if (!isa<PfcDialect>(op->getDialect()))
+      return WalkResult::advance();
+    dtype = dataTypeOf(op);
+    return WalkResult::interrupt();
+  });
   os << "// Generated by pfc from "
      << (module.getSymName() ? *module.getSymName() : "a module") << ": "
-     << toString(options.dtype) << " data, f32 accumulation.\n"
+     << toString(dtype) << " data, f32 accumulation.\n"
      << cudaPrelude() << "\n";
-  // The parameters' gradients stay f32, whatever the data type.
-  llvm::DenseSet<Value> f32Roots;
-  module.walk([&](Operation *op) {
-    if (auto sampled = dyn_cast<SampledMatmulOp>(op))
-      f32Roots.insert(rootOf(sampled.getOutput()));
-    if (auto outer = dyn_cast<OuterSumOp>(op))
-      f32Roots.insert(rootOf(outer.getOutput()));
-  });
   for (auto func : module.getOps<func::FuncOp>()) {
     if (func.isExternal())
       continue;
     CudaEntry entry;
-    if (failed(FunctionEmitter(func, options, os, f32Roots).emit(entry)))
+    if (failed(FunctionEmitter(func, options, os).emit(entry)))
       return failure();
     result.entries.push_back(std::move(entry));
   }

@@ -74,12 +74,14 @@ std::string cudaPlanJson(const CudaModule &module) {
     for (const CudaTokens &tokens : entry.tokenCounts)
       tokenCounts.push_back(toJson(tokens));
     for (const CudaArg &arg : entry.args)
-      args.push_back(arg.isBuffer
-                         ? llvm::json::Object{{"buffer", toString(arg.dtype)}}
-                         : llvm::json::Object{{"index", true}});
+      args.push_back(
+          arg.isBuffer
+              ? llvm::json::Object{{"buffer", std::string(toString(arg.dtype))}}
+              : llvm::json::Object{{"index", true}});
     for (const CudaTemp &temp : entry.temps)
-      temps.push_back(llvm::json::Object{{"dtype", toString(temp.dtype)},
-                                         {"elements", toJson(temp.elements)}});
+      temps.push_back(
+          llvm::json::Object{{"dtype", std::string(toString(temp.dtype))},
+                             {"elements", toJson(temp.elements)}});
     for (const CudaStep &step : entry.steps)
       steps.push_back(toJson(step));
     entries.push_back(

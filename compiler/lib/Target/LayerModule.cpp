@@ -30,23 +30,31 @@ OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc, spec.name);
   ImplicitLocOpBuilder b(loc, &context);
   Type f32 = b.getF32Type();
+  // Token matrices and weights hold the spec's data type; γ, the bias and
+  // the parameters' gradients stay f32.
+  Type data = getElementType(&context, spec.dtype);
   Type index = b.getIndexType();
   const int64_t dynamic = ShapedType::kDynamic;
   const int64_t in = spec.inFeatures, out = spec.outFeatures;
   const int64_t block = spec.block, rank = spec.rank;
   const int64_t nnz = spec.blockMask().nnzBlocks();
 
-  auto type = [&](ArrayRef<int64_t> shape) -> Type {
-    return MemRefType::get(shape, f32);
+  auto type = [&](ArrayRef<int64_t> shape, Type element) -> Type {
+    return MemRefType::get(shape, element);
   };
+  auto dataType = [&](ArrayRef<int64_t> shape) { return type(shape, data); };
   // Placeholders for absent parts keep one C signature for every layer.
-  Type unused = type({1});
-  Type blocksType = type({nnz, block, block});
-  Type uType = rank ? type({out, rank}) : unused;
-  Type packedUType = rank ? type({rank, spec.paddedOut()}) : unused;
-  Type vType = rank ? type({in, rank}) : unused;
-  Type gammaType = spec.gammaMode == GammaMode::Gate ? type({in + 1}) : unused;
-  Type biasType = spec.bias ? type({out}) : unused;
+  Type unused = type({1}, f32);
+  Type blocksType = dataType({nnz, block, block});
+  Type uType = rank ? dataType({out, rank}) : unused;
+  Type packedUType = rank ? dataType({rank, spec.paddedOut()}) : unused;
+  Type vType = rank ? dataType({in, rank}) : unused;
+  Type gammaType =
+      spec.gammaMode == GammaMode::Gate ? type({in + 1}, f32) : unused;
+  Type biasType = spec.bias ? type({out}, f32) : unused;
+  Type gradBlocksType = type({nnz, block, block}, f32);
+  Type gradUType = rank ? type({out, rank}, f32) : unused;
+  Type gradVType = rank ? type({in, rank}, f32) : unused;
   std::string symbol = kernelSymbol(spec);
   // A kernel with the C interface, its body at the builder.
   auto kernel = [&](StringRef name, ArrayRef<Type> inputs) {
@@ -66,9 +74,9 @@ OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,
   b.create<func::ReturnOp>();
 
   func::FuncOp forward =
-      kernel("_forward", {type({dynamic, in}), blocksType, packedUType, vType,
-                          gammaType, biasType, type({dynamic, out}), index,
-                          index, index, index, index});
+      kernel("_forward", {dataType({dynamic, in}), blocksType, packedUType,
+                          vType, gammaType, biasType, dataType({dynamic, out}),
+                          index, index, index, index, index});
   forward.setArgAttr(7, "pfc.tokens", b.getUnitAttr());
   auto arg = [&](unsigned i) { return forward.getArgument(i); };
   Value t0 = arg(8), t1 = arg(9);
@@ -79,9 +87,7 @@ OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,
         ArrayRef<OpFoldResult>{count, b.getIndexAttr(cols)},
         ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
   };
-  GammaKind gamma = spec.gammaMode == GammaMode::Gate    ? GammaKind::Gate
-                    : spec.gammaMode == GammaMode::Fixed ? GammaKind::Fixed
-                                                         : GammaKind::Scalar;
+  GammaKind gamma = getGammaKind(spec.gammaMode);
   b.create<LayerOp>(
       tokenRows(arg(0), in), arg(1), rank ? arg(2) : Value(),
       rank ? arg(3) : Value(), gamma == GammaKind::Fixed ? Value() : arg(4),
@@ -95,10 +101,11 @@ OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,
   if (!backward)
     return module;
 
-  func::FuncOp backwardKernel = kernel(
-      "_backward", {type({dynamic, in}), type({dynamic, out}), blocksType,
-                    uType, vType, gammaType, type({dynamic, in}), blocksType,
-                    uType, vType, gammaType, biasType, index, index, index});
+  func::FuncOp backwardKernel =
+      kernel("_backward",
+             {dataType({dynamic, in}), dataType({dynamic, out}), blocksType,
+              uType, vType, gammaType, dataType({dynamic, in}), gradBlocksType,
+              gradUType, gradVType, gammaType, biasType, index, index, index});
   backwardKernel.setArgAttr(12, "pfc.tokens", b.getUnitAttr());
   auto grad = [&](unsigned i) { return backwardKernel.getArgument(i); };
   bool learned = gamma != GammaKind::Fixed;

@@ -124,7 +124,7 @@ ScheduleAttr defaultSchedule(MLIRContext *context, int64_t in, int64_t block,
   // memory at 62 GB/s instead of 37, and nothing ran slower.
   int64_t prefetch = std::max<int64_t>(1, 16384 / (block * block * 4));
   return ScheduleAttr::get(context, tile, vector, chunk, /*unroll=*/1,
-                           /*unrolled=*/false, target.threads, prefetch);
+                           /*unrolled=*/false, prefetch);
 }
 
 } // namespace pfc

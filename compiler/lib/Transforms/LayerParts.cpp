@@ -8,12 +8,16 @@ using namespace mlir;
 
 namespace pfc {
 
+Type LayerTemporaries::elementType(size_t rank) const {
+  return rank >= 2 ? data : builder.getF32Type();
+}
+
 Value LayerTemporaries::allocate(ArrayRef<int64_t> inner) {
   // As many tokens as the input: static when it is, else its runtime size.
   int64_t tokens = cast<MemRefType>(input.getType()).getDimSize(0);
   SmallVector<int64_t> shape = {tokens};
   shape.append(inner.begin(), inner.end());
-  auto type = MemRefType::get(shape, builder.getF32Type());
+  auto type = MemRefType::get(shape, elementType(shape.size()));
   SmallVector<Value> sizes;
   if (ShapedType::isDynamic(tokens))
     sizes.push_back(builder.create<memref::DimOp>(loc, input, 0));
@@ -28,7 +32,7 @@ Value LayerTemporaries::perToken() { return allocate({}); }
 
 Value LayerTemporaries::buffer(ArrayRef<int64_t> shape) {
   Value buffer = builder.create<memref::AllocOp>(
-      loc, MemRefType::get(shape, builder.getF32Type()));
+      loc, MemRefType::get(shape, elementType(shape.size())));
   allocated.push_back(buffer);
   return buffer;
 }

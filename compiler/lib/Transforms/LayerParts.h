@@ -18,17 +18,21 @@ public:
   LayerTemporaries(mlir::OpBuilder &builder, LayerLike layer,
                    mlir::Value input = mlir::Value())
       : builder(builder), loc(layer.getLoc()),
-        input(input ? input : layer.getInput()), kind(layer.getGamma()),
-        gammaParams(layer.getGammaParams()),
+        input(input ? input : layer.getInput()),
+        data(mlir::cast<mlir::MemRefType>(layer.getInput().getType())
+                 .getElementType()),
+        kind(layer.getGamma()), gammaParams(layer.getGammaParams()),
         gammaValue(layer.getGammaValue()
                        ? layer.getGammaValue()->convertToDouble()
                        : 0.0) {}
 
-  /// A `[tokens, cols]` buffer, tokens as in the layer's input.
+  /// A `[tokens, cols]` buffer of the layer's data type, tokens as in the
+  /// layer's input.
   mlir::Value matrix(int64_t cols);
-  /// A `[tokens]` buffer.
+  /// A `[tokens]` f32 buffer.
   mlir::Value perToken();
-  /// A buffer of the static `shape`.
+  /// A buffer of the static `shape`: of the layer's data type when it is a
+  /// matrix (weights), else f32.
   mlir::Value buffer(llvm::ArrayRef<int64_t> shape);
   /// γ as a memref: the scalar parameter, a constant (fixed mode) or one γ
   /// per token of `input` from `pfc.gate` (gate mode).
@@ -39,10 +43,13 @@ public:
 private:
   /// A `[tokens, inner...]` buffer.
   mlir::Value allocate(llvm::ArrayRef<int64_t> inner);
+  /// Matrices hold the data type; vectors (γ, dots) are f32.
+  mlir::Type elementType(size_t rank) const;
 
   mlir::OpBuilder &builder;
   mlir::Location loc;
   mlir::Value input;
+  mlir::Type data;
   GammaKind kind;
   mlir::Value gammaParams;
   double gammaValue;

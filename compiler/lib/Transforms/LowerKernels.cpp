@@ -220,6 +220,18 @@ void SimpleKernels::emit(SumTokensOp op) {
   });
 }
 
+/// The CPU kernels compute in f32 only, until bf16 kernels arrive.
+LogicalResult checkF32(Operation *op) {
+  for (Value operand : op->getOperands()) {
+    auto type = dyn_cast<MemRefType>(operand.getType());
+    if (type && !type.getElementType().isF32())
+      return op->emitOpError("has ")
+             << type.getElementType()
+             << " data; the CPU back end computes in f32 only";
+  }
+  return success();
+}
+
 struct LowerKernelsPass : impl::LowerKernelsBase<LowerKernelsPass> {
   using LowerKernelsBase::LowerKernelsBase;
 
@@ -229,9 +241,9 @@ struct LowerKernelsPass : impl::LowerKernelsBase<LowerKernelsPass> {
           << vectorWidth.getValue() << " is not 4, 8 or 16";
       return signalPassFailure();
     }
-    if (cacheBytes < 1 || threads < 1) {
+    if (cacheBytes < 1) {
       getOperation().emitError(
-          "pfc-lower-kernels: cache-bytes and threads must be positive");
+          "pfc-lower-kernels: cache-bytes must be positive");
       return signalPassFailure();
     }
     SmallVector<Operation *> ops;
@@ -255,7 +267,9 @@ struct LowerKernelsPass : impl::LowerKernelsBase<LowerKernelsPass> {
                         "pfc-materialize-pattern first");
         return signalPassFailure();
       }
-      CpuTargetInfo target{vectorWidth, cacheBytes, threads};
+      if (failed(checkF32(op)))
+        return signalPassFailure();
+      CpuTargetInfo target{vectorWidth, cacheBytes};
       if (auto bsmm = dyn_cast<BlockSparseMatmulOp>(op)) {
         if (failed(lowerBlockSparseMatmul(bsmm, target)))
           return signalPassFailure();

@@ -22,8 +22,8 @@ void buildPfcOptimizationPipeline(OpPassManager &pm,
 void buildPfcKernelPipeline(OpPassManager &pm,
                             const CpuPipelineOptions &options) {
   const CpuTargetInfo &target = options.target;
-  pm.addPass(createLowerKernels(LowerKernelsOptions{
-      target.vectorWidth, target.threads, target.cacheBytes}));
+  pm.addPass(createLowerKernels(
+      LowerKernelsOptions{target.vectorWidth, target.cacheBytes}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

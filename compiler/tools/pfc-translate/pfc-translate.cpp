@@ -20,13 +20,6 @@ using namespace mlir;
 namespace {
 
 llvm::cl::OptionCategory category("pfc CUDA options");
-llvm::cl::opt<pfc::CudaDtype>
-    dtype("cuda-dtype",
-          llvm::cl::desc("Element type of activations and weights"),
-          llvm::cl::values(clEnumValN(pfc::CudaDtype::F32, "f32", "fp32"),
-                           clEnumValN(pfc::CudaDtype::BF16, "bf16", "bfloat16"),
-                           clEnumValN(pfc::CudaDtype::F16, "f16", "fp16")),
-          llvm::cl::init(pfc::CudaDtype::F32), llvm::cl::cat(category));
 llvm::cl::opt<int64_t> tileTokens("cuda-tile-tokens",
                                   llvm::cl::desc("Token rows per CTA tile"),
                                   llvm::cl::init(64), llvm::cl::cat(category));
@@ -52,7 +45,6 @@ FailureOr<pfc::CudaModule> translate(ModuleOp module) {
   if (failed(pm.run(module)))
     return failure();
   pfc::CudaOptions options;
-  options.dtype = dtype;
   options.schedule = {tileTokens, tileCols, warpsM, warpsN, stages, tf32};
   return pfc::translateToCuda(module, options);
 }

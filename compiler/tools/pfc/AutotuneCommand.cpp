@@ -49,7 +49,7 @@ static int run() {
                        Twine(tokens.getValue()) + ")");
   if (!(budget > 0))
     return reportError("--budget must be positive");
-  std::optional<LoadedLayer> loaded = loadLayerSpec(specPath);
+  std::optional<LoadedLayer> loaded = loadLayerSpec(specPath, /*cpu=*/true);
   if (!loaded)
     return ExitBadInput;
   TuneOptions options;

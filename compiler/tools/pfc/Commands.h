@@ -61,8 +61,10 @@ struct LoadedLayer {
 };
 
 /// Reads the layer spec at `path`, reporting a bad file on stderr as
-/// `file:line:col: error: …`.
-std::optional<LoadedLayer> loadLayerSpec(llvm::StringRef path);
+/// `file:line:col: error: …`. With `cpu`, a layer the CPU target cannot
+/// compute (bf16, f16) is such an error too.
+std::optional<LoadedLayer> loadLayerSpec(llvm::StringRef path,
+                                         bool cpu = false);
 
 /// Reports `pfc: error: <message>` on stderr and returns ExitBadInput.
 int reportError(const llvm::Twine &message);

@@ -98,7 +98,8 @@ static std::string makeHeader(const LayerSpec &spec, const BlockMask &mask,
 }
 
 static int run() {
-  std::optional<LoadedLayer> layer = loadLayerSpec(specPath);
+  std::optional<LoadedLayer> layer =
+      loadLayerSpec(specPath, /*cpu=*/target != Target::Cuda);
   if (!layer)
     return ExitBadInput;
   if (target == Target::Cuda)

@@ -28,7 +28,6 @@ int compileLayerForCuda(const LoadedLayer &layer, StringRef outputDir) {
   const LayerSpec &spec = layer.spec;
   std::string symbol = kernelSymbol(spec);
   CudaOptions options;
-  options.dtype = cudaDtypeOf(spec.dtype);
   if (std::string why = checkCudaSchedule(options.schedule, spec.block);
       !why.empty())
     return reportError(spec.name +
@@ -45,7 +44,7 @@ int compileLayerForCuda(const LoadedLayer &layer, StringRef outputDir) {
       {"pfc_version", PFC_VERSION},
       {"spec", toJson(spec)},
       {"target", "cuda"},
-      {"dtype", toString(options.dtype)},
+      {"dtype", std::string(toString(spec.dtype))},
       {"tile_tokens", options.schedule.tileTokens},
       {"tile_cols", options.schedule.tileCols},
       {"warps", json::Array{options.schedule.warpsM, options.schedule.warpsN}},

@@ -46,7 +46,7 @@ static cl::opt<int64_t> threads("threads",
 static ScheduleFlags scheduleFlags(sub);
 
 static int run() {
-  std::optional<LoadedLayer> loaded = loadLayerSpec(specPath);
+  std::optional<LoadedLayer> loaded = loadLayerSpec(specPath, /*cpu=*/true);
   if (!loaded)
     return ExitBadInput;
   const LayerSpec &spec = loaded->spec;

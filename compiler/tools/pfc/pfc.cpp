@@ -25,8 +25,9 @@ cl::OptionCategory &pfcCategory() {
   return category;
 }
 
-std::optional<LoadedLayer> loadLayerSpec(StringRef path) {
-  std::optional<Spec> spec = parseSpecFile(path, errs(), SpecKind::Layer);
+std::optional<LoadedLayer> loadLayerSpec(StringRef path, bool cpu) {
+  std::optional<Spec> spec =
+      parseSpecFile(path, errs(), SpecKind::Layer, cpu ? "the CPU target" : "");
   if (!spec)
     return std::nullopt;
   LayerSpec &layer = std::get<LayerSpec>(*spec);

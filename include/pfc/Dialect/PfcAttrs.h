@@ -3,9 +3,11 @@
 #define PFC_DIALECT_PFCATTRS_H
 
 #include "pfc/Pattern/Butterfly.h"
+#include "pfc/Spec/Spec.h"
 
 #include "mlir/IR/Attributes.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 
 #include "pfc/Dialect/PfcEnums.h.inc"
@@ -23,6 +25,16 @@ ButterflyPattern getButterflyPattern(ButterflyAttr attr);
 /// The explicit block list of `mask`, and back (the block size is the op's).
 BlocksAttr getBlocksAttr(mlir::MLIRContext *context, const BlockMask &mask);
 BlockMask getBlockMask(BlocksAttr attr, int64_t block);
+
+/// The spec's γ mode as the dialect's, and back: the one mapping between
+/// the two enums.
+GammaKind getGammaKind(GammaMode mode);
+GammaMode getGammaMode(GammaKind kind);
+
+/// The element type of a spec's data type, and back: std::nullopt for a
+/// type pfc does not compute in. The one mapping between the two.
+mlir::FloatType getElementType(mlir::MLIRContext *context, DType dtype);
+std::optional<DType> getDType(mlir::Type type);
 
 /// The block mask a pattern attribute (#pfc.butterfly or #pfc.blocks) stands
 /// for over an `out × in` weight with b×b blocks; reports through `emitError`

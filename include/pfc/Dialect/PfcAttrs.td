@@ -71,21 +71,21 @@ def Pfc_ScheduleAttr : Pfc_Attr<"Schedule", "schedule"> {
     block's `b` inputs is unrolled `unroll` times. With `unrolled = true`
     every nonzero block is emitted with constant offsets; with `false` the
     block-columns come from a constant table inside the kernel, for patterns
-    whose full unrolling would bloat the code. `threads` is the number of
-    workers the runtime splits the work over. With `prefetch = n`, each row
+    whose full unrolling would bloat the code. With `prefetch = n`, each row
     of a block being read also prefetches that row of the block n places
     ahead in the packed weights (0, the default, prefetches nothing): the
-    weights stream in while the FMAs run, when they come from memory.
+    weights stream in while the FMAs run, when they come from memory. How
+    many threads split a call is the runtime's choice, not the kernel's: it
+    is no part of the schedule (nor of the kernel cache's keys).
 
     Example:
 
     ```mlir
-    #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 2>
+    #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true>
     ```
   }];
   let parameters = (ins "int64_t":$tile, "int64_t":$vector, "int64_t":$chunk,
                         "int64_t":$unroll, "bool":$unrolled,
-                        "int64_t":$threads,
                         DefaultValuedParameter<"int64_t", "0">:$prefetch);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

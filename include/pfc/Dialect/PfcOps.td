@@ -12,9 +12,15 @@
 
 include "pfc/Dialect/PfcAttrs.td"
 
-def Pfc_Matrix : MemRefRankOf<[F32], [2]>;
-def Pfc_BlockArray : MemRefRankOf<[F32], [3]>;
+// Token matrices and weights hold the layer's data type; an op's data
+// operands agree on it (the verifiers check). γ, the bias, per-token vectors
+// and the parameters' gradients stay f32, and products accumulate in f32.
+def Pfc_DataElement : AnyTypeOf<[F32, BF16, F16]>;
+def Pfc_Matrix : MemRefRankOf<[Pfc_DataElement], [2]>;
+def Pfc_BlockArray : MemRefRankOf<[Pfc_DataElement], [3]>;
 def Pfc_Vector : MemRefRankOf<[F32], [1]>;
+def Pfc_GradMatrix : MemRefRankOf<[F32], [2]>;
+def Pfc_GradBlockArray : MemRefRankOf<[F32], [3]>;
 def Pfc_PatternAttr : AnyAttrOf<[Pfc_ButterflyAttr, Pfc_BlocksAttr]>;
 
 def Pfc_PackOp : Pfc_Op<"pack", [AttrSizedOperandSegments]> {
@@ -121,8 +127,9 @@ def Pfc_LayerGradOp : Pfc_Op<"layer_grad", [AttrSizedOperandSegments]> {
                        Pfc_BlockArray:$blocks, Optional<Pfc_Matrix>:$lowRankU,
                        Optional<Pfc_Matrix>:$lowRankV,
                        Optional<Pfc_Vector>:$gammaParams,
-                       Pfc_Matrix:$gradInput, Pfc_BlockArray:$gradBlocks,
-                       Optional<Pfc_Matrix>:$gradU, Optional<Pfc_Matrix>:$gradV,
+                       Pfc_Matrix:$gradInput, Pfc_GradBlockArray:$gradBlocks,
+                       Optional<Pfc_GradMatrix>:$gradU,
+                       Optional<Pfc_GradMatrix>:$gradV,
                        Optional<Pfc_Vector>:$gradGamma,
                        Optional<Pfc_Vector>:$gradBias,
                        Optional<Index>:$tokenBegin, Optional<Index>:$tokenEnd,
@@ -254,7 +261,7 @@ def Pfc_SampledMatmulOp : Pfc_Op<"sddmm", [AttrSizedOperandSegments]> {
   let arguments = (ins Pfc_Matrix:$gradOutput, Pfc_Matrix:$input,
                        Optional<Pfc_Vector>:$scale,
                        Optional<Pfc_BlockArray>:$dotBlocks,
-                       Optional<Pfc_Vector>:$dot, Pfc_BlockArray:$output,
+                       Optional<Pfc_Vector>:$dot, Pfc_GradBlockArray:$output,
                        Optional<Index>:$blockBegin, Optional<Index>:$blockEnd,
                        Pfc_PatternAttr:$pattern);
   let assemblyFormat = [{
@@ -280,7 +287,8 @@ def Pfc_OuterSumOp : Pfc_Op<"outer_sum"> {
         : memref<?x64xf32>, memref<?x8xf32> -> memref<64x8xf32>
     ```
   }];
-  let arguments = (ins Pfc_Matrix:$lhs, Pfc_Matrix:$rhs, Pfc_Matrix:$output);
+  let arguments = (ins Pfc_Matrix:$lhs, Pfc_Matrix:$rhs,
+                       Pfc_GradMatrix:$output);
   let assemblyFormat = [{
     $lhs `,` $rhs `into` $output attr-dict `:` type($lhs) `,` type($rhs) `->`
     type($output)

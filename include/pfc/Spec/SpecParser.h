@@ -28,15 +28,19 @@ using Spec = std::variant<LayerSpec, ModelSpec>;
 enum class SpecKind { Any, Layer, Model };
 
 /// Parses the main buffer of `sourceMgr`. Diagnostics go to its handler;
-/// returns nullopt after reporting an error.
+/// returns nullopt after reporting an error. With `f32Only` naming what the
+/// spec is for (such as "the CPU target"), a layer of another data type is
+/// an error at its `dtype`.
 std::optional<Spec> parseSpec(llvm::SourceMgr &sourceMgr,
-                              SpecKind want = SpecKind::Any);
+                              SpecKind want = SpecKind::Any,
+                              llvm::StringRef f32Only = {});
 
 /// Reads and parses `path` ("-" for standard input), printing the first
 /// diagnostic to `diagOS`.
 std::optional<Spec> parseSpecFile(llvm::StringRef path,
                                   llvm::raw_ostream &diagOS,
-                                  SpecKind want = SpecKind::Any);
+                                  SpecKind want = SpecKind::Any,
+                                  llvm::StringRef f32Only = {});
 
 /// Writes `spec` as a `pfc: 1` layer spec that parseSpec reads back equal.
 void printLayerSpec(const LayerSpec &spec, llvm::raw_ostream &os);

@@ -25,14 +25,6 @@
 
 namespace pfc {
 
-/// The element type of the token matrices (x, y, dY, dX, the low-rank
-/// temporaries) and of the weights. γ, the bias, per-token vectors and the
-/// parameters' gradients stay f32; products accumulate in f32.
-enum class CudaDtype { F32, BF16, F16 };
-
-llvm::StringRef toString(CudaDtype dtype);
-CudaDtype cudaDtypeOf(DType dtype);
-
 /// How the products are tiled: the autotuner's knobs for the GPU.
 struct CudaSchedule {
   /// Token rows of a CTA's output tile (products over features).
@@ -49,8 +41,9 @@ struct CudaSchedule {
   bool tf32 = false;
 };
 
+/// The data type is not an option: each op's comes from the element type of
+/// its memrefs (pfc/Dialect/PfcOps.td), as the spec's dtype made them.
 struct CudaOptions {
-  CudaDtype dtype = CudaDtype::F32;
   CudaSchedule schedule;
 };
 
@@ -94,14 +87,14 @@ struct CudaStep {
 
 /// A device buffer a plan allocates: `elements` of `dtype`.
 struct CudaTemp {
-  CudaDtype dtype = CudaDtype::F32;
+  DType dtype = DType::F32;
   CudaExtent elements;
 };
 
 /// An argument of an entry: a buffer (its element type) or an index.
 struct CudaArg {
   bool isBuffer = true;
-  CudaDtype dtype = CudaDtype::F32;
+  DType dtype = DType::F32;
 };
 
 /// How a token count T comes from an entry's arguments (a function may
@@ -142,7 +135,7 @@ void buildPfcCudaPipeline(mlir::OpPassManager &pm);
 
 /// A layer spec's module (pfc/Target/LayerModule.h) through the GPU
 /// pipeline and translated: `<sym>_pack`, `<sym>_forward`, `<sym>_backward`.
-/// The data type is `options.dtype` (callers take the spec's, cudaDtypeOf).
+/// The data type is the spec's.
 llvm::Expected<CudaModule> compileLayerToCuda(const LayerSpec &spec,
                                               const CudaOptions &options);
 

@@ -65,8 +65,6 @@ def LowerKernels : Pass<"pfc-lower-kernels", "::mlir::ModuleOp"> {
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", "16",
            "f32 lanes per vector when an op has no schedule (16: AVX-512)">,
-    Option<"threads", "threads", "int64_t", "1",
-           "Workers recorded in default schedules">,
     Option<"cacheBytes", "cache-bytes", "int64_t", "1048576",
            "Bytes of a core's L2 cache, for default chunks of tokens">,
   ];

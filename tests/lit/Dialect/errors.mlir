@@ -1305,49 +1305,50 @@ func.func @blocks_grid_3d() attributes {p = #pfc.blocks<2x2x2: [0], [1]>} {
 //===----------------------------------------------------------------------===//
 
 // expected-error @below {{schedule tile 0 is not in [1, 32]}}
-func.func @schedule_tile_zero() attributes {s = #pfc.schedule<tile = 0, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 1>} {
+func.func @schedule_tile_zero() attributes {s = #pfc.schedule<tile = 0, vector = 16, chunk = 256, unroll = 4, unrolled = true>} {
   return
 }
 
 // -----
 
 // expected-error @below {{schedule tile 33 is not in [1, 32]}}
-func.func @schedule_tile_large() attributes {s = #pfc.schedule<tile = 33, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 1>} {
+func.func @schedule_tile_large() attributes {s = #pfc.schedule<tile = 33, vector = 16, chunk = 256, unroll = 4, unrolled = true>} {
   return
 }
 
 // -----
 
 // expected-error @below {{schedule vector width 32 is not 4, 8 or 16}}
-func.func @schedule_vector() attributes {s = #pfc.schedule<tile = 8, vector = 32, chunk = 256, unroll = 4, unrolled = true, threads = 1>} {
+func.func @schedule_vector() attributes {s = #pfc.schedule<tile = 8, vector = 32, chunk = 256, unroll = 4, unrolled = true>} {
   return
 }
 
 // -----
 
 // expected-error @below {{schedule chunk 4 is smaller than its tile 8}}
-func.func @schedule_chunk() attributes {s = #pfc.schedule<tile = 8, vector = 16, chunk = 4, unroll = 4, unrolled = true, threads = 1>} {
+func.func @schedule_chunk() attributes {s = #pfc.schedule<tile = 8, vector = 16, chunk = 4, unroll = 4, unrolled = true>} {
   return
 }
 
 // -----
 
 // expected-error @below {{schedule unroll 0 is not in [1, 64]}}
-func.func @schedule_unroll() attributes {s = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 0, unrolled = true, threads = 1>} {
+func.func @schedule_unroll() attributes {s = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 0, unrolled = true>} {
   return
 }
 
 // -----
 
-// expected-error @below {{schedule threads 0 is not positive}}
-func.func @schedule_threads() attributes {s = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 0>} {
+// Threads are the runtime's choice, not the kernel's: a schedule has none.
+// expected-error @below {{duplicate or unknown struct parameter name: threads}}
+func.func @schedule_threads() attributes {s = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 1>} {
   return
 }
 
 // -----
 
 // expected-error @below {{schedule prefetch -1 is negative}}
-func.func @schedule_prefetch() attributes {s = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 1, prefetch = -1>} {
+func.func @schedule_prefetch() attributes {s = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, prefetch = -1>} {
   return
 }
 
@@ -1480,5 +1481,60 @@ func.func @sddmm_dot_shape(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
   pfc.sddmm %dy, %x dot(%b, %d : memref<4x32x32xf32>, memref<2xf32>) into %db
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
       : memref<?x64xf32>, memref<?x64xf32> -> memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+// An op's data operands share one element type.
+func.func @mixed_data(%x: memref<?x64xbf16>, %b: memref<4x32x32xf32>,
+                      %y: memref<?x64xbf16>) {
+  // expected-error @below {{'pfc.bsmm' op mixes data types 'bf16' and 'f32'}}
+  pfc.bsmm %x, %b into %y {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xbf16>, memref<4x32x32xf32> -> memref<?x64xbf16>
+  return
+}
+
+// -----
+
+func.func @mixed_data_grad(%x: memref<?x64xf16>, %dy: memref<?x64xbf16>,
+                           %db: memref<4x32x32xf32>) {
+  // expected-error @below {{'pfc.sddmm' op mixes data types 'bf16' and 'f16'}}
+  pfc.sddmm %dy, %x into %db {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xbf16>, memref<?x64xf16> -> memref<4x32x32xf32>
+  return
+}
+
+// -----
+
+// The weights' gradients are f32 whatever the data type.
+func.func @bf16_gradient(%x: memref<?x64xbf16>, %w: memref<?x8xbf16>,
+                         %dv: memref<64x8xbf16>) {
+  // expected-error @below {{'pfc.outer_sum' op operand #2 must be 2D memref of 32-bit float values, but got 'memref<64x8xbf16>'}}
+  pfc.outer_sum %x, %w into %dv
+      : memref<?x64xbf16>, memref<?x8xbf16> -> memref<64x8xbf16>
+  return
+}
+
+// -----
+
+// Vectors (γ, the bias, dots) are f32.
+func.func @bf16_bias(%x: memref<?x64xbf16>, %b: memref<4x32x32xbf16>,
+                     %bias: memref<64xbf16>, %y: memref<?x64xbf16>) {
+  // expected-error @below {{'pfc.bsmm' op operand #2 must be 1D memref of 32-bit float values, but got 'memref<64xbf16>'}}
+  pfc.bsmm %x, %b bias(%bias : memref<64xbf16>) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xbf16>, memref<4x32x32xbf16> -> memref<?x64xbf16>
+  return
+}
+
+// -----
+
+// No other element type is a data type.
+func.func @f64_data(%x: memref<?x64xf64>, %b: memref<4x32x32xf64>,
+                    %y: memref<?x64xf64>) {
+  // expected-error @below {{'pfc.bsmm' op operand #0 must be 2D memref of 32-bit float or bfloat16 type or 16-bit float values, but got 'memref<?x64xf64>'}}
+  pfc.bsmm %x, %b into %y {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xf64>, memref<4x32x32xf64> -> memref<?x64xf64>
   return
 }

@@ -15,7 +15,7 @@
 // CHECK-LABEL: func.func @layer_all
 // CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<4x32x32xf32>, %[[UT:[^:]*]]: memref<8x64xf32>, %[[V:[^:]*]]: memref<64x8xf32>, %[[G:[^:]*]]: memref<1xf32>, %[[BIAS:[^:]*]]: memref<64xf32>, %[[Y:[^:]*]]: memref<?x64xf32>, %[[R0:[^:]*]]: index, %[[R1:[^:]*]]: index)
 // CHECK-NEXT: pfc.layer %[[X]], %[[B]] lowrank(%[[UT]], %[[V]] : memref<8x64xf32>, memref<64x8xf32>) gamma(%[[G]] : memref<1xf32>) bias(%[[BIAS]] : memref<64xf32>) rows(%[[R0]], %[[R1]]) into %[[Y]]
-// CHECK-SAME: {gamma = #pfc.gamma<scalar>, pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = true, global = 16>, schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 2>}
+// CHECK-SAME: {gamma = #pfc.gamma<scalar>, pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = true, global = 16>, schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true>}
 // CHECK-SAME: : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>{{$}}
 func.func @layer_all(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                      %ut: memref<8x64xf32>, %v: memref<64x8xf32>,
@@ -25,7 +25,7 @@ func.func @layer_all(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
       gamma(%g : memref<1xf32>) bias(%bias : memref<64xf32>) rows(%r0, %r1) into %y
       {pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = true, global = 16>,
        gamma = #pfc.gamma<scalar>,
-       schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 2>}
+       schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true>}
       : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
@@ -101,7 +101,7 @@ func.func @layer_lowrank_bias_without_gamma(%x: memref<?x64xf32>, %b: memref<4x3
 // schedule, on a butterfly pattern.
 // CHECK-LABEL: func.func @layer_grad_all
 // CHECK-SAME: (%[[X:[^:]*]]: memref<?x64xf32>, %[[DY:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<4x32x32xf32>, %[[U:[^:]*]]: memref<64x8xf32>, %[[V:[^:]*]]: memref<64x8xf32>, %[[G:[^:]*]]: memref<1xf32>, %[[DX:[^:]*]]: memref<?x64xf32>, %[[DB:[^:]*]]: memref<4x32x32xf32>, %[[DU:[^:]*]]: memref<64x8xf32>, %[[DV:[^:]*]]: memref<64x8xf32>, %[[DG:[^:]*]]: memref<1xf32>, %[[DBIAS:[^:]*]]: memref<64xf32>)
-// CHECK-NEXT: pfc.layer_grad %[[X]], %[[DY]], %[[B]] lowrank(%[[U]], %[[V]] : memref<64x8xf32>, memref<64x8xf32>) gamma(%[[G]] : memref<1xf32>) into %[[DX]], %[[DB]] grad_lowrank(%[[DU]], %[[DV]] : memref<64x8xf32>, memref<64x8xf32>) grad_gamma(%[[DG]] : memref<1xf32>) grad_bias(%[[DBIAS]] : memref<64xf32>) {gamma = #pfc.gamma<scalar>, pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = false, global = 0>, schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false, threads = 1>} : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>, memref<4x32x32xf32>
+// CHECK-NEXT: pfc.layer_grad %[[X]], %[[DY]], %[[B]] lowrank(%[[U]], %[[V]] : memref<64x8xf32>, memref<64x8xf32>) gamma(%[[G]] : memref<1xf32>) into %[[DX]], %[[DB]] grad_lowrank(%[[DU]], %[[DV]] : memref<64x8xf32>, memref<64x8xf32>) grad_gamma(%[[DG]] : memref<1xf32>) grad_bias(%[[DBIAS]] : memref<64xf32>) {gamma = #pfc.gamma<scalar>, pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = false, global = 0>, schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false>} : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>, memref<4x32x32xf32>
 func.func @layer_grad_all(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
                           %b: memref<4x32x32xf32>, %u: memref<64x8xf32>,
                           %v: memref<64x8xf32>, %g: memref<1xf32>,
@@ -114,7 +114,7 @@ func.func @layer_grad_all(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
       grad_gamma(%dg : memref<1xf32>) grad_bias(%dbias : memref<64xf32>)
       {pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = false, global = 0>,
        gamma = #pfc.gamma<scalar>,
-       schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false, threads = 1>}
+       schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false>}
       : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
       -> memref<?x64xf32>, memref<4x32x32xf32>
   return
@@ -222,7 +222,7 @@ func.func @bsmm_plain(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
 // CHECK-LABEL: func.func @bsmm_fused
 // CHECK-SAME: (%[[X:[^:]*]]: memref<?x80xf32>, %[[B:[^:]*]]: memref<5x32x32xf32>, %[[S:[^:]*]]: memref<?xf32>, %[[T:[^:]*]]: memref<?x8xf32>, %[[UT:[^:]*]]: memref<8x64xf32>, %[[BIAS:[^:]*]]: memref<40xf32>, %[[Y:[^:]*]]: memref<?x40xf32>, %[[R0:[^:]*]]: index, %[[R1:[^:]*]]: index)
 // CHECK-NEXT: pfc.bsmm %[[X]], %[[B]] scale(%[[S]] : memref<?xf32>) extra(%[[T]], %[[UT]] : memref<?x8xf32>, memref<8x64xf32>) bias(%[[BIAS]] : memref<40xf32>) rows(%[[R0]], %[[R1]]) into %[[Y]]
-// CHECK-SAME: {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>, schedule = #pfc.schedule<tile = 4, vector = 8, chunk = 64, unroll = 2, unrolled = false, threads = 1>}
+// CHECK-SAME: {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>, schedule = #pfc.schedule<tile = 4, vector = 8, chunk = 64, unroll = 2, unrolled = false>}
 // CHECK-SAME: : memref<?x80xf32>, memref<5x32x32xf32> -> memref<?x40xf32>{{$}}
 func.func @bsmm_fused(%x: memref<?x80xf32>, %b: memref<5x32x32xf32>,
                       %s: memref<?xf32>, %t: memref<?x8xf32>,
@@ -232,7 +232,7 @@ func.func @bsmm_fused(%x: memref<?x80xf32>, %b: memref<5x32x32xf32>,
       extra(%t, %ut : memref<?x8xf32>, memref<8x64xf32>)
       bias(%bias : memref<40xf32>) rows(%r0, %r1) into %y
       {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>,
-       schedule = #pfc.schedule<tile = 4, vector = 8, chunk = 64, unroll = 2, unrolled = false, threads = 1>}
+       schedule = #pfc.schedule<tile = 4, vector = 8, chunk = 64, unroll = 2, unrolled = false>}
       : memref<?x80xf32>, memref<5x32x32xf32> -> memref<?x40xf32>
   return
 }
@@ -323,7 +323,7 @@ func.func @sddmm(%dy: memref<?x40xf32>, %x: memref<?x80xf32>,
 // per-token dots of the unscaled product with X.
 // CHECK-LABEL: func.func @bsmm_t_fused
 // CHECK-SAME: (%[[DY:[^:]*]]: memref<?x40xf32>, %[[B:[^:]*]]: memref<5x32x32xf32>, %[[G:[^:]*]]: memref<?xf32>, %[[W:[^:]*]]: memref<?x8xf32>, %[[VT:[^:]*]]: memref<8x96xf32>, %[[X:[^:]*]]: memref<?x80xf32>, %[[D:[^:]*]]: memref<?xf32>, %[[DX:[^:]*]]: memref<?x80xf32>)
-// CHECK-NEXT: pfc.bsmm_t %[[DY]], %[[B]] scale(%[[G]] : memref<?xf32>) extra(%[[W]], %[[VT]] : memref<?x8xf32>, memref<8x96xf32>) dots(%[[X]], %[[D]] : memref<?x80xf32>, memref<?xf32>) into %[[DX]] {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>, schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false, threads = 1>} : memref<?x40xf32>, memref<5x32x32xf32> -> memref<?x80xf32>
+// CHECK-NEXT: pfc.bsmm_t %[[DY]], %[[B]] scale(%[[G]] : memref<?xf32>) extra(%[[W]], %[[VT]] : memref<?x8xf32>, memref<8x96xf32>) dots(%[[X]], %[[D]] : memref<?x80xf32>, memref<?xf32>) into %[[DX]] {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>, schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false>} : memref<?x40xf32>, memref<5x32x32xf32> -> memref<?x80xf32>
 func.func @bsmm_t_fused(%dy: memref<?x40xf32>, %b: memref<5x32x32xf32>,
                         %g: memref<?xf32>, %w: memref<?x8xf32>,
                         %vt: memref<8x96xf32>, %x: memref<?x80xf32>,
@@ -332,7 +332,7 @@ func.func @bsmm_t_fused(%dy: memref<?x40xf32>, %b: memref<5x32x32xf32>,
       extra(%w, %vt : memref<?x8xf32>, memref<8x96xf32>)
       dots(%x, %d : memref<?x80xf32>, memref<?xf32>) into %dx
       {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>,
-       schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false, threads = 1>}
+       schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false>}
       : memref<?x40xf32>, memref<5x32x32xf32> -> memref<?x80xf32>
   return
 }
@@ -615,12 +615,12 @@ func.func @pack_u(%b: memref<4x32x32xf32>, %u: memref<80x8xf32>,
 // CHECK-SAME: attributes {patterns = [
 // CHECK-SAME: #pfc.butterfly<size = 16, strides = [2, 4, 16], shuffle = false, global = 0>,
 // CHECK-SAME: #pfc.blocks<2x3: [], [0, 2]>,
-// CHECK-SAME: #pfc.schedule<tile = 1, vector = 4, chunk = 1, unroll = 1, unrolled = false, threads = 64>,
+// CHECK-SAME: #pfc.schedule<tile = 1, vector = 4, chunk = 1, unroll = 1, unrolled = false>,
 // CHECK-SAME: #pfc.gamma<scalar>, #pfc.gamma<gate>, #pfc.gamma<fixed>]}
 func.func @attributes() attributes {patterns = [
     #pfc.butterfly<size = 16, strides = [2, 4, 16], shuffle = false, global = 0>,
     #pfc.blocks<2x3: [], [0, 2]>,
-    #pfc.schedule<tile = 1, vector = 4, chunk = 1, unroll = 1, unrolled = false, threads = 64>,
+    #pfc.schedule<tile = 1, vector = 4, chunk = 1, unroll = 1, unrolled = false>,
     #pfc.gamma<scalar>, #pfc.gamma<gate>, #pfc.gamma<fixed>]} {
   return
 }
@@ -637,5 +637,61 @@ func.func @sddmm_dot(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
       dot(%b, %d : memref<4x32x32xf32>, memref<1xf32>) into %db blocks(%n0, %n1)
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
       : memref<?x64xf32>, memref<?x64xf32> -> memref<4x32x32xf32>
+  return
+}
+
+// bf16 and f16 data: token matrices and weights hold the data type, while
+// γ, the bias and the weights' gradients stay f32.
+// CHECK-LABEL: func.func @layer_bf16
+// CHECK: pfc.layer %{{.*}}, %{{.*}} lowrank(%{{.*}}, %{{.*}} : memref<8x64xbf16>, memref<64x8xbf16>) gamma(%{{.*}} : memref<1xf32>) bias(%{{.*}} : memref<64xf32>) into %{{[[:alnum:]]+}} {
+// CHECK-SAME: : memref<?x64xbf16>, memref<4x32x32xbf16> -> memref<?x64xbf16>{{$}}
+func.func @layer_bf16(%x: memref<?x64xbf16>, %b: memref<4x32x32xbf16>,
+                      %ut: memref<8x64xbf16>, %v: memref<64x8xbf16>,
+                      %g: memref<1xf32>, %bias: memref<64xf32>,
+                      %y: memref<?x64xbf16>) {
+  pfc.layer %x, %b lowrank(%ut, %v : memref<8x64xbf16>, memref<64x8xbf16>)
+      gamma(%g : memref<1xf32>) bias(%bias : memref<64xf32>) into %y
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>}
+      : memref<?x64xbf16>, memref<4x32x32xbf16> -> memref<?x64xbf16>
+  return
+}
+
+// CHECK-LABEL: func.func @layer_grad_f16
+// CHECK: pfc.layer_grad %{{.*}}, %{{.*}}, %{{.*}} lowrank(%{{.*}}, %{{.*}} : memref<64x8xf16>, memref<64x8xf16>) gamma(%{{.*}} : memref<1xf32>) into %{{.*}}, %{{.*}} grad_lowrank(%{{.*}}, %{{.*}} : memref<64x8xf32>, memref<64x8xf32>) grad_gamma(%{{[[:alnum:]]+}} : memref<1xf32>) {
+// CHECK-SAME: : memref<?x64xf16>, memref<?x64xf16>, memref<4x32x32xf16> -> memref<?x64xf16>, memref<4x32x32xf32>{{$}}
+func.func @layer_grad_f16(%x: memref<?x64xf16>, %dy: memref<?x64xf16>,
+                          %b: memref<4x32x32xf16>, %u: memref<64x8xf16>,
+                          %v: memref<64x8xf16>, %g: memref<1xf32>,
+                          %dx: memref<?x64xf16>, %db: memref<4x32x32xf32>,
+                          %du: memref<64x8xf32>, %dv: memref<64x8xf32>,
+                          %dg: memref<1xf32>) {
+  pfc.layer_grad %x, %dy, %b lowrank(%u, %v : memref<64x8xf16>, memref<64x8xf16>)
+      gamma(%g : memref<1xf32>) into %dx, %db
+      grad_lowrank(%du, %dv : memref<64x8xf32>, memref<64x8xf32>)
+      grad_gamma(%dg : memref<1xf32>)
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>}
+      : memref<?x64xf16>, memref<?x64xf16>, memref<4x32x32xf16>
+      -> memref<?x64xf16>, memref<4x32x32xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @sddmm_bf16
+// CHECK: pfc.sddmm %{{.*}}, %{{.*}} dot(%{{.*}}, %{{.*}} : memref<4x32x32xbf16>, memref<1xf32>) into %{{[[:alnum:]]+}} {
+// CHECK-SAME: : memref<?x64xbf16>, memref<?x64xbf16> -> memref<4x32x32xf32>{{$}}
+func.func @sddmm_bf16(%dy: memref<?x64xbf16>, %x: memref<?x64xbf16>,
+                      %b: memref<4x32x32xbf16>, %d: memref<1xf32>,
+                      %db: memref<4x32x32xf32>) {
+  pfc.sddmm %dy, %x dot(%b, %d : memref<4x32x32xbf16>, memref<1xf32>) into %db
+      {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xbf16>, memref<?x64xbf16> -> memref<4x32x32xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @outer_sum_f16
+// CHECK: pfc.outer_sum %{{.*}}, %{{.*}} into %{{.*}} : memref<?x64xf16>, memref<?x8xf16> -> memref<64x8xf32>
+func.func @outer_sum_f16(%x: memref<?x64xf16>, %w: memref<?x8xf16>,
+                         %dv: memref<64x8xf32>) {
+  pfc.outer_sum %x, %w into %dv
+      : memref<?x64xf16>, memref<?x8xf16> -> memref<64x8xf32>
   return
 }

@@ -1,49 +1,10 @@
 // pfc-translate --pfc-to-cuda: one __global__ kernel per kernel-level op,
 // the pattern as constant tables, γ, the low-rank columns and the bias in
 // the product's epilogue; bf16/f16 on mma.sync tensor cores, f32 on FMAs or
-// TF32 tensor cores. Layers are fused and gradients decomposed first.
-// RUN: %pfc-translate --pfc-to-cuda --cuda-dtype=bf16 %s -split-input-file | FileCheck %s --check-prefix=FWD
-// RUN: %pfc-translate --pfc-to-cuda --cuda-dtype=f32 %s -split-input-file | FileCheck %s --check-prefix=F32
-// RUN: %pfc-translate --pfc-to-cuda --cuda-dtype=f32 --cuda-tf32 --cuda-stages=1 --cuda-tile-tokens=128 --cuda-warps-m=4 %s -split-input-file | FileCheck %s --check-prefix=TF32
-
-// The device library comes first, self-contained.
-// FWD: struct pfc_bf16 { unsigned short bits; };
-// FWD: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
-// FWD: cp.async.cg.shared.global
-// FWD-NOT: #include
-
-// The projection t = (1−γ)·(x·V), then the fused block-sparse product.
-// FWD-LABEL: fwd_0_project(long long T,
-// FWD-NEXT: const pfc_bf16 *__restrict__ input,
-// FWD-NEXT: const pfc_bf16 *__restrict__ weights,
-// FWD-NEXT: const float *__restrict__ gamma,
-// FWD-NEXT: pfc_bf16 *__restrict__ output) {
-// FWD-NEXT: using Tile = pfc::Tile<pfc_bf16, 64, 16, 2, 2, 2, 2, false>;
-// FWD: v *= 1.f - gamma[0];
-// FWD: tile.store(output + t0 * R + n0, R, tokens, R - n0);
-
-// FWD: __constant__ int fwd_1_bsmm_row_start[3] = {
-// FWD-NEXT: 0, 2, 3};
-// FWD-NEXT: __constant__ int fwd_1_bsmm_col_index[3] = {
-// FWD-NEXT: 0, 1, 1};
-// FWD-LABEL: fwd_1_bsmm(long long T,
-// FWD-NEXT: const pfc_bf16 *__restrict__ input,
-// FWD-NEXT: const pfc_bf16 *__restrict__ blocks,
-// FWD-NEXT: const float *__restrict__ scale,
-// FWD-NEXT: const pfc_bf16 *__restrict__ extra,
-// FWD-NEXT: const pfc_bf16 *__restrict__ extraWeights,
-// FWD-NEXT: const float *__restrict__ bias,
-// FWD-NEXT: pfc_bf16 *__restrict__ output) {
-// FWD: using Tile = pfc::Tile<pfc_bf16, 64, 32, 2, 2, 2, 2, false>;
-// FWD: constexpr long long B = 32, IN = 64, OUT = 64, BN = 32, BM = 64;
-// FWD: const int first = fwd_1_bsmm_row_start[row];
-// FWD: const long long col = fwd_1_bsmm_col_index[n];
-// FWD: b = {blocks + (long long)n * B * B + k0 * B + n0, B, k, BN, nullptr};
-// FWD: v *= scale[0];
-// FWD: // The low-rank term: 8 extra columns.
-// FWD: b = {extraWeights + k0 * LDW + outBase, LDW, R - k0, LDW - outBase, nullptr};
-// FWD: v += bias[outBase + n];
-// FWD: tile.store(output + t0 * OUT + outBase, OUT, tokens, OUT - outBase);
+// TF32 tensor cores. Layers are fused and gradients decomposed first. This
+// file has f32 IR; pfc-to-cuda-bf16.mlir has bf16 and f16 IR.
+// RUN: %pfc-translate --pfc-to-cuda %s -split-input-file | FileCheck %s --check-prefix=F32
+// RUN: %pfc-translate --pfc-to-cuda --cuda-tf32 --cuda-stages=1 --cuda-tile-tokens=128 --cuda-warps-m=4 %s -split-input-file | FileCheck %s --check-prefix=TF32
 
 // F32-LABEL: fwd_1_bsmm(
 // F32: using Tile = pfc::Tile<float, 64, 32, 2, 2, 2, 0, false>;
@@ -55,28 +16,6 @@ func.func @fwd(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>,
   pfc.layer %x, %b lowrank(%ut, %v : memref<8x64xf32>, memref<64x8xf32>)
       gamma(%g : memref<1xf32>) bias(%bias : memref<64xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [1]>, gamma = #pfc.gamma<scalar>}
-      : memref<?x64xf32>, memref<3x32x32xf32> -> memref<?x64xf32>
-  return
-}
-
-// -----
-
-// A fixed γ is baked in; rows(r0, r1) skips the other block-rows.
-// FWD-LABEL: fixed_0_project(
-// FWD: v *= 1.f - 0.800000012f;
-// FWD-LABEL: fixed_1_bsmm(long long T,
-// FWD-NEXT: long long rowBegin,
-// FWD-NEXT: long long rowEnd,
-// FWD: if (row < rowBegin || row >= rowEnd)
-// FWD-NEXT: return;
-// FWD: v *= 0.800000012f;
-func.func @fixed(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>,
-                 %ut: memref<8x64xf32>, %v: memref<64x8xf32>,
-                 %y: memref<?x64xf32>, %r0: index, %r1: index) {
-  pfc.layer %x, %b lowrank(%ut, %v : memref<8x64xf32>, memref<64x8xf32>)
-      rows(%r0, %r1) into %y
-      {pattern = #pfc.blocks<2x2: [0, 1], [1]>, gamma = #pfc.gamma<fixed>,
-       gamma_value = 0.8 : f64}
       : memref<?x64xf32>, memref<3x32x32xf32> -> memref<?x64xf32>
   return
 }
@@ -137,14 +76,3 @@ func.func @bwd(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
   return
 }
 
-// -----
-
-// Packing: blocks transposed, U transposed and padded.
-// FWD-LABEL: pack_0_pack(
-// FWD: pfc::pack<3, 32, 60, 8, 64>(blocks, u, packed, packedU);
-func.func @pack(%b: memref<3x32x32xf32>, %u: memref<60x8xf32>,
-                %pb: memref<3x32x32xf32>, %pu: memref<8x64xf32>) {
-  pfc.pack %b : memref<3x32x32xf32>, %u : memref<60x8xf32>
-      into %pb : memref<3x32x32xf32>, %pu : memref<8x64xf32>
-  return
-}

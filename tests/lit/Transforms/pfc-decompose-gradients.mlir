@@ -33,7 +33,7 @@
 // CHECK-NEXT: pfc.transpose %[[V]] into %[[VT]] : memref<64x8xf32> -> memref<8x64xf32>
 // CHECK-NEXT: %[[SPARSE_SUM:.*]] = memref.alloc() : memref<1xf32>
 // CHECK-NEXT: pfc.bsmm_t %[[DY]], %[[B]] scale(%[[G]] : memref<1xf32>) extra(%[[W]], %[[VT]] : memref<?x8xf32>, memref<8x64xf32>) into %[[DX]]
-// CHECK-SAME: {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false, threads = 1>} : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+// CHECK-SAME: {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false>} : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
 // CHECK-NEXT: pfc.sddmm %[[DY]], %[[X]] scale(%[[G]] : memref<1xf32>) dot(%[[B]], %[[SPARSE_SUM]] : memref<4x32x32xf32>, memref<1xf32>) into %[[DB]] {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>} : memref<?x64xf32>, memref<?x64xf32> -> memref<4x32x32xf32>
 // CHECK-NEXT: pfc.outer_sum %[[DY]], %[[T]] into %[[DU]] : memref<?x64xf32>, memref<?x8xf32> -> memref<64x8xf32>
 // CHECK-NEXT: pfc.outer_sum %[[X]], %[[W]] into %[[DV]] : memref<?x64xf32>, memref<?x8xf32> -> memref<64x8xf32>
@@ -56,7 +56,7 @@ func.func @scalar(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
       grad_lowrank(%du, %dv : memref<64x8xf32>, memref<64x8xf32>)
       grad_gamma(%dg : memref<1xf32>) grad_bias(%dbias : memref<64xf32>)
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>,
-       schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false, threads = 1>}
+       schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false>}
       : memref<?x64xf32>, memref<?x64xf32>, memref<4x32x32xf32>
       -> memref<?x64xf32>, memref<4x32x32xf32>
   return

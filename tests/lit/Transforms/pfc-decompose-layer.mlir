@@ -9,7 +9,7 @@
 // CHECK-NEXT: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-NEXT: %[[TOKENS:.*]] = memref.dim %[[X]], %[[C0]] : memref<?x64xf32>
 // CHECK-NEXT: %[[SPARSE:.*]] = memref.alloc(%[[TOKENS]]) : memref<?x64xf32>
-// CHECK-NEXT: pfc.bsmm %[[X]], %[[B]] into %[[SPARSE]] {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 2>} : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
+// CHECK-NEXT: pfc.bsmm %[[X]], %[[B]] into %[[SPARSE]] {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true>} : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
 // CHECK: %[[LOWRANK:.*]] = memref.alloc(%{{.*}}) : memref<?x64xf32>
 // CHECK-NEXT: pfc.lowrank %[[X]], %[[UT]], %[[V]] into %[[LOWRANK]] : memref<?x64xf32>, memref<8x64xf32>, memref<64x8xf32> -> memref<?x64xf32>
 // CHECK-NEXT: pfc.combine %[[SPARSE]] lowrank(%[[LOWRANK]] : memref<?x64xf32>) gamma(%[[G]] : memref<1xf32>) bias(%[[BIAS]] : memref<64xf32>) into %[[Y]] : memref<?x64xf32> -> memref<?x64xf32>
@@ -23,7 +23,7 @@ func.func @scalar(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
   pfc.layer %x, %b lowrank(%ut, %v : memref<8x64xf32>, memref<64x8xf32>)
       gamma(%g : memref<1xf32>) bias(%bias : memref<64xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>,
-       schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 2>}
+       schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true>}
       : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }

@@ -12,7 +12,7 @@
 // CHECK-NEXT: %[[T:.*]] = memref.alloc(%[[T_ROWS]]) : memref<?x8xf32>
 // CHECK-NEXT: pfc.project %[[X]], %[[V]] complement(%[[G]] : memref<1xf32>) into %[[T]] : memref<?x64xf32>, memref<64x8xf32> -> memref<?x8xf32>
 // CHECK-NEXT: pfc.bsmm %[[X]], %[[B]] scale(%[[G]] : memref<1xf32>) extra(%[[T]], %[[UT]] : memref<?x8xf32>, memref<8x64xf32>) bias(%[[BIAS]] : memref<64xf32>) rows(%[[R0]], %[[R1]]) into %[[Y]]
-// CHECK-SAME: {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 2>}
+// CHECK-SAME: {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true>}
 // CHECK-SAME: : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>{{$}}
 // CHECK-NEXT: memref.dealloc %[[T]] : memref<?x8xf32>
 // CHECK-NEXT: return
@@ -24,7 +24,7 @@ func.func @scalar(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
   pfc.layer %x, %b lowrank(%ut, %v : memref<8x64xf32>, memref<64x8xf32>)
       gamma(%g : memref<1xf32>) bias(%bias : memref<64xf32>) rows(%r0, %r1) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<scalar>,
-       schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 2>}
+       schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true>}
       : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }

@@ -81,7 +81,7 @@ func.func @unrolled(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>,
                     %y: memref<?x64xf32>) {
   pfc.bsmm %x, %b into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [1]>,
-       schedule = #pfc.schedule<tile = 2, vector = 16, chunk = 64, unroll = 1, unrolled = true, threads = 1>}
+       schedule = #pfc.schedule<tile = 2, vector = 16, chunk = 64, unroll = 1, unrolled = true>}
       : memref<?x64xf32>, memref<3x32x32xf32> -> memref<?x64xf32>
   return
 }
@@ -104,7 +104,7 @@ func.func @rows(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>,
                 %y: memref<?x64xf32>, %begin: index, %end: index) {
   pfc.bsmm %x, %b rows(%begin, %end) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [1]>,
-       schedule = #pfc.schedule<tile = 2, vector = 16, chunk = 64, unroll = 4, unrolled = true, threads = 2>}
+       schedule = #pfc.schedule<tile = 2, vector = 16, chunk = 64, unroll = 4, unrolled = true>}
       : memref<?x64xf32>, memref<3x32x32xf32> -> memref<?x64xf32>
   return
 }
@@ -141,7 +141,7 @@ func.func @masked(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
       extra(%t, %ut : memref<?x8xf32>, memref<8x64xf32>)
       bias(%bias : memref<40xf32>) into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>,
-       schedule = #pfc.schedule<tile = 1, vector = 16, chunk = 64, unroll = 1, unrolled = true, threads = 1>}
+       schedule = #pfc.schedule<tile = 1, vector = 16, chunk = 64, unroll = 1, unrolled = true>}
       : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x40xf32>
   return
 }
@@ -175,7 +175,7 @@ func.func @table(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>,
                  %y: memref<?x40xf32>) {
   pfc.bsmm %x, %b into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [1]>,
-       schedule = #pfc.schedule<tile = 2, vector = 8, chunk = 64, unroll = 1, unrolled = false, threads = 1>}
+       schedule = #pfc.schedule<tile = 2, vector = 8, chunk = 64, unroll = 1, unrolled = false>}
       : memref<?x64xf32>, memref<3x32x32xf32> -> memref<?x40xf32>
   return
 }
@@ -229,7 +229,7 @@ func.func @explicit_schedule(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                              %y: memref<?x64xf32>) {
   pfc.bsmm %x, %b into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>,
-       schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 4, unrolled = true, threads = 1>}
+       schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 4, unrolled = true>}
       : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }
@@ -405,7 +405,7 @@ func.func @bsmm_t_fused(%dy: memref<?x40xf32>, %b: memref<5x32x32xf32>,
       extra(%w, %vt : memref<?x8xf32>, memref<8x96xf32>)
       dots(%x, %d : memref<?x80xf32>, memref<?xf32>) into %dx
       {pattern = #pfc.blocks<2x3: [0, 2], [0, 1, 2]>,
-       schedule = #pfc.schedule<tile = 1, vector = 16, chunk = 64, unroll = 1, unrolled = true, threads = 1>}
+       schedule = #pfc.schedule<tile = 1, vector = 16, chunk = 64, unroll = 1, unrolled = true>}
       : memref<?x40xf32>, memref<5x32x32xf32> -> memref<?x80xf32>
   return
 }
@@ -717,13 +717,33 @@ func.func @butterfly_sddmm(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
 
 // -----
 
+// The CPU kernels compute in f32: bf16 and f16 data are rejected, not
+// silently computed as something else.
+func.func @bf16(%x: memref<?x64xbf16>, %b: memref<4x32x32xbf16>,
+                %y: memref<?x64xbf16>) {
+  // expected-error @below {{'pfc.bsmm' op has 'bf16' data; the CPU back end computes in f32 only}}
+  pfc.bsmm %x, %b into %y {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
+      : memref<?x64xbf16>, memref<4x32x32xbf16> -> memref<?x64xbf16>
+  return
+}
+
+// -----
+
+func.func @f16_sum(%dy: memref<?x64xf16>, %db: memref<64xf32>) {
+  // expected-error @below {{'pfc.sum_tokens' op has 'f16' data; the CPU back end computes in f32 only}}
+  pfc.sum_tokens %dy into %db : memref<?x64xf16> -> memref<64xf32>
+  return
+}
+
+// -----
+
 // 12x12 blocks do not split into vectors of 8 lanes.
 func.func @vector_width(%x: memref<?x24xf32>, %b: memref<4x12x12xf32>,
                         %y: memref<?x24xf32>) {
   // expected-error @below {{'pfc.bsmm' op block size 12 is not a multiple of the vector width 8}}
   pfc.bsmm %x, %b into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>,
-       schedule = #pfc.schedule<tile = 4, vector = 8, chunk = 64, unroll = 4, unrolled = true, threads = 1>}
+       schedule = #pfc.schedule<tile = 4, vector = 8, chunk = 64, unroll = 4, unrolled = true>}
       : memref<?x24xf32>, memref<4x12x12xf32> -> memref<?x24xf32>
   return
 }
@@ -758,7 +778,7 @@ func.func @prefetch(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                     %y: memref<?x64xf32>) {
   pfc.bsmm %x, %b into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>,
-       schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false, threads = 1, prefetch = 2>}
+       schedule = #pfc.schedule<tile = 4, vector = 16, chunk = 64, unroll = 1, unrolled = false, prefetch = 2>}
       : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
   return
 }

@@ -9,13 +9,13 @@
 // CHECK-LABEL: func.func @square
 // CHECK-SAME: (%[[X:[^:]*]]: memref<?x128xf32>, %[[B:[^:]*]]: memref<8x32x32xf32>, %[[Y:[^:]*]]: memref<?x128xf32>)
 // CHECK-NEXT: pfc.bsmm %[[X]], %[[B]] into %[[Y]]
-// CHECK-SAME: {pattern = #pfc.blocks<4x4: [0, 1], [0, 1], [2, 3], [2, 3]>, schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 1>}
+// CHECK-SAME: {pattern = #pfc.blocks<4x4: [0, 1], [0, 1], [2, 3], [2, 3]>, schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true>}
 // CHECK-NOT: #pfc.butterfly
 func.func @square(%x: memref<?x128xf32>, %b: memref<8x32x32xf32>,
                   %y: memref<?x128xf32>) {
   pfc.bsmm %x, %b into %y
       {pattern = #pfc.butterfly<size = 4, strides = [2], shuffle = false, global = 0>,
-       schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true, threads = 1>}
+       schedule = #pfc.schedule<tile = 8, vector = 16, chunk = 256, unroll = 4, unrolled = true>}
       : memref<?x128xf32>, memref<8x32x32xf32> -> memref<?x128xf32>
   return
 }
@@ -54,7 +54,7 @@ func.func @padded(%x: memref<?x36xf32>, %b: memref<11x8x8xf32>,
 // CHECK-LABEL: func.func @layer_grad
 // CHECK-SAME: (%[[X:[^:]*]]: memref<?x36xf32>, %[[DY:[^:]*]]: memref<?x20xf32>, %[[B:[^:]*]]: memref<11x8x8xf32>, %[[G:[^:]*]]: memref<1xf32>, %[[DX:[^:]*]]: memref<?x36xf32>, %[[DB:[^:]*]]: memref<11x8x8xf32>, %[[DG:[^:]*]]: memref<1xf32>)
 // CHECK-NEXT: pfc.layer_grad %[[X]], %[[DY]], %[[B]] gamma(%[[G]] : memref<1xf32>) into %[[DX]], %[[DB]] grad_gamma(%[[DG]] : memref<1xf32>)
-// CHECK-SAME: {gamma = #pfc.gamma<scalar>, pattern = #pfc.blocks<3x5: [0, 1, 2], [0, 1, 2, 3, 4], [2, 3, 4]>, schedule = #pfc.schedule<tile = 4, vector = 8, chunk = 64, unroll = 1, unrolled = false, threads = 1>}
+// CHECK-SAME: {gamma = #pfc.gamma<scalar>, pattern = #pfc.blocks<3x5: [0, 1, 2], [0, 1, 2, 3, 4], [2, 3, 4]>, schedule = #pfc.schedule<tile = 4, vector = 8, chunk = 64, unroll = 1, unrolled = false>}
 // CHECK-NOT: #pfc.butterfly
 func.func @layer_grad(%x: memref<?x36xf32>, %dy: memref<?x20xf32>,
                       %b: memref<11x8x8xf32>, %g: memref<1xf32>,
@@ -64,7 +64,7 @@ func.func @layer_grad(%x: memref<?x36xf32>, %dy: memref<?x20xf32>,
       grad_gamma(%dg : memref<1xf32>)
       {pattern = #pfc.butterfly<size = 4, strides = [2], shuffle = false, global = 0>,
        gamma = #pfc.gamma<scalar>,
-       schedule = #pfc.schedule<tile = 4, vector = 8, chunk = 64, unroll = 1, unrolled = false, threads = 1>}
+       schedule = #pfc.schedule<tile = 4, vector = 8, chunk = 64, unroll = 1, unrolled = false>}
       : memref<?x36xf32>, memref<?x20xf32>, memref<11x8x8xf32>
       -> memref<?x36xf32>, memref<11x8x8xf32>
   return
