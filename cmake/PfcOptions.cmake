@@ -2,9 +2,10 @@
 
 add_compile_options(-Wall -Wextra -Wno-unused-parameter)
 
-# A pfc library that may use LLVM Support but no MLIR. Links libLLVM.so.
+# A compiler library (LLVM Support, maybe MLIR): carries LLVM's and MLIR's
+# headers and definitions to whatever links it.
 function(add_pfc_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LINK" ${ARGN})
   add_library(${name} STATIC ${ARG_SOURCES})
-  target_link_libraries(${name} PUBLIC ${ARG_LINK})
+  target_link_libraries(${name} PUBLIC PfcLLVMHeaders ${ARG_LINK})
 endfunction()
