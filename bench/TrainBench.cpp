@@ -11,7 +11,7 @@
 #include "Commands.h"
 #include "TrainSupport.h"
 
-#include "pfc/Runtime/Dataset.h"
+#include "pfc/Train/Dataset.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"

@@ -1,5 +1,5 @@
 //===- DatasetTest.cpp - IDX files, Fashion-MNIST and the synthetic set ---===//
-#include "pfc/Runtime/Dataset.h"
+#include "pfc/Train/Dataset.h"
 #include "pfc/Runtime/TensorFile.h"
 
 #include "RandomDraws.h"

@@ -8,8 +8,8 @@
 #include "FiniteDifference.h"
 #include "RandomDraws.h"
 
-#include "pfc/Runtime/Net.h"
-#include "pfc/Runtime/Trainer.h"
+#include "pfc/Train/Net.h"
+#include "pfc/Train/Trainer.h"
 #include "pfc/Target/Jit.h"
 
 #include <gtest/gtest.h>

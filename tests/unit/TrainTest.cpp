@@ -8,9 +8,9 @@
 // and say why.
 //
 //===----------------------------------------------------------------------===//
-#include "pfc/Runtime/Net.h"
-#include "pfc/Runtime/Optimizer.h"
-#include "pfc/Runtime/Trainer.h"
+#include "pfc/Train/Net.h"
+#include "pfc/Train/Optimizer.h"
+#include "pfc/Train/Trainer.h"
 
 #include "FiniteDifference.h"
 #include "RandomDraws.h"

@@ -10,8 +10,8 @@
 #include "Commands.h"
 #include "TrainSupport.h"
 
-#include "pfc/Runtime/Dataset.h"
-#include "pfc/Runtime/Trainer.h"
+#include "pfc/Train/Dataset.h"
+#include "pfc/Train/Trainer.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"

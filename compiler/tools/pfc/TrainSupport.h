@@ -8,9 +8,9 @@
 #ifndef PFC_TOOLS_PFC_TRAINSUPPORT_H
 #define PFC_TOOLS_PFC_TRAINSUPPORT_H
 
-#include "pfc/Runtime/Net.h"
+#include "pfc/Train/Net.h"
 #include "pfc/Runtime/OpenBlas.h"
-#include "pfc/Runtime/Trainer.h"
+#include "pfc/Train/Trainer.h"
 #include "pfc/Spec/NetSpec.h"
 
 #include "llvm/ADT/StringRef.h"

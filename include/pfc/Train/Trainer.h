@@ -1,6 +1,6 @@
 //===- Trainer.h - Epochs of mini-batch training, and checkpoints -*- C++ -*-=//
 //
-// Trains a Net (pfc/Runtime/Net.h) on a Dataset (pfc/Runtime/Dataset.h) as
+// Trains a Net (pfc/Train/Net.h) on a Dataset (pfc/Train/Dataset.h) as
 // its spec's `train:` says: each epoch visits the examples in a shuffled
 // order drawn from the seed and the epoch's number, in batches (the last one
 // smaller when the batch does not divide the count), one optimizer step per
@@ -11,12 +11,12 @@
 // MLIR.
 //
 //===----------------------------------------------------------------------===//
-#ifndef PFC_RUNTIME_TRAINER_H
-#define PFC_RUNTIME_TRAINER_H
+#ifndef PFC_TRAIN_TRAINER_H
+#define PFC_TRAIN_TRAINER_H
 
-#include "pfc/Runtime/Dataset.h"
-#include "pfc/Runtime/Net.h"
-#include "pfc/Runtime/Optimizer.h"
+#include "pfc/Train/Dataset.h"
+#include "pfc/Train/Net.h"
+#include "pfc/Train/Optimizer.h"
 
 #include <cstdint>
 #include <functional>
@@ -134,4 +134,4 @@ private:
 
 } // namespace pfc
 
-#endif // PFC_RUNTIME_TRAINER_H
+#endif // PFC_TRAIN_TRAINER_H

@@ -8,8 +8,8 @@
 // Free of LLVM and MLIR, and of exceptions.
 //
 //===----------------------------------------------------------------------===//
-#ifndef PFC_RUNTIME_DATASET_H
-#define PFC_RUNTIME_DATASET_H
+#ifndef PFC_TRAIN_DATASET_H
+#define PFC_TRAIN_DATASET_H
 
 #include <cstdint>
 #include <string>
@@ -67,4 +67,4 @@ Dataset syntheticDataset(int64_t count, int64_t features, int64_t classes,
 
 } // namespace pfc
 
-#endif // PFC_RUNTIME_DATASET_H
+#endif // PFC_TRAIN_DATASET_H

@@ -1,8 +1,8 @@
 //===- Modules.h - The kinds of module a net is made of ---------*- C++ -*-===//
-#ifndef PFC_RUNTIME_MODULES_H
-#define PFC_RUNTIME_MODULES_H
+#ifndef PFC_TRAIN_MODULES_H
+#define PFC_TRAIN_MODULES_H
 
-#include "pfc/Runtime/Net.h"
+#include "pfc/Train/Net.h"
 
 #include <memory>
 #include <string>
@@ -26,4 +26,4 @@ std::unique_ptr<Module> makeActivationModule(const NetModule &spec,
 
 } // namespace pfc
 
-#endif // PFC_RUNTIME_MODULES_H
+#endif // PFC_TRAIN_MODULES_H

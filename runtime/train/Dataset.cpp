@@ -8,7 +8,7 @@
 // declares is stopped there rather than allowed to fill memory.
 //
 //===----------------------------------------------------------------------===//
-#include "pfc/Runtime/Dataset.h"
+#include "pfc/Train/Dataset.h"
 
 #include "pfc/Runtime/TensorFile.h"
 

@@ -8,8 +8,8 @@
 // example with pfc::compileLayer from pfc/Target/Jit.h) and handed in.
 //
 //===----------------------------------------------------------------------===//
-#ifndef PFC_RUNTIME_NET_H
-#define PFC_RUNTIME_NET_H
+#ifndef PFC_TRAIN_NET_H
+#define PFC_TRAIN_NET_H
 
 #include "pfc/Runtime/Layer.h"
 #include "pfc/Runtime/OpenBlas.h"
@@ -150,4 +150,4 @@ BatchResult softmaxCrossEntropy(const float *logits, const int32_t *labels,
 
 } // namespace pfc
 
-#endif // PFC_RUNTIME_NET_H
+#endif // PFC_TRAIN_NET_H

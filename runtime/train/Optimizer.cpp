@@ -4,7 +4,7 @@
 // roots of the AdamW loop vectorize.
 //
 //===----------------------------------------------------------------------===//
-#include "pfc/Runtime/Optimizer.h"
+#include "pfc/Train/Optimizer.h"
 
 #include <cmath>
 #include <cstdio>

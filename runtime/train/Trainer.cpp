@@ -1,5 +1,5 @@
 //===- Trainer.cpp - Epochs of shuffled mini-batches, metrics -------------===//
-#include "pfc/Runtime/Trainer.h"
+#include "pfc/Train/Trainer.h"
 
 #include "Random.h"
 

@@ -6,8 +6,8 @@
 // every platform, and a resumed run the same as an uninterrupted one.
 //
 //===----------------------------------------------------------------------===//
-#ifndef PFC_RUNTIME_RANDOM_H
-#define PFC_RUNTIME_RANDOM_H
+#ifndef PFC_TRAIN_RANDOM_H
+#define PFC_TRAIN_RANDOM_H
 
 #include <cstdint>
 
@@ -48,4 +48,4 @@ inline uint64_t streamSeed(uint64_t seed, uint64_t stream) {
 
 } // namespace pfc
 
-#endif // PFC_RUNTIME_RANDOM_H
+#endif // PFC_TRAIN_RANDOM_H

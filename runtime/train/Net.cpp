@@ -1,5 +1,5 @@
 //===- Net.cpp - A net's forward and backward over a batch, and its loss --===//
-#include "pfc/Runtime/Net.h"
+#include "pfc/Train/Net.h"
 
 #include "Modules.h"
 #include "Random.h"

@@ -1,16 +1,16 @@
 //===- Optimizer.h - SGD, AdamW and the learning-rate schedule --*- C++ -*-===//
 //
 // The updates PyTorch's torch.optim.SGD and AdamW make, step for step, over
-// a net's parameters (pfc/Runtime/Net.h), and the learning rate of each step.
+// a net's parameters (pfc/Train/Net.h), and the learning rate of each step.
 // The loops are plain and elementwise, split over threads: every element's
 // arithmetic is the same however they are split, so a run gives the same
 // bits on any thread count. Free of LLVM and MLIR.
 //
 //===----------------------------------------------------------------------===//
-#ifndef PFC_RUNTIME_OPTIMIZER_H
-#define PFC_RUNTIME_OPTIMIZER_H
+#ifndef PFC_TRAIN_OPTIMIZER_H
+#define PFC_TRAIN_OPTIMIZER_H
 
-#include "pfc/Runtime/Net.h"
+#include "pfc/Train/Net.h"
 #include "pfc/Runtime/TensorFile.h"
 #include "pfc/Spec/NetSpec.h"
 
@@ -68,4 +68,4 @@ double learningRate(const TrainSpec &train, int64_t step, int64_t stepsPerEpoch,
 
 } // namespace pfc
 
-#endif // PFC_RUNTIME_OPTIMIZER_H
+#endif // PFC_TRAIN_OPTIMIZER_H

@@ -8,7 +8,7 @@
 // metrics.csv rows so far.
 //
 //===----------------------------------------------------------------------===//
-#include "pfc/Runtime/Trainer.h"
+#include "pfc/Train/Trainer.h"
 
 #include <algorithm>
 #include <cstdlib>
