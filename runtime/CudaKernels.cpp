@@ -58,7 +58,7 @@ std::unique_ptr<CudaKernels> CudaKernels::load(const std::string &image,
     return nullptr;
   for (const PlanEntry &entry : plan.entries)
     for (const PlanStep &step : entry.steps) {
-      if (step.zero)
+      if (step.kind == PlanStep::Kind::Zero)
         continue;
       CUfunction function = nullptr;
       error = d.check(

@@ -1,183 +1,7 @@
-//===- CudaPlan.cpp - A launch plan read and resolved for one call --------===//
+//===- CudaPlan.cpp - A launch plan resolved for one call -----------------===//
 #include "pfc/Runtime/CudaPlan.h"
 
-#include "Json.h"
-
 namespace pfc::cuda {
-
-namespace {
-
-/// Reads the plan's JSON, remembering the first thing that is wrong.
-class Reader {
-public:
-  explicit Reader(std::string &error) : error(error) {}
-
-  const json::Value *member(const json::Value &object, const char *key) {
-    if (object.kind == json::Value::Kind::Object)
-      for (const json::Member &m : object.object)
-        if (m.key == key)
-          return &m.value;
-    return nullptr;
-  }
-  bool has(const json::Value &object, const char *key) {
-    return member(object, key) != nullptr;
-  }
-  const json::Value &need(const json::Value &object, const char *key) {
-    static const json::Value none;
-    if (const json::Value *value = member(object, key))
-      return *value;
-    fail(std::string("missing \"") + key + "\"");
-    return none;
-  }
-  int64_t integer(const json::Value &object, const char *key) {
-    int64_t result = 0;
-    if (!json::toNonNegativeInt(need(object, key), result))
-      fail(std::string("\"") + key + "\" is not a non-negative integer");
-    return result;
-  }
-  const std::vector<json::Value> &array(const json::Value &object,
-                                        const char *key) {
-    const json::Value &value = need(object, key);
-    if (value.kind != json::Value::Kind::Array)
-      fail(std::string("\"") + key + "\" is not an array");
-    return value.array;
-  }
-  void fail(const std::string &what) {
-    if (error.empty())
-      error = "bad CUDA launch plan: " + what;
-  }
-  bool ok() const { return error.empty(); }
-
-  PlanExtent extent(const json::Value &object) {
-    return {integer(object, "tokens"), integer(object, "per_token"),
-            integer(object, "constant"),
-            std::max<int64_t>(1, integer(object, "divisor"))};
-  }
-  PlanParam param(const json::Value &object) {
-    PlanParam p;
-    const char *keys[] = {"tokens", "index", "arg", "temp"};
-    const PlanParam::Kind kinds[] = {
-        PlanParam::Kind::Tokens, PlanParam::Kind::Index, PlanParam::Kind::Arg,
-        PlanParam::Kind::Temp};
-    for (int i = 0; i < 4; ++i)
-      if (has(object, keys[i])) {
-        p.kind = kinds[i];
-        p.index = integer(object, keys[i]);
-        if (has(object, "row_offset")) {
-          p.rowOffset = integer(object, "row_offset");
-          p.rowElems = integer(object, "row_elems");
-        }
-        return p;
-      }
-    fail("a parameter of no known kind");
-    return p;
-  }
-  PlanTokens tokens(const json::Value &object) {
-    PlanTokens t;
-    if (has(object, "static")) {
-      t.value = integer(object, "static");
-    } else if (has(object, "caller")) {
-      t.kind = PlanTokens::Kind::Caller;
-    } else if (has(object, "arg")) {
-      t.kind = PlanTokens::Kind::Arg;
-      t.value = integer(object, "arg");
-    } else {
-      t.kind = PlanTokens::Kind::Difference;
-      t.end = integer(object, "end");
-      t.begin = integer(object, "begin");
-    }
-    return t;
-  }
-  int64_t elementBytes(const json::Value &dtype) {
-    if (dtype.text == "f32")
-      return 4;
-    if (dtype.text == "bf16" || dtype.text == "f16")
-      return 2;
-    fail("unknown dtype \"" + dtype.text + "\"");
-    return 4;
-  }
-
-private:
-  std::string &error;
-};
-
-uint64_t ceilDiv(int64_t a, int64_t b) {
-  return a <= 0 ? 0 : static_cast<uint64_t>((a + b - 1) / b);
-}
-
-} // namespace
-
-int64_t PlanExtent::value(const std::vector<int64_t> &counts) const {
-  int64_t t = perToken && tokens < (int64_t)counts.size() ? counts[tokens] : 0;
-  return static_cast<int64_t>(ceilDiv(t * perToken + constant, divisor));
-}
-
-const PlanEntry *LaunchPlan::find(std::string_view name) const {
-  for (const PlanEntry &entry : entries)
-    if (entry.name == name)
-      return &entry;
-  return nullptr;
-}
-
-bool parseLaunchPlan(std::string_view text, LaunchPlan &plan,
-                     std::string &error) {
-  json::Value root;
-  if (!json::parse(text, root, error)) {
-    error = "bad CUDA launch plan: " + error;
-    return false;
-  }
-  Reader r(error);
-  plan.entries.clear();
-  for (const json::Value &e : r.array(root, "entries")) {
-    PlanEntry entry;
-    entry.name = r.need(e, "name").text;
-    for (const json::Value &t : r.array(e, "token_counts"))
-      entry.tokenCounts.push_back(r.tokens(t));
-    for (const json::Value &a : r.array(e, "args"))
-      entry.argElementBytes.push_back(
-          r.has(a, "buffer") ? r.elementBytes(r.need(a, "buffer")) : 0);
-    for (const json::Value &t : r.array(e, "temps"))
-      entry.temps.push_back({r.elementBytes(r.need(t, "dtype")),
-                             r.extent(r.need(t, "elements"))});
-    for (const json::Value &s : r.array(e, "steps")) {
-      PlanStep step;
-      if (r.has(s, "zero")) {
-        step.zero = true;
-        step.params.push_back(r.param(r.need(s, "zero")));
-        step.elements = r.extent(r.need(s, "elements"));
-      } else {
-        step.kernel = r.need(s, "launch").text;
-        const std::vector<json::Value> &grid = r.array(s, "grid");
-        if (grid.size() != 3)
-          r.fail("a grid without three dimensions");
-        for (size_t d = 0; d < grid.size() && d < 3; ++d)
-          step.grid[d] = r.extent(grid[d]);
-        step.threads = r.integer(s, "threads");
-        for (const json::Value &p : r.array(s, "params"))
-          step.params.push_back(r.param(p));
-      }
-      entry.steps.push_back(std::move(step));
-    }
-    // Every size that grows with tokens names one of the entry's counts.
-    auto checkExtent = [&](const PlanExtent &extent) {
-      if (extent.perToken &&
-          (extent.tokens < 0 ||
-           extent.tokens >= static_cast<int64_t>(entry.tokenCounts.size())))
-        r.fail("'" + entry.name + "' sizes something by token count " +
-               std::to_string(extent.tokens) + " of " +
-               std::to_string(entry.tokenCounts.size()));
-    };
-    for (const auto &[bytes, elements] : entry.temps)
-      checkExtent(elements);
-    for (const PlanStep &step : entry.steps) {
-      checkExtent(step.elements);
-      for (const PlanExtent &extent : step.grid)
-        checkExtent(extent);
-    }
-    plan.entries.push_back(std::move(entry));
-  }
-  return r.ok();
-}
 
 bool tokenCounts(const PlanEntry &entry, const std::vector<CallArg> &args,
                  int64_t callerTokens, std::vector<int64_t> &counts,
@@ -185,8 +9,7 @@ bool tokenCounts(const PlanEntry &entry, const std::vector<CallArg> &args,
   counts.clear();
   auto index = [&](int64_t arg, int64_t &value) {
     if (arg < 0 || arg >= (int64_t)args.size() ||
-        arg >= (int64_t)entry.argElementBytes.size() ||
-        entry.argElementBytes[arg] != 0) {
+        arg >= (int64_t)entry.args.size() || entry.args[arg].isBuffer) {
       error = entry.name + ": token count from argument " +
               std::to_string(arg) + ", which is not an index";
       return false;
@@ -206,7 +29,7 @@ bool tokenCounts(const PlanEntry &entry, const std::vector<CallArg> &args,
       if (!index(t.value, value))
         return false;
       break;
-    case PlanTokens::Kind::Difference:
+    case PlanTokens::Kind::ArgDifference:
       if (!index(t.end, end) || !index(t.begin, begin))
         return false;
       value = end - begin;
@@ -224,8 +47,9 @@ bool tokenCounts(const PlanEntry &entry, const std::vector<CallArg> &args,
 std::vector<size_t> tempBytes(const PlanEntry &entry,
                               const std::vector<int64_t> &counts) {
   std::vector<size_t> bytes;
-  for (const auto &[elementBytes, elements] : entry.temps)
-    bytes.push_back(static_cast<size_t>(elements.value(counts) * elementBytes));
+  for (const PlanTemp &temp : entry.temps)
+    bytes.push_back(static_cast<size_t>(temp.elements.value(counts) *
+                                        elementBytes(temp.dtype)));
   return bytes;
 }
 
@@ -233,9 +57,9 @@ bool resolveCall(const PlanEntry &entry, const std::vector<CallArg> &args,
                  const std::vector<int64_t> &counts,
                  const std::vector<CUdeviceptr> &temps,
                  std::vector<Launch> &launches, std::string &error) {
-  if (args.size() != entry.argElementBytes.size()) {
-    error = entry.name + " takes " +
-            std::to_string(entry.argElementBytes.size()) + " arguments, not " +
+  if (args.size() != entry.args.size()) {
+    error = entry.name + " takes " + std::to_string(entry.args.size()) +
+            " arguments, not " +
             std::to_string(args.size());
     return false;
   }
@@ -246,7 +70,7 @@ bool resolveCall(const PlanEntry &entry, const std::vector<CallArg> &args,
       return false;
     };
     CUdeviceptr base = 0;
-    int64_t elementBytes = 0;
+    int64_t bytes = 0;
     switch (p.kind) {
     case PlanParam::Kind::Tokens:
       if (p.index >= (int64_t)counts.size())
@@ -254,29 +78,29 @@ bool resolveCall(const PlanEntry &entry, const std::vector<CallArg> &args,
       value = static_cast<uint64_t>(counts[p.index]);
       return true;
     case PlanParam::Kind::Index:
-      if (p.index >= (int64_t)args.size() || entry.argElementBytes[p.index])
+      if (p.index >= (int64_t)args.size() || entry.args[p.index].isBuffer)
         return bad("index argument ");
       value = static_cast<uint64_t>(args[p.index].index);
       return true;
     case PlanParam::Kind::Arg:
-      if (p.index >= (int64_t)args.size() || !entry.argElementBytes[p.index])
+      if (p.index >= (int64_t)args.size() || !entry.args[p.index].isBuffer)
         return bad("buffer argument ");
       base = args[p.index].pointer;
-      elementBytes = entry.argElementBytes[p.index];
+      bytes = elementBytes(entry.args[p.index].dtype);
       break;
     case PlanParam::Kind::Temp:
       if (p.index >= (int64_t)temps.size())
         return bad("temporary ");
       base = temps[p.index];
-      elementBytes = entry.temps[p.index].first;
+      bytes = elementBytes(entry.temps[p.index].dtype);
       break;
     }
     if (p.rowOffset >= 0) {
       if (p.rowOffset >= (int64_t)args.size() ||
-          entry.argElementBytes[p.rowOffset])
+          entry.args[p.rowOffset].isBuffer)
         return bad("row offset argument ");
       base += static_cast<CUdeviceptr>(args[p.rowOffset].index * p.rowElems *
-                                       elementBytes);
+                                       bytes);
     }
     value = base;
     return true;
@@ -284,9 +108,9 @@ bool resolveCall(const PlanEntry &entry, const std::vector<CallArg> &args,
   launches.clear();
   for (const PlanStep &step : entry.steps) {
     Launch launch;
-    launch.zero = step.zero;
+    launch.zero = step.kind == PlanStep::Kind::Zero;
     launch.kernel = step.kernel;
-    if (step.zero) {
+    if (launch.zero) {
       uint64_t buffer = 0;
       if (!resolve(step.params[0], buffer))
         return false;

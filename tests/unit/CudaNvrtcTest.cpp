@@ -55,7 +55,7 @@ TEST_P(NvrtcCompiles, EveryShippedLayer) {
     options.schedule.stages = c.stages;
     auto module = compileLayerToCuda(layer, options);
     ASSERT_TRUE(bool(module)) << llvm::toString(module.takeError());
-    ASSERT_EQ(module->entries.size(), 3u);
+    ASSERT_EQ(module->plan.entries.size(), 3u);
     for (const char *arch : {"sm_80", "sm_90"}) {
       cuda::CompiledCuda compiled;
       std::string error;

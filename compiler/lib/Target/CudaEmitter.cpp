@@ -70,9 +70,9 @@ std::string elementName(DType dtype) {
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
 
-CudaExtent fixed(int64_t value) { return {0, 0, value, 1}; }
+PlanExtent fixed(int64_t value) { return {0, 0, value, 1}; }
 /// ceil(T·perToken / divisor) for the token count `tokens`.
-CudaExtent perTokens(int64_t tokens, int64_t perToken, int64_t divisor) {
+PlanExtent perTokens(int64_t tokens, int64_t perToken, int64_t divisor) {
   return {tokens, perToken, 0, divisor};
 }
 
@@ -96,7 +96,7 @@ DType dataTypeOf(Operation *op) {
 
 /// A memref as the kernels see it.
 struct Buffer {
-  CudaParam param;
+  PlanParam param;
   DType dtype = DType::F32;
   /// A one-element buffer holding a constant (fixed γ): baked in.
   std::optional<double> constant;
@@ -108,7 +108,7 @@ class Kernel {
 public:
   /// T, its first parameter, is the token count number `tokens`.
   Kernel(std::string name, int64_t tokens) : name(std::move(name)) {
-    params.push_back({CudaParam::Kind::Tokens, tokens});
+    params.push_back({PlanParam::Kind::Tokens, tokens});
     decls.push_back("long long T");
   }
 
@@ -120,7 +120,7 @@ public:
   }
   /// An index parameter bound to the function's argument `arg`.
   void index(llvm::StringRef param, int64_t arg) {
-    params.push_back({CudaParam::Kind::Index, arg});
+    params.push_back({PlanParam::Kind::Index, arg});
     decls.push_back("long long " + param.str());
   }
   /// The token count T stands for.
@@ -134,7 +134,7 @@ public:
   }
 
   std::string name;
-  std::vector<CudaParam> params;
+  std::vector<PlanParam> params;
   std::vector<std::string> decls;
 };
 
@@ -144,7 +144,7 @@ public:
                   llvm::raw_ostream &os)
       : func(func), options(options), os(os) {}
 
-  LogicalResult emit(CudaEntry &entry);
+  LogicalResult emit(PlanEntry &entry);
 
 private:
   LogicalResult bind(Operation *op);
@@ -152,7 +152,7 @@ private:
   FailureOr<int64_t> tokenCount(Value value);
   /// A kernel whose T is the token count of `tokens` (none: 0).
   FailureOr<Kernel> kernel(llvm::StringRef what, Value tokens);
-  int64_t tokenCountOf(const CudaTokens &tokens);
+  int64_t tokenCountOf(const PlanTokens &tokens);
   /// The element type of a memref, which the verifiers and the
   /// translation's entry check are one pfc computes in.
   static DType dtypeOf(Value value) {
@@ -171,8 +171,8 @@ private:
   bool isPerToken(Value scale) const {
     return !buffers.lookup(scale).constant && dimSize(scale, 0) != 1;
   }
-  void launch(Kernel &k, CudaExtent x, CudaExtent y, int64_t threads) {
-    CudaStep step;
+  void launch(Kernel &k, PlanExtent x, PlanExtent y, int64_t threads) {
+    PlanStep step;
     step.kernel = k.name;
     step.grid[0] = x;
     step.grid[1] = y;
@@ -199,7 +199,7 @@ private:
   /// The data type of the op being emitted (its token matrices and
   /// weights): the element type of the products' tiles.
   DType dtype = DType::F32;
-  CudaEntry *entry = nullptr;
+  PlanEntry *entry = nullptr;
   llvm::DenseMap<Value, Buffer> buffers;
   int kernels = 0;
 };
@@ -213,7 +213,7 @@ FailureOr<int64_t> FunctionEmitter::indexArg(Operation *op, Value value) {
 }
 
 FailureOr<int64_t> FunctionEmitter::tokenCount(Value value) {
-  CudaTokens tokens;
+  PlanTokens tokens;
   auto type = memrefType(value);
   if (!type.isDynamicDim(0)) {
     tokens.value = type.getDimSize(0);
@@ -228,7 +228,7 @@ FailureOr<int64_t> FunctionEmitter::tokenCount(Value value) {
     if (failed(end) || failed(begin))
       return view.emitOpError("the CUDA target needs token ranges of the form "
                               "end - begin of two arguments");
-    tokens.kind = CudaTokens::Kind::ArgDifference;
+    tokens.kind = PlanTokens::Kind::ArgDifference;
     tokens.end = *end;
     tokens.begin = *begin;
   } else if (auto alloc = value.getDefiningOp<memref::AllocOp>()) {
@@ -238,10 +238,10 @@ FailureOr<int64_t> FunctionEmitter::tokenCount(Value value) {
                                "tokens of another buffer");
     return tokenCount(dim.getSource());
   } else if (isa<BlockArgument>(value)) {
-    tokens.kind = CudaTokens::Kind::Caller;
+    tokens.kind = PlanTokens::Kind::Caller;
     for (unsigned i = 0; i < func.getNumArguments(); ++i)
       if (func.getArgAttr(i, "pfc.tokens")) {
-        tokens.kind = CudaTokens::Kind::Arg;
+        tokens.kind = PlanTokens::Kind::Arg;
         tokens.value = i;
       }
   } else {
@@ -251,8 +251,8 @@ FailureOr<int64_t> FunctionEmitter::tokenCount(Value value) {
   return tokenCountOf(tokens);
 }
 
-int64_t FunctionEmitter::tokenCountOf(const CudaTokens &tokens) {
-  std::vector<CudaTokens> &counts = entry->tokenCounts;
+int64_t FunctionEmitter::tokenCountOf(const PlanTokens &tokens) {
+  std::vector<PlanTokens> &counts = entry->tokenCounts;
   for (size_t i = 0; i < counts.size(); ++i)
     if (counts[i].kind == tokens.kind && counts[i].value == tokens.value &&
         counts[i].end == tokens.end && counts[i].begin == tokens.begin)
@@ -278,8 +278,8 @@ LogicalResult FunctionEmitter::bind(Operation *op) {
     auto offsets = view.getMixedOffsets();
     Buffer buffer = buffers.lookup(view.getSource());
     int64_t rank = view.getSourceType().getRank();
-    bool param = buffer.param.kind == CudaParam::Kind::Arg ||
-                 buffer.param.kind == CudaParam::Kind::Temp;
+    bool param = buffer.param.kind == PlanParam::Kind::Arg ||
+                 buffer.param.kind == PlanParam::Kind::Temp;
     if (!param || buffer.param.rowOffset >= 0 || rank > 2 ||
         (rank == 2 && (!isConstantIntValue(offsets[1], 0) ||
                        view.getType().getDimSize(1) != cols(view.getSource()))))
@@ -298,7 +298,7 @@ LogicalResult FunctionEmitter::bind(Operation *op) {
   }
   if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
     MemRefType type = alloc.getType();
-    CudaTemp temp;
+    PlanTemp temp;
     temp.dtype = dtypeOf(alloc.getResult());
     int64_t inner = 1;
     for (int64_t d = 1; d < type.getRank(); ++d)
@@ -312,7 +312,7 @@ LogicalResult FunctionEmitter::bind(Operation *op) {
       temp.elements = fixed(inner * type.getDimSize(0));
     }
     Buffer buffer;
-    buffer.param = {CudaParam::Kind::Temp,
+    buffer.param = {PlanParam::Kind::Temp,
                     static_cast<int64_t>(entry->temps.size())};
     buffer.dtype = temp.dtype;
     entry->temps.push_back(temp);
@@ -464,8 +464,8 @@ LogicalResult FunctionEmitter::emitSparse(Operation *op, llvm::StringRef what,
        "\n}\n\n";
   os << k.signature(threads) << body;
   if (p.dots) {
-    CudaStep zero;
-    zero.kind = CudaStep::Kind::Zero;
+    PlanStep zero;
+    zero.kind = PlanStep::Kind::Zero;
     zero.params = {buffers.lookup(p.dots).param};
     FailureOr<int64_t> tokens = tokenCount(p.dots);
     if (failed(tokens))
@@ -599,8 +599,8 @@ LogicalResult FunctionEmitter::emitSampled(SampledMatmulOp op) {
   os << "  tile.store(output + (long long)n * B * B + m0 * B + n0, B, BM, BN);"
         "\n}\n\n";
   if (op.getDot()) {
-    CudaStep zero;
-    zero.kind = CudaStep::Kind::Zero;
+    PlanStep zero;
+    zero.kind = PlanStep::Kind::Zero;
     zero.params = {buffers.lookup(op.getDot()).param};
     zero.elements = fixed(1);
     entry->steps.push_back(zero);
@@ -665,7 +665,7 @@ LogicalResult FunctionEmitter::emitElementwise(Operation *op) {
   llvm::raw_string_ostream s(call);
   std::string t = elementName(dtype);
   int64_t threads = 256;
-  CudaExtent grid = fixed(1);
+  PlanExtent grid = fixed(1);
   LogicalResult result =
       llvm::TypeSwitch<Operation *, LogicalResult>(op)
           .Case([&](PackOp op) {
@@ -775,11 +775,11 @@ LogicalResult FunctionEmitter::emitElementwise(Operation *op) {
   return success();
 }
 
-LogicalResult FunctionEmitter::emit(CudaEntry &result) {
+LogicalResult FunctionEmitter::emit(PlanEntry &result) {
   entry = &result;
   entry->name = func.getSymName().str();
   for (BlockArgument arg : func.getArguments()) {
-    CudaArg info;
+    PlanArg info;
     info.isBuffer = isa<MemRefType>(arg.getType());
     if (info.isBuffer) {
       if (!getDType(memrefType(arg).getElementType()))
@@ -788,7 +788,7 @@ LogicalResult FunctionEmitter::emit(CudaEntry &result) {
                << "; the CUDA target takes f32, bf16 and f16 buffers";
       info.dtype = dtypeOf(arg);
       Buffer buffer;
-      buffer.param = {CudaParam::Kind::Arg, arg.getArgNumber()};
+      buffer.param = {PlanParam::Kind::Arg, arg.getArgNumber()};
       buffer.dtype = info.dtype;
       buffers[arg] = buffer;
     }
@@ -853,10 +853,10 @@ FailureOr<CudaModule> translateToCuda(ModuleOp module,
   for (auto func : module.getOps<func::FuncOp>()) {
     if (func.isExternal())
       continue;
-    CudaEntry entry;
+    PlanEntry entry;
     if (failed(FunctionEmitter(func, options, os).emit(entry)))
       return failure();
-    result.entries.push_back(std::move(entry));
+    result.plan.entries.push_back(std::move(entry));
   }
   return result;
 }

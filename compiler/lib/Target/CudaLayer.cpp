@@ -3,6 +3,7 @@
 #include "pfc/Dialect/Registration.h"
 #include "pfc/Target/CudaTarget.h"
 #include "pfc/Target/LayerModule.h"
+#include "pfc/Transforms/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -10,6 +11,11 @@
 using namespace mlir;
 
 namespace pfc {
+
+void buildPfcCudaPipeline(mlir::OpPassManager &pm) {
+  // The CPU's optimization pipeline with fusion: the same kernel-level IR.
+  buildPfcOptimizationPipeline(pm, CpuPipelineOptions());
+}
 
 llvm::Expected<CudaModule> compileLayerToCuda(const LayerSpec &spec,
                                               const CudaOptions &options) {

@@ -72,7 +72,7 @@ int main(int argc, char **argv) {
         FailureOr<pfc::CudaModule> cuda = translate(module);
         if (failed(cuda))
           return failure();
-        os << pfc::cudaPlanJson(*cuda);
+        os << pfc::writeLaunchPlan(cuda->plan);
         return success();
       },
       registerDialects);

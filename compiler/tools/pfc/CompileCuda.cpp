@@ -38,7 +38,7 @@ int compileLayerForCuda(const LoadedLayer &layer, StringRef outputDir) {
 
   CompileOutput output(symbol);
   output.add("cuda", ".cu", module->source);
-  output.add("plan", ".plan.json", cudaPlanJson(*module));
+  output.add("plan", ".plan.json", writeLaunchPlan(module->plan));
 
   json::Object manifest{
       {"pfc_version", PFC_VERSION},

@@ -1,8 +1,7 @@
-//===- CudaPlan.h - Running a layer's CUDA kernels by their plan -*- C++
-//-*-===//
+//===- CudaPlan.h - Running a layer's CUDA kernels by plan -----*- C++ -*-===//
 //
 // The runtime half of the GPU back end: the launch plan pfc's CUDA target
-// writes (pfc/Target/CudaTarget.h, `<sym>.plan.json`), resolved for one call
+// writes (pfc/Runtime/LaunchPlan.h, `<sym>.plan.json`), resolved for one call
 // into launches with their grids and raw parameters, and run through the
 // driver API on the caller's device buffers and stream. Resolving needs no
 // GPU (it is what the tests check); running does.
@@ -12,6 +11,7 @@
 #define PFC_RUNTIME_CUDAPLAN_H
 
 #include "pfc/Runtime/CudaApi.h"
+#include "pfc/Runtime/LaunchPlan.h"
 
 #include <cstdint>
 #include <memory>
@@ -20,54 +20,6 @@
 #include <vector>
 
 namespace pfc::cuda {
-
-/// ceil((T·perToken + constant) / divisor), T the token count `tokens`.
-struct PlanExtent {
-  int64_t tokens = 0, perToken = 0, constant = 0, divisor = 1;
-  int64_t value(const std::vector<int64_t> &counts) const;
-};
-
-struct PlanParam {
-  enum class Kind { Tokens, Index, Arg, Temp };
-  Kind kind = Kind::Tokens;
-  int64_t index = 0;
-  int64_t rowOffset = -1;
-  int64_t rowElems = 0;
-};
-
-struct PlanStep {
-  bool zero = false;
-  std::string kernel;
-  PlanExtent grid[3];
-  int64_t threads = 0;
-  std::vector<PlanParam> params;
-  PlanExtent elements;
-};
-
-struct PlanTokens {
-  enum class Kind { Static, Caller, Arg, Difference };
-  Kind kind = Kind::Static;
-  int64_t value = 0, end = -1, begin = -1;
-};
-
-struct PlanEntry {
-  std::string name;
-  std::vector<PlanTokens> tokenCounts;
-  /// Per argument: bytes of an element (0: an index argument).
-  std::vector<int64_t> argElementBytes;
-  /// Per temporary: bytes of an element and how many.
-  std::vector<std::pair<int64_t, PlanExtent>> temps;
-  std::vector<PlanStep> steps;
-};
-
-struct LaunchPlan {
-  std::vector<PlanEntry> entries;
-  const PlanEntry *find(std::string_view name) const;
-};
-
-/// Reads a plan; false with the reason in `error`.
-bool parseLaunchPlan(std::string_view json, LaunchPlan &plan,
-                     std::string &error);
 
 /// One argument of a call: a device pointer (buffer arguments) or a value
 /// (index arguments).
