@@ -17,6 +17,8 @@ config.environment["PATH"] = os.pathsep.join(
 # Compiled kernels and tuned schedules go to a cache of the tests' own.
 config.environment["PFC_CACHE_DIR"] = os.path.join(config.test_exec_root, "kernel-cache")
 config.substitutions.append(("%specs", os.path.join(config.pfc_src_root, "specs")))
+# The runtime C API's test program (tests/runtime/runtime-c-api.c).
+config.substitutions.append(("%pfc-runtime-c-api", os.path.join(config.pfc_tools_dir, "pfc-runtime-c-api")))
 config.substitutions.append(("%pfc-opt", os.path.join(config.pfc_tools_dir, "pfc-opt")))
 config.substitutions.append(("%pfc-translate", os.path.join(config.pfc_tools_dir, "pfc-translate")))
 config.substitutions.append(("%pfc", os.path.join(config.pfc_tools_dir, "pfc")))

@@ -1,4 +1,4 @@
-//===- CApiTest.cpp - The C API against the fp64 reference ----------------===//
+//===- CApiTest.cpp - The compiler C API against the fp64 reference -------===//
 #include "RandomDraws.h"
 #include "pfc/Runtime/Reference.h"
 
@@ -11,7 +11,8 @@
 #include "gtest/gtest.h"
 
 extern "C" int pfcTestRunLayer(const char *specPath, const char *paramsPath,
-                               const float *x, int64_t tokens, float *y,
+                               const float *x, const float *dy, int64_t tokens,
+                               float *y, float *dx, float *const *grads,
                                char *error, size_t errorSize);
 
 using namespace pfc;
@@ -41,23 +42,43 @@ TEST(CApi, LoadedParamsGiveTheReferenceForward) {
 
   int64_t tokens = draw(1, 70);
   std::vector<float> x = draw.values(tokens * layer.inFeatures);
-  std::vector<float> y(tokens * layer.outFeatures,
-                       std::numeric_limits<float>::quiet_NaN());
+  std::vector<float> dy = draw.values(tokens * layer.outFeatures);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> y(tokens * layer.outFeatures, nan),
+      dx(tokens * layer.inFeatures, nan);
+  // One gradient array per tensor, in the C API's order (paramInfos').
+  TensorMap grads;
+  std::vector<float *> gradPointers;
+  for (const ParamInfo &info : paramInfos(layer, mask)) {
+    Tensor &tensor = grads[info.name];
+    tensor.shape = info.shape;
+    tensor.data.assign(elementCount(info.shape), nan);
+    gradPointers.push_back(tensor.data.data());
+  }
   char message[256] = "";
-  ASSERT_EQ(pfcTestRunLayer(kSpec.c_str(), path.c_str(), x.data(), tokens,
-                            y.data(), message, sizeof message),
+  ASSERT_EQ(pfcTestRunLayer(kSpec.c_str(), path.c_str(), x.data(), dy.data(),
+                            tokens, y.data(), dx.data(), gradPointers.data(),
+                            message, sizeof message),
             0)
       << message;
   llvm::sys::fs::remove(path);
   EXPECT_LE(relativeError(y, referenceForward(layer, mask, params, x, tokens)),
             1e-5);
+  ReferenceGrads want = referenceBackward(layer, mask, params, x, dy, tokens);
+  EXPECT_LE(relativeError(dx, want.dx), 1e-5);
+  EXPECT_LE(relativeError(grads["blocks"].data, want.blocks), 1e-5);
+  EXPECT_LE(relativeError(grads["U"].data, want.u), 1e-5);
+  EXPECT_LE(relativeError(grads["V"].data, want.v), 1e-5);
+  EXPECT_LE(relativeError(grads["gate.weight"].data, want.gateWeight), 1e-5);
+  EXPECT_LE(relativeError(grads["gate.bias"].data, {want.gateBias}), 1e-5);
+  EXPECT_LE(relativeError(grads["bias"].data, want.bias), 1e-5);
 }
 
 TEST(CApi, ErrorsComeBackAsMessages) {
   float x[1000] = {}, y[777];
   char message[256] = "";
-  EXPECT_EQ(pfcTestRunLayer("/nonexistent/layer.yaml", nullptr, x, 1, y,
-                            message, sizeof message),
+  EXPECT_EQ(pfcTestRunLayer("/nonexistent/layer.yaml", nullptr, x, nullptr, 1,
+                            y, nullptr, nullptr, message, sizeof message),
             1);
   EXPECT_NE(std::string(message).find("/nonexistent/layer.yaml"),
             std::string::npos)
@@ -65,8 +86,8 @@ TEST(CApi, ErrorsComeBackAsMessages) {
   // A message longer than the buffer is cut, not overflowed.
   char tiny[8];
   std::memset(tiny, 'x', sizeof tiny);
-  EXPECT_EQ(pfcTestRunLayer(kSpec.c_str(), "/nonexistent/p.safetensors", x, 1,
-                            y, tiny, sizeof tiny),
+  EXPECT_EQ(pfcTestRunLayer(kSpec.c_str(), "/nonexistent/p.safetensors", x,
+                            nullptr, 1, y, nullptr, nullptr, tiny, sizeof tiny),
             2);
   EXPECT_EQ(std::strlen(tiny), sizeof tiny - 1);
 }

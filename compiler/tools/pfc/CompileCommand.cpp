@@ -20,6 +20,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/WithColor.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <fmt/format.h>
@@ -131,6 +132,7 @@ static int run() {
   raw_string_ostream irStream(ir);
   (*module)->print(irStream, nullptr);
   output.add("llvm_ir", ".ll", std::move(ir));
+  std::string sharedLibraryNote;
   for (bool assembly : {true, false}) {
     SmallString<0> code;
     raw_svector_ostream codeStream(code);
@@ -138,6 +140,17 @@ static int run() {
       return reportError(toString(std::move(err)));
     output.add(assembly ? "assembly" : "object", assembly ? ".s" : ".o",
                std::string(code.str()));
+    // The runtime C API dlopens this; without a C compiler the object and
+    // header are still useful, so only warn.
+    if (!assembly) {
+      auto library = linkSharedLibrary(code.str());
+      if (library) {
+        output.add("shared_library", ".so", std::move(*library));
+      } else {
+        sharedLibraryNote = toString(library.takeError());
+        WithColor::warning(errs(), "pfc") << sharedLibraryNote << "\n";
+      }
+    }
   }
   output.add("header", ".h", makeHeader(spec, mask, symbol));
   json::Object manifest{
@@ -155,6 +168,8 @@ static int run() {
       {"symbols", json::Object{{"pack", symbol + "_pack"},
                                {"forward", symbol + "_forward"},
                                {"backward", symbol + "_backward"}}}};
+  if (!sharedLibraryNote.empty())
+    manifest["note"] = sharedLibraryNote;
   return output.write(std::move(manifest), outputDir, spec.name);
 }
 

@@ -92,6 +92,11 @@ llvm::Error emitMachineCode(const llvm::Module &module,
                             llvm::TargetMachine &machine,
                             llvm::raw_pwrite_stream &os, bool assembly);
 
+/// `object`, a position-independent object file, linked by the system C
+/// compiler driver (`$CC`, else `cc`) into a shared library, returned in
+/// memory; an error saying why when there is no driver or it fails.
+llvm::Expected<std::string> linkSharedLibrary(llvm::StringRef object);
+
 } // namespace pfc
 
 #endif // PFC_TARGET_CPUTARGET_H

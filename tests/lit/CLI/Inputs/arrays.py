@@ -16,6 +16,10 @@
                                          --grad-output`'s DIR/y.npy, dx.npy and
                                          grads.safetensors match within TOL;
                                          prints each tensor's name and shape
+  arrays.py grads-raw MODE PARAMS MASK.json X.npy DY.npy DIR TOL
+                                         the same for DIR/y.bin, dx.bin and
+                                         <tensor>.bin (raw f32, as the runtime
+                                         C API's test program writes them)
 """
 import json
 import math
@@ -162,18 +166,31 @@ def relative_error(got, want, scale=None):
     return diff / norm if norm else diff
 
 
-def check_grads(mode, params_path, mask_path, x_path, dy_path, out_dir, tol):
+def read_raw(path, shape):
+    data = open(path, "rb").read()
+    return shape, list(struct.unpack("<%df" % (len(data) // 4), data))
+
+
+def check_grads(mode, params_path, mask_path, x_path, dy_path, out_dir, tol, raw=False):
     params = read_safetensors(params_path)
     mask = json.load(open(mask_path))
     (tokens, n_in), x = read_npy(x_path)
     (_, n_out), dy = read_npy(dy_path)
     y, dx, grads, padding = layer_backward(mode, params, mask, x, dy, tokens, n_in, n_out)
-    for name, want in (("y.npy", y), ("dx.npy", dx)):
-        shape, got = read_npy("%s/%s" % (out_dir, name))
+    for name, want, shape in (("y", y, [tokens, n_out]), ("dx", dx, [tokens, n_in])):
+        if raw:
+            shape, got = read_raw("%s/%s.bin" % (out_dir, name), shape)
+            name += ".bin"
+        else:
+            name += ".npy"
+            shape, got = read_npy("%s/%s" % (out_dir, name))
         error = relative_error(got, want)
         assert error <= tol, "%s: relative error %g" % (name, error)
         print("%s %s matches" % (name, list(shape)))
-    got = read_safetensors(out_dir + "/grads.safetensors")
+    if raw:
+        got = {name: read_raw("%s/%s.bin" % (out_dir, name), params[name][0]) for name in params}
+    else:
+        got = read_safetensors(out_dir + "/grads.safetensors")
     assert sorted(got) == sorted(params), "tensors %s, expected %s" % (sorted(got), sorted(params))
     for name in sorted(params):
         shape, values = got[name]
@@ -222,6 +239,8 @@ def main(command, *args):
         print("shape %s matches" % list(shape))
     elif command == "grads":
         check_grads(*args[:6], float(args[6]))
+    elif command == "grads-raw":
+        check_grads(*args[:6], float(args[6]), raw=True)
     else:
         sys.exit("unknown command " + command)
 

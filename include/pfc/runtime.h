@@ -1,0 +1,69 @@
+/*===- runtime.h - pfc's runtime C API ----------------------------*- C -*-===*\
+|*                                                                            *|
+|* Load a layer that `pfc compile` wrote and run it forward and backward,     *|
+|* with no compiler in the process (link the PfcRuntime library only). The    *|
+|* compiler C API (pfc/compiler.h) makes the same handles in process.         *|
+|* Functions that can fail return NULL or a nonzero code and write a          *|
+|* one-line message into `error` (when not NULL; `error_size` bytes, the      *|
+|* message cut to fit). Calls on one layer run one at a time.                 *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+#ifndef PFC_RUNTIME_H
+#define PFC_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pfc_layer pfc_layer;
+
+/* Loads the layer `pfc compile` wrote into `dir` (its manifest.json and
+ * shared library) for the host CPU; a call is split over `threads` parts
+ * (0: as compiled). The layer starts with the reference initialisation of
+ * seed 0. */
+pfc_layer *pfc_layer_load(const char *dir, int threads, char *error,
+                          size_t error_size);
+
+/* Sets the reference initialisation (as `pfc init --seed`). */
+void pfc_layer_init_params(pfc_layer *layer, uint64_t seed);
+
+/* Loads parameters from a safetensors file (as `pfc init` writes). */
+int pfc_layer_load_params(pfc_layer *layer, const char *path, char *error,
+                          size_t error_size);
+
+/* The layer's parameter tensors, in a fixed order: blocks, U, V, gamma,
+ * gate.weight, gate.bias, bias (those the layer has), under the names of
+ * `pfc init`'s safetensors file; each one's size in floats. */
+int pfc_layer_param_count(const pfc_layer *layer);
+const char *pfc_layer_param_name(const pfc_layer *layer, int index);
+int64_t pfc_layer_param_size(const pfc_layer *layer, int index);
+
+/* Sets the parameters from one f32 array per tensor, in that order. */
+int pfc_layer_set_params(pfc_layer *layer, const float *const *params,
+                         char *error, size_t error_size);
+
+/* y [tokens, out] = the layer applied to x [tokens, in], row-major f32;
+ * nothing for tokens <= 0. */
+void pfc_layer_forward(const pfc_layer *layer, const float *x, int64_t tokens,
+                       float *y);
+
+/* Given x [tokens, in] and dy [tokens, out] = d(loss)/dy: dx [tokens, in]
+ * and grads[i] = d(loss)/d(parameter tensor i), summed over the tokens, one
+ * array per tensor in pfc_layer_param_name's order. */
+int pfc_layer_backward(const pfc_layer *layer, const float *x,
+                       const float *dy, int64_t tokens, float *dx,
+                       float *const *grads, char *error, size_t error_size);
+
+int64_t pfc_layer_in_features(const pfc_layer *layer);
+int64_t pfc_layer_out_features(const pfc_layer *layer);
+
+void pfc_layer_destroy(pfc_layer *layer);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PFC_RUNTIME_H */
