@@ -52,7 +52,10 @@ llvm::Expected<std::string> linkSharedLibrary(llvm::StringRef object) {
     llvm::raw_fd_ostream os(input, ec);
     os << object;
     os.close();
-    if (ec || os.has_error()) {
+    // A failed write (a full disk) is this function's error, not a crash.
+    bool failed = ec || os.has_error();
+    os.clear_error();
+    if (failed) {
       cleanUp();
       return error("cannot write '" + input + "'");
     }
