@@ -244,8 +244,8 @@ TEST(SpecParser, EveryShippedSpecParses) {
 TEST(SpecParser, FuzzCorpusIsAcceptedOrRejectedOnce) {
   namespace fs = std::filesystem;
   int count = 0;
-  for (const auto &entry :
-       fs::directory_iterator(fs::path(PFC_SOURCE_DIR) / "tests/fuzz/corpus")) {
+  for (const auto &entry : fs::directory_iterator(fs::path(PFC_SOURCE_DIR) /
+                                                  "tests/fuzz/corpus/spec")) {
     SCOPED_TRACE(entry.path().string());
     auto buffer = MemoryBuffer::getFile(entry.path().string());
     ASSERT_TRUE(buffer);

@@ -1,0 +1,41 @@
+//===- JsonFuzzer.cpp - libFuzzer target for the runtime's JSON readers ---===//
+//
+// Each input is read as JSON, as a CUDA launch plan, and as a tuning record
+// file (one JSON object per line). Each reader accepts it or says why;
+// nothing crashes, leaks or reads out of bounds. A plan that is accepted
+// answers lookups of every entry it has.
+//
+//===----------------------------------------------------------------------===//
+#include "FuzzFile.h"
+#include "Json.h"
+
+#include "pfc/Runtime/CudaPlan.h"
+#include "pfc/Target/TuningDatabase.h"
+
+#include <cstdlib>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  std::string_view text(reinterpret_cast<const char *>(data), size);
+  std::string error;
+
+  pfc::json::Value value;
+  if (!pfc::json::parse(text, value, error) && error.empty())
+    std::abort();
+
+  pfc::cuda::LaunchPlan plan;
+  error.clear();
+  if (pfc::cuda::parseLaunchPlan(text, plan, error)) {
+    for (const pfc::cuda::PlanEntry &entry : plan.entries)
+      if (!plan.find(entry.name))
+        std::abort();
+  } else if (error.empty()) {
+    std::abort();
+  }
+
+  // Tuning records: the file is whatever the fuzzer made; lookups of any key
+  // return a schedule or nothing.
+  pfc::TuningDatabase database(pfc::fuzz::writeInput("tuning.jsonl", text));
+  (void)database.lookup("key");
+  (void)database.lookup(std::string(text.substr(0, 64)));
+  return 0;
+}
