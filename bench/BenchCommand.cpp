@@ -301,6 +301,15 @@ int runLayer(int64_t threadCount) {
   if (!loaded)
     return ExitBadInput;
   const LayerSpec &layer = loaded->spec;
+  // x, the dense weight, three outputs and the dense baseline's: f32 each.
+  const double tokenCount = static_cast<double>(tokens.getValue());
+  if (int code = checkFitsInMemory(
+          4.0 * (tokenCount * layer.inFeatures +
+                 double(layer.outFeatures) * layer.inFeatures +
+                 4.0 * tokenCount * layer.outFeatures),
+          "--tokens " + Twine(tokens.getValue()) + " with layer '" +
+              layer.name + "': the arrays"))
+    return code;
 
   Results r;
   r.threads = threadCount;

@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "Sweep.h"
 
+#include "pfc/Support/PlotAxis.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -22,24 +24,6 @@ namespace {
 
 constexpr double kWidth = 1000, kHeight = 480, kPanelWidth = 500;
 constexpr double kLeft = 70, kRight = 20, kTop = 50, kBottom = 390;
-
-/// A linear axis from 0: `max` a multiple of `step`, about five ticks.
-struct Axis {
-  double max = 1.0, step = 0.2;
-
-  static Axis covering(double value) {
-    value = std::max(value, 1e-9);
-    const double raw = value / 5.0;
-    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
-    double step = magnitude * 10.0;
-    for (double factor : {1.0, 2.0, 5.0})
-      if (raw <= factor * magnitude) {
-        step = factor * magnitude;
-        break;
-      }
-    return {std::ceil(value / step - 1e-9) * step, step};
-  }
-};
 
 const char *blockColour(int64_t block) {
   switch (block) {
@@ -76,30 +60,24 @@ std::string marker(size_t index, double x, double y, const char *colour) {
   }
 }
 
-std::string tickLabel(double value, double step) {
-  const int decimals =
-      step >= 1.0 ? 0 : static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
-  return fmt::format("{:.{}f}", value, std::max(decimals, 0));
-}
-
 /// One panel: axes, grid, ticks, labels; maps data to pixels.
 class Panel {
 public:
-  Panel(double originX, Axis x, Axis y)
+  Panel(double originX, PlotAxis x, PlotAxis y)
       : originX(originX), xAxis(x), yAxis(y) {}
 
   double px(double value) const {
-    return originX + kLeft + value / xAxis.max * (kPanelWidth - kLeft - kRight);
+    return originX + kLeft + value / xAxis.hi * (kPanelWidth - kLeft - kRight);
   }
   double py(double value) const {
-    return kBottom - value / yAxis.max * (kBottom - kTop);
+    return kBottom - value / yAxis.hi * (kBottom - kTop);
   }
 
   void drawFrame(raw_ostream &os, const std::string &title,
                  const std::string &xLabel, const std::string &yLabel) const {
-    const double left = px(0), right = px(xAxis.max);
-    const double top = py(yAxis.max), bottom = py(0);
-    for (double v = 0; v <= xAxis.max + 1e-9; v += xAxis.step) {
+    const double left = px(0), right = px(xAxis.hi);
+    const double top = py(yAxis.hi), bottom = py(0);
+    for (double v = 0; v <= xAxis.hi + 1e-9; v += xAxis.step) {
       os << fmt::format(
           R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{0:.1f}" y2="{2:.1f}" stroke="#e5e5e5"/>)"
           "\n",
@@ -113,7 +91,7 @@ public:
           "\n",
           px(v), bottom + 19, tickLabel(v, xAxis.step));
     }
-    for (double v = 0; v <= yAxis.max + 1e-9; v += yAxis.step) {
+    for (double v = 0; v <= yAxis.hi + 1e-9; v += yAxis.step) {
       os << fmt::format(
           R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{2:.1f}" y2="{1:.1f}" stroke="#e5e5e5"/>)"
           "\n",
@@ -147,12 +125,12 @@ public:
 
   void drawHorizontal(raw_ostream &os, double value, const char *colour,
                       const std::string &label) const {
-    if (value > yAxis.max)
+    if (value > yAxis.hi)
       return;
     os << fmt::format(
         R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="{}" stroke-width="1.5" stroke-dasharray="6,4"/>)"
         "\n",
-        px(0), py(value), px(xAxis.max), py(value), colour);
+        px(0), py(value), px(xAxis.hi), py(value), colour);
     os << fmt::format(
         R"(<text x="{:.1f}" y="{:.1f}" fill="{}" stroke="white" stroke-width="3" paint-order="stroke">{}</text>)"
         "\n",
@@ -161,10 +139,10 @@ public:
 
   /// y = 1/x from where it enters the panel to the right edge.
   void drawIdeal(raw_ostream &os) const {
-    const double from = std::max(1.0 / yAxis.max, xAxis.max * 1e-3);
+    const double from = std::max(1.0 / yAxis.hi, xAxis.hi * 1e-3);
     std::string points;
     for (int i = 0; i <= 200; ++i) {
-      const double d = from + (xAxis.max - from) * i / 200.0;
+      const double d = from + (xAxis.hi - from) * i / 200.0;
       points += fmt::format("{:.1f},{:.1f} ", px(d), py(1.0 / d));
     }
     os << fmt::format(
@@ -172,7 +150,7 @@ public:
         "\n",
         points);
     // Left of the curve's middle, where it is well inside the panel.
-    const double labelAt = from + 0.3 * (xAxis.max - from);
+    const double labelAt = from + 0.3 * (xAxis.hi - from);
     os << fmt::format(
         R"(<text x="{:.1f}" y="{:.1f}" stroke="white" stroke-width="3" paint-order="stroke">ideal 1/density</text>)"
         "\n",
@@ -181,7 +159,7 @@ public:
 
 private:
   double originX;
-  Axis xAxis, yAxis;
+  PlotAxis xAxis, yAxis;
 };
 
 } // namespace
@@ -209,10 +187,14 @@ void writeSweepSvg(const std::vector<SweepRow> &rows, raw_ostream &os) {
     maxE = std::max(maxE, row->efficiency());
     maxSpeedup = std::max(maxSpeedup, row->speedup());
   }
-  const Axis densityAxis = Axis::covering(points.empty() ? 0.4 : maxDensity);
-  const Axis eAxis = Axis::covering(maxE * 1.05);
-  const Axis speedupAxis =
-      Axis::covering(std::max(maxSpeedup, 1.0 / minDensity) * 1.05);
+  // Axes from 0, about five ticks.
+  auto fromZero = [](double value) {
+    return PlotAxis::covering(0.0, std::max(value, 1e-9), 5);
+  };
+  const PlotAxis densityAxis = fromZero(points.empty() ? 0.4 : maxDensity);
+  const PlotAxis eAxis = fromZero(maxE * 1.05);
+  const PlotAxis speedupAxis =
+      fromZero(std::max(maxSpeedup, 1.0 / minDensity) * 1.05);
   const Panel ePanel(0, densityAxis, eAxis);
   const Panel speedupPanel(kPanelWidth, densityAxis, speedupAxis);
 

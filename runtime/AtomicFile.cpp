@@ -24,11 +24,14 @@
 namespace pfc {
 
 const FileCalls &systemFileCalls() {
-  static const FileCalls calls = {
-      [](const char *path, int flags, mode_t mode) {
-        return ::open(path, flags, mode);
-      },
-      ::write, ::fsync, ::close, ::rename, ::unlink};
+  static const FileCalls calls = {[](const char *path, int flags, mode_t mode) {
+                                    return ::open(path, flags, mode);
+                                  },
+                                  ::write,
+                                  ::fsync,
+                                  ::close,
+                                  ::rename,
+                                  ::unlink};
   return calls;
 }
 
@@ -181,9 +184,9 @@ bool isTemporaryName(std::string_view name) {
          rest.empty();
 }
 
-void removeStaleTemporaries(const std::string &path) {
-  const std::string dir = directoryOf(path);
-  const std::string prefix = baseNameOf(path) + ".tmp.";
+/// Removes the temporaries in `dir` whose names start with `prefix` and
+/// whose writing process is gone.
+static void removeStale(const std::string &dir, const std::string &prefix) {
   DIR *stream = ::opendir(dir.c_str());
   if (!stream)
     return;
@@ -191,7 +194,8 @@ void removeStaleTemporaries(const std::string &path) {
     std::string_view name = entry->d_name;
     if (name.substr(0, prefix.size()) != prefix || !isTemporaryName(name))
       continue;
-    long pid = std::strtol(entry->d_name + prefix.size(), nullptr, 10);
+    long pid =
+        std::strtol(entry->d_name + name.rfind(".tmp.") + 5, nullptr, 10);
     // A process still running may be about to rename it.
     if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
       continue;
@@ -199,6 +203,12 @@ void removeStaleTemporaries(const std::string &path) {
   }
   ::closedir(stream);
 }
+
+void removeStaleTemporaries(const std::string &path) {
+  removeStale(directoryOf(path), baseNameOf(path) + ".tmp.");
+}
+
+void removeStaleTemporariesIn(const std::string &dir) { removeStale(dir, ""); }
 
 namespace {
 /// One file being written: its target and, until renamed, its temporary.
@@ -261,7 +271,8 @@ static int writeThrough(const std::string &path, std::string_view bytes) {
 }
 
 static void syncDirectory(const std::string &file) {
-  int fd = ::open(directoryOf(file).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd =
+      ::open(directoryOf(file).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return;
   ::fsync(fd);

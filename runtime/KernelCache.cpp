@@ -31,6 +31,8 @@ static constexpr char magic[4] = {'P', 'F', 'C', 'K'};
 static constexpr std::string_view entrySuffix = ".pfck";
 static constexpr std::string_view tempMarker = ".pfck.tmp.";
 static constexpr size_t maxKeyLength = 128;
+/// Far more than any object or cubin pfc writes (a few MB).
+static constexpr uint64_t maxEntryBytes = uint64_t(1) << 30;
 
 static constexpr uint64_t fnvPrime = 0x100000001b3ULL;
 static constexpr uint64_t fnvBasis = 0xcbf29ce484222325ULL;
@@ -170,9 +172,25 @@ std::optional<std::string> KernelCache::get(const std::string &key) const {
   if (!validKey(key))
     return std::nullopt;
   std::string path = entryPath(key), bytes, error;
-  // A missing or unreadable entry is a plain miss.
-  if (!readFileBytes(path, bytes, error))
+  // A missing or unreadable entry is a plain miss. Only a regular file of a
+  // bounded size is read: a link (to /dev/zero, say) or a FIFO in the cache
+  // is not followed or waited on, but reported and removed like any other
+  // bad entry.
+  ReadLimits limits;
+  limits.maxBytes = maxEntryBytes;
+  limits.regularOnly = true;
+  if (!readFileBytes(path, bytes, error, limits)) {
+    struct stat info;
+    if (::lstat(path.c_str(), &info) != 0)
+      return std::nullopt;
+    if (firstTime("get:" + path))
+      std::fprintf(stderr,
+                   "pfc: warning: kernel cache entry %s is unreadable (%s); "
+                   "rebuilding\n",
+                   path.c_str(), error.c_str());
+    ::unlink(path.c_str());
     return std::nullopt;
+  }
   std::string_view payload;
   std::string why;
   if (const char *bad = checkEntry(bytes, key, payload, why)) {
@@ -255,15 +273,25 @@ KernelCache::Stats KernelCache::stats() const {
   return stats;
 }
 
-int64_t KernelCache::clear() const {
+void KernelCache::remove(const std::string &key) const {
+  if (validKey(key))
+    ::unlink(entryPath(key).c_str());
+}
+
+int64_t KernelCache::clear(std::vector<std::string> *failures) const {
   std::vector<std::pair<bool, std::string>> files;
   forEachFile(dir, [&](bool temp, const std::string &path) {
     files.emplace_back(temp, path);
   });
   int64_t removed = 0;
-  for (const auto &[temp, path] : files)
-    if (::unlink(path.c_str()) == 0 && !temp)
-      ++removed;
+  for (const auto &[temp, path] : files) {
+    if (::unlink(path.c_str()) == 0) {
+      removed += !temp;
+    } else if (errno != ENOENT && failures) {
+      // ENOENT: another process removed or renamed it meanwhile.
+      failures->push_back(path + ": " + std::strerror(errno));
+    }
+  }
   return removed;
 }
 

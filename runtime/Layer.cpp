@@ -38,6 +38,22 @@ bool Layer::setParams(const LayerParams &newParams, std::string &error) {
       !checkSize(newParams.bias, s.bias ? s.outFeatures : 0, "bias", error))
     return false;
   current = newParams;
+  // The blocks' padding (rows past out_features, columns past in_features)
+  // is set to 0 here, so that no kernel sees what a file had there: the
+  // forward skips it, but a scalar γ's gradient sums B ⊙ (dYᵀ·x) over whole
+  // blocks, and 0·NaN is NaN.
+  if (s.outFeatures % s.block || s.inFeatures % s.block) {
+    const std::vector<std::pair<int64_t, int64_t>> blocks = blockMask.blocks();
+    float *values = current.blocks.data();
+    for (const auto &[row, col] : blocks) {
+      for (size_t i = 0; i < b; ++i)
+        for (size_t j = 0; j < b; ++j)
+          if (row * int64_t(b) + int64_t(i) >= s.outFeatures ||
+              col * int64_t(b) + int64_t(j) >= s.inFeatures)
+            values[i * b + j] = 0.0f;
+      values += b * b;
+    }
+  }
   // The kernel writes every element, padding included.
   packedBlocks.resize(current.blocks.size());
   packedU.resize(rank * s.paddedOut());

@@ -11,6 +11,9 @@
 
 #include "Bytes.h"
 
+#include "pfc/Runtime/Escape.h"
+
+#include <algorithm>
 #include <limits>
 
 namespace pfc {
@@ -194,12 +197,48 @@ private:
   size_t pos = 0;
 };
 
+/// Headers longer than this are refused: NumPy writes a few hundred bytes.
+constexpr uint64_t kMaxHeaderBytes = uint64_t(1) << 24;
+
+/// The size the preamble and header of an .npy image declare, or 0 while
+/// `prefix` is too short to tell. A prefix that is no .npy file, or whose
+/// header is bad, declares its own length: reading stops there and
+/// decodeNpy says what is wrong.
+uint64_t declaredSize(std::string_view prefix) {
+  const size_t common = std::min(prefix.size(), kMagic.size());
+  if (prefix.substr(0, common) != kMagic.substr(0, common))
+    return prefix.size();
+  if (prefix.size() < 10)
+    return 0;
+  const int major = static_cast<unsigned char>(prefix[6]);
+  if (major < 1 || major > 3)
+    return prefix.size();
+  const size_t lengthBytes = major == 1 ? 2 : 4;
+  const size_t headerStart = 8 + lengthBytes;
+  if (prefix.size() < headerStart)
+    return 0;
+  const uint64_t headerBytes =
+      bytes::loadLE(prefix.data() + 8, static_cast<int>(lengthBytes));
+  if (headerBytes > kMaxHeaderBytes)
+    return prefix.size();
+  if (prefix.size() - headerStart < headerBytes)
+    return 0;
+  HeaderParser header(prefix.substr(headerStart, headerBytes));
+  if (!header.parse())
+    return prefix.size();
+  const int64_t count = elementCount(header.shape);
+  if (count < 0 || count > std::numeric_limits<int64_t>::max() / 4)
+    return prefix.size();
+  return headerStart + headerBytes + 4 * static_cast<uint64_t>(count);
+}
+
 } // namespace
 
 bool decodeNpy(std::string_view bytes, const std::string &source,
                Tensor &tensor, std::string &error) {
   auto fail = [&](const std::string &what) {
-    error = source + ": error: " + what;
+    // Header keys come from the file: one line, nothing raw.
+    error = source + ": error: " + escapeText(what);
     return false;
   };
   if (bytes.substr(0, kMagic.size()) != kMagic)
@@ -221,6 +260,10 @@ bool decodeNpy(std::string_view bytes, const std::string &source,
                 std::to_string(major) + ".0)");
   const uint64_t headerBytes =
       bytes::loadLE(bytes.data() + 8, static_cast<int>(lengthBytes));
+  if (headerBytes > kMaxHeaderBytes)
+    return fail("the header length " + std::to_string(headerBytes) +
+                " is too large (expected at most " +
+                std::to_string(kMaxHeaderBytes) + ")");
   if (headerBytes > bytes.size() - headerStart)
     return fail("the header length " + std::to_string(headerBytes) +
                 " runs past the end of the file (expected at most " +
@@ -285,7 +328,9 @@ bool encodeNpy(const Tensor &tensor, std::string &bytes, std::string &error) {
 
 bool readNpy(const std::string &path, Tensor &tensor, std::string &error) {
   std::string bytes;
-  return readFileBytes(path, bytes, error) &&
+  ReadLimits limits;
+  limits.declaredSize = declaredSize;
+  return readFileBytes(path, bytes, error, limits) &&
          decodeNpy(bytes, path, tensor, error);
 }
 

@@ -13,6 +13,8 @@
 #include "Bytes.h"
 #include "Json.h"
 
+#include "pfc/Runtime/Escape.h"
+
 #include <algorithm>
 #include <limits>
 #include <set>
@@ -106,7 +108,8 @@ public:
 
 private:
   bool fail(const std::string &what) {
-    error = source + ": error: " + what;
+    // Names and keys come from the file: one line, nothing raw.
+    error = source + ": error: " + escapeText(what);
     return false;
   }
 
@@ -304,10 +307,46 @@ bool encodeSafetensors(const TensorMap &tensors, const TensorMetadata &metadata,
   return true;
 }
 
+/// The size a safetensors image's header declares: the header and the end
+/// of its last tensor; 0 while the header is incomplete. A header too long
+/// or malformed declares what has been read: reading stops, and the
+/// decoder says what is wrong.
+static uint64_t declaredSize(std::string_view prefix) {
+  if (prefix.size() < 8)
+    return 0;
+  const uint64_t headerBytes = bytes::loadLE(prefix.data(), 8);
+  if (headerBytes > kMaxHeaderBytes)
+    return prefix.size();
+  if (prefix.size() - 8 < headerBytes)
+    return 0;
+  json::Value root;
+  std::string error;
+  if (!json::parse(prefix.substr(8, headerBytes), root, error) ||
+      root.kind != json::Value::Kind::Object)
+    return prefix.size();
+  uint64_t end = 0;
+  for (const json::Member &member : root.object) {
+    const json::Value &entry = member.value;
+    if (entry.kind != json::Value::Kind::Object)
+      continue;
+    for (const json::Member &field : entry.object) {
+      int64_t stop = 0;
+      if (field.key == "data_offsets" &&
+          field.value.kind == json::Value::Kind::Array &&
+          field.value.array.size() == 2 &&
+          json::toNonNegativeInt(field.value.array[1], stop))
+        end = std::max<uint64_t>(end, static_cast<uint64_t>(stop));
+    }
+  }
+  return 8 + headerBytes + end;
+}
+
 bool readSafetensors(const std::string &path, TensorMap &tensors,
                      TensorMetadata &metadata, std::string &error) {
   std::string bytes;
-  return readFileBytes(path, bytes, error) &&
+  ReadLimits limits;
+  limits.declaredSize = declaredSize;
+  return readFileBytes(path, bytes, error, limits) &&
          decodeSafetensors(bytes, path, tensors, metadata, error);
 }
 

@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build ccache g++ clang libclang-rt-dev python3
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
-  libfmt-dev libgtest-dev
+  libfmt-dev libgtest-dev nlohmann-json3-dev
   libopenblas-dev
   zlib1g-dev dataset-fashion-mnist
 )

@@ -101,52 +101,100 @@ std::string checkPatternFits(const ButterflyPattern &pattern, int64_t paddedOut,
   return {};
 }
 
+namespace {
+/// The shape of a mask: its grid and how its rows meet the coarse cells.
+struct MaskGeometry {
+  int64_t blockRows, blockCols, rowsPerCell, colsPerCell, globalBlockCols;
+  std::vector<int64_t> offsets;
+
+  MaskGeometry(const ButterflyPattern &pattern, int64_t outFeatures,
+               int64_t inFeatures, int64_t block)
+      : blockRows((outFeatures + block - 1) / block),
+        blockCols((inFeatures + block - 1) / block),
+        rowsPerCell(blockRows * block / pattern.size),
+        colsPerCell(blockCols * block / pattern.size),
+        globalBlockCols(
+            std::min(blockCols, (pattern.global + block - 1) / block)),
+        offsets({0}) {
+    // Coarse column offsets p XOR q for the nonzero cells of a coarse row.
+    for (int64_t k : pattern.strides)
+      offsets.push_back(k / 2);
+  }
+
+  /// Block-row `br`'s nonzero block columns as intervals [first, last],
+  /// sorted by their starts (they may overlap). The work is the row's
+  /// intervals, not the layer's width: a marks array cleared and scanned
+  /// per row made `pfc plan` take seconds per large layer.
+  void rowSpans(const ButterflyPattern &pattern, int64_t block, int64_t br,
+                std::vector<std::pair<int64_t, int64_t>> &spans) const {
+    const int64_t firstRow = br * block, lastRow = firstRow + block - 1;
+    spans.clear();
+    if (firstRow < pattern.global) {
+      spans.push_back({0, blockCols - 1});
+      return;
+    }
+    if (globalBlockCols > 0)
+      spans.push_back({0, globalBlockCols - 1});
+    for (int64_t p = firstRow / rowsPerCell; p <= lastRow / rowsPerCell; ++p)
+      for (int64_t offset : offsets) {
+        int64_t q = shuffledColumn(pattern, p ^ offset);
+        int64_t firstCol = q * colsPerCell;
+        int64_t lastCol = firstCol + colsPerCell - 1;
+        spans.push_back({firstCol / block, lastCol / block});
+      }
+    std::sort(spans.begin(), spans.end());
+  }
+};
+
+/// Calls `visit(first, last)` for the disjoint column ranges that `spans`
+/// (sorted by their starts) cover, in order.
+template <typename Visit>
+void forEachMerged(const std::vector<std::pair<int64_t, int64_t>> &spans,
+                   Visit visit) {
+  int64_t next = 0; // columns below it are visited
+  for (auto [first, last] : spans) {
+    first = std::max(first, next);
+    if (first <= last)
+      visit(first, last);
+    next = std::max(next, last + 1);
+  }
+}
+} // namespace
+
 BlockMask buildBlockMask(const ButterflyPattern &pattern, int64_t outFeatures,
                          int64_t inFeatures, int64_t block) {
+  const MaskGeometry geometry(pattern, outFeatures, inFeatures, block);
   BlockMask mask;
   mask.block = block;
-  mask.blockRows = (outFeatures + block - 1) / block;
-  mask.blockCols = (inFeatures + block - 1) / block;
+  mask.blockRows = geometry.blockRows;
+  mask.blockCols = geometry.blockCols;
   mask.rows = mask.blockRows * block;
   mask.cols = mask.blockCols * block;
-  const int64_t s = pattern.size;
-  const int64_t rowsPerCell = mask.rows / s;
-  const int64_t colsPerCell = mask.cols / s;
-
-  // Coarse column offsets p XOR q for the nonzero cells of a coarse row.
-  std::vector<int64_t> offsets = {0};
-  for (int64_t k : pattern.strides)
-    offsets.push_back(k / 2);
-
-  const int64_t globalBlockCols =
-      std::min(mask.blockCols, (pattern.global + block - 1) / block);
-  std::vector<char> marked(mask.blockCols);
+  std::vector<std::pair<int64_t, int64_t>> spans;
   mask.rowStart.reserve(mask.blockRows + 1);
   mask.rowStart.push_back(0);
   for (int64_t br = 0; br < mask.blockRows; ++br) {
-    const int64_t firstRow = br * block, lastRow = firstRow + block - 1;
-    if (firstRow < pattern.global) {
-      std::fill(marked.begin(), marked.end(), 1);
-    } else {
-      std::fill(marked.begin(), marked.end(), 0);
-      std::fill(marked.begin(), marked.begin() + globalBlockCols, 1);
-      for (int64_t p = firstRow / rowsPerCell; p <= lastRow / rowsPerCell;
-           ++p) {
-        for (int64_t offset : offsets) {
-          int64_t q = shuffledColumn(pattern, p ^ offset);
-          int64_t firstCol = q * colsPerCell;
-          int64_t lastCol = firstCol + colsPerCell - 1;
-          std::fill(marked.begin() + firstCol / block,
-                    marked.begin() + lastCol / block + 1, 1);
-        }
-      }
-    }
-    for (int64_t bc = 0; bc < mask.blockCols; ++bc)
-      if (marked[bc])
+    geometry.rowSpans(pattern, block, br, spans);
+    forEachMerged(spans, [&](int64_t first, int64_t last) {
+      for (int64_t bc = first; bc <= last; ++bc)
         mask.colIndex.push_back(bc);
+    });
     mask.rowStart.push_back(static_cast<int64_t>(mask.colIndex.size()));
   }
   return mask;
+}
+
+int64_t countMaskBlocks(const ButterflyPattern &pattern, int64_t outFeatures,
+                        int64_t inFeatures, int64_t block) {
+  const MaskGeometry geometry(pattern, outFeatures, inFeatures, block);
+  std::vector<std::pair<int64_t, int64_t>> spans;
+  int64_t count = 0;
+  for (int64_t br = 0; br < geometry.blockRows; ++br) {
+    geometry.rowSpans(pattern, block, br, spans);
+    forEachMerged(
+        spans, [&](int64_t first, int64_t last) { count += last - first + 1; });
+  }
+  return count;
 }
 
 } // namespace pfc

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "pfc/Plan/Planner.h"
+#include "pfc/Support/Math.h"
 
 #include <algorithm>
 
@@ -16,8 +17,6 @@ namespace pfc {
 
 /// Ranks are multiples of this, so that U and V fill whole vector registers.
 static constexpr int64_t kRankStep = 8;
-
-static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 LayerCost &LayerCost::operator+=(const LayerCost &other) {
   params += other.params;
@@ -53,14 +52,24 @@ LayerCost lowRankCost(int64_t in, int64_t out, int64_t rank, int64_t block,
       (ceilDiv(in, block) + ceilDiv(out, block)) * ceilDiv(rank, block), model);
 }
 
+static LayerCost blockSparseCost(int64_t nnzBlocks, int64_t block,
+                                 const CostModel &model) {
+  int64_t elements = nnzBlocks * block * block;
+  return makeCost(elements, 2 * elements, nnzBlocks, model);
+}
+
 LayerCost blockSparseCost(const BlockMask &mask, const CostModel &model) {
-  int64_t elements = mask.nnzBlocks() * mask.block * mask.block;
-  return makeCost(elements, 2 * elements, mask.nnzBlocks(), model);
+  return blockSparseCost(mask.nnzBlocks(), mask.block, model);
 }
 
 LayerCost pixelflyCost(const LayerSpec &spec, const BlockMask &mask,
                        const CostModel &model) {
-  LayerCost cost = blockSparseCost(mask, model);
+  return pixelflyCost(spec, mask.nnzBlocks(), model);
+}
+
+LayerCost pixelflyCost(const LayerSpec &spec, int64_t nnzBlocks,
+                       const CostModel &model) {
+  LayerCost cost = blockSparseCost(nnzBlocks, spec.block, model);
   if (spec.rank > 0)
     cost += lowRankCost(spec.inFeatures, spec.outFeatures, spec.rank,
                         spec.block, model);
@@ -140,26 +149,31 @@ static PlannedLayer planLayer(const ModelLayer &source,
   // The pattern: the most nonzero blocks whose whole layer stays in budget.
   // When none fits, the rank gives way first (the butterfly is the layer's
   // structure); at rank 0 the cheapest pattern is taken over budget.
+  // Counts, not masks: a candidate's mask of a wide layer can be hundreds
+  // of MB.
   struct Candidate {
     ButterflyPattern pattern;
-    BlockMask mask;
+    int64_t nnzBlocks;
   };
+  const double gridBlocks =
+      static_cast<double>(ceilDiv(spec.outFeatures, spec.block)) *
+      static_cast<double>(ceilDiv(spec.inFeatures, spec.block));
   std::vector<Candidate> candidates;
   for (int64_t s : sizes) {
     for (int64_t factors = 1; (int64_t{1} << factors) <= s; ++factors) {
       ButterflyPattern pattern;
       pattern.size = s;
       pattern.strides = ButterflyPattern::stridesForFactors(factors);
-      BlockMask mask = buildBlockMask(pattern, spec.outFeatures,
-                                      spec.inFeatures, spec.block);
-      candidates.push_back({std::move(pattern), std::move(mask)});
+      const int64_t nnz = countMaskBlocks(pattern, spec.outFeatures,
+                                          spec.inFeatures, spec.block);
+      candidates.push_back({std::move(pattern), nnz});
     }
   }
   auto choose = [&](const Candidate &candidate, const LayerCost &cost) {
     plan.sparse = true;
     spec.butterfly = candidate.pattern;
-    plan.nnzBlocks = candidate.mask.nnzBlocks();
-    plan.density = candidate.mask.density();
+    plan.nnzBlocks = candidate.nnzBlocks;
+    plan.density = static_cast<double>(candidate.nnzBlocks) / gridBlocks;
     plan.cost = cost;
   };
   for (spec.rank = shareRank;; spec.rank -= kRankStep) {
@@ -167,9 +181,9 @@ static PlannedLayer planLayer(const ModelLayer &source,
     LayerCost cheapestCost;
     bool fits = false;
     for (const Candidate &candidate : candidates) {
-      LayerCost cost = pixelflyCost(spec, candidate.mask, model.cost);
+      LayerCost cost = pixelflyCost(spec, candidate.nnzBlocks, model.cost);
       if (cost.cost <= plan.budgetCost &&
-          (!fits || candidate.mask.nnzBlocks() >= plan.nnzBlocks)) {
+          (!fits || candidate.nnzBlocks >= plan.nnzBlocks)) {
         choose(candidate, cost);
         fits = true;
       }

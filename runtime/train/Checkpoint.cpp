@@ -11,6 +11,8 @@
 #include "pfc/Train/Trainer.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 namespace pfc {
@@ -18,7 +20,9 @@ namespace pfc {
 namespace {
 
 constexpr const char *kFormat = "pfc.checkpoint";
-constexpr const char *kFormatVersion = "1";
+// Version 2 added pfc.checksum.
+constexpr const char *kFormatVersion = "2";
+constexpr const char *kChecksum = "pfc.checksum";
 constexpr const char *kOptimizerPrefix = "optimizer.";
 
 /// Reads metadata `key` as a non-negative integer.
@@ -32,6 +36,28 @@ bool readCount(const TensorMetadata &metadata, const std::string &key,
   value = std::strtoll(it->second.c_str(), nullptr, 10);
   return true;
 }
+
+} // namespace
+
+std::string checkpointChecksum(const TensorMap &tensors) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  auto add = [&](const void *data, size_t size) {
+    const unsigned char *bytes = static_cast<const unsigned char *>(data);
+    for (size_t i = 0; i < size; ++i)
+      hash = (hash ^ bytes[i]) * 0x100000001b3ULL;
+  };
+  for (const auto &[name, tensor] : tensors) {
+    add(name.data(), name.size() + 1);
+    add(tensor.shape.data(), tensor.shape.size() * sizeof(int64_t));
+    add(tensor.data.data(), tensor.data.size() * sizeof(float));
+  }
+  char digits[17];
+  std::snprintf(digits, sizeof(digits), "%016llx",
+                static_cast<unsigned long long>(hash));
+  return digits;
+}
+
+namespace {
 
 std::string joinRows(const std::vector<std::string> &rows) {
   std::string text;
@@ -57,7 +83,8 @@ bool Trainer::saveCheckpoint(const std::string &path,
       {"pfc.step", std::to_string(stepCount)},
       {"pfc.optimizer_steps", std::to_string(optimizer.steps())},
       {"pfc.threads", std::to_string(net.threads())},
-      {"pfc.metrics", metricsHeader() + "\n" + joinRows(rows)}};
+      {"pfc.metrics", metricsHeader() + "\n" + joinRows(rows)},
+      {kChecksum, checkpointChecksum(tensors)}};
   return writeSafetensors(path, tensors, metadata, error);
 }
 
@@ -79,6 +106,17 @@ bool Trainer::loadCheckpoint(const std::string &path, std::string &error,
     return fail("not a pfc training checkpoint (expected a file written by "
                 "pfc train, with metadata " +
                 std::string(kFormat) + " = " + kFormatVersion + ")");
+  if (value(kChecksum) != checkpointChecksum(tensors))
+    return fail("the checkpoint's tensors do not match their checksum (" +
+                std::string(kChecksum) +
+                "): the file is damaged (expected the bytes pfc train "
+                "wrote)");
+  for (const auto &[name, tensor] : tensors)
+    for (float v : tensor.data)
+      if (!std::isfinite(v))
+        return fail("tensor '" + name +
+                    "' holds a value that is not finite (expected a "
+                    "checkpoint of a run that had not diverged)");
   if (value("pfc.net_hash") != netHash())
     return fail("the checkpoint is of net '" + value("pfc.net") + "' (hash " +
                 value("pfc.net_hash") + "), not of this net '" +
@@ -94,10 +132,12 @@ bool Trainer::loadCheckpoint(const std::string &path, std::string &error,
       !readCount(metadata, "pfc.epochs", epochs) ||
       !readCount(metadata, "pfc.step", steps) ||
       !readCount(metadata, "pfc.optimizer_steps", optimizerSteps) ||
-      epochs < 1 || epoch > epochs || steps != epoch * stepsPerEpoch() ||
-      optimizerSteps != steps)
+      epochs < 1 || epochs > maxEpochs || epoch > epochs ||
+      steps != epoch * stepsPerEpoch() || optimizerSteps != steps)
     return fail("the checkpoint's counters are damaged (expected pfc.epoch, "
-                "pfc.epochs, pfc.step and pfc.optimizer_steps that agree)");
+                "pfc.epochs, pfc.step and pfc.optimizer_steps that agree, "
+                "with at most " +
+                std::to_string(maxEpochs) + " epochs)");
   // The rows of metrics.csv, after its header.
   std::vector<std::string> history;
   const std::string text = value("pfc.metrics");

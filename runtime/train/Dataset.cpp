@@ -116,9 +116,11 @@ bool readIdx(const std::string &path, int rank, const char *shapeName,
              std::vector<uint32_t> &dims, std::string &content,
              std::string &error) {
   std::string raw;
-  if (!readFileBytes(path, raw, error))
-    return false;
   const size_t headerSize = 4 + 4 * static_cast<size_t>(rank);
+  ReadLimits limits;
+  limits.maxBytes = kMaxDataBytes + headerSize;
+  if (!readFileBytes(path, raw, error, limits))
+    return false;
   // No IDX file is larger than its largest data, compressed or not; this also
   // keeps a gzip stream within zlib's 32-bit input count.
   if (raw.size() > kMaxDataBytes + headerSize)

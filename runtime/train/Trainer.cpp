@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -84,8 +85,46 @@ int64_t Trainer::stepsPerEpoch() const {
   return (trainSet.count + batch - 1) / batch;
 }
 
+/// The index of the first value of `values` that is not finite, or -1.
+static int64_t firstNonFinite(const float *values, int64_t size) {
+  // x·0 is 0 for every finite x and NaN otherwise: one vectorizable pass.
+  float probe = 0.0f;
+  for (int64_t i = 0; i < size; ++i)
+    probe += values[i] * 0.0f;
+  if (probe == 0.0f)
+    return -1;
+  for (int64_t i = 0; i < size; ++i)
+    if (!std::isfinite(values[i]))
+      return i;
+  return -1;
+}
+
+void Trainer::checkFinite(double lossSum) {
+  auto fail = [&](const std::string &what) {
+    failureText = "step " + std::to_string(stepCount + 1) + " (epoch " +
+                  std::to_string(completed + 1) + "): " + what +
+                  " is not finite (training diverged: lower the learning "
+                  "rate, or resume from the last checkpoint with another "
+                  "setup)";
+  };
+  if (!std::isfinite(lossSum)) {
+    fail("the loss");
+    return;
+  }
+  for (const Parameter &p : net.parameters())
+    if (int64_t at = firstNonFinite(p.value, p.size); at >= 0) {
+      char value[32];
+      std::snprintf(value, sizeof(value), "%g", p.value[at]);
+      fail("parameter " + p.name + " (value " + value + " at index " +
+           std::to_string(at) + ")");
+      return;
+    }
+}
+
 BatchResult Trainer::step(const float *x, const int32_t *labels, int64_t rows,
                           StepTimes *times) {
+  if (failed())
+    return BatchResult();
   const double lr =
       learningRate(net.spec().train, stepCount, stepsPerEpoch(), totalEpochs);
   Clock::time_point start = Clock::now();
@@ -101,6 +140,9 @@ BatchResult Trainer::step(const float *x, const int32_t *labels, int64_t rows,
                  error.c_str());
     std::abort();
   }
+  checkFinite(result.lossSum);
+  if (failed())
+    return result;
   if (times) {
     using Seconds = std::chrono::duration<double>;
     times->forward += Seconds(forwardEnd - start).count();
@@ -128,7 +170,7 @@ Trainer::runEpoch(const std::function<void(const StepProgress &)> &progress) {
   double lossSum = 0.0;
   int64_t correct = 0, seen = 0;
   const Clock::time_point start = Clock::now();
-  for (int64_t s = 0; s < steps; ++s) {
+  for (int64_t s = 0; s < steps && !failed(); ++s) {
     const int64_t first = s * batch;
     const int64_t rows = std::min(batch, trainSet.count - first);
     for (int64_t r = 0; r < rows; ++r) {
@@ -155,6 +197,8 @@ Trainer::runEpoch(const std::function<void(const StepProgress &)> &progress) {
       progress(now);
     }
   }
+  if (failed())
+    return metrics;
   metrics.seconds = secondsSince(start);
   metrics.step = stepCount;
   metrics.trainLoss = seen ? lossSum / static_cast<double>(seen) : 0.0;

@@ -8,9 +8,9 @@
 //===----------------------------------------------------------------------===//
 #include "FuzzFile.h"
 
-#include "pfc/Runtime/Net.h"
+#include "pfc/Train/Net.h"
 #include "pfc/Runtime/OpenBlas.h"
-#include "pfc/Runtime/Trainer.h"
+#include "pfc/Train/Trainer.h"
 
 #include <cstdio>
 #include <cstdlib>

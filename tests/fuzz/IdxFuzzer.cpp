@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "FuzzFile.h"
 
-#include "pfc/Runtime/Dataset.h"
+#include "pfc/Train/Dataset.h"
 
 #include <cstdlib>
 

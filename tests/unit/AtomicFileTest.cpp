@@ -225,11 +225,10 @@ TEST(AtomicFile, StaleTemporariesAreRemoved) {
   EXPECT_FALSE(isTemporaryName("checkpoint.safetensors.tmp.12.0."));
   EXPECT_FALSE(isTemporaryName("checkpoint.safetensors"));
   ASSERT_TRUE(writeFileAtomically(path, "whole", error)) << error;
-  EXPECT_EQ(dir.files(),
-            (std::vector<std::string>{"checkpoint.safetensors",
-                                      "checkpoint.safetensors.tmp." +
-                                          std::to_string(::getpid()) +
-                                          ".999999.2e"}));
+  EXPECT_EQ(dir.files(), (std::vector<std::string>{
+                             "checkpoint.safetensors",
+                             "checkpoint.safetensors.tmp." +
+                                 std::to_string(::getpid()) + ".999999.2e"}));
 }
 
 // A file's permissions survive its replacement.

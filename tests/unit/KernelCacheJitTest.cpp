@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "CacheDirectory.h"
 #include "RandomDraws.h"
+#include "pfc/Runtime/KernelCache.h"
 #include "pfc/Runtime/Reference.h"
 
 #include "pfc/Target/Jit.h"
@@ -136,3 +137,41 @@ TEST(KernelCacheJit, OffStoresNothing) {
 }
 
 } // namespace
+
+// An entry whose checksum is right but whose object is another layer's (it
+// lacks this layer's symbols) is discarded and rebuilt, not a failure of
+// every later run.
+TEST(KernelCacheJit, AnEntryThatDoesNotLoadIsRebuilt) {
+  RandomDraws draw;
+  SCOPED_TRACE(draw.trace());
+  CacheDirectory cache;
+  LayerSpec other = smallSpec();
+  other.name = "another_layer";
+  ASSERT_TRUE(static_cast<bool>(compileLayer(other)));
+  ASSERT_TRUE(static_cast<bool>(compileLayer(smallSpec())));
+  std::vector<std::string> entries = cache.entries();
+  ASSERT_EQ(entries.size(), 2u);
+  // Each entry's payload is an object; swap the two objects, keeping each
+  // entry's own key and a valid checksum.
+  KernelCache store(cache.directory);
+  auto keyOf = [](const std::string &path) {
+    return llvm::sys::path::stem(path).str();
+  };
+  std::string a = keyOf(entries[0]), b = keyOf(entries[1]);
+  std::optional<std::string> objectA = store.get(a), objectB = store.get(b);
+  ASSERT_TRUE(objectA && objectB);
+  ASSERT_TRUE(store.put(a, *objectB));
+  ASSERT_TRUE(store.put(b, *objectA));
+  testing::internal::CaptureStderr();
+  auto layer = compileLayer(smallSpec());
+  auto again = compileLayer(other);
+  std::string warnings = testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(static_cast<bool>(layer)) << toString(layer.takeError());
+  ASSERT_TRUE(static_cast<bool>(again)) << toString(again.takeError());
+  EXPECT_NE(warnings.find("does not load"), std::string::npos) << warnings;
+  EXPECT_LE(errorAgainstReference(**layer, draw), 1e-5);
+  // Rebuilt: the next compile loads without a warning.
+  testing::internal::CaptureStderr();
+  ASSERT_TRUE(static_cast<bool>(compileLayer(smallSpec())));
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+}

@@ -407,4 +407,48 @@ TEST_F(KernelCacheTest, StatsAndClear) {
   EXPECT_EQ(cache.stats().bytes, 0);
 }
 
+// What sits under an entry's name may be anything: a link to /dev/zero or
+// a FIFO is neither followed nor waited on, but a miss, removed.
+TEST_F(KernelCacheTest, LinksAndFifosAreMissesNotHangs) {
+  KernelCache cache(root + "/c");
+  for (int kind = 0; kind < 3; ++kind) {
+    // A key per kind: each path is warned about once per process.
+    const std::string key = KernelCache::key({"x", std::to_string(kind)});
+    ASSERT_TRUE(cache.put(key, "payload"));
+    const std::string path = cache.entryPath(key);
+    ASSERT_EQ(::unlink(path.c_str()), 0);
+    if (kind == 0)
+      ASSERT_EQ(::symlink("/dev/zero", path.c_str()), 0);
+    else if (kind == 1)
+      ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+    else
+      ASSERT_EQ(::symlink(cache.entryPath(KernelCache::key({"y"})).c_str(),
+                          path.c_str()),
+                0);
+    if (kind == 2)
+      ASSERT_TRUE(cache.put(KernelCache::key({"y"}), "elsewhere"));
+    testing::internal::CaptureStderr();
+    EXPECT_EQ(cache.get(key), std::nullopt) << kind;
+    std::string warning = testing::internal::GetCapturedStderr();
+    EXPECT_NE(warning.find("rebuilding"), std::string::npos) << warning;
+    struct stat info;
+    EXPECT_NE(::lstat(path.c_str(), &info), 0) << "not removed: " << kind;
+    ASSERT_TRUE(cache.put(key, "payload"));
+    EXPECT_EQ(cache.get(key), std::string("payload"));
+  }
+}
+
+// clear() says what it could not remove.
+TEST_F(KernelCacheTest, ClearReportsWhatItCannotRemove) {
+  KernelCache cache(root + "/c");
+  ASSERT_TRUE(cache.put(KernelCache::key({"1"}), "one"));
+  // A directory under an entry's name cannot be unlinked, even by root.
+  const std::string stuck = cache.entryPath(KernelCache::key({"2"}));
+  ASSERT_EQ(::mkdir(stuck.c_str(), 0700), 0);
+  std::vector<std::string> failures;
+  EXPECT_EQ(cache.clear(&failures), 1);
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].rfind(stuck + ": ", 0), 0u) << failures[0];
+}
+
 } // namespace

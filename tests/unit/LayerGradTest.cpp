@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 using namespace pfc;
@@ -293,6 +294,64 @@ TEST(LayerGrad, SquareLayersWithoutPadding) {
     spec.gammaInit = 0.6;
     for (int64_t threads : {1, 2})
       checkAgainstReference(draw, spec, threads);
+  }
+}
+
+// Whatever the blocks' padding holds (a file may hold anything there, NaN
+// included), the gradients are those of zero padding, bit for bit.
+TEST(LayerGrad, PaddingOfTheBlocksIsNeverRead) {
+  RandomDraws draw;
+  SCOPED_TRACE(draw.trace());
+  for (GammaMode mode : {GammaMode::Scalar, GammaMode::Gate}) {
+    LayerSpec spec;
+    spec.name = "padded";
+    spec.block = 16;
+    spec.inFeatures = 100;
+    spec.outFeatures = 120;
+    spec.butterfly.size = 4;
+    spec.butterfly.strides = {2, 4};
+    spec.rank = 3;
+    spec.gammaMode = mode;
+    spec.gammaInit = 0.4;
+    auto layer = compileLayer(spec, CompileOptions{1, {}});
+    ASSERT_TRUE(static_cast<bool>(layer)) << toString(layer.takeError());
+    const BlockMask &mask = (*layer)->mask();
+    const auto blocks = mask.blocks();
+    LayerParams clean = randomParams(draw, spec, mask);
+    LayerParams dirty = clean;
+    size_t padding = 0;
+    for (size_t i = 0; i < clean.blocks.size(); ++i)
+      if (isPadding(spec, mask, blocks, i)) {
+        clean.blocks[i] = 0.0f;
+        dirty.blocks[i] = padding++ % 3 == 0 ? kNaN : draw.values(1)[0] * 1e6f;
+      }
+    ASSERT_GT(padding, 0u);
+    const int64_t tokens = draw(5, 40);
+    std::vector<float> x = draw.values(tokens * spec.inFeatures);
+    std::vector<float> dy = draw.values(tokens * spec.outFeatures);
+    auto run = [&](const LayerParams &params, std::vector<float> &y,
+                   std::vector<float> &dx) {
+      std::string error;
+      EXPECT_TRUE((*layer)->setParams(params, error)) << error;
+      y.assign(tokens * spec.outFeatures, kNaN);
+      (*layer)->forward(x.data(), tokens, y.data());
+      dx.assign(x.size(), kNaN);
+      LayerParams grads = poisonedGrads(spec, mask);
+      (*layer)->backward(x.data(), dy.data(), tokens, dx.data(), grads);
+      return grads;
+    };
+    std::vector<float> yClean, dxClean, yDirty, dxDirty;
+    LayerParams want = run(clean, yClean, dxClean);
+    LayerParams got = run(dirty, yDirty, dxDirty);
+    EXPECT_EQ(std::memcmp(&got.gamma, &want.gamma, sizeof(float)), 0)
+        << got.gamma << " vs " << want.gamma;
+    EXPECT_EQ(std::memcmp(&got.gateBias, &want.gateBias, sizeof(float)), 0);
+    EXPECT_EQ(got.gateWeight, want.gateWeight);
+    EXPECT_EQ(got.blocks, want.blocks);
+    EXPECT_EQ(got.u, want.u);
+    EXPECT_EQ(got.v, want.v);
+    EXPECT_EQ(dxDirty, dxClean);
+    EXPECT_EQ(yDirty, yClean);
   }
 }
 

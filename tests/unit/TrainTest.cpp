@@ -20,6 +20,7 @@
 
 #include <cmath>
 #include <numeric>
+#include <random>
 #include <set>
 
 namespace pfc {
@@ -649,8 +650,10 @@ TEST(Checkpoint, RefusesOtherNetsSetupsAndDamage) {
   {
     TensorMap missing = tensors;
     missing.erase("optimizer.fc2.bias.exp_avg");
+    TensorMetadata resummed = metadata;
+    resummed["pfc.checksum"] = checkpointChecksum(missing);
     ASSERT_TRUE(writeSafetensors(dir.file("missing.safetensors"), missing,
-                                 metadata, error));
+                                 resummed, error));
     EXPECT_FALSE(
         freshTrainer.loadCheckpoint(dir.file("missing.safetensors"), error));
     EXPECT_NE(error.find("no optimizer state 'fc2.bias.exp_avg'"),
@@ -670,6 +673,102 @@ TEST(Checkpoint, RefusesOtherNetsSetupsAndDamage) {
   }
   // None of the refusals touched the trainer.
   EXPECT_EQ(freshTrainer.epochsDone(), 0);
+}
+
+// One flipped bit in any tensor, a counter out of range, a value that is not
+// finite: each is refused, and the trainer is left as it was.
+TEST(Checkpoint, RefusesFlippedBitsHugeCountersAndNonFiniteValues) {
+  REQUIRE_OPENBLAS(blas);
+  ScratchDir dir;
+  SmallRun run;
+  std::unique_ptr<Net> net = buildDense(run.spec, blas);
+  Trainer trainer(*net, run.train, run.test, 2);
+  trainer.runEpoch();
+  std::string error;
+  const std::string path = dir.file("ckpt.safetensors");
+  ASSERT_TRUE(trainer.saveCheckpoint(path, error)) << error;
+  TensorMap tensors;
+  TensorMetadata metadata;
+  ASSERT_TRUE(readSafetensors(path, tensors, metadata, error)) << error;
+  std::unique_ptr<Net> fresh = buildDense(run.spec, blas);
+  Trainer freshTrainer(*fresh, run.train, run.test, 2);
+  const TensorMap before = fresh->tensors();
+
+  std::mt19937 draw(std::random_device{}());
+  std::string bytes;
+  ASSERT_TRUE(readFileBytes(path, bytes, error)) << error;
+  uint64_t header = 8;
+  for (int i = 0; i < 8; ++i)
+    header += uint64_t(static_cast<unsigned char>(bytes[i])) << (8 * i);
+  for (int i = 0; i < 20; ++i) {
+    std::string flipped = bytes;
+    size_t at = header + draw() % (bytes.size() - header);
+    flipped[at] ^= static_cast<char>(1 << (draw() % 8));
+    ASSERT_TRUE(
+        writeFileAtomically(dir.file("flip.safetensors"), flipped, error));
+    EXPECT_FALSE(
+        freshTrainer.loadCheckpoint(dir.file("flip.safetensors"), error))
+        << "byte " << at;
+    EXPECT_NE(error.find("checksum"), std::string::npos) << error;
+  }
+
+  {
+    TensorMetadata huge = metadata;
+    huge["pfc.epochs"] = "1000000000000000000";
+    ASSERT_TRUE(
+        writeSafetensors(dir.file("huge.safetensors"), tensors, huge, error));
+    EXPECT_FALSE(
+        freshTrainer.loadCheckpoint(dir.file("huge.safetensors"), error));
+    EXPECT_NE(error.find("counters are damaged"), std::string::npos) << error;
+  }
+  for (float bad : {std::nanf(""), INFINITY, -INFINITY}) {
+    TensorMap nonFinite = tensors;
+    Tensor &weight = nonFinite.at("fc1.weight");
+    weight.data[draw() % weight.data.size()] = bad;
+    TensorMetadata resummed = metadata;
+    resummed["pfc.checksum"] = checkpointChecksum(nonFinite);
+    ASSERT_TRUE(writeSafetensors(dir.file("nan.safetensors"), nonFinite,
+                                 resummed, error));
+    EXPECT_FALSE(
+        freshTrainer.loadCheckpoint(dir.file("nan.safetensors"), error));
+    EXPECT_NE(error.find("'fc1.weight' holds a value that is not finite"),
+              std::string::npos)
+        << error;
+  }
+  EXPECT_EQ(freshTrainer.epochsDone(), 0);
+  for (const auto &[name, tensor] : before)
+    EXPECT_TRUE(sameBits(tensor, fresh->tensors().at(name))) << name;
+}
+
+// A learning rate that diverges stops training at the first non-finite
+// loss or parameter, and says which and when.
+TEST(Trainer, DivergenceStopsWithTheStepAndTheTensor) {
+  REQUIRE_OPENBLAS(blas);
+  SmallRun run;
+  run.spec.train.optimizer.kind = OptimizerKind::Sgd;
+  run.spec.train.optimizer.lr = 10.0;
+  run.spec.train.optimizer.momentum = 0.99;
+  run.spec.train.schedule.kind = ScheduleKind::Constant;
+  // Inputs scaled up so that the run diverges within a few steps.
+  for (float &x : run.train.inputs)
+    x *= 1e3f;
+  std::unique_ptr<Net> net = buildDense(run.spec, blas);
+  Trainer trainer(*net, run.train, run.test, 20);
+  for (int epoch = 0; epoch < 20 && !trainer.failed(); ++epoch)
+    trainer.runEpoch();
+  ASSERT_TRUE(trainer.failed());
+  EXPECT_EQ(trainer.failure().rfind("step ", 0), 0u) << trainer.failure();
+  EXPECT_NE(trainer.failure().find("is not finite"), std::string::npos)
+      << trainer.failure();
+  const bool named =
+      trainer.failure().find("the loss") != std::string::npos ||
+      trainer.failure().find("parameter fc") != std::string::npos;
+  EXPECT_TRUE(named) << trainer.failure();
+  // Stopped: no further step, no further epoch is counted.
+  const int64_t steps = trainer.stepsDone(), epochs = trainer.epochsDone();
+  trainer.runEpoch();
+  EXPECT_EQ(trainer.stepsDone(), steps);
+  EXPECT_EQ(trainer.epochsDone(), epochs);
 }
 
 } // namespace

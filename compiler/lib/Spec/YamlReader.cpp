@@ -161,6 +161,14 @@ bool YamlReader::readMapping(Node *node, StringRef context, SMLoc ownerLoc,
     if (isa<yaml::AliasNode>(value))
       return error(value, "YAML aliases are not supported",
                    "a plain value for '" + key + "'");
+    // A tag would change what a value means (`!!str 64` is the string
+    // "64"): rejected like an alias rather than silently ignored.
+    for (Node *tagged : {keyNode, value})
+      if (!tagged->getRawTag().empty())
+        return error(tagged,
+                     "YAML tags such as '" + tagged->getRawTag() +
+                         "' are not supported",
+                     "a plain value for '" + key + "'");
     currentKeyLoc = keyNode->getSourceRange().Start;
     if (!handler(key, value))
       return false;
@@ -184,6 +192,11 @@ bool YamlReader::readList(Node *node, StringRef key, StringRef expected,
       return error(&item, "'" + key + "' has an empty item", expected);
     if (isa<yaml::AliasNode>(item))
       return error(&item, "YAML aliases are not supported", expected);
+    if (!item.getRawTag().empty())
+      return error(&item,
+                   "YAML tags such as '" + item.getRawTag() +
+                       "' are not supported",
+                   expected);
     if (!handler(&item))
       return false;
   }

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "CudaPrelude.h"
 #include "pfc/Dialect/PfcOps.h"
+#include "pfc/Support/Math.h"
 #include "pfc/Target/CudaTarget.h"
 #include "pfc/Transforms/BlockSparseProduct.h"
 
@@ -66,9 +67,6 @@ std::string elementName(DType dtype) {
   }
   llvm_unreachable("unknown dtype");
 }
-
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
 
 PlanExtent fixed(int64_t value) { return {0, 0, value, 1}; }
 /// ceil(T·perToken / divisor) for the token count `tokens`.

@@ -20,24 +20,23 @@
 #include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
+#include <cstdio>
 
 namespace pfc {
 
-/// The object file of `layer`: from the cache when it has it, else compiled
-/// and stored.
-static llvm::Expected<std::string> layerObject(HostLayerModule &layer,
-                                               llvm::TargetMachine &machine,
-                                               bool useCache) {
-  std::optional<KernelCache> cache =
-      useCache ? KernelCache::fromEnvironment() : std::nullopt;
+namespace {
+/// A layer's object file and where it came from.
+struct LayerObject {
+  std::string bytes;
+  std::optional<KernelCache> cache;
   std::string key;
-  if (cache) {
-    key = KernelCache::key({PFC_BUILD_ID, layer.text(),
-                            machine.getTargetCPU().str(),
-                            machine.getTargetFeatureString().str()});
-    if (std::optional<std::string> object = cache->get(key))
-      return std::move(*object);
-  }
+  bool cached = false;
+};
+} // namespace
+
+/// Compiles `layer` to an object file.
+static llvm::Expected<std::string> compileObject(HostLayerModule &layer,
+                                                 llvm::TargetMachine &machine) {
   llvm::LLVMContext context;
   auto module = layer.lower(context, machine);
   if (!module)
@@ -47,9 +46,74 @@ static llvm::Expected<std::string> layerObject(HostLayerModule &layer,
   if (llvm::Error err =
           emitMachineCode(**module, machine, os, /*assembly=*/false))
     return std::move(err);
-  if (cache)
-    cache->put(key, object.str());
   return std::string(object.str());
+}
+
+/// The object file of `layer`: from the cache when it has it, else compiled
+/// and stored.
+static llvm::Expected<LayerObject> layerObject(HostLayerModule &layer,
+                                               llvm::TargetMachine &machine,
+                                               bool useCache) {
+  LayerObject result;
+  result.cache = useCache ? KernelCache::fromEnvironment() : std::nullopt;
+  if (result.cache) {
+    result.key = KernelCache::key({PFC_BUILD_ID, layer.text(),
+                                   machine.getTargetCPU().str(),
+                                   machine.getTargetFeatureString().str()});
+    if (std::optional<std::string> object = result.cache->get(result.key)) {
+      result.bytes = std::move(*object);
+      result.cached = true;
+      return std::move(result);
+    }
+  }
+  auto object = compileObject(layer, machine);
+  if (!object)
+    return object.takeError();
+  result.bytes = std::move(*object);
+  if (result.cache)
+    result.cache->put(result.key, result.bytes);
+  return std::move(result);
+}
+
+/// Links `object` into a JIT of its own and looks up the layer's kernels.
+static llvm::Expected<LayerKernel>
+loadKernel(const std::string &object,
+           llvm::orc::JITTargetMachineBuilder builder, const LayerSpec &spec,
+           bool backward) {
+  auto jit = llvm::orc::LLJITBuilder()
+                 .setJITTargetMachineBuilder(std::move(builder))
+                 .create();
+  if (!jit)
+    return jit.takeError();
+  // Kernels call malloc, free and expf.
+  auto process = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+      (*jit)->getDataLayout().getGlobalPrefix());
+  if (!process)
+    return process.takeError();
+  (*jit)->getMainJITDylib().addGenerator(std::move(*process));
+  if (llvm::Error err = (*jit)->addObjectFile(
+          llvm::MemoryBuffer::getMemBufferCopy(object, spec.name)))
+    return std::move(err);
+
+  std::string symbol = kernelSymbol(spec);
+  auto pack = (*jit)->lookup(symbol + "_pack");
+  if (!pack)
+    return pack.takeError();
+  auto forward = (*jit)->lookup(symbol + "_forward");
+  if (!forward)
+    return forward.takeError();
+
+  LayerKernel kernel;
+  kernel.pack = pack->toPtr<pfc_pack_fn>();
+  kernel.forward = forward->toPtr<pfc_forward_fn>();
+  if (backward) {
+    auto backwardFn = (*jit)->lookup(symbol + "_backward");
+    if (!backwardFn)
+      return backwardFn.takeError();
+    kernel.backward = backwardFn->toPtr<pfc_backward_fn>();
+  }
+  kernel.owner = std::shared_ptr<llvm::orc::LLJIT>(std::move(*jit));
+  return std::move(kernel);
 }
 
 llvm::Expected<std::unique_ptr<Layer>>
@@ -71,41 +135,28 @@ compileLayer(const LayerSpec &spec, const CompileOptions &options,
   if (!object)
     return object.takeError();
 
-  auto jit = llvm::orc::LLJITBuilder()
-                 .setJITTargetMachineBuilder(std::move(*builder))
-                 .create();
-  if (!jit)
-    return jit.takeError();
-  // Kernels call malloc, free and expf.
-  auto process = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
-      (*jit)->getDataLayout().getGlobalPrefix());
-  if (!process)
-    return process.takeError();
-  (*jit)->getMainJITDylib().addGenerator(std::move(*process));
-  if (llvm::Error err = (*jit)->addObjectFile(
-          llvm::MemoryBuffer::getMemBufferCopy(*object, spec.name)))
-    return std::move(err);
-
-  std::string symbol = kernelSymbol(spec);
-  auto pack = (*jit)->lookup(symbol + "_pack");
-  if (!pack)
-    return pack.takeError();
-  auto forward = (*jit)->lookup(symbol + "_forward");
-  if (!forward)
-    return forward.takeError();
-
-  LayerKernel kernel;
-  kernel.pack = pack->toPtr<pfc_pack_fn>();
-  kernel.forward = forward->toPtr<pfc_forward_fn>();
-  if (options.backward) {
-    auto backward = (*jit)->lookup(symbol + "_backward");
-    if (!backward)
-      return backward.takeError();
-    kernel.backward = backward->toPtr<pfc_backward_fn>();
+  auto loaded = loadKernel(object->bytes, *builder, spec, options.backward);
+  if (!loaded && object->cached) {
+    // A cached object that passed its checksum but does not load (another
+    // build's symbols, say) is a miss: discarded and rebuilt, never a
+    // failure of every later run.
+    std::fprintf(stderr,
+                 "pfc: warning: kernel cache entry %s does not load (%s); "
+                 "rebuilding\n",
+                 object->cache->entryPath(object->key).c_str(),
+                 llvm::toString(loaded.takeError()).c_str());
+    object->cache->remove(object->key);
+    auto fresh = compileObject(*layer, **machine);
+    if (!fresh)
+      return fresh.takeError();
+    object->cache->put(object->key, *fresh);
+    loaded = loadKernel(*fresh, *builder, spec, options.backward);
   }
+  if (!loaded)
+    return loaded.takeError();
+  LayerKernel kernel = std::move(*loaded);
   kernel.tile = layer->tile;
   kernel.threads = layer->target.threads;
-  kernel.owner = std::shared_ptr<llvm::orc::LLJIT>(std::move(*jit));
   if (seconds)
     *seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)

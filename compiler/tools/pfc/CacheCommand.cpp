@@ -40,10 +40,13 @@ static int run() {
     return ExitOk;
   }
   if (action == "clear") {
-    int64_t removed = cache->clear();
+    std::vector<std::string> failures;
+    int64_t removed = cache->clear(&failures);
     outs() << "removed " << removed << (removed == 1 ? " entry" : " entries")
            << " from " << cache->directory() << "\n";
-    return ExitOk;
+    for (const std::string &failure : failures)
+      errs() << "pfc: error: cannot remove " << failure << "\n";
+    return failures.empty() ? ExitOk : ExitBadInput;
   }
   KernelCache::Stats stats = cache->stats();
   if (json) {

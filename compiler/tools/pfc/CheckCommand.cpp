@@ -99,7 +99,7 @@ static json::Object toJson(const NetSpec &net) {
 
 /// `pfc check` of a net spec (pfc train's input).
 static int checkNet() {
-  std::optional<NetSpec> net = parseNetSpecFile(specPath, errs());
+  std::optional<NetSpec> net = parseNetSpecFile(specPath, diagnostics());
   if (!net)
     return ExitBadInput;
   if (json) {
@@ -120,7 +120,7 @@ static int run() {
     if (auto buffer = MemoryBuffer::getFile(specPath, /*IsText=*/true);
         buffer && isNetSpec((*buffer)->getMemBufferRef()))
       return checkNet();
-  std::optional<Spec> spec = parseSpecFile(specPath, errs());
+  std::optional<Spec> spec = parseSpecFile(specPath, diagnostics());
   if (!spec)
     return ExitBadInput;
   if (json) {

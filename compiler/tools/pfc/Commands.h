@@ -66,6 +66,12 @@ struct LoadedLayer {
 std::optional<LoadedLayer> loadLayerSpec(llvm::StringRef path,
                                          bool cpu = false);
 
+/// stderr, with the bytes a terminal would act on or cannot show (NUL,
+/// control characters, invalid UTF-8) printed as `\xNN` (pfc/Runtime/
+/// Escape.h): errors quote their input, and their input may be anything.
+/// Every error and every spec diagnostic is printed through it.
+llvm::raw_ostream &diagnostics();
+
 /// Reports `pfc: error: <message>` on stderr and returns ExitBadInput.
 int reportError(const llvm::Twine &message);
 
@@ -78,6 +84,13 @@ int writeOutput(llvm::StringRef path,
 
 /// Writes each (path, bytes), all or none, with writeFilesAtomically.
 int writeOutputs(const std::vector<std::pair<std::string, std::string>> &files);
+
+/// ExitOk when `bytes` (an estimate of what `what` will allocate, as a
+/// double so that products of sizes from input cannot overflow) fit in
+/// the memory this process may use (memoryBytes()); else reports
+/// `pfc: error: <what> need N bytes, more than …` and returns ExitBadInput.
+/// Called before the allocation, so that no size ends in an abort.
+int checkFitsInMemory(double bytes, const llvm::Twine &what);
 
 /// Reports a reader's or writer's `<file>: error: …` message as it is.
 int reportFileError(const std::string &error);

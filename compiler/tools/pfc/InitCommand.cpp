@@ -34,6 +34,17 @@ static int run() {
     return ExitBadInput;
   const LayerSpec &layer = loaded->spec;
   const BlockMask &mask = loaded->mask;
+  // The parameters, their tensors and the encoded file: three copies.
+  double elements = 0.0;
+  for (const ParamInfo &info : paramInfos(layer, mask)) {
+    double count = 1.0;
+    for (int64_t dim : info.shape)
+      count *= static_cast<double>(dim);
+    elements += count;
+  }
+  if (int code = checkFitsInMemory(3.0 * 4.0 * elements,
+                                   "layer '" + layer.name + "''s parameters"))
+    return code;
   LayerParams params = initParams(layer, mask, seed);
 
   // The file records what it was made from, so that it can be checked

@@ -134,7 +134,8 @@ static int emitSpecs(const ModelPlan &plan) {
 }
 
 static int run() {
-  std::optional<Spec> spec = parseSpecFile(specPath, errs(), SpecKind::Model);
+  std::optional<Spec> spec =
+      parseSpecFile(specPath, diagnostics(), SpecKind::Model);
   if (!spec)
     return ExitBadInput;
   const ModelSpec &model = std::get<ModelSpec>(*spec);

@@ -81,6 +81,12 @@ static int run() {
           spec.outFeatures, spec.name, tokens));
   }
 
+  // y, and with the backward dx and the gradients.
+  if (int code = checkFitsInMemory(
+          4.0 * tokens *
+              (double(spec.outFeatures) + (backward ? spec.inFeatures : 0)),
+          "the outputs of " + Twine(tokens) + " tokens"))
+    return code;
   CompileOptions options(threads, scheduleFlags.choice(), tokens);
   options.backward = backward;
   auto layer = compileLayer(spec, options);

@@ -10,6 +10,7 @@
 #include "Commands.h"
 #include "TrainSupport.h"
 
+#include "pfc/Runtime/AtomicFile.h"
 #include "pfc/Train/Dataset.h"
 #include "pfc/Train/Trainer.h"
 
@@ -252,6 +253,8 @@ int run() {
       outputDir.empty() ? "runs/" + spec.name : std::string(outputDir);
   if (std::error_code ec = sys::fs::create_directories(dir))
     return reportError("cannot create '" + dir + "': " + ec.message());
+  // What a killed run was writing when it died.
+  removeStaleTemporariesIn(dir);
   auto inDir = [&](const std::string &name) {
     SmallString<256> path(dir);
     sys::path::append(path, name);
@@ -286,6 +289,10 @@ int run() {
   while (trainer.epochsDone() < trainer.epochs() &&
          (stopAfter == 0 || epochsRun < stopAfter)) {
     last = trainer.runEpoch([&](const StepProgress &p) { progress.step(p); });
+    // A diverged run saves nothing: the checkpoints already written are the
+    // last good ones.
+    if (trainer.failed())
+      return reportError(netPath + ": " + trainer.failure());
     progress.epoch(last);
     const StepTimes &epochTimes = trainer.lastEpochTimes();
     times.forward += epochTimes.forward;

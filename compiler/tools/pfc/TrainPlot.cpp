@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "TrainSupport.h"
 
+#include "pfc/Support/PlotAxis.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -22,42 +24,6 @@ constexpr double kLeft = 70, kRight = 20, kTop = 56, kBottom = 340;
 constexpr const char *kTrainColour = "#1f77b4", *kTestColour = "#d62728";
 
 /// An axis over [lo, hi] with ticks every `step`, all round values.
-struct Axis {
-  double lo = 0.0, hi = 1.0, step = 0.2;
-
-  /// About `ticks` intervals covering [lo, hi]; `integer` keeps the step a
-  /// whole number.
-  static Axis covering(double lo, double hi, int ticks, bool integer) {
-    if (!(hi > lo)) {
-      const double pad = std::max(1.0, std::abs(lo) * 0.1);
-      lo -= pad;
-      hi += pad;
-    }
-    const double raw = (hi - lo) / ticks;
-    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
-    double step = 10.0 * magnitude;
-    for (double factor : {1.0, 2.0, 2.5, 5.0})
-      if (raw <= factor * magnitude) {
-        step = factor * magnitude;
-        break;
-      }
-    if (integer)
-      step = std::max(1.0, std::round(step));
-    return {std::floor(lo / step + 1e-9) * step,
-            std::ceil(hi / step - 1e-9) * step, step};
-  }
-
-  double fraction(double value) const { return (value - lo) / (hi - lo); }
-};
-
-std::string tickLabel(double value, double step) {
-  int decimals = 0;
-  while (decimals < 6 &&
-         std::abs(step * std::pow(10.0, decimals) -
-                  std::round(step * std::pow(10.0, decimals))) > 1e-6)
-    ++decimals;
-  return fmt::format("{:.{}f}", value, decimals);
-}
 
 std::string escape(const std::string &text) {
   std::string out;
@@ -96,12 +62,12 @@ void drawPanel(std::string &svg, double x0, const std::string &title,
     }
   if (fromZero)
     lo = std::min(lo, 0.0);
-  const Axis y = Axis::covering(lo, hi, 5, false);
+  const PlotAxis y = PlotAxis::covering(lo, hi, 5, false);
   const double firstEpoch = epochs.front().epoch,
                lastEpoch = epochs.back().epoch;
-  const Axis x = firstEpoch == lastEpoch
-                     ? Axis{firstEpoch - 1, lastEpoch + 1, 1}
-                     : Axis::covering(firstEpoch, lastEpoch, 8, true);
+  const PlotAxis x = firstEpoch == lastEpoch
+                         ? PlotAxis{firstEpoch - 1, lastEpoch + 1, 1}
+                         : PlotAxis::covering(firstEpoch, lastEpoch, 8, true);
   auto px = [&](double v) { return left + x.fraction(v) * (right - left); };
   auto py = [&](double v) {
     return kBottom - y.fraction(v) * (kBottom - kTop);

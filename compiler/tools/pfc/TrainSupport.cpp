@@ -1,5 +1,6 @@
 //===- TrainSupport.cpp - Net specs to nets, for training and its bench ---===//
 #include "TrainSupport.h"
+#include "Commands.h"
 
 #include "pfc/Spec/NetSpecParser.h"
 #include "pfc/Target/Jit.h"
@@ -14,7 +15,7 @@ using namespace llvm;
 namespace pfc {
 
 std::optional<NetSpec> loadNetSpec(StringRef path) {
-  return parseNetSpecFile(path, errs());
+  return parseNetSpecFile(path, diagnostics());
 }
 
 bool needsOpenBlas(const NetSpec &spec) {

@@ -73,6 +73,11 @@ std::string checkPatternFits(const ButterflyPattern &pattern, int64_t paddedOut,
 BlockMask buildBlockMask(const ButterflyPattern &pattern, int64_t outFeatures,
                          int64_t inFeatures, int64_t block);
 
+/// buildBlockMask(...).nnzBlocks() without building the mask: the planner
+/// weighs dozens of candidate patterns per layer.
+int64_t countMaskBlocks(const ButterflyPattern &pattern, int64_t outFeatures,
+                        int64_t inFeatures, int64_t block);
+
 } // namespace pfc
 
 #endif // PFC_PATTERN_BUTTERFLY_H

@@ -42,6 +42,9 @@ LayerCost blockSparseCost(const BlockMask &mask, const CostModel &model);
 /// The cost of a whole Pixelfly layer: B, U·Vᵀ, γ (or its gate) and bias.
 LayerCost pixelflyCost(const LayerSpec &spec, const BlockMask &mask,
                        const CostModel &model);
+/// The same from the pattern's count of nonzero blocks.
+LayerCost pixelflyCost(const LayerSpec &spec, int64_t nnzBlocks,
+                       const CostModel &model);
 
 struct PlannedLayer {
   ModelLayer source;

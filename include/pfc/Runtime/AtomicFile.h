@@ -75,6 +75,8 @@ bool isTemporaryName(std::string_view name);
 /// that is no longer running, such as a run that was killed while writing.
 /// The writer calls it before each write; failures are ignored.
 void removeStaleTemporaries(const std::string &path);
+/// The same for every file in `dir` (a training run's output directory).
+void removeStaleTemporariesIn(const std::string &dir);
 
 } // namespace pfc
 

@@ -58,9 +58,13 @@ public:
   /// does not exist.
   Stats stats() const;
 
+  /// Removes `key`'s entry, if there is one (an entry that loaded badly).
+  void remove(const std::string &key) const;
+
   /// Removes every entry and stray temporary file; returns how many entries
-  /// (not temporary files) it removed.
-  int64_t clear() const;
+  /// (not temporary files) it removed. What could not be removed is added
+  /// to `failures` as `<path>: <reason>`.
+  int64_t clear(std::vector<std::string> *failures = nullptr) const;
 
   /// The path of `key`'s entry.
   std::string entryPath(const std::string &key) const;

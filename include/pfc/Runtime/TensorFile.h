@@ -15,6 +15,7 @@
 #include "pfc/Runtime/AtomicFile.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -78,9 +79,29 @@ bool readNpy(const std::string &path, Tensor &tensor, std::string &error);
 bool writeNpy(const std::string &path, const Tensor &tensor,
               std::string &error);
 
-/// Reads the whole of `path` into `bytes`.
+/// The bytes this process may hold: physical memory, or less under an
+/// address-space or data limit. Sizes from files are checked against it
+/// before anything is allocated.
+uint64_t memoryBytes();
+
+/// Bounds on a read.
+struct ReadLimits {
+  /// Refuse a file longer than this (0: memoryBytes(), always a bound).
+  uint64_t maxBytes = 0;
+  /// Open only a regular file, without following a final symbolic link or
+  /// blocking on a FIFO (for files pfc did not ask the user for, such as
+  /// kernel cache entries).
+  bool regularOnly = false;
+  /// From the bytes read so far, the file's total size as its header
+  /// declares it, or 0 while that is unknown. Reading stops one byte past
+  /// it (so that trailing bytes are still seen), and a declared size over
+  /// the bound is refused before it is read.
+  std::function<uint64_t(std::string_view prefix)> declaredSize;
+};
+
+/// Reads `path` into `bytes`, within `limits`.
 bool readFileBytes(const std::string &path, std::string &bytes,
-                   std::string &error);
+                   std::string &error, const ReadLimits &limits = {});
 
 } // namespace pfc
 

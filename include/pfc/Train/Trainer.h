@@ -67,6 +67,10 @@ struct StepProgress {
 /// same on every platform and independent of earlier epochs.
 std::vector<int64_t> shuffledOrder(int64_t count, uint64_t seed, int64_t epoch);
 
+/// The checksum a checkpoint carries in pfc.checksum: FNV-1a 64 over every
+/// tensor's name, shape and values, in name order, as 16 hex digits.
+std::string checkpointChecksum(const TensorMap &tensors);
+
 class Trainer {
 public:
   /// Trains `net` on `train` (`test` scores each epoch) for `epochs` epochs
@@ -82,7 +86,9 @@ public:
 
   /// One optimizer step on a batch x [rows, features] with `labels`: forward,
   /// loss, backward, update at the schedule's rate for the next step. Adds
-  /// the time of each part to `times` when given.
+  /// the time of each part to `times` when given. A non-finite loss or
+  /// parameter stops training: failed() turns true, and failure() names the
+  /// step and the tensor; later steps and epochs do nothing.
   BatchResult step(const float *x, const int32_t *labels, int64_t rows,
                    StepTimes *times = nullptr);
 
@@ -90,6 +96,12 @@ public:
   /// each step (when set) and returns the epoch's metrics.
   EpochMetrics
   runEpoch(const std::function<void(const StepProgress &)> &progress = nullptr);
+
+  /// Whether training diverged (a NaN or an infinity in the loss or in a
+  /// parameter); the net then holds the bad values and must not be saved.
+  bool failed() const { return !failureText.empty(); }
+  /// `step N (epoch E): <what> is not finite (…)`, when failed().
+  const std::string &failure() const { return failureText; }
 
   /// Mean loss and accuracy of the net on `data`, in batches.
   void evaluate(const Dataset &data, double &loss, double &accuracy);
@@ -109,7 +121,9 @@ public:
   /// metrics so far (safetensors, atomically). On failure sets `error` to
   /// `<path>: error: …`.
   bool saveCheckpoint(const std::string &path, std::string &error) const;
-  /// Continues from a checkpoint of this net and training setup. On failure
+  /// Continues from a checkpoint of this net and training setup, after
+  /// checking the checksum of its tensors, its counters' ranges and that
+  /// every value is finite. On failure
   /// sets `error` to `<path>: error: …`; `warning`, when given, gets a note
   /// that the checkpoint was written with another thread count (the run then
   /// continues, but may differ from an uninterrupted one in the last bits).
@@ -120,12 +134,19 @@ public:
   /// and epochs as metadata.
   bool saveWeights(const std::string &path, std::string &error) const;
 
+  /// The largest number of epochs a run may have (the net spec's bound).
+  static constexpr int64_t maxEpochs = 100000;
+
 private:
+  /// Sets failureText when the loss or a parameter is not finite.
+  void checkFinite(double lossSum);
+
   Net &net;
   Optimizer optimizer;
   const Dataset &trainSet, &testSet;
   int64_t totalEpochs;
   int64_t completed = 0, stepCount = 0;
+  std::string failureText;
   std::vector<std::string> rows;
   StepTimes epochTimes;
   std::vector<float> batchInputs;
