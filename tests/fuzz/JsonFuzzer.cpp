@@ -9,7 +9,7 @@
 #include "FuzzFile.h"
 #include "Json.h"
 
-#include "pfc/Runtime/CudaPlan.h"
+#include "pfc/Runtime/LaunchPlan.h"
 #include "pfc/Target/TuningDatabase.h"
 
 #include <cstdlib>
@@ -22,10 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!pfc::json::parse(text, value, error) && error.empty())
     std::abort();
 
-  pfc::cuda::LaunchPlan plan;
+  pfc::LaunchPlan plan;
   error.clear();
-  if (pfc::cuda::parseLaunchPlan(text, plan, error)) {
-    for (const pfc::cuda::PlanEntry &entry : plan.entries)
+  if (pfc::readLaunchPlan(text, plan, error)) {
+    for (const pfc::PlanEntry &entry : plan.entries)
       if (!plan.find(entry.name))
         std::abort();
   } else if (error.empty()) {
