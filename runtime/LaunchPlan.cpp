@@ -8,6 +8,8 @@
 
 #include "Json.h"
 
+#include "pfc/Support/Math.h"
+
 #include <algorithm>
 
 namespace pfc {
@@ -15,7 +17,7 @@ namespace pfc {
 int64_t PlanExtent::value(const std::vector<int64_t> &counts) const {
   int64_t t = perToken && tokens < (int64_t)counts.size() ? counts[tokens] : 0;
   int64_t sum = t * perToken + constant;
-  return sum <= 0 ? 0 : (sum + divisor - 1) / divisor;
+  return sum <= 0 ? 0 : ceilDiv(sum, divisor);
 }
 
 const PlanEntry *LaunchPlan::find(std::string_view name) const {
