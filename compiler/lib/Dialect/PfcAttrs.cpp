@@ -8,6 +8,7 @@
 
 using namespace mlir;
 
+#include "pfc/Dialect/PfcAttrInterfaces.cpp.inc"
 #include "pfc/Dialect/PfcEnums.cpp.inc"
 
 #define GET_ATTRDEF_CLASSES
@@ -199,27 +200,31 @@ BlockMask getBlockMask(BlocksAttr attr, int64_t block) {
 }
 
 FailureOr<BlockMask>
-resolveBlockMask(Attribute pattern, int64_t out, int64_t in, int64_t block,
-                 function_ref<InFlightDiagnostic()> emitError) {
+BlocksAttr::getBlockMask(int64_t out, int64_t in, int64_t block,
+                         function_ref<InFlightDiagnostic()> emitError) const {
   int64_t blockRows = (out + block - 1) / block;
   int64_t blockCols = (in + block - 1) / block;
-  if (auto blocks = dyn_cast<BlocksAttr>(pattern)) {
-    if (blocks.getBlockRows() != blockRows ||
-        blocks.getBlockCols() != blockCols)
-      return emitError() << "block list covers a " << blocks.getBlockRows()
-                         << "x" << blocks.getBlockCols() << " grid, but a "
-                         << out << "x" << in << " weight with " << block << "x"
-                         << block << " blocks has " << blockRows << "x"
-                         << blockCols;
-    return getBlockMask(blocks, block);
-  }
-  ButterflyPattern butterfly =
-      getButterflyPattern(cast<ButterflyAttr>(pattern));
+  if (getBlockRows() != blockRows || getBlockCols() != blockCols)
+    return emitError() << "block list covers a " << getBlockRows() << "x"
+                       << getBlockCols() << " grid, but a " << out << "x" << in
+                       << " weight with " << block << "x" << block
+                       << " blocks has " << blockRows << "x" << blockCols;
+  return pfc::getBlockMask(*this, block);
+}
+
+bool BlocksAttr::isMaterialized() const { return true; }
+
+FailureOr<BlockMask> ButterflyAttr::getBlockMask(
+    int64_t out, int64_t in, int64_t block,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  ButterflyPattern butterfly = getButterflyPattern(*this);
   std::string why =
-      checkPatternFits(butterfly, blockRows * block, blockCols * block);
+      checkPatternFits(butterfly, padTo(out, block), padTo(in, block));
   if (!why.empty())
     return emitError() << why;
   return buildBlockMask(butterfly, out, in, block);
 }
+
+bool ButterflyAttr::isMaterialized() const { return false; }
 
 } // namespace pfc

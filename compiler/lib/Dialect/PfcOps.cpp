@@ -13,9 +13,10 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
-#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
+
+#include "pfc/Dialect/PfcOpInterfaces.cpp.inc"
 
 #define GET_OP_CLASSES
 #include "pfc/Dialect/PfcOps.cpp.inc"
@@ -137,13 +138,14 @@ static FailureOr<int64_t> verifyBlockArray(Operation *op, Value blocks) {
 
 /// Checks that `blocks` [nnz, b, b] holds the nonzero blocks of `pattern`
 /// over an `out × in` weight; returns b.
-static FailureOr<int64_t> verifyBlocks(Operation *op, Attribute pattern,
+static FailureOr<int64_t> verifyBlocks(Operation *op,
+                                       BlockPatternAttrInterface pattern,
                                        Value blocks, int64_t out, int64_t in) {
   FailureOr<int64_t> block = verifyBlockArray(op, blocks);
   if (failed(block))
     return failure();
-  FailureOr<BlockMask> mask = resolveBlockMask(
-      pattern, out, in, *block, [&] { return op->emitOpError(); });
+  FailureOr<BlockMask> mask =
+      pattern.getBlockMask(out, in, *block, [&] { return op->emitOpError(); });
   if (failed(mask))
     return failure();
   if (mask->nnzBlocks() != memrefType(blocks).getDimSize(0))
@@ -299,9 +301,10 @@ LogicalResult LayerGradOp::verify() {
 /// blocks of an `out × in` weight, the scale, and extra weights that add to
 /// the product's `produced` outputs. Returns the token count and b.
 static FailureOr<std::pair<int64_t, int64_t>>
-verifyProduct(Operation *op, ArrayRef<Value> matrices, Attribute pattern,
-              Value blocks, int64_t out, int64_t in, Value scale, Value extra,
-              Value extraWeights, int64_t produced) {
+verifyProduct(Operation *op, ArrayRef<Value> matrices,
+              BlockPatternAttrInterface pattern, Value blocks, int64_t out,
+              int64_t in, Value scale, Value extra, Value extraWeights,
+              int64_t produced) {
   if (failed(verifyPair(op, extra, extraWeights,
                         "the extra columns and their weights")))
     return failure();
@@ -556,25 +559,87 @@ LogicalResult CombineOp::verify() {
   return success();
 }
 
-std::optional<WeightShape> getWeightShape(Operation *op) {
-  auto shape = [](Value blocks, Value outputs, Value inputs) {
-    return WeightShape{features(outputs), features(inputs),
-                       memrefType(blocks).getDimSize(1)};
-  };
-  return llvm::TypeSwitch<Operation *, std::optional<WeightShape>>(op)
-      .Case<LayerOp, BlockSparseMatmulOp>([&](auto op) {
-        return shape(op.getBlocks(), op.getOutput(), op.getInput());
-      })
-      .Case([&](LayerGradOp op) {
-        return shape(op.getBlocks(), op.getGradOutput(), op.getInput());
-      })
-      .Case([&](BlockSparseMatmulTransposeOp op) {
-        return shape(op.getBlocks(), op.getInput(), op.getOutput());
-      })
-      .Case([&](SampledMatmulOp op) {
-        return shape(op.getOutput(), op.getGradOutput(), op.getInput());
-      })
-      .Default([](Operation *) { return std::nullopt; });
+static WeightShape weightShape(Value blocks, Value outputs, Value inputs) {
+  return WeightShape{features(outputs), features(inputs),
+                     memrefType(blocks).getDimSize(1)};
+}
+
+WeightShape LayerOp::getWeightShape() {
+  return weightShape(getBlocks(), getOutput(), getInput());
+}
+
+WeightShape BlockSparseMatmulOp::getWeightShape() {
+  return weightShape(getBlocks(), getOutput(), getInput());
+}
+
+WeightShape LayerGradOp::getWeightShape() {
+  return weightShape(getBlocks(), getGradOutput(), getInput());
+}
+
+// dX = dY·B: the weight's outputs are the input's features.
+WeightShape BlockSparseMatmulTransposeOp::getWeightShape() {
+  return weightShape(getBlocks(), getInput(), getOutput());
+}
+
+WeightShape SampledMatmulOp::getWeightShape() {
+  return weightShape(getOutput(), getGradOutput(), getInput());
+}
+
+/// The DPS inits of an op whose written operands are the ODS operand groups
+/// `first` to `last`: contiguous, as every pfc op declares them.
+template <typename OpT>
+static MutableOperandRange operandGroups(OpT op, unsigned first,
+                                         unsigned last) {
+  unsigned begin = op.getODSOperandIndexAndLength(first).first;
+  auto [lastBegin, lastLength] = op.getODSOperandIndexAndLength(last);
+  return MutableOperandRange(op, begin, lastBegin + lastLength - begin);
+}
+
+MutableOperandRange PackOp::getDpsInitsMutable() {
+  return operandGroups(*this, 2, 3);
+}
+MutableOperandRange LayerOp::getDpsInitsMutable() { return getOutputMutable(); }
+MutableOperandRange LayerGradOp::getDpsInitsMutable() {
+  return operandGroups(*this, 6, 11);
+}
+MutableOperandRange BlockSparseMatmulOp::getDpsInitsMutable() {
+  return getOutputMutable();
+}
+MutableOperandRange BlockSparseMatmulTransposeOp::getDpsInitsMutable() {
+  return operandGroups(*this, 6, 7);
+}
+MutableOperandRange SampledMatmulOp::getDpsInitsMutable() {
+  return operandGroups(*this, 4, 5);
+}
+MutableOperandRange OuterSumOp::getDpsInitsMutable() {
+  return getOutputMutable();
+}
+MutableOperandRange TransposeOp::getDpsInitsMutable() {
+  return getOutputMutable();
+}
+MutableOperandRange RowDotOp::getDpsInitsMutable() {
+  return getOutputMutable();
+}
+// Scaled in place: the matrix is read and written.
+MutableOperandRange ScaleRowsOp::getDpsInitsMutable() {
+  return getMatrixMutable();
+}
+// dX gets the gate's term added: read and written.
+MutableOperandRange GammaGradOp::getDpsInitsMutable() {
+  return operandGroups(*this, 5, 6);
+}
+MutableOperandRange SumTokensOp::getDpsInitsMutable() {
+  return getOutputMutable();
+}
+MutableOperandRange ProjectOp::getDpsInitsMutable() {
+  return getOutputMutable();
+}
+MutableOperandRange LowRankOp::getDpsInitsMutable() {
+  return getOutputMutable();
+}
+MutableOperandRange GateOp::getDpsInitsMutable() { return getOutputMutable(); }
+MutableOperandRange CombineOp::getDpsInitsMutable() {
+  return getOutputMutable();
 }
 
 } // namespace pfc

@@ -519,7 +519,7 @@ LogicalResult FunctionEmitter::emitProject(ProjectOp op) {
 
 LogicalResult FunctionEmitter::emitSampled(SampledMatmulOp op) {
   auto pattern = dyn_cast<BlocksAttr>(op.getPattern());
-  WeightShape shape = *getWeightShape(op);
+  WeightShape shape = op.getWeightShape();
   const int64_t b = shape.block;
   const int64_t bm = std::min(options.schedule.tileCols, b), bn = bm;
   BlockMask mask = getBlockMask(pattern, b);
@@ -803,12 +803,13 @@ LogicalResult FunctionEmitter::emit(PlanEntry &result) {
       return op.emitOpError("must be fused or decomposed before translation "
                             "to CUDA; run pfc-fuse-lowrank and "
                             "pfc-decompose-gradients");
-    if (op.getAttrOfType<ButterflyAttr>("pattern"))
-      return op.emitOpError("needs an explicit block list; run "
-                            "pfc-materialize-pattern first");
     dtype = dataTypeOf(&op);
-    if (std::optional<WeightShape> shape = getWeightShape(&op)) {
-      std::string why = checkCudaSchedule(options.schedule, shape->block);
+    if (auto sparse = dyn_cast<BlockSparseOpInterface>(op)) {
+      if (!sparse.getPattern().isMaterialized())
+        return op.emitOpError("needs an explicit block list; run "
+                              "pfc-materialize-pattern first");
+      std::string why =
+          checkCudaSchedule(options.schedule, sparse.getWeightShape().block);
       if (!why.empty())
         return op.emitOpError("cannot be translated to CUDA: ") << why;
     }

@@ -12,11 +12,6 @@ using namespace mlir;
 
 namespace pfc {
 
-void buildPfcCudaPipeline(mlir::OpPassManager &pm) {
-  // The CPU's optimization pipeline with fusion: the same kernel-level IR.
-  buildPfcOptimizationPipeline(pm, CpuPipelineOptions());
-}
-
 llvm::Expected<CudaModule> compileLayerToCuda(const LayerSpec &spec,
                                               const CudaOptions &options) {
   DialectRegistry registry;

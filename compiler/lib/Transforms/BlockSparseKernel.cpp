@@ -241,10 +241,11 @@ scf::ForOp BlockSparseKernel::fmaLoop(Value lhs, Value token, int64_t rows,
 }
 
 /// Checks `schedule` (or picks the default one) for `product` and emits its
-/// kernel at `op`, which it replaces.
+/// kernel before `op`.
 LogicalResult emitBlockSparseKernel(Operation *op, BlockSparseProduct product,
                                     ScheduleAttr schedule,
-                                    const CpuTargetInfo &target) {
+                                    const CpuTargetInfo &target,
+                                    OpBuilder &builder) {
   if (!schedule)
     schedule =
         defaultSchedule(op->getContext(), padTo(product.in, product.block),
@@ -261,16 +262,15 @@ LogicalResult emitBlockSparseKernel(Operation *op, BlockSparseProduct product,
            << schedule.getTile() << " needs " << accumulators
            << " vector accumulators for " << product.block
            << "-wide blocks, more than 64";
-  ImplicitLocOpBuilder b(op->getLoc(), op);
+  ImplicitLocOpBuilder b(op->getLoc(), builder);
   BlockSparseKernel(std::move(product), b, schedule).emit();
-  op->erase();
   return success();
 }
 
-/// The explicit block list of `op`'s pattern, or an error.
-FailureOr<BlocksAttr> blockList(Operation *op) {
-  if (auto blocks = dyn_cast<BlocksAttr>(op->getAttr("pattern")))
-    return blocks;
+/// Checks that `op`'s pattern is an explicit block list.
+LogicalResult checkBlockList(BlockSparseOpInterface op) {
+  if (op.getPattern().isMaterialized())
+    return success();
   return op->emitOpError("needs an explicit block list to be lowered; run "
                          "pfc-materialize-pattern first");
 }
@@ -278,19 +278,21 @@ FailureOr<BlocksAttr> blockList(Operation *op) {
 } // namespace
 
 LogicalResult lowerBlockSparseMatmul(BlockSparseMatmulOp op,
-                                     const CpuTargetInfo &target) {
-  if (failed(blockList(op)))
+                                     const CpuTargetInfo &target,
+                                     OpBuilder &builder) {
+  if (failed(checkBlockList(op)))
     return failure();
   return emitBlockSparseKernel(op, blockSparseProduct(op), op.getScheduleAttr(),
-                               target);
+                               target, builder);
 }
 
 LogicalResult lowerBlockSparseMatmulTranspose(BlockSparseMatmulTransposeOp op,
-                                              const CpuTargetInfo &target) {
-  if (failed(blockList(op)))
+                                              const CpuTargetInfo &target,
+                                              OpBuilder &builder) {
+  if (failed(checkBlockList(op)))
     return failure();
   return emitBlockSparseKernel(op, blockSparseProduct(op), op.getScheduleAttr(),
-                               target);
+                               target, builder);
 }
 
 } // namespace pfc

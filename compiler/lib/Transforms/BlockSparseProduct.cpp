@@ -44,16 +44,16 @@ static BlockSparseProduct commonParts(ProductOp op) {
   p.extra = op.getExtra();
   p.extraWeights = op.getExtraWeights();
   p.output = op.getOutput();
-  p.block = getWeightShape(op)->block;
+  p.block = op.getWeightShape().block;
   return p;
 }
 
-static BlockMask blockMaskOf(Operation *op, int64_t block) {
-  return getBlockMask(cast<BlocksAttr>(op->getAttr("pattern")), block);
+static BlockMask blockMaskOf(BlockSparseOpInterface op, int64_t block) {
+  return getBlockMask(cast<BlocksAttr>(op.getPattern()), block);
 }
 
 BlockSparseProduct blockSparseProduct(BlockSparseMatmulOp op) {
-  WeightShape shape = *getWeightShape(op);
+  WeightShape shape = op.getWeightShape();
   BlockSparseProduct p = commonParts(op);
   p.bias = op.getBias();
   p.rowBegin = op.getRowBegin();
@@ -65,7 +65,7 @@ BlockSparseProduct blockSparseProduct(BlockSparseMatmulOp op) {
 }
 
 BlockSparseProduct blockSparseProduct(BlockSparseMatmulTransposeOp op) {
-  WeightShape shape = *getWeightShape(op);
+  WeightShape shape = op.getWeightShape();
   BlockSparseProduct p = commonParts(op);
   p.dotInput = op.getDotInput();
   p.dots = op.getDots();

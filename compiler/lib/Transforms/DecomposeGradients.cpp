@@ -20,6 +20,7 @@
 #include "pfc/Transforms/Passes.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace pfc {
 #define GEN_PASS_DEF_DECOMPOSEGRADIENTS
@@ -42,12 +43,11 @@ Value tokenRows(OpBuilder &builder, Location loc, Value matrix, Value begin,
       ArrayRef<OpFoldResult>{builder.getIndexAttr(1), builder.getIndexAttr(1)});
 }
 
-void decompose(LayerGradOp grad) {
-  OpBuilder builder(grad);
+void decompose(LayerGradOp grad, RewriterBase &builder) {
   Location loc = grad.getLoc();
   Value x = grad.getInput(), dy = grad.getGradOutput();
   Value dx = grad.getGradInput();
-  WeightShape shape = *getWeightShape(grad);
+  WeightShape shape = grad.getWeightShape();
   bool learned = grad.getGamma() != GammaKind::Fixed;
   // The token range every gradient covers.
   if (Value begin = grad.getTokenBegin()) {
@@ -105,18 +105,34 @@ void decompose(LayerGradOp grad) {
   if (Value gradBias = grad.getGradBias())
     builder.create<SumTokensOp>(loc, dy, gradBias);
   temporaries.release();
-  grad.erase();
+  builder.eraseOp(grad);
 }
+
+struct DecomposeLayerGrad : OpRewritePattern<LayerGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(LayerGradOp grad,
+                                PatternRewriter &rewriter) const override {
+    decompose(grad, rewriter);
+    return success();
+  }
+};
 
 struct DecomposeGradientsPass
     : impl::DecomposeGradientsBase<DecomposeGradientsPass> {
   void runOnOperation() override {
-    SmallVector<LayerGradOp> grads;
-    getOperation()->walk([&](LayerGradOp grad) { grads.push_back(grad); });
-    for (LayerGradOp grad : grads)
-      decompose(grad);
+    RewritePatternSet patterns(&getContext());
+    populateDecomposeGradientsPatterns(patterns);
+    if (failed(applyPatternsToOps(
+            getOperation(), [](Operation *op) { return isa<LayerGradOp>(op); },
+            std::move(patterns))))
+      signalPassFailure();
   }
 };
 
 } // namespace
+
+void populateDecomposeGradientsPatterns(RewritePatternSet &patterns) {
+  patterns.add<DecomposeLayerGrad>(patterns.getContext());
+}
 } // namespace pfc

@@ -26,8 +26,8 @@ constexpr int64_t kAccumulators = 24;
 constexpr int64_t kSums = 4;
 } // namespace
 
-void lowerProject(ProjectOp op, int64_t vectorWidth) {
-  ImplicitLocOpBuilder b(op.getLoc(), op);
+void lowerProject(ProjectOp op, int64_t vectorWidth, OpBuilder &builder) {
+  ImplicitLocOpBuilder b(op.getLoc(), builder);
   KernelEmitter e(b);
   Value x = op.getInput(), v = op.getV(), t = op.getOutput();
   const int64_t in = cast<MemRefType>(x.getType()).getDimSize(1);
@@ -65,8 +65,8 @@ void lowerProject(ProjectOp op, int64_t vectorWidth) {
     emitTiles(run.begin, run.end, run.rows);
 }
 
-void lowerGate(GateOp op, int64_t vectorWidth) {
-  ImplicitLocOpBuilder b(op.getLoc(), op);
+void lowerGate(GateOp op, int64_t vectorWidth, OpBuilder &builder) {
+  ImplicitLocOpBuilder b(op.getLoc(), builder);
   KernelEmitter e(b);
   Value x = op.getInput(), params = op.getParams();
   const int64_t in = cast<MemRefType>(x.getType()).getDimSize(1);

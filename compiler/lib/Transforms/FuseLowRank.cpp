@@ -2,6 +2,8 @@
 #include "LayerParts.h"
 #include "pfc/Transforms/Passes.h"
 
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
 namespace pfc {
 #define GEN_PASS_DEF_FUSELOWRANK
 #include "pfc/Transforms/Passes.h.inc"
@@ -12,33 +14,46 @@ using namespace mlir;
 namespace pfc {
 namespace {
 
-void fuse(LayerOp layer) {
-  OpBuilder builder(layer);
-  Location loc = layer.getLoc();
-  LayerTemporaries temporaries(builder, layer);
-  Value gamma = temporaries.gamma();
-  Value projected;
-  if (Value v = layer.getLowRankV()) {
-    projected = temporaries.matrix(cast<MemRefType>(v.getType()).getDimSize(1));
-    builder.create<ProjectOp>(loc, layer.getInput(), v, gamma, projected);
+struct FuseLayer : OpRewritePattern<LayerOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(LayerOp layer,
+                                PatternRewriter &rewriter) const override {
+    Location loc = layer.getLoc();
+    LayerTemporaries temporaries(rewriter, layer);
+    Value gamma = temporaries.gamma();
+    Value projected;
+    if (Value v = layer.getLowRankV()) {
+      projected =
+          temporaries.matrix(cast<MemRefType>(v.getType()).getDimSize(1));
+      rewriter.create<ProjectOp>(loc, layer.getInput(), v, gamma, projected);
+    }
+    rewriter.create<BlockSparseMatmulOp>(
+        loc, layer.getInput(), layer.getBlocks(), gamma, projected,
+        layer.getLowRankU(), layer.getBias(), layer.getOutput(),
+        layer.getRowBegin(), layer.getRowEnd(), layer.getPattern(),
+        layer.getScheduleAttr());
+    temporaries.release();
+    rewriter.eraseOp(layer);
+    return success();
   }
-  builder.create<BlockSparseMatmulOp>(
-      loc, layer.getInput(), layer.getBlocks(), gamma, projected,
-      layer.getLowRankU(), layer.getBias(), layer.getOutput(),
-      layer.getRowBegin(), layer.getRowEnd(), layer.getPattern(),
-      layer.getScheduleAttr());
-  temporaries.release();
-  layer.erase();
-}
+};
 
 struct FuseLowRankPass : impl::FuseLowRankBase<FuseLowRankPass> {
   void runOnOperation() override {
-    SmallVector<LayerOp> layers;
-    getOperation()->walk([&](LayerOp layer) { layers.push_back(layer); });
-    for (LayerOp layer : layers)
-      fuse(layer);
+    RewritePatternSet patterns(&getContext());
+    populateFuseLowRankPatterns(patterns);
+    if (failed(applyPatternsToOps(
+            getOperation(), [](Operation *op) { return isa<LayerOp>(op); },
+            std::move(patterns))))
+      signalPassFailure();
   }
 };
 
 } // namespace
+
+void populateFuseLowRankPatterns(RewritePatternSet &patterns) {
+  patterns.add<FuseLayer>(patterns.getContext());
+}
+
 } // namespace pfc

@@ -41,8 +41,17 @@ scf::ForOp KernelEmitter::loop(Value lb, Value ub, int64_t step,
   auto forOp = b.create<scf::ForOp>(lb, ub, index(step), inits);
   OpBuilder::InsertionGuard guard(b);
   Block *bodyBlock = forOp.getBody();
-  if (!bodyBlock->empty())
-    bodyBlock->getTerminator()->erase();
+  // Without carried values scf.for made its yield: the body goes before it
+  // (the builder may be a conversion's rewriter, which must see every op it
+  // was told of stay).
+  if (!bodyBlock->empty()) {
+    b.setInsertionPoint(bodyBlock->getTerminator());
+    SmallVector<Value> yielded =
+        body(forOp.getInductionVar(), forOp.getRegionIterArgs());
+    assert(yielded.empty() && "a loop without carried values yields none");
+    (void)yielded;
+    return forOp;
+  }
   b.setInsertionPointToEnd(bodyBlock);
   b.create<scf::YieldOp>(
       body(forOp.getInductionVar(), forOp.getRegionIterArgs()));

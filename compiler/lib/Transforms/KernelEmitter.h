@@ -62,28 +62,36 @@ private:
   mlir::ImplicitLocOpBuilder &b;
 };
 
-/// Emits the register-tiled kernel of a `pfc.bsmm` in place of the op, under
-/// its schedule or the default one for `target`.
+// The lowerings of the kernel-level ops: each emits its kernel with
+// `builder` (a conversion's rewriter) at its insertion point, before the op,
+// which the caller then erases.
+
+/// The register-tiled kernel of a `pfc.bsmm`, under its schedule or the
+/// default one for `target`.
 mlir::LogicalResult lowerBlockSparseMatmul(BlockSparseMatmulOp op,
-                                           const CpuTargetInfo &target);
+                                           const CpuTargetInfo &target,
+                                           mlir::OpBuilder &builder);
 
 /// The same for a `pfc.bsmm_t`, run over the transposed pattern.
 mlir::LogicalResult
 lowerBlockSparseMatmulTranspose(BlockSparseMatmulTransposeOp op,
-                                const CpuTargetInfo &target);
+                                const CpuTargetInfo &target,
+                                mlir::OpBuilder &builder);
 
-/// Emits the register-tiled dB of a `pfc.sddmm` in place of the op.
+/// The register-tiled dB of a `pfc.sddmm`.
 mlir::LogicalResult lowerSampledMatmul(SampledMatmulOp op,
-                                       const CpuTargetInfo &target);
+                                       const CpuTargetInfo &target,
+                                       mlir::OpBuilder &builder);
 
-/// Emits the register-tiled sum of outer products in place of the op.
-void lowerOuterSum(OuterSumOp op, const CpuTargetInfo &target);
+/// The register-tiled sum of outer products.
+void lowerOuterSum(OuterSumOp op, const CpuTargetInfo &target,
+                   mlir::OpBuilder &builder);
 
-/// Emits the register-tiled projection t = (1−γ)⊙(x·V) in place of the op.
-void lowerProject(ProjectOp op, int64_t vectorWidth);
+/// The register-tiled projection t = (1−γ)⊙(x·V).
+void lowerProject(ProjectOp op, int64_t vectorWidth, mlir::OpBuilder &builder);
 
-/// Emits the per-token gate as vector dot products in place of the op.
-void lowerGate(GateOp op, int64_t vectorWidth);
+/// The per-token gate as vector dot products.
+void lowerGate(GateOp op, int64_t vectorWidth, mlir::OpBuilder &builder);
 
 } // namespace pfc
 

@@ -3,6 +3,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 using namespace mlir;
 
@@ -63,6 +64,19 @@ void LayerTemporaries::release() {
   for (Value buffer : allocated)
     builder.create<memref::DeallocOp>(loc, buffer);
   allocated.clear();
+}
+
+LogicalResult applyPatternsToOps(Operation *root,
+                                 function_ref<bool(Operation *)> select,
+                                 RewritePatternSet &&patterns) {
+  SmallVector<Operation *> ops;
+  root->walk([&](Operation *op) {
+    if (select(op))
+      ops.push_back(op);
+  });
+  GreedyRewriteConfig config;
+  config.strictMode = GreedyRewriteStrictness::ExistingOps;
+  return applyOpPatternsAndFold(ops, std::move(patterns), config);
 }
 
 } // namespace pfc

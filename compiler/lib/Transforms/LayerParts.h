@@ -56,6 +56,15 @@ private:
   llvm::SmallVector<mlir::Value> allocated;
 };
 
+/// Applies `patterns` with the greedy driver to the ops of `root` that
+/// `select` picks, and to nothing else: what the patterns create stays as
+/// built (no folding or constant hoisting), as the CUDA target, which sizes
+/// temporaries by the memref.dim they were allocated with, expects.
+mlir::LogicalResult
+applyPatternsToOps(mlir::Operation *root,
+                   llvm::function_ref<bool(mlir::Operation *)> select,
+                   mlir::RewritePatternSet &&patterns);
+
 } // namespace pfc
 
 #endif // PFC_TRANSFORMS_LAYERPARTS_H

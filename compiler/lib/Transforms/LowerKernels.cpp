@@ -16,7 +16,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "llvm/ADT/TypeSwitch.h"
+#include "mlir/Transforms/DialectConversion.h"
 
 namespace pfc {
 #define GEN_PASS_DEF_LOWERKERNELS
@@ -232,6 +232,64 @@ LogicalResult checkF32(Operation *op) {
   return success();
 }
 
+/// Checks that a block-sparse op's pattern is an explicit block list.
+LogicalResult checkBlockList(Operation *op) {
+  auto sparse = dyn_cast<BlockSparseOpInterface>(op);
+  if (!sparse || sparse.getPattern().isMaterialized())
+    return success();
+  return op->emitOpError("needs an explicit block list to be lowered; run "
+                         "pfc-materialize-pattern first");
+}
+
+/// One kernel-level op to its kernel. What the CPU cannot lower is reported
+/// on the op (the conversion then fails to legalize it); layers have no
+/// pattern: they must be fused or decomposed first.
+template <typename OpT> struct LowerKernel : OpConversionPattern<OpT> {
+  LowerKernel(MLIRContext *context, const CpuTargetInfo &target)
+      : OpConversionPattern<OpT>(context), target(target) {}
+
+  LogicalResult
+  matchAndRewrite(OpT op, typename OpT::Adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(checkF32(op)) || failed(checkBlockList(op)) ||
+        failed(lower(op, rewriter)))
+      return failure();
+    rewriter.eraseOp(op);
+    return success();
+  }
+
+  LogicalResult lower(BlockSparseMatmulOp op, OpBuilder &builder) const {
+    return lowerBlockSparseMatmul(op, target, builder);
+  }
+  LogicalResult lower(BlockSparseMatmulTransposeOp op,
+                      OpBuilder &builder) const {
+    return lowerBlockSparseMatmulTranspose(op, target, builder);
+  }
+  LogicalResult lower(SampledMatmulOp op, OpBuilder &builder) const {
+    return lowerSampledMatmul(op, target, builder);
+  }
+  LogicalResult lower(OuterSumOp op, OpBuilder &builder) const {
+    lowerOuterSum(op, target, builder);
+    return success();
+  }
+  LogicalResult lower(ProjectOp op, OpBuilder &builder) const {
+    lowerProject(op, target.vectorWidth, builder);
+    return success();
+  }
+  LogicalResult lower(GateOp op, OpBuilder &builder) const {
+    lowerGate(op, target.vectorWidth, builder);
+    return success();
+  }
+  template <typename SimpleOp>
+  LogicalResult lower(SimpleOp op, OpBuilder &builder) const {
+    ImplicitLocOpBuilder b(op.getLoc(), builder);
+    SimpleKernels(b).emit(op);
+    return success();
+  }
+
+  CpuTargetInfo target;
+};
+
 struct LowerKernelsPass : impl::LowerKernelsBase<LowerKernelsPass> {
   using LowerKernelsBase::LowerKernelsBase;
 
@@ -246,71 +304,29 @@ struct LowerKernelsPass : impl::LowerKernelsBase<LowerKernelsPass> {
           "pfc-lower-kernels: cache-bytes must be positive");
       return signalPassFailure();
     }
-    SmallVector<Operation *> ops;
-    getOperation()->walk([&](Operation *op) {
-      if (isa<PfcDialect>(op->getDialect()))
-        ops.push_back(op);
-    });
-    for (Operation *op : ops) {
-      if (auto layer = dyn_cast<LayerOp>(op)) {
-        layer.emitOpError("must be fused or decomposed before lowering; run "
-                          "pfc-fuse-lowrank or pfc-decompose-layer");
-        return signalPassFailure();
-      }
-      if (auto grad = dyn_cast<LayerGradOp>(op)) {
-        grad.emitOpError("must be decomposed before lowering; run "
-                         "pfc-decompose-gradients");
-        return signalPassFailure();
-      }
-      if (op->getAttrOfType<ButterflyAttr>("pattern")) {
-        op->emitOpError("needs an explicit block list to be lowered; run "
-                        "pfc-materialize-pattern first");
-        return signalPassFailure();
-      }
-      if (failed(checkF32(op)))
-        return signalPassFailure();
-      CpuTargetInfo target{vectorWidth, cacheBytes};
-      if (auto bsmm = dyn_cast<BlockSparseMatmulOp>(op)) {
-        if (failed(lowerBlockSparseMatmul(bsmm, target)))
-          return signalPassFailure();
-        continue;
-      }
-      if (auto bsmmT = dyn_cast<BlockSparseMatmulTransposeOp>(op)) {
-        if (failed(lowerBlockSparseMatmulTranspose(bsmmT, target)))
-          return signalPassFailure();
-        continue;
-      }
-      if (auto sddmm = dyn_cast<SampledMatmulOp>(op)) {
-        if (failed(lowerSampledMatmul(sddmm, target)))
-          return signalPassFailure();
-        sddmm.erase();
-        continue;
-      }
-      if (auto outer = dyn_cast<OuterSumOp>(op)) {
-        lowerOuterSum(outer, target);
-        outer.erase();
-        continue;
-      }
-      if (auto project = dyn_cast<ProjectOp>(op)) {
-        lowerProject(project, vectorWidth);
-        project.erase();
-        continue;
-      }
-      if (auto gate = dyn_cast<GateOp>(op)) {
-        lowerGate(gate, vectorWidth);
-        gate.erase();
-        continue;
-      }
-      ImplicitLocOpBuilder b(op->getLoc(), op);
-      SimpleKernels kernels(b);
-      llvm::TypeSwitch<Operation *>(op)
-          .Case<PackOp, LowRankOp, CombineOp, TransposeOp, RowDotOp,
-                ScaleRowsOp, GammaGradOp, SumTokensOp>(
-              [&](auto op) { kernels.emit(op); });
-      op->erase();
-    }
+    ConversionTarget target(getContext());
+    target.addIllegalDialect<PfcDialect>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    RewritePatternSet patterns(&getContext());
+    populateLowerKernelsPatterns(patterns,
+                                 CpuTargetInfo{vectorWidth, cacheBytes});
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
   }
 };
 
 } // namespace
+void populateLowerKernelsPatterns(RewritePatternSet &patterns,
+                                  const CpuTargetInfo &target) {
+  patterns.add<
+      LowerKernel<BlockSparseMatmulOp>,
+      LowerKernel<BlockSparseMatmulTransposeOp>, LowerKernel<SampledMatmulOp>,
+      LowerKernel<OuterSumOp>, LowerKernel<ProjectOp>, LowerKernel<GateOp>,
+      LowerKernel<PackOp>, LowerKernel<LowRankOp>, LowerKernel<CombineOp>,
+      LowerKernel<TransposeOp>, LowerKernel<RowDotOp>, LowerKernel<ScaleRowsOp>,
+      LowerKernel<GammaGradOp>, LowerKernel<SumTokensOp>>(patterns.getContext(),
+                                                          target);
+}
+
 } // namespace pfc

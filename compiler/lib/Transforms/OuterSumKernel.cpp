@@ -274,8 +274,9 @@ void emitChunked(KernelEmitter &e, Value lhs, int64_t size,
 
 } // namespace
 
-void lowerOuterSum(OuterSumOp op, const CpuTargetInfo &target) {
-  ImplicitLocOpBuilder b(op.getLoc(), op);
+void lowerOuterSum(OuterSumOp op, const CpuTargetInfo &target,
+                   OpBuilder &builder) {
+  ImplicitLocOpBuilder b(op.getLoc(), builder);
   KernelEmitter e(b);
   auto cols = [](Value matrix) {
     return cast<MemRefType>(matrix.getType()).getDimSize(1);
@@ -309,14 +310,15 @@ void lowerOuterSum(OuterSumOp op, const CpuTargetInfo &target) {
 }
 
 LogicalResult lowerSampledMatmul(SampledMatmulOp op,
-                                 const CpuTargetInfo &target) {
-  WeightShape shape = *getWeightShape(op);
+                                 const CpuTargetInfo &target,
+                                 OpBuilder &builder) {
+  WeightShape shape = op.getWeightShape();
   int64_t width = std::min(target.vectorWidth, shape.block);
   if (shape.block % width != 0)
     return op.emitOpError("block size ")
            << shape.block << " is not a multiple of the vector width "
            << target.vectorWidth;
-  ImplicitLocOpBuilder b(op.getLoc(), op);
+  ImplicitLocOpBuilder b(op.getLoc(), builder);
   KernelEmitter e(b);
   auto pattern = cast<BlocksAttr>(op.getPattern());
   SmallVector<int64_t> rows, cols;

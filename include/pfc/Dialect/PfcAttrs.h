@@ -10,6 +10,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 
+#include "pfc/Dialect/PfcAttrInterfaces.h.inc"
 #include "pfc/Dialect/PfcEnums.h.inc"
 
 #define GET_ATTRDEF_CLASSES
@@ -35,14 +36,6 @@ GammaMode getGammaMode(GammaKind kind);
 /// type pfc does not compute in. The one mapping between the two.
 mlir::FloatType getElementType(mlir::MLIRContext *context, DType dtype);
 std::optional<DType> getDType(mlir::Type type);
-
-/// The block mask a pattern attribute (#pfc.butterfly or #pfc.blocks) stands
-/// for over an `out × in` weight with b×b blocks; reports through `emitError`
-/// when the pattern does not fit that shape.
-mlir::FailureOr<BlockMask>
-resolveBlockMask(mlir::Attribute pattern, int64_t out, int64_t in,
-                 int64_t block,
-                 llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
 
 } // namespace pfc
 

@@ -8,9 +8,11 @@
 #define PFC_DIALECT_PFCATTRS_TD
 
 include "pfc/Dialect/PfcDialect.td"
+include "pfc/Dialect/PfcInterfaces.td"
 include "mlir/IR/EnumAttr.td"
 
-def Pfc_ButterflyAttr : Pfc_Attr<"Butterfly", "butterfly"> {
+def Pfc_ButterflyAttr : Pfc_Attr<"Butterfly", "butterfly",
+    [DeclareAttrInterfaceMethods<Pfc_BlockPatternAttrInterface>]> {
   let summary = "A flat block-butterfly pattern, by its parameters";
   let description = [{
     The pattern of a Pixelfly weight as the spec gives it: an `S×S` coarse
@@ -36,7 +38,8 @@ def Pfc_ButterflyAttr : Pfc_Attr<"Butterfly", "butterfly"> {
   let genVerifyDecl = 1;
 }
 
-def Pfc_BlocksAttr : Pfc_Attr<"Blocks", "blocks"> {
+def Pfc_BlocksAttr : Pfc_Attr<"Blocks", "blocks",
+    [DeclareAttrInterfaceMethods<Pfc_BlockPatternAttrInterface>]> {
   let summary = "An explicit list of nonzero blocks, row by row";
   let description = [{
     The nonzero `b×b` blocks of a weight on a `rows × cols` grid of blocks, in

@@ -9,9 +9,8 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"
-
-#define GET_OP_CLASSES
-#include "pfc/Dialect/PfcOps.h.inc"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace pfc {
 
@@ -23,9 +22,11 @@ struct WeightShape {
   int64_t block = 0;
 };
 
-/// The weight shape of a pfc op with a pattern; std::nullopt for other ops.
-std::optional<WeightShape> getWeightShape(mlir::Operation *op);
-
 } // namespace pfc
+
+#include "pfc/Dialect/PfcOpInterfaces.h.inc"
+
+#define GET_OP_CLASSES
+#include "pfc/Dialect/PfcOps.h.inc"
 
 #endif // PFC_DIALECT_PFCOPS_H

@@ -11,6 +11,8 @@
 #define PFC_DIALECT_PFCOPS_TD
 
 include "pfc/Dialect/PfcAttrs.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
 
 // Token matrices and weights hold the layer's data type; an op's data
 // operands agree on it (the verifiers check). γ, the bias, per-token vectors
@@ -21,9 +23,18 @@ def Pfc_BlockArray : MemRefRankOf<[Pfc_DataElement], [3]>;
 def Pfc_Vector : MemRefRankOf<[F32], [1]>;
 def Pfc_GradMatrix : MemRefRankOf<[F32], [2]>;
 def Pfc_GradBlockArray : MemRefRankOf<[F32], [3]>;
-def Pfc_PatternAttr : AnyAttrOf<[Pfc_ButterflyAttr, Pfc_BlocksAttr]>;
 
-def Pfc_PackOp : Pfc_Op<"pack", [AttrSizedOperandSegments]> {
+// Operands read, written, or both: the ops' memory effects. Every op is in
+// destination style, its written operands its DPS inits.
+class Pfc_In<TypeConstraint type> : Arg<type, "", [MemRead]>;
+class Pfc_Out<TypeConstraint type> : Arg<type, "", [MemWrite]>;
+class Pfc_InOut<TypeConstraint type> : Arg<type, "", [MemRead, MemWrite]>;
+
+defvar Pfc_Dps = DeclareOpInterfaceMethods<DestinationStyleOpInterface>;
+defvar Pfc_BlockSparse =
+    DeclareOpInterfaceMethods<Pfc_BlockSparseOpInterface>;
+
+def Pfc_PackOp : Pfc_Op<"pack", [AttrSizedOperandSegments, Pfc_Dps]> {
   let summary = "Puts a layer's weights into the kernel layout";
   let description = [{
     Copies the nonzero blocks `[nnz, b, b]` (BSR order, rows are outputs, as
@@ -38,9 +49,9 @@ def Pfc_PackOp : Pfc_Op<"pack", [AttrSizedOperandSegments]> {
         into %pb : memref<40x32x32xf32>, %pu : memref<8x96xf32>
     ```
   }];
-  let arguments = (ins Pfc_BlockArray:$blocks, Optional<Pfc_Matrix>:$u,
-                       Pfc_BlockArray:$packedBlocks,
-                       Optional<Pfc_Matrix>:$packedU);
+  let arguments = (ins Pfc_In<Pfc_BlockArray>:$blocks, Pfc_In<Optional<Pfc_Matrix>>:$u,
+                       Pfc_Out<Pfc_BlockArray>:$packedBlocks,
+                       Pfc_Out<Optional<Pfc_Matrix>>:$packedU);
   let assemblyFormat = [{
     $blocks `:` type($blocks) (`,` $u^ `:` type($u))? `into`
     $packedBlocks `:` type($packedBlocks)
@@ -49,7 +60,7 @@ def Pfc_PackOp : Pfc_Op<"pack", [AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
-def Pfc_LayerOp : Pfc_Op<"layer", [AttrSizedOperandSegments]> {
+def Pfc_LayerOp : Pfc_Op<"layer", [AttrSizedOperandSegments, Pfc_Dps, Pfc_BlockSparse]> {
   let summary = "A whole Pixelfly layer";
   let description = [{
     `output = γ·(input·Bᵀ) + (1−γ)·((input·V)·Uᵀ) + bias` for a `[T, in]`
@@ -73,13 +84,13 @@ def Pfc_LayerOp : Pfc_Op<"layer", [AttrSizedOperandSegments]> {
         : memref<?x128xf32>, memref<8x32x32xf32> -> memref<?x128xf32>
     ```
   }];
-  let arguments = (ins Pfc_Matrix:$input, Pfc_BlockArray:$blocks,
-                       Optional<Pfc_Matrix>:$lowRankU,
-                       Optional<Pfc_Matrix>:$lowRankV,
-                       Optional<Pfc_Vector>:$gammaParams,
-                       Optional<Pfc_Vector>:$bias, Pfc_Matrix:$output,
+  let arguments = (ins Pfc_In<Pfc_Matrix>:$input, Pfc_In<Pfc_BlockArray>:$blocks,
+                       Pfc_In<Optional<Pfc_Matrix>>:$lowRankU,
+                       Pfc_In<Optional<Pfc_Matrix>>:$lowRankV,
+                       Pfc_In<Optional<Pfc_Vector>>:$gammaParams,
+                       Pfc_In<Optional<Pfc_Vector>>:$bias, Pfc_Out<Pfc_Matrix>:$output,
                        Optional<Index>:$rowBegin, Optional<Index>:$rowEnd,
-                       Pfc_PatternAttr:$pattern, Pfc_GammaKindAttr:$gamma,
+                       Pfc_BlockPatternAttrInterface:$pattern, Pfc_GammaKindAttr:$gamma,
                        OptionalAttr<F64Attr>:$gamma_value,
                        OptionalAttr<Pfc_ScheduleAttr>:$schedule);
   let assemblyFormat = [{
@@ -94,7 +105,7 @@ def Pfc_LayerOp : Pfc_Op<"layer", [AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
-def Pfc_LayerGradOp : Pfc_Op<"layer_grad", [AttrSizedOperandSegments]> {
+def Pfc_LayerGradOp : Pfc_Op<"layer_grad", [AttrSizedOperandSegments, Pfc_Dps, Pfc_BlockSparse]> {
   let summary = "The gradients of a whole Pixelfly layer";
   let description = [{
     Back-propagates `grad_output` (dY `[T, out]`) through the layer of
@@ -123,18 +134,18 @@ def Pfc_LayerGradOp : Pfc_Op<"layer_grad", [AttrSizedOperandSegments]> {
         -> memref<?x64xf32>, memref<4x32x32xf32>
     ```
   }];
-  let arguments = (ins Pfc_Matrix:$input, Pfc_Matrix:$gradOutput,
-                       Pfc_BlockArray:$blocks, Optional<Pfc_Matrix>:$lowRankU,
-                       Optional<Pfc_Matrix>:$lowRankV,
-                       Optional<Pfc_Vector>:$gammaParams,
-                       Pfc_Matrix:$gradInput, Pfc_GradBlockArray:$gradBlocks,
-                       Optional<Pfc_GradMatrix>:$gradU,
-                       Optional<Pfc_GradMatrix>:$gradV,
-                       Optional<Pfc_Vector>:$gradGamma,
-                       Optional<Pfc_Vector>:$gradBias,
+  let arguments = (ins Pfc_In<Pfc_Matrix>:$input, Pfc_In<Pfc_Matrix>:$gradOutput,
+                       Pfc_In<Pfc_BlockArray>:$blocks, Pfc_In<Optional<Pfc_Matrix>>:$lowRankU,
+                       Pfc_In<Optional<Pfc_Matrix>>:$lowRankV,
+                       Pfc_In<Optional<Pfc_Vector>>:$gammaParams,
+                       Pfc_Out<Pfc_Matrix>:$gradInput, Pfc_Out<Pfc_GradBlockArray>:$gradBlocks,
+                       Pfc_Out<Optional<Pfc_GradMatrix>>:$gradU,
+                       Pfc_Out<Optional<Pfc_GradMatrix>>:$gradV,
+                       Pfc_Out<Optional<Pfc_Vector>>:$gradGamma,
+                       Pfc_Out<Optional<Pfc_Vector>>:$gradBias,
                        Optional<Index>:$tokenBegin, Optional<Index>:$tokenEnd,
                        Optional<Index>:$blockBegin, Optional<Index>:$blockEnd,
-                       Pfc_PatternAttr:$pattern, Pfc_GammaKindAttr:$gamma,
+                       Pfc_BlockPatternAttrInterface:$pattern, Pfc_GammaKindAttr:$gamma,
                        OptionalAttr<F64Attr>:$gamma_value,
                        OptionalAttr<Pfc_ScheduleAttr>:$schedule);
   let assemblyFormat = [{
@@ -155,7 +166,7 @@ def Pfc_LayerGradOp : Pfc_Op<"layer_grad", [AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
-def Pfc_BlockSparseMatmulOp : Pfc_Op<"bsmm", [AttrSizedOperandSegments]> {
+def Pfc_BlockSparseMatmulOp : Pfc_Op<"bsmm", [AttrSizedOperandSegments, Pfc_Dps, Pfc_BlockSparse]> {
   let summary = "Block-sparse product, with the low-rank term fused in";
   let description = [{
     `output = scale ⊙ (input·Bᵀ) + extra·extra_weights + bias`, where B's
@@ -176,12 +187,12 @@ def Pfc_BlockSparseMatmulOp : Pfc_Op<"bsmm", [AttrSizedOperandSegments]> {
         : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
     ```
   }];
-  let arguments = (ins Pfc_Matrix:$input, Pfc_BlockArray:$blocks,
-                       Optional<Pfc_Vector>:$scale, Optional<Pfc_Matrix>:$extra,
-                       Optional<Pfc_Matrix>:$extraWeights,
-                       Optional<Pfc_Vector>:$bias, Pfc_Matrix:$output,
+  let arguments = (ins Pfc_In<Pfc_Matrix>:$input, Pfc_In<Pfc_BlockArray>:$blocks,
+                       Pfc_In<Optional<Pfc_Vector>>:$scale, Pfc_In<Optional<Pfc_Matrix>>:$extra,
+                       Pfc_In<Optional<Pfc_Matrix>>:$extraWeights,
+                       Pfc_In<Optional<Pfc_Vector>>:$bias, Pfc_Out<Pfc_Matrix>:$output,
                        Optional<Index>:$rowBegin, Optional<Index>:$rowEnd,
-                       Pfc_PatternAttr:$pattern,
+                       Pfc_BlockPatternAttrInterface:$pattern,
                        OptionalAttr<Pfc_ScheduleAttr>:$schedule);
   let assemblyFormat = [{
     $input `,` $blocks (`scale` `(` $scale^ `:` type($scale) `)`)?
@@ -194,8 +205,7 @@ def Pfc_BlockSparseMatmulOp : Pfc_Op<"bsmm", [AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
-def Pfc_BlockSparseMatmulTransposeOp
-    : Pfc_Op<"bsmm_t", [AttrSizedOperandSegments]> {
+def Pfc_BlockSparseMatmulTransposeOp : Pfc_Op<"bsmm_t", [AttrSizedOperandSegments, Pfc_Dps, Pfc_BlockSparse]> {
   let summary = "Product with the transposed block-sparse weight (dX)";
   let description = [{
     `output = scale ⊙ (input·B) + extra·extra_weights` for an `[T, out]`
@@ -218,12 +228,12 @@ def Pfc_BlockSparseMatmulTransposeOp
         : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
     ```
   }];
-  let arguments = (ins Pfc_Matrix:$input, Pfc_BlockArray:$blocks,
-                       Optional<Pfc_Vector>:$scale, Optional<Pfc_Matrix>:$extra,
-                       Optional<Pfc_Matrix>:$extraWeights,
-                       Optional<Pfc_Matrix>:$dotInput,
-                       Optional<Pfc_Vector>:$dots, Pfc_Matrix:$output,
-                       Pfc_PatternAttr:$pattern,
+  let arguments = (ins Pfc_In<Pfc_Matrix>:$input, Pfc_In<Pfc_BlockArray>:$blocks,
+                       Pfc_In<Optional<Pfc_Vector>>:$scale, Pfc_In<Optional<Pfc_Matrix>>:$extra,
+                       Pfc_In<Optional<Pfc_Matrix>>:$extraWeights,
+                       Pfc_In<Optional<Pfc_Matrix>>:$dotInput,
+                       Pfc_Out<Optional<Pfc_Vector>>:$dots, Pfc_Out<Pfc_Matrix>:$output,
+                       Pfc_BlockPatternAttrInterface:$pattern,
                        OptionalAttr<Pfc_ScheduleAttr>:$schedule);
   let assemblyFormat = [{
     $input `,` $blocks (`scale` `(` $scale^ `:` type($scale) `)`)?
@@ -236,7 +246,7 @@ def Pfc_BlockSparseMatmulTransposeOp
   let hasVerifier = 1;
 }
 
-def Pfc_SampledMatmulOp : Pfc_Op<"sddmm", [AttrSizedOperandSegments]> {
+def Pfc_SampledMatmulOp : Pfc_Op<"sddmm", [AttrSizedOperandSegments, Pfc_Dps, Pfc_BlockSparse]> {
   let summary = "Dense-dense product sampled on the pattern (dB)";
   let description = [{
     `output = (scale ⊙ grad_output)ᵀ·input` computed only on the nonzero
@@ -258,12 +268,12 @@ def Pfc_SampledMatmulOp : Pfc_Op<"sddmm", [AttrSizedOperandSegments]> {
         : memref<?x64xf32>, memref<?x64xf32> -> memref<4x32x32xf32>
     ```
   }];
-  let arguments = (ins Pfc_Matrix:$gradOutput, Pfc_Matrix:$input,
-                       Optional<Pfc_Vector>:$scale,
-                       Optional<Pfc_BlockArray>:$dotBlocks,
-                       Optional<Pfc_Vector>:$dot, Pfc_GradBlockArray:$output,
+  let arguments = (ins Pfc_In<Pfc_Matrix>:$gradOutput, Pfc_In<Pfc_Matrix>:$input,
+                       Pfc_In<Optional<Pfc_Vector>>:$scale,
+                       Pfc_In<Optional<Pfc_BlockArray>>:$dotBlocks,
+                       Pfc_Out<Optional<Pfc_Vector>>:$dot, Pfc_Out<Pfc_GradBlockArray>:$output,
                        Optional<Index>:$blockBegin, Optional<Index>:$blockEnd,
-                       Pfc_PatternAttr:$pattern);
+                       Pfc_BlockPatternAttrInterface:$pattern);
   let assemblyFormat = [{
     $gradOutput `,` $input (`scale` `(` $scale^ `:` type($scale) `)`)?
     (`dot` `(` $dotBlocks^ `,` $dot `:` type($dotBlocks) `,` type($dot) `)`)?
@@ -273,7 +283,7 @@ def Pfc_SampledMatmulOp : Pfc_Op<"sddmm", [AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
-def Pfc_OuterSumOp : Pfc_Op<"outer_sum"> {
+def Pfc_OuterSumOp : Pfc_Op<"outer_sum", [Pfc_Dps]> {
   let summary = "The sum over tokens of outer products, lhsᵀ·rhs (dU, dV)";
   let description = [{
     `output[i, j] = Σ_t lhs[t, i] · rhs[t, j]` for `[T, I]` and `[T, J]`
@@ -287,8 +297,8 @@ def Pfc_OuterSumOp : Pfc_Op<"outer_sum"> {
         : memref<?x64xf32>, memref<?x8xf32> -> memref<64x8xf32>
     ```
   }];
-  let arguments = (ins Pfc_Matrix:$lhs, Pfc_Matrix:$rhs,
-                       Pfc_GradMatrix:$output);
+  let arguments = (ins Pfc_In<Pfc_Matrix>:$lhs, Pfc_In<Pfc_Matrix>:$rhs,
+                       Pfc_Out<Pfc_GradMatrix>:$output);
   let assemblyFormat = [{
     $lhs `,` $rhs `into` $output attr-dict `:` type($lhs) `,` type($rhs) `->`
     type($output)
@@ -296,7 +306,7 @@ def Pfc_OuterSumOp : Pfc_Op<"outer_sum"> {
   let hasVerifier = 1;
 }
 
-def Pfc_TransposeOp : Pfc_Op<"transpose"> {
+def Pfc_TransposeOp : Pfc_Op<"transpose", [Pfc_Dps]> {
   let summary = "A matrix transposed, with zero columns past its rows";
   let description = [{
     `output[j, i] = input[i, j]` for i below the input's rows, and zero for
@@ -309,14 +319,14 @@ def Pfc_TransposeOp : Pfc_Op<"transpose"> {
     pfc.transpose %v into %vt : memref<60x8xf32> -> memref<8x64xf32>
     ```
   }];
-  let arguments = (ins Pfc_Matrix:$input, Pfc_Matrix:$output);
+  let arguments = (ins Pfc_In<Pfc_Matrix>:$input, Pfc_Out<Pfc_Matrix>:$output);
   let assemblyFormat = [{
     $input `into` $output attr-dict `:` type($input) `->` type($output)
   }];
   let hasVerifier = 1;
 }
 
-def Pfc_RowDotOp : Pfc_Op<"row_dot"> {
+def Pfc_RowDotOp : Pfc_Op<"row_dot", [Pfc_Dps]> {
   let summary = "Per-token dot products of two matrices";
   let description = [{
     `output[t] = Σ_j lhs[t, j] · rhs[t, j]`.
@@ -328,7 +338,7 @@ def Pfc_RowDotOp : Pfc_Op<"row_dot"> {
         : memref<?x8xf32>, memref<?x8xf32> -> memref<?xf32>
     ```
   }];
-  let arguments = (ins Pfc_Matrix:$lhs, Pfc_Matrix:$rhs, Pfc_Vector:$output);
+  let arguments = (ins Pfc_In<Pfc_Matrix>:$lhs, Pfc_In<Pfc_Matrix>:$rhs, Pfc_Out<Pfc_Vector>:$output);
   let assemblyFormat = [{
     $lhs `,` $rhs `into` $output attr-dict `:` type($lhs) `,` type($rhs) `->`
     type($output)
@@ -336,7 +346,7 @@ def Pfc_RowDotOp : Pfc_Op<"row_dot"> {
   let hasVerifier = 1;
 }
 
-def Pfc_ScaleRowsOp : Pfc_Op<"scale_rows"> {
+def Pfc_ScaleRowsOp : Pfc_Op<"scale_rows", [Pfc_Dps]> {
   let summary = "Each token's row times 1 − γ, in place";
   let description = [{
     `matrix[t, :] *= 1 − γ_t` (γ: one element, or one per token): the
@@ -348,7 +358,7 @@ def Pfc_ScaleRowsOp : Pfc_Op<"scale_rows"> {
     pfc.scale_rows %w complement(%g : memref<1xf32>) : memref<?x8xf32>
     ```
   }];
-  let arguments = (ins Pfc_Matrix:$matrix, Pfc_Vector:$gamma);
+  let arguments = (ins Pfc_InOut<Pfc_Matrix>:$matrix, Pfc_In<Pfc_Vector>:$gamma);
   let assemblyFormat = [{
     $matrix `complement` `(` $gamma `:` type($gamma) `)` attr-dict `:`
     type($matrix)
@@ -356,7 +366,7 @@ def Pfc_ScaleRowsOp : Pfc_Op<"scale_rows"> {
   let hasVerifier = 1;
 }
 
-def Pfc_GammaGradOp : Pfc_Op<"gamma_grad", [AttrSizedOperandSegments]> {
+def Pfc_GammaGradOp : Pfc_Op<"gamma_grad", [AttrSizedOperandSegments, Pfc_Dps]> {
   let summary = "The gradient of γ from its two per-token parts";
   let description = [{
     With `sparse_dots[t] = Σ_o dY[t, o]·s[t, o]` (s = x·Bᵀ) and
@@ -378,10 +388,10 @@ def Pfc_GammaGradOp : Pfc_Op<"gamma_grad", [AttrSizedOperandSegments]> {
         : memref<?xf32> -> memref<65xf32>
     ```
   }];
-  let arguments = (ins Pfc_Vector:$sparseDots, Optional<Pfc_Vector>:$lowRankDots,
-                       Pfc_Vector:$gammaValues, Optional<Pfc_Matrix>:$input,
-                       Optional<Pfc_Vector>:$params,
-                       Optional<Pfc_Matrix>:$gradInput, Pfc_Vector:$output,
+  let arguments = (ins Pfc_In<Pfc_Vector>:$sparseDots, Pfc_In<Optional<Pfc_Vector>>:$lowRankDots,
+                       Pfc_In<Pfc_Vector>:$gammaValues, Pfc_In<Optional<Pfc_Matrix>>:$input,
+                       Pfc_In<Optional<Pfc_Vector>>:$params,
+                       Pfc_InOut<Optional<Pfc_Matrix>>:$gradInput, Pfc_Out<Pfc_Vector>:$output,
                        Pfc_GammaKindAttr:$gamma);
   let assemblyFormat = [{
     $sparseDots (`lowrank` `(` $lowRankDots^ `:` type($lowRankDots) `)`)?
@@ -393,7 +403,7 @@ def Pfc_GammaGradOp : Pfc_Op<"gamma_grad", [AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
-def Pfc_SumTokensOp : Pfc_Op<"sum_tokens"> {
+def Pfc_SumTokensOp : Pfc_Op<"sum_tokens", [Pfc_Dps]> {
   let summary = "The sum of a matrix's rows (d(bias))";
   let description = [{
     `output[j] = Σ_t input[t, j]`.
@@ -404,14 +414,14 @@ def Pfc_SumTokensOp : Pfc_Op<"sum_tokens"> {
     pfc.sum_tokens %dy into %db : memref<?x64xf32> -> memref<64xf32>
     ```
   }];
-  let arguments = (ins Pfc_Matrix:$input, Pfc_Vector:$output);
+  let arguments = (ins Pfc_In<Pfc_Matrix>:$input, Pfc_Out<Pfc_Vector>:$output);
   let assemblyFormat = [{
     $input `into` $output attr-dict `:` type($input) `->` type($output)
   }];
   let hasVerifier = 1;
 }
 
-def Pfc_ProjectOp : Pfc_Op<"project"> {
+def Pfc_ProjectOp : Pfc_Op<"project", [Pfc_Dps]> {
   let summary = "The first half of the low-rank product, t = (1−γ)⊙(x·V)";
   let description = [{
     `output = input·V` `[T, r]`, and with `complement(%gamma)` each token's
@@ -424,8 +434,8 @@ def Pfc_ProjectOp : Pfc_Op<"project"> {
         : memref<?x64xf32>, memref<64x8xf32> -> memref<?x8xf32>
     ```
   }];
-  let arguments = (ins Pfc_Matrix:$input, Pfc_Matrix:$v,
-                       Optional<Pfc_Vector>:$gamma, Pfc_Matrix:$output);
+  let arguments = (ins Pfc_In<Pfc_Matrix>:$input, Pfc_In<Pfc_Matrix>:$v,
+                       Pfc_In<Optional<Pfc_Vector>>:$gamma, Pfc_Out<Pfc_Matrix>:$output);
   let assemblyFormat = [{
     $input `,` $v (`complement` `(` $gamma^ `:` type($gamma) `)`)? `into`
     $output attr-dict `:` type($input) `,` type($v) `->` type($output)
@@ -433,7 +443,7 @@ def Pfc_ProjectOp : Pfc_Op<"project"> {
   let hasVerifier = 1;
 }
 
-def Pfc_LowRankOp : Pfc_Op<"lowrank"> {
+def Pfc_LowRankOp : Pfc_Op<"lowrank", [Pfc_Dps]> {
   let summary = "The low-rank product (x·V)·Uᵀ";
   let description = [{
     `output = (input·V)·Uᵀ` for V `[in, r]` and U in the kernel layout,
@@ -446,8 +456,8 @@ def Pfc_LowRankOp : Pfc_Op<"lowrank"> {
         : memref<?x64xf32>, memref<8x96xf32>, memref<64x8xf32> -> memref<?x80xf32>
     ```
   }];
-  let arguments = (ins Pfc_Matrix:$input, Pfc_Matrix:$u, Pfc_Matrix:$v,
-                       Pfc_Matrix:$output);
+  let arguments = (ins Pfc_In<Pfc_Matrix>:$input, Pfc_In<Pfc_Matrix>:$u, Pfc_In<Pfc_Matrix>:$v,
+                       Pfc_Out<Pfc_Matrix>:$output);
   let assemblyFormat = [{
     $input `,` $u `,` $v `into` $output attr-dict `:` type($input) `,`
     type($u) `,` type($v) `->` type($output)
@@ -455,7 +465,7 @@ def Pfc_LowRankOp : Pfc_Op<"lowrank"> {
   let hasVerifier = 1;
 }
 
-def Pfc_GateOp : Pfc_Op<"gate"> {
+def Pfc_GateOp : Pfc_Op<"gate", [Pfc_Dps]> {
   let summary = "The per-token gate γ(x) = 1 − sigmoid(x·g + c)";
   let description = [{
     `params` holds g `[in]` followed by c; `output` gets one γ per token.
@@ -466,8 +476,8 @@ def Pfc_GateOp : Pfc_Op<"gate"> {
     pfc.gate %x, %params into %g : memref<?x64xf32>, memref<65xf32> -> memref<?xf32>
     ```
   }];
-  let arguments = (ins Pfc_Matrix:$input, Pfc_Vector:$params,
-                       Pfc_Vector:$output);
+  let arguments = (ins Pfc_In<Pfc_Matrix>:$input, Pfc_In<Pfc_Vector>:$params,
+                       Pfc_Out<Pfc_Vector>:$output);
   let assemblyFormat = [{
     $input `,` $params `into` $output attr-dict `:` type($input) `,`
     type($params) `->` type($output)
@@ -475,7 +485,7 @@ def Pfc_GateOp : Pfc_Op<"gate"> {
   let hasVerifier = 1;
 }
 
-def Pfc_CombineOp : Pfc_Op<"combine", [AttrSizedOperandSegments]> {
+def Pfc_CombineOp : Pfc_Op<"combine", [AttrSizedOperandSegments, Pfc_Dps]> {
   let summary = "The γ combination γ⊙s + (1−γ)⊙l + bias";
   let description = [{
     Weighs the block-sparse result `sparse` against the low-rank result
@@ -489,9 +499,9 @@ def Pfc_CombineOp : Pfc_Op<"combine", [AttrSizedOperandSegments]> {
         bias(%b : memref<64xf32>) into %y : memref<?x64xf32> -> memref<?x64xf32>
     ```
   }];
-  let arguments = (ins Pfc_Matrix:$sparse, Optional<Pfc_Matrix>:$lowRank,
-                       Pfc_Vector:$gamma, Optional<Pfc_Vector>:$bias,
-                       Pfc_Matrix:$output);
+  let arguments = (ins Pfc_In<Pfc_Matrix>:$sparse, Pfc_In<Optional<Pfc_Matrix>>:$lowRank,
+                       Pfc_In<Pfc_Vector>:$gamma, Pfc_In<Optional<Pfc_Vector>>:$bias,
+                       Pfc_Out<Pfc_Matrix>:$output);
   let assemblyFormat = [{
     $sparse (`lowrank` `(` $lowRank^ `:` type($lowRank) `)`)?
     `gamma` `(` $gamma `:` type($gamma) `)`

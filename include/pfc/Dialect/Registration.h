@@ -13,7 +13,8 @@ class DialectRegistry;
 
 namespace pfc {
 
-/// Registers the pfc dialect and the upstream dialects it lowers through.
+/// Registers the pfc dialect and the upstream dialects it lowers through,
+/// down to the LLVM dialect.
 void registerPfcDialects(mlir::DialectRegistry &registry);
 
 } // namespace pfc

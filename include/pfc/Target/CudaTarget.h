@@ -13,6 +13,7 @@
 
 #include "pfc/Runtime/LaunchPlan.h"
 #include "pfc/Spec/Spec.h"
+#include "pfc/Transforms/Passes.h" // buildPfcCudaPipeline
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
@@ -58,9 +59,6 @@ struct CudaModule {
 mlir::FailureOr<CudaModule> translateToCuda(mlir::ModuleOp module,
                                             const CudaOptions &options);
 
-/// What the GPU target runs before translating: materialize patterns, fuse
-/// the low-rank term, decompose gradients.
-void buildPfcCudaPipeline(mlir::OpPassManager &pm);
 
 /// A layer spec's module (pfc/Target/LayerModule.h) through the GPU
 /// pipeline and translated: `<sym>_pack`, `<sym>_forward`, `<sym>_backward`.

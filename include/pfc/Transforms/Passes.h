@@ -3,6 +3,7 @@
 #define PFC_TRANSFORMS_PASSES_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -10,6 +11,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/DialectConversion.h"
 
 namespace pfc {
 
@@ -39,6 +41,16 @@ ScheduleAttr defaultSchedule(mlir::MLIRContext *context, int64_t in,
                              int64_t block, int64_t nnzBlocks,
                              const CpuTargetInfo &target);
 
+/// The rewrites of the passes of the same names, for the greedy driver.
+void populateMaterializePatternPatterns(mlir::RewritePatternSet &patterns);
+void populateFuseLowRankPatterns(mlir::RewritePatternSet &patterns);
+void populateDecomposeLayerPatterns(mlir::RewritePatternSet &patterns);
+void populateDecomposeGradientsPatterns(mlir::RewritePatternSet &patterns);
+/// The conversion of every kernel-level pfc op to scf/vector/memref loops
+/// (pfc-lower-kernels) for CPUs described by `target`.
+void populateLowerKernelsPatterns(mlir::RewritePatternSet &patterns,
+                                  const CpuTargetInfo &target);
+
 /// Options of the CPU pipeline, shared by `pfc`, `pfc-opt` and the runtime.
 struct CpuPipelineOptions {
   /// Fuse the low-rank term into the block-sparse product (else decompose).
@@ -58,8 +70,13 @@ void buildPfcToLLVMPipeline(mlir::OpPassManager &pm);
 /// All three: `pfc-cpu-pipeline`.
 void buildPfcCpuPipeline(mlir::OpPassManager &pm,
                          const CpuPipelineOptions &options);
+/// What the GPU target runs before translating (`pfc-cuda-pipeline`):
+/// materialize patterns, fuse the low-rank term, decompose gradients, the
+/// same kernel-level IR as the CPU's optimization pipeline with fusion.
+void buildPfcCudaPipeline(mlir::OpPassManager &pm);
 
-/// Registers the passes and `pfc-cpu-pipeline` for pfc-opt.
+/// Registers the passes and the pipelines (`pfc-cpu-pipeline`, its three
+/// stages and `pfc-cuda-pipeline`) for pfc-opt.
 void registerPfcPassesAndPipelines();
 
 } // namespace pfc

@@ -671,7 +671,9 @@ func.func @pack(%b: memref<4x32x32xf32>, %u: memref<80x8xf32>,
 
 func.func @layer(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                  %y: memref<?x64xf32>) {
-  // expected-error @below {{'pfc.layer' op must be fused or decomposed before lowering; run pfc-fuse-lowrank or pfc-decompose-layer}}
+  // A layer has no kernel: the conversion leaves it illegal (run
+  // pfc-fuse-lowrank or pfc-decompose-layer first).
+  // expected-error @below {{failed to legalize operation 'pfc.layer' that was explicitly marked illegal}}
   pfc.layer %x, %b into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
        gamma_value = 0.5 : f64}
@@ -684,7 +686,8 @@ func.func @layer(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
 func.func @layer_grad(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
                       %b: memref<4x32x32xf32>, %dx: memref<?x64xf32>,
                       %db: memref<4x32x32xf32>) {
-  // expected-error @below {{'pfc.layer_grad' op must be decomposed before lowering; run pfc-decompose-gradients}}
+  // Nor has its gradient (run pfc-decompose-gradients first).
+  // expected-error @below {{failed to legalize operation 'pfc.layer_grad' that was explicitly marked illegal}}
   pfc.layer_grad %x, %dy, %b into %dx, %db
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>, gamma = #pfc.gamma<fixed>,
        gamma_value = 0.5 : f64}
@@ -697,7 +700,8 @@ func.func @layer_grad(%x: memref<?x64xf32>, %dy: memref<?x64xf32>,
 
 func.func @butterfly(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
                      %y: memref<?x64xf32>) {
-  // expected-error @below {{'pfc.bsmm' op needs an explicit block list to be lowered; run pfc-materialize-pattern first}}
+  // expected-error @+2 {{'pfc.bsmm' op needs an explicit block list to be lowered; run pfc-materialize-pattern first}}
+  // expected-error @+1 {{failed to legalize operation 'pfc.bsmm' that was explicitly marked illegal}}
   pfc.bsmm %x, %b into %y
       {pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = false, global = 0>}
       : memref<?x64xf32>, memref<4x32x32xf32> -> memref<?x64xf32>
@@ -708,7 +712,8 @@ func.func @butterfly(%x: memref<?x64xf32>, %b: memref<4x32x32xf32>,
 
 func.func @butterfly_sddmm(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
                            %db: memref<4x32x32xf32>) {
-  // expected-error @below {{'pfc.sddmm' op needs an explicit block list to be lowered; run pfc-materialize-pattern first}}
+  // expected-error @+2 {{'pfc.sddmm' op needs an explicit block list to be lowered; run pfc-materialize-pattern first}}
+  // expected-error @+1 {{failed to legalize operation 'pfc.sddmm' that was explicitly marked illegal}}
   pfc.sddmm %dy, %x into %db
       {pattern = #pfc.butterfly<size = 2, strides = [2], shuffle = false, global = 0>}
       : memref<?x64xf32>, memref<?x64xf32> -> memref<4x32x32xf32>
@@ -721,7 +726,8 @@ func.func @butterfly_sddmm(%dy: memref<?x64xf32>, %x: memref<?x64xf32>,
 // silently computed as something else.
 func.func @bf16(%x: memref<?x64xbf16>, %b: memref<4x32x32xbf16>,
                 %y: memref<?x64xbf16>) {
-  // expected-error @below {{'pfc.bsmm' op has 'bf16' data; the CPU back end computes in f32 only}}
+  // expected-error @+2 {{'pfc.bsmm' op has 'bf16' data; the CPU back end computes in f32 only}}
+  // expected-error @+1 {{failed to legalize operation 'pfc.bsmm' that was explicitly marked illegal}}
   pfc.bsmm %x, %b into %y {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
       : memref<?x64xbf16>, memref<4x32x32xbf16> -> memref<?x64xbf16>
   return
@@ -730,7 +736,8 @@ func.func @bf16(%x: memref<?x64xbf16>, %b: memref<4x32x32xbf16>,
 // -----
 
 func.func @f16_sum(%dy: memref<?x64xf16>, %db: memref<64xf32>) {
-  // expected-error @below {{'pfc.sum_tokens' op has 'f16' data; the CPU back end computes in f32 only}}
+  // expected-error @+2 {{'pfc.sum_tokens' op has 'f16' data; the CPU back end computes in f32 only}}
+  // expected-error @+1 {{failed to legalize operation 'pfc.sum_tokens' that was explicitly marked illegal}}
   pfc.sum_tokens %dy into %db : memref<?x64xf16> -> memref<64xf32>
   return
 }
@@ -740,7 +747,8 @@ func.func @f16_sum(%dy: memref<?x64xf16>, %db: memref<64xf32>) {
 // 12x12 blocks do not split into vectors of 8 lanes.
 func.func @vector_width(%x: memref<?x24xf32>, %b: memref<4x12x12xf32>,
                         %y: memref<?x24xf32>) {
-  // expected-error @below {{'pfc.bsmm' op block size 12 is not a multiple of the vector width 8}}
+  // expected-error @+2 {{'pfc.bsmm' op block size 12 is not a multiple of the vector width 8}}
+  // expected-error @+1 {{failed to legalize operation 'pfc.bsmm' that was explicitly marked illegal}}
   pfc.bsmm %x, %b into %y
       {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>,
        schedule = #pfc.schedule<tile = 4, vector = 8, chunk = 64, unroll = 4, unrolled = true>}
@@ -753,7 +761,8 @@ func.func @vector_width(%x: memref<?x24xf32>, %b: memref<4x12x12xf32>,
 // Nor do 20x20 blocks, for dB (at 16 lanes or 8).
 func.func @sddmm_vector_width(%dy: memref<?x40xf32>, %x: memref<?x40xf32>,
                               %db: memref<4x20x20xf32>) {
-  // expected-error @below {{'pfc.sddmm' op block size 20 is not a multiple of the vector width}}
+  // expected-error @+2 {{'pfc.sddmm' op block size 20 is not a multiple of the vector width}}
+  // expected-error @+1 {{failed to legalize operation 'pfc.sddmm' that was explicitly marked illegal}}
   pfc.sddmm %dy, %x into %db {pattern = #pfc.blocks<2x2: [0, 1], [0, 1]>}
       : memref<?x40xf32>, memref<?x40xf32> -> memref<4x20x20xf32>
   return
