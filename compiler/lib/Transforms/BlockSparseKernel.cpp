@@ -27,7 +27,6 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -82,7 +81,6 @@ private:
   int64_t block, in, out;
   RegisterTile tile;
   Value rowStartTable, colIndexTable, blockIndexTable;
-  SmallVector<scf::ForOp> innerLoops;
 };
 
 void BlockSparseKernel::emit() {
@@ -123,9 +121,6 @@ void BlockSparseKernel::emit() {
       }
     });
   });
-  if (schedule.getUnroll() > 1)
-    for (scf::ForOp loop : innerLoops)
-      (void)loopUnrollByFactor(loop, schedule.getUnroll());
 }
 
 void BlockSparseKernel::emitBlockRow(Value row,
@@ -234,9 +229,11 @@ scf::ForOp BlockSparseKernel::fmaLoop(Value lhs, Value token, int64_t rows,
         return tile.fma(lhs, token, rows, e.add(lhsCol, k),
                         tile.loadRow(rhs, at, {}), args);
       });
-  // Only the full tiles are worth the code of an unrolled loop.
-  if (rows == schedule.getTile())
-    innerLoops.push_back(loop);
+  // Only the full tiles are worth the code of an unrolled loop. The loop is
+  // marked, not unrolled here: this runs inside a dialect conversion, whose
+  // rewriter must see every op it was told of stay (unrollMarkedLoops).
+  if (rows == schedule.getTile() && schedule.getUnroll() > 1)
+    loop->setAttr(kUnrollAttr, b.getI64IntegerAttr(schedule.getUnroll()));
   return loop;
 }
 

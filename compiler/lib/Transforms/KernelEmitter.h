@@ -18,6 +18,9 @@ namespace pfc {
 using LoopBody = llvm::function_ref<llvm::SmallVector<mlir::Value>(
     mlir::Value, mlir::ValueRange)>;
 
+/// The unroll factor a kernel puts on a loop for unrollMarkedLoops.
+inline constexpr llvm::StringLiteral kUnrollAttr = "pfc.unroll";
+
 /// A run of token tiles: [begin, end) in tiles of `rows` tokens.
 struct TileRun {
   int64_t rows;

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -312,11 +313,27 @@ struct LowerKernelsPass : impl::LowerKernelsBase<LowerKernelsPass> {
                                  CpuTargetInfo{vectorWidth, cacheBytes});
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    unrollMarkedLoops(getOperation());
   }
 };
 
 } // namespace
+
+void unrollMarkedLoops(Operation *root) {
+  SmallVector<scf::ForOp> marked;
+  root->walk([&](scf::ForOp loop) {
+    if (loop->hasAttr(kUnrollAttr))
+      marked.push_back(loop);
+  });
+  for (scf::ForOp loop : marked) {
+    int64_t factor = cast<IntegerAttr>(loop->getAttr(kUnrollAttr)).getInt();
+    loop->removeAttr(kUnrollAttr);
+    // Fails only on loops it cannot prove worth unrolling; they stay rolled.
+    (void)loopUnrollByFactor(loop, factor);
+  }
+}
+
 void populateLowerKernelsPatterns(RewritePatternSet &patterns,
                                   const CpuTargetInfo &target) {
   patterns.add<

@@ -47,9 +47,14 @@ void populateFuseLowRankPatterns(mlir::RewritePatternSet &patterns);
 void populateDecomposeLayerPatterns(mlir::RewritePatternSet &patterns);
 void populateDecomposeGradientsPatterns(mlir::RewritePatternSet &patterns);
 /// The conversion of every kernel-level pfc op to scf/vector/memref loops
-/// (pfc-lower-kernels) for CPUs described by `target`.
+/// (pfc-lower-kernels) for CPUs described by `target`. Loops that a schedule
+/// unrolls are only marked (a conversion's rewriter must see every op it
+/// made stay): run unrollMarkedLoops on the result.
 void populateLowerKernelsPatterns(mlir::RewritePatternSet &patterns,
                                   const CpuTargetInfo &target);
+/// Unrolls every `scf.for` under `root` that the kernel patterns marked with
+/// a `pfc.unroll` factor, and drops the mark.
+void unrollMarkedLoops(mlir::Operation *root);
 
 /// Options of the CPU pipeline, shared by `pfc`, `pfc-opt` and the runtime.
 struct CpuPipelineOptions {

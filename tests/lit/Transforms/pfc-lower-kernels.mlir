@@ -10,6 +10,10 @@
 // RUN: not %pfc-opt %s -split-input-file -pfc-lower-kernels=vector-width=0 2>&1 | FileCheck %s --check-prefix=BADWIDTH
 // BADWIDTH: error: pfc-lower-kernels: vector-width 0 is not 4, 8 or 16
 // RUN: %pfc-opt %s -split-input-file -pfc-lower-kernels=cache-bytes=65536 -canonicalize -cse -verify-diagnostics | FileCheck %s --enable-var-scope --check-prefix=CACHE
+// The loops a schedule unrolls are unrolled after the conversion, which
+// marks them; no mark is left behind.
+// RUN: %pfc-opt %s -split-input-file -pfc-lower-kernels -verify-diagnostics | FileCheck %s --check-prefix=MARK
+// MARK-NOT: pfc.unroll
 
 // The unrolled schedule: for each chunk of 64 tokens, for each block-row, an
 // scf.index_switch with one case per block-row whose blocks have constant
