@@ -10,7 +10,7 @@
 #include "Json.h"
 
 #include "pfc/Runtime/LaunchPlan.h"
-#include "pfc/Target/TuningDatabase.h"
+#include "pfc/Tune/TuningDatabase.h"
 
 #include <cstdlib>
 

@@ -2,7 +2,7 @@
 #include "CacheDirectory.h"
 
 #include "pfc/Target/CpuTarget.h"
-#include "pfc/Target/TuningDatabase.h"
+#include "pfc/Tune/TuningDatabase.h"
 #include "pfc/Tune/Autotuner.h"
 
 #include "llvm/Support/FileSystem.h"

@@ -1,5 +1,5 @@
 //===- LayerModule.cpp - A layer spec as pfc IR ---------------------------===//
-#include "pfc/Target/LayerModule.h"
+#include "pfc/Import/LayerModule.h"
 #include "pfc/Dialect/PfcOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

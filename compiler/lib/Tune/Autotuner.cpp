@@ -2,7 +2,7 @@
 #include "pfc/Tune/Autotuner.h"
 #include "pfc/Runtime/Reference.h"
 #include "pfc/Target/CpuTarget.h"
-#include "pfc/Target/TuningDatabase.h"
+#include "pfc/Tune/TuningDatabase.h"
 
 #include <algorithm>
 #include <atomic>

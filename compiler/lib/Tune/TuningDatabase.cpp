@@ -1,5 +1,5 @@
 //===- TuningDatabase.cpp - Schedules the autotuner chose -----------------===//
-#include "pfc/Target/TuningDatabase.h"
+#include "pfc/Tune/TuningDatabase.h"
 #include "pfc/BuildId.h"
 #include "pfc/Runtime/KernelCache.h"
 #include "pfc/Runtime/TensorFile.h"

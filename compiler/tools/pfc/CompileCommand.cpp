@@ -14,7 +14,7 @@
 
 #include "pfc/Spec/SpecParser.h"
 #include "pfc/Target/CpuTarget.h"
-#include "pfc/Target/LayerModule.h"
+#include "pfc/Import/LayerModule.h"
 
 #include "mlir/IR/AsmState.h"
 #include "llvm/IR/LLVMContext.h"

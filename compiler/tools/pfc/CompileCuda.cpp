@@ -12,7 +12,7 @@
 
 #include "pfc/Runtime/CudaCompile.h"
 #include "pfc/Target/CudaTarget.h"
-#include "pfc/Target/LayerModule.h"
+#include "pfc/Import/LayerModule.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/WithColor.h"

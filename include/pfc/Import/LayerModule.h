@@ -1,6 +1,6 @@
 //===- LayerModule.h - A layer spec as pfc IR -------------------*- C++ -*-===//
-#ifndef PFC_TARGET_LAYERMODULE_H
-#define PFC_TARGET_LAYERMODULE_H
+#ifndef PFC_IMPORT_LAYERMODULE_H
+#define PFC_IMPORT_LAYERMODULE_H
 
 #include "pfc/Spec/Spec.h"
 
@@ -29,4 +29,4 @@ mlir::OwningOpRef<mlir::ModuleOp> buildLayerModule(mlir::MLIRContext &context,
 
 } // namespace pfc
 
-#endif // PFC_TARGET_LAYERMODULE_H
+#endif // PFC_IMPORT_LAYERMODULE_H

@@ -60,7 +60,7 @@ mlir::FailureOr<CudaModule> translateToCuda(mlir::ModuleOp module,
                                             const CudaOptions &options);
 
 
-/// A layer spec's module (pfc/Target/LayerModule.h) through the GPU
+/// A layer spec's module (pfc/Import/LayerModule.h) through the GPU
 /// pipeline and translated: `<sym>_pack`, `<sym>_forward`, `<sym>_backward`.
 /// The data type is the spec's.
 llvm::Expected<CudaModule> compileLayerToCuda(const LayerSpec &spec,

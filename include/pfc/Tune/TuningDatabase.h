@@ -6,8 +6,8 @@
 // of token counts. compileLayer looks its layers up there.
 //
 //===----------------------------------------------------------------------===//
-#ifndef PFC_TARGET_TUNINGDATABASE_H
-#define PFC_TARGET_TUNINGDATABASE_H
+#ifndef PFC_TUNE_TUNINGDATABASE_H
+#define PFC_TUNE_TUNINGDATABASE_H
 
 #include "pfc/Spec/Spec.h"
 #include "pfc/Target/Jit.h"
@@ -47,4 +47,4 @@ private:
 
 } // namespace pfc
 
-#endif // PFC_TARGET_TUNINGDATABASE_H
+#endif // PFC_TUNE_TUNINGDATABASE_H

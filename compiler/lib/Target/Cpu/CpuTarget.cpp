@@ -2,8 +2,8 @@
 #include "pfc/Target/CpuTarget.h"
 #include "pfc/Dialect/PfcOps.h"
 #include "pfc/Dialect/Registration.h"
-#include "pfc/Target/LayerModule.h"
-#include "pfc/Target/TuningDatabase.h"
+#include "pfc/Import/LayerModule.h"
+#include "pfc/Tune/TuningDatabase.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"

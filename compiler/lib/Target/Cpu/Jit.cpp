@@ -10,7 +10,7 @@
 #include "pfc/BuildId.h"
 #include "pfc/Runtime/KernelCache.h"
 #include "pfc/Target/CpuTarget.h"
-#include "pfc/Target/LayerModule.h"
+#include "pfc/Import/LayerModule.h"
 
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"

@@ -2,7 +2,7 @@
 #include "pfc/Dialect/PfcOps.h"
 #include "pfc/Dialect/Registration.h"
 #include "pfc/Target/CudaTarget.h"
-#include "pfc/Target/LayerModule.h"
+#include "pfc/Import/LayerModule.h"
 #include "pfc/Transforms/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"
