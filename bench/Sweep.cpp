@@ -12,9 +12,9 @@
 
 #include "Baselines.h"
 #include "BenchLayer.h"
-#include "Commands.h"
 #include "Timing.h"
 
+#include "pfc/Cli/Cli.h"
 #include "pfc/Pattern/Butterfly.h"
 
 #include "llvm/ADT/SmallString.h"

@@ -8,8 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "TrainBench.h"
 
-#include "Commands.h"
-#include "TrainSupport.h"
+#include "pfc/Cli/Cli.h"
+#include "pfc/Cli/TrainSupport.h"
 
 #include "pfc/Train/Dataset.h"
 

@@ -17,9 +17,7 @@ namespace pfc {
 
 static cl::SubCommand sub("autotune",
                           "Find a layer's fastest schedule and remember it");
-static cl::opt<std::string> specPath(cl::Positional, cl::Required,
-                                     cl::desc("<layer.yaml>"), cl::sub(sub),
-                                     cl::cat(pfcCategory()));
+static SpecArgument specPath(sub, "<layer.yaml>");
 static cl::opt<int64_t> tokens("tokens",
                                cl::desc("Tokens per call to tune for "
                                         "(default 1024)"),
@@ -29,15 +27,10 @@ static cl::opt<double> budget("budget",
                               cl::desc("Seconds to spend at most (default 20)"),
                               cl::init(20.0), cl::sub(sub),
                               cl::cat(pfcCategory()));
-static cl::opt<int64_t> threads("threads",
-                                cl::desc("Threads a call is split over "
-                                         "(default: all)"),
-                                cl::init(0), cl::sub(sub),
-                                cl::cat(pfcCategory()));
-static cl::opt<bool> json("json",
-                          cl::desc("Print every candidate's median time and "
-                                   "the choice as JSON"),
-                          cl::sub(sub), cl::cat(pfcCategory()));
+static ThreadsOption threads(sub, "Threads a call is split over "
+                                  "(default: all)");
+static JsonFlag json(sub, "Print every candidate's median time and "
+                          "the choice as JSON");
 
 static json::Value milliseconds(double ms) {
   return std::isfinite(ms) ? json::Value(ms) : json::Value(nullptr);

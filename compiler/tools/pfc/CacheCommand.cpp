@@ -17,9 +17,7 @@ static cl::SubCommand sub("cache", "Show or clear the compiled-kernel cache");
 static cl::opt<std::string> action(cl::Positional, cl::Required,
                                    cl::desc("<stats|clear>"), cl::sub(sub),
                                    cl::cat(pfcCategory()));
-static cl::opt<bool> json("json",
-                          cl::desc("Print the statistics as one JSON object"),
-                          cl::sub(sub), cl::cat(pfcCategory()));
+static JsonFlag json(sub, "Print the statistics as one JSON object");
 
 static int run() {
   if (action != "stats" && action != "clear") {

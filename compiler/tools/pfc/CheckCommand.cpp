@@ -1,7 +1,7 @@
 //===- CheckCommand.cpp - `pfc check`: validate a spec --------------------===//
 #include "Commands.h"
 
-#include "JsonOutput.h"
+#include "pfc/Cli/JsonOutput.h"
 
 #include "pfc/Plan/Planner.h"
 #include "pfc/Spec/NetSpecParser.h"
@@ -17,13 +17,9 @@ using namespace llvm;
 namespace pfc {
 
 static cl::SubCommand sub("check", "Validate a layer, model or net spec");
-static cl::opt<std::string> specPath(cl::Positional, cl::Required,
-                                     cl::desc("<spec.yaml>"), cl::sub(sub),
-                                     cl::cat(pfcCategory()));
-static cl::opt<bool> json("json",
-                          cl::desc("Print the spec, defaults filled in, as "
-                                   "one JSON object"),
-                          cl::sub(sub), cl::cat(pfcCategory()));
+static SpecArgument specPath(sub, "<spec.yaml>");
+static JsonFlag json(sub, "Print the spec, defaults filled in, as "
+                          "one JSON object");
 
 /// Parameters as `pfc plan` counts them.
 static int64_t parameterCount(const NetSpec &net) {

@@ -2,33 +2,14 @@
 #ifndef PFC_TOOLS_PFC_COMMANDS_H
 #define PFC_TOOLS_PFC_COMMANDS_H
 
-#include "pfc/Spec/Spec.h"
-#include "pfc/Target/Jit.h"
+#include "pfc/Cli/Cli.h"
+#include "pfc/Cli/Options.h"
 
-#include "llvm/ADT/StringRef.h"
-#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Error.h"
-
-#include <functional>
-#include <optional>
-#include <string>
-#include <utility>
-#include <vector>
 
 namespace pfc {
 
-/// Exit codes shared by every command.
-enum ExitCode : int { ExitOk = 0, ExitBadInput = 1, ExitUsage = 2 };
-
-/// A subcommand: its llvm::cl registration and the function that runs it.
-struct Command {
-  llvm::cl::SubCommand &sub;
-  std::function<int()> run;
-};
-
-/// The category of every pfc option; LLVM's own options are hidden.
-llvm::cl::OptionCategory &pfcCategory();
-
+// Each defined in <Name>Command.cpp; pfc.cpp dispatches to them.
 Command &autotuneCommand();
 Command &benchCommand();
 Command &cacheCommand();
@@ -39,61 +20,6 @@ Command &maskCommand();
 Command &planCommand();
 Command &runCommand();
 Command &trainCommand();
-
-/// The schedule's knobs on the command line of a command that compiles a
-/// layer (`--tile`, `--vector`, `--chunk`, `--unroll`, `--unrolled`,
-/// `--prefetch`), each
-/// defaulting to the choice for the layer and the host.
-class ScheduleFlags {
-public:
-  explicit ScheduleFlags(llvm::cl::SubCommand &sub);
-  ScheduleChoice choice() const;
-
-private:
-  llvm::cl::opt<int64_t> tile, vector, chunk, unroll, prefetch;
-  llvm::cl::opt<bool> unrolled;
-};
-
-/// A layer spec read from a file, with its block mask.
-struct LoadedLayer {
-  LayerSpec spec;
-  BlockMask mask;
-};
-
-/// Reads the layer spec at `path`, reporting a bad file on stderr as
-/// `file:line:col: error: …`. With `cpu`, a layer the CPU target cannot
-/// compute (bf16, f16) is such an error too.
-std::optional<LoadedLayer> loadLayerSpec(llvm::StringRef path,
-                                         bool cpu = false);
-
-/// stderr, with the bytes a terminal would act on or cannot show (NUL,
-/// control characters, invalid UTF-8) printed as `\xNN` (pfc/Runtime/
-/// Escape.h): errors quote their input, and their input may be anything.
-/// Every error and every spec diagnostic is printed through it.
-llvm::raw_ostream &diagnostics();
-
-/// Reports `pfc: error: <message>` on stderr and returns ExitBadInput.
-int reportError(const llvm::Twine &message);
-
-/// Writes what `write` prints to `path` with writeFileAtomically
-/// (pfc/Runtime/AtomicFile.h: `-` is stdout, devices and FIFOs are written
-/// through, links are followed). Returns ExitOk, or reports the writer's
-/// `<path>: error: …` and returns ExitBadInput.
-int writeOutput(llvm::StringRef path,
-                const std::function<void(llvm::raw_ostream &)> &write);
-
-/// Writes each (path, bytes), all or none, with writeFilesAtomically.
-int writeOutputs(const std::vector<std::pair<std::string, std::string>> &files);
-
-/// ExitOk when `bytes` (an estimate of what `what` will allocate, as a
-/// double so that products of sizes from input cannot overflow) fit in
-/// the memory this process may use (memoryBytes()); else reports
-/// `pfc: error: <what> need N bytes, more than …` and returns ExitBadInput.
-/// Called before the allocation, so that no size ends in an abort.
-int checkFitsInMemory(double bytes, const llvm::Twine &what);
-
-/// Reports a reader's or writer's `<file>: error: …` message as it is.
-int reportFileError(const std::string &error);
 
 } // namespace pfc
 

@@ -10,11 +10,11 @@
 #include "Commands.h"
 #include "CompileCuda.h"
 #include "CompileOutput.h"
-#include "JsonOutput.h"
 
+#include "pfc/Cli/JsonOutput.h"
+#include "pfc/Import/LayerModule.h"
 #include "pfc/Spec/SpecParser.h"
 #include "pfc/Target/CpuTarget.h"
-#include "pfc/Import/LayerModule.h"
 
 #include "mlir/IR/AsmState.h"
 #include "llvm/IR/LLVMContext.h"
@@ -31,13 +31,9 @@ namespace pfc {
 
 static cl::SubCommand sub("compile",
                           "Compile a layer spec to an object file and header");
-static cl::opt<std::string> specPath(cl::Positional, cl::Required,
-                                     cl::desc("<layer.yaml>"), cl::sub(sub),
-                                     cl::cat(pfcCategory()));
-static cl::opt<std::string> outputDir("o", cl::Required,
-                                      cl::desc("Write the artefacts to <dir>"),
-                                      cl::value_desc("dir"), cl::sub(sub),
-                                      cl::cat(pfcCategory()));
+static SpecArgument specPath(sub, "<layer.yaml>");
+static OutputOption outputDir(sub, "Write the artefacts to <dir>", "dir",
+                              /*required=*/true);
 enum class Target { Cpu, Cuda };
 static cl::opt<Target>
     target("target", cl::desc("What to compile for"),
@@ -46,10 +42,8 @@ static cl::opt<Target>
                                  "NVIDIA GPUs: CUDA C++, PTX and cubins "
                                  "for sm_80 and sm_90")),
            cl::init(Target::Cpu), cl::sub(sub), cl::cat(pfcCategory()));
-static cl::opt<int64_t>
-    threads("threads",
-            cl::desc("Threads the schedule is made for (default: all)"),
-            cl::init(0), cl::sub(sub), cl::cat(pfcCategory()));
+static ThreadsOption threads(sub,
+                             "Threads the schedule is made for (default: all)");
 static ScheduleFlags scheduleFlags(sub);
 
 /// The C header declaring a layer's kernels, with its sizes as macros.

@@ -8,11 +8,11 @@
 //===----------------------------------------------------------------------===//
 #include "CompileCuda.h"
 #include "CompileOutput.h"
-#include "JsonOutput.h"
 
+#include "pfc/Cli/JsonOutput.h"
+#include "pfc/Import/LayerModule.h"
 #include "pfc/Runtime/CudaCompile.h"
 #include "pfc/Target/CudaTarget.h"
-#include "pfc/Import/LayerModule.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/WithColor.h"

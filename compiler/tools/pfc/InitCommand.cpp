@@ -15,14 +15,10 @@ namespace pfc {
 
 static cl::SubCommand sub("init", "Write a layer's initial parameters "
                                   "(safetensors, f32)");
-static cl::opt<std::string> specPath(cl::Positional, cl::Required,
-                                     cl::desc("<layer.yaml>"), cl::sub(sub),
-                                     cl::cat(pfcCategory()));
-static cl::opt<std::string>
-    outputPath("o", cl::Required,
-               cl::desc("Write the parameters to <file> ('-' for stdout)"),
-               cl::value_desc("params.safetensors"), cl::sub(sub),
-               cl::cat(pfcCategory()));
+static SpecArgument specPath(sub, "<layer.yaml>");
+static OutputOption
+    outputPath(sub, "Write the parameters to <file> ('-' for stdout)",
+               "params.safetensors", /*required=*/true);
 static cl::opt<uint64_t> seed("seed",
                               cl::desc("Seed of the random draws (default 0)"),
                               cl::init(0), cl::sub(sub),

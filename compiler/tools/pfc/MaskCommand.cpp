@@ -1,7 +1,7 @@
 //===- MaskCommand.cpp - `pfc mask`: draw a layer's block mask ------------===//
 #include "Commands.h"
-#include "JsonOutput.h"
 
+#include "pfc/Cli/JsonOutput.h"
 #include "pfc/Pattern/Butterfly.h"
 #include "pfc/Spec/SpecParser.h"
 
@@ -16,11 +16,8 @@ using namespace llvm;
 namespace pfc {
 
 static cl::SubCommand sub("mask", "Show the block mask of a layer spec");
-static cl::opt<std::string> specPath(cl::Positional, cl::Required,
-                                     cl::desc("<layer.yaml>"), cl::sub(sub),
-                                     cl::cat(pfcCategory()));
-static cl::opt<bool> json("json", cl::desc("Print the mask as one JSON object"),
-                          cl::sub(sub), cl::cat(pfcCategory()));
+static SpecArgument specPath(sub, "<layer.yaml>");
+static JsonFlag json(sub, "Print the mask as one JSON object");
 static cl::opt<std::string> imagePath("image",
                                       cl::desc("Also draw the mask as SVG"),
                                       cl::value_desc("file.svg"), cl::sub(sub),

@@ -1,7 +1,7 @@
 //===- PlanCommand.cpp - `pfc plan`: allocate a model's budget ------------===//
 #include "Commands.h"
-#include "JsonOutput.h"
 
+#include "pfc/Cli/JsonOutput.h"
 #include "pfc/Plan/Planner.h"
 #include "pfc/Spec/SpecParser.h"
 
@@ -18,11 +18,8 @@ namespace pfc {
 
 static cl::SubCommand sub("plan", "Plan every layer of a model spec within "
                                   "its budget");
-static cl::opt<std::string> specPath(cl::Positional, cl::Required,
-                                     cl::desc("<model.yaml>"), cl::sub(sub),
-                                     cl::cat(pfcCategory()));
-static cl::opt<bool> json("json", cl::desc("Print the plan as one JSON object"),
-                          cl::sub(sub), cl::cat(pfcCategory()));
+static SpecArgument specPath(sub, "<model.yaml>");
+static JsonFlag json(sub, "Print the plan as one JSON object");
 static cl::opt<std::string>
     emitSpecsDir("emit-specs",
                  cl::desc("Write one layer spec per sparse layer into <dir>"),

@@ -17,9 +17,7 @@ namespace pfc {
 
 static cl::SubCommand sub("run", "Run a layer's forward on a [T, in] array "
                                  "(and its backward: --grad-output)");
-static cl::opt<std::string> specPath(cl::Positional, cl::Required,
-                                     cl::desc("<layer.yaml>"), cl::sub(sub),
-                                     cl::cat(pfcCategory()));
+static SpecArgument specPath(sub, "<layer.yaml>");
 static cl::opt<std::string>
     paramsPath("params", cl::Required,
                cl::desc("The layer's parameters (from pfc init or training)"),
@@ -34,15 +32,12 @@ static cl::opt<std::string> gradOutputPath(
     cl::desc("Also run the backward of d(loss)/dy, f32 [T, out]; -o is then "
              "a directory"),
     cl::value_desc("dy.npy"), cl::sub(sub), cl::cat(pfcCategory()));
-static cl::opt<std::string> outputPath(
-    "o", cl::Required,
-    cl::desc("Write y, f32 [T, out]; with --grad-output, write y.npy, dx.npy "
-             "and grads.safetensors to <dir>, created if missing"),
-    cl::value_desc("y.npy|dir"), cl::sub(sub), cl::cat(pfcCategory()));
-static cl::opt<int64_t> threads("threads",
-                                cl::desc("Threads to run on (default: all)"),
-                                cl::init(0), cl::sub(sub),
-                                cl::cat(pfcCategory()));
+static OutputOption
+    outputPath(sub,
+               "Write y, f32 [T, out]; with --grad-output, write y.npy, dx.npy "
+               "and grads.safetensors to <dir>, created if missing",
+               "y.npy|dir", /*required=*/true);
+static ThreadsOption threads(sub, "Threads to run on (default: all)");
 static ScheduleFlags scheduleFlags(sub);
 
 static int run() {

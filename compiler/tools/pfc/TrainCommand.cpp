@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Commands.h"
-#include "TrainSupport.h"
 
+#include "pfc/Cli/TrainSupport.h"
 #include "pfc/Runtime/AtomicFile.h"
 #include "pfc/Train/Dataset.h"
 #include "pfc/Train/Trainer.h"
@@ -34,14 +34,12 @@ namespace pfc {
 
 static cl::SubCommand sub("train", "Train a net of Pixelfly and dense layers "
                                    "on its data set");
-static cl::opt<std::string> netPath(cl::Positional, cl::Required,
-                                    cl::desc("<net.yaml>"), cl::sub(sub),
-                                    cl::cat(pfcCategory()));
-static cl::opt<std::string> outputDir(
-    "o",
-    cl::desc("Directory for metrics.csv, curves.svg, the checkpoints and "
-             "model.safetensors (default: runs/<net name>)"),
-    cl::value_desc("dir"), cl::sub(sub), cl::cat(pfcCategory()));
+static SpecArgument netPath(sub, "<net.yaml>");
+static OutputOption
+    outputDir(sub,
+              "Directory for metrics.csv, curves.svg, the checkpoints and "
+              "model.safetensors (default: runs/<net name>)",
+              "dir", /*required=*/false);
 static cl::opt<int64_t> epochCount(
     "epochs",
     cl::desc("Epochs in all, which the learning-rate schedule spans "
@@ -66,15 +64,12 @@ static cl::opt<int64_t> checkpointEvery(
 static cl::opt<int64_t> limit(
     "limit", cl::desc("Train and test on the first N examples of each set"),
     cl::value_desc("N"), cl::init(0), cl::sub(sub), cl::cat(pfcCategory()));
-static cl::opt<int64_t> threads(
-    "threads",
-    cl::desc("Threads for the Pixelfly kernels, OpenBLAS and the elementwise "
-             "loops alike (default: every hardware thread)"),
-    cl::value_desc("N"), cl::init(0), cl::sub(sub), cl::cat(pfcCategory()));
-static cl::opt<bool> json("json",
-                          cl::desc("Print a summary of the run as one JSON "
-                                   "object on stdout"),
-                          cl::sub(sub), cl::cat(pfcCategory()));
+static ThreadsOption
+    threads(sub,
+            "Threads for the Pixelfly kernels, OpenBLAS and the elementwise "
+            "loops alike (default: every hardware thread)");
+static JsonFlag json(sub, "Print a summary of the run as one JSON "
+                          "object on stdout");
 
 namespace {
 
@@ -207,8 +202,8 @@ json::Value millis(double seconds, int64_t steps) {
 
 int run() {
   const Clock::time_point started = Clock::now();
-  for (auto *option :
-       {&epochCount, &stopAfter, &checkpointEvery, &limit, &threads})
+  for (cl::opt<int64_t> *option : std::initializer_list<cl::opt<int64_t> *>{
+           &epochCount, &stopAfter, &checkpointEvery, &limit, &threads})
     if (*option < 0)
       return reportError("--" + option->ArgStr + " must not be negative (got " +
                          Twine(option->getValue()) + ")");

@@ -4,8 +4,8 @@
 // a spec file, snake_case elsewhere.
 //
 //===----------------------------------------------------------------------===//
-#ifndef PFC_TOOLS_PFC_JSONOUTPUT_H
-#define PFC_TOOLS_PFC_JSONOUTPUT_H
+#ifndef PFC_CLI_JSONOUTPUT_H
+#define PFC_CLI_JSONOUTPUT_H
 
 #include "pfc/Plan/Planner.h"
 #include "pfc/Spec/Spec.h"
@@ -22,4 +22,4 @@ llvm::json::Object toJson(const LayerCost &cost);
 
 } // namespace pfc
 
-#endif // PFC_TOOLS_PFC_JSONOUTPUT_H
+#endif // PFC_CLI_JSONOUTPUT_H

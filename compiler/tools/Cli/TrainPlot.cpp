@@ -5,7 +5,7 @@
 // at round values, grid lines and a legend.
 //
 //===----------------------------------------------------------------------===//
-#include "TrainSupport.h"
+#include "pfc/Cli/TrainSupport.h"
 
 #include "pfc/Support/PlotAxis.h"
 

@@ -5,8 +5,8 @@
 // process, dense layers on OpenBLAS), and drawing the training curves.
 //
 //===----------------------------------------------------------------------===//
-#ifndef PFC_TOOLS_PFC_TRAINSUPPORT_H
-#define PFC_TOOLS_PFC_TRAINSUPPORT_H
+#ifndef PFC_CLI_TRAINSUPPORT_H
+#define PFC_CLI_TRAINSUPPORT_H
 
 #include "pfc/Train/Net.h"
 #include "pfc/Runtime/OpenBlas.h"
@@ -50,4 +50,4 @@ std::string curvesSvg(const std::string &title,
 
 } // namespace pfc
 
-#endif // PFC_TOOLS_PFC_TRAINSUPPORT_H
+#endif // PFC_CLI_TRAINSUPPORT_H

@@ -14,11 +14,11 @@
 #include "Baselines.h"
 #include "BenchLayer.h"
 #include "Commands.h"
-#include "JsonOutput.h"
 #include "Sweep.h"
 #include "Timing.h"
 #include "TrainBench.h"
 
+#include "pfc/Cli/JsonOutput.h"
 #include "pfc/Runtime/KernelCache.h"
 #include "pfc/Spec/SpecParser.h"
 
@@ -41,27 +41,18 @@ namespace pfc {
 static cl::SubCommand sub("bench", "Time a layer's forward against dense "
                                    "sgemm and a plain BSR loop");
 // Required unless --sweep: checked in run().
-static cl::opt<std::string> specPath(cl::Positional, cl::Optional,
-                                     cl::desc("<layer.yaml>"), cl::sub(sub),
-                                     cl::cat(pfcCategory()));
+static SpecArgument specPath(sub, "<layer.yaml>", /*required=*/false);
 // With --train: the net to compare with the first.
-static cl::opt<std::string> secondPath(cl::Positional, cl::Optional,
-                                       cl::desc("[<net.yaml>]"), cl::sub(sub),
-                                       cl::cat(pfcCategory()));
+static SpecArgument secondPath(sub, "[<net.yaml>]", /*required=*/false);
 static cl::opt<int64_t> tokens("tokens",
                                cl::desc("Tokens per forward call (rows of x)"),
                                cl::value_desc("T"), cl::sub(sub),
                                cl::cat(pfcCategory()));
-static cl::opt<bool> json("json",
-                          cl::desc("Print the results as one JSON "
-                                   "object"),
-                          cl::sub(sub), cl::cat(pfcCategory()));
-static cl::opt<int64_t>
-    threads("threads",
-            cl::desc("Threads for pfc, OpenBLAS and the BSR loop alike "
-                     "(default: every hardware thread)"),
-            cl::value_desc("N"), cl::init(0), cl::sub(sub),
-            cl::cat(pfcCategory()));
+static JsonFlag json(sub, "Print the results as one JSON "
+                          "object");
+static ThreadsOption threads(sub,
+                             "Threads for pfc, OpenBLAS and the BSR loop alike "
+                             "(default: every hardware thread)");
 static ScheduleFlags scheduleFlags(sub);
 static cl::opt<int64_t>
     repeat("repeat",
@@ -75,11 +66,10 @@ static cl::opt<bool>
                    "sizes, densities and token counts; prints a table and "
                    "writes sweep.csv and sweep.svg to -o <dir>"),
           cl::sub(sub), cl::cat(pfcCategory()));
-static cl::opt<std::string>
-    outputDir("o",
-              cl::desc("With --sweep: the directory for sweep.csv and "
-                       "sweep.svg"),
-              cl::value_desc("dir"), cl::sub(sub), cl::cat(pfcCategory()));
+static OutputOption outputDir(sub,
+                              "With --sweep: the directory for sweep.csv and "
+                              "sweep.svg",
+                              "dir", /*required=*/false);
 static cl::opt<bool>
     train("train",
           cl::desc("Instead of a layer: time training steps of a net spec, "

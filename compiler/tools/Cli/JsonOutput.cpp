@@ -1,5 +1,5 @@
 //===- JsonOutput.cpp - The JSON forms of pfc's data for --json ----------===//
-#include "JsonOutput.h"
+#include "pfc/Cli/JsonOutput.h"
 
 using namespace llvm;
 

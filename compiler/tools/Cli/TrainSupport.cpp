@@ -1,6 +1,6 @@
 //===- TrainSupport.cpp - Net specs to nets, for training and its bench ---===//
-#include "TrainSupport.h"
-#include "Commands.h"
+#include "pfc/Cli/TrainSupport.h"
+#include "pfc/Cli/Cli.h"
 
 #include "pfc/Spec/NetSpecParser.h"
 #include "pfc/Target/Jit.h"

@@ -1,9 +1,30 @@
-//===- ScheduleFlags.cpp - Schedule knobs on the command line -------------===//
-#include "Commands.h"
+//===- Options.cpp - Options that several pfc commands take ---------------===//
+#include "pfc/Cli/Options.h"
+#include "pfc/Cli/Cli.h"
 
 using namespace llvm;
 
 namespace pfc {
+
+SpecArgument::SpecArgument(cl::SubCommand &sub, StringRef valueName,
+                           bool required)
+    : cl::opt<std::string>(
+          cl::Positional, required ? cl::Required : cl::Optional,
+          cl::desc(valueName), cl::sub(sub), cl::cat(pfcCategory())) {}
+
+JsonFlag::JsonFlag(cl::SubCommand &sub, StringRef description)
+    : cl::opt<bool>("json", cl::desc(description), cl::sub(sub),
+                    cl::cat(pfcCategory())) {}
+
+ThreadsOption::ThreadsOption(cl::SubCommand &sub, StringRef description)
+    : cl::opt<int64_t>("threads", cl::desc(description), cl::value_desc("N"),
+                       cl::init(0), cl::sub(sub), cl::cat(pfcCategory())) {}
+
+OutputOption::OutputOption(cl::SubCommand &sub, StringRef description,
+                           StringRef valueName, bool required)
+    : cl::opt<std::string>("o", required ? cl::Required : cl::Optional,
+                           cl::desc(description), cl::value_desc(valueName),
+                           cl::sub(sub), cl::cat(pfcCategory())) {}
 
 ScheduleFlags::ScheduleFlags(cl::SubCommand &sub)
     : tile("tile", cl::desc("Token rows per register tile"), cl::init(0),
