@@ -264,21 +264,11 @@ LogicalResult emitBlockSparseKernel(Operation *op, BlockSparseProduct product,
   return success();
 }
 
-/// Checks that `op`'s pattern is an explicit block list.
-LogicalResult checkBlockList(BlockSparseOpInterface op) {
-  if (op.getPattern().isMaterialized())
-    return success();
-  return op->emitOpError("needs an explicit block list to be lowered; run "
-                         "pfc-materialize-pattern first");
-}
-
 } // namespace
 
 LogicalResult lowerBlockSparseMatmul(BlockSparseMatmulOp op,
                                      const CpuTargetInfo &target,
                                      OpBuilder &builder) {
-  if (failed(checkBlockList(op)))
-    return failure();
   return emitBlockSparseKernel(op, blockSparseProduct(op), op.getScheduleAttr(),
                                target, builder);
 }
@@ -286,8 +276,6 @@ LogicalResult lowerBlockSparseMatmul(BlockSparseMatmulOp op,
 LogicalResult lowerBlockSparseMatmulTranspose(BlockSparseMatmulTransposeOp op,
                                               const CpuTargetInfo &target,
                                               OpBuilder &builder) {
-  if (failed(checkBlockList(op)))
-    return failure();
   return emitBlockSparseKernel(op, blockSparseProduct(op), op.getScheduleAttr(),
                                target, builder);
 }

@@ -67,7 +67,8 @@ private:
 
 // The lowerings of the kernel-level ops: each emits its kernel with
 // `builder` (a conversion's rewriter) at its insertion point, before the op,
-// which the caller then erases.
+// which the caller then erases. The caller (LowerKernels.cpp) has checked
+// that the data are f32 and the pattern an explicit block list.
 
 /// The register-tiled kernel of a `pfc.bsmm`, under its schedule or the
 /// default one for `target`.
