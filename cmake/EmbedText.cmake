@@ -1,5 +1,5 @@
 # Writes the text of IN into OUT as one C++ raw string literal, for a source
-# file to #include where it wants the text (compiler/lib/Target/CudaPrelude.cpp).
+# file to #include where it wants the text (compiler/lib/Target/Cuda/CudaPrelude.cpp).
 file(READ "${IN}" text)
 if(text MATCHES "\\)pfc_embed\"")
   message(FATAL_ERROR "${IN} holds the literal's closing delimiter")

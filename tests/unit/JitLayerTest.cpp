@@ -2,7 +2,8 @@
 //
 // Draws layer specs (square and rectangular, padded feature counts, b from 8
 // to 64, random strides, ranks, γ modes, bias or not), compiles each with the
-// JIT, runs it on random tokens and compares with ReferenceLayer.h.
+// JIT, runs it on random tokens and compares with the fp64 reference
+// (pfc/Runtime/Reference.h).
 //
 //===----------------------------------------------------------------------===//
 #include "RandomLayers.h"

@@ -1,4 +1,4 @@
-// ---- pfc device library (compiler/lib/Target/CudaPrelude.cuh) ---------
+// ---- pfc device library (compiler/lib/Target/Cuda/CudaPrelude.cuh) ---------
 struct pfc_bf16 { unsigned short bits; };
 struct pfc_f16 { unsigned short bits; };
 
