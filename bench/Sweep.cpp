@@ -400,11 +400,9 @@ int runSweep(const SweepOptions &options) {
   const Clock::time_point start = Clock::now();
   const SweepConfig config = options.quick ? quickConfig() : fullConfig();
   // Checked before the work, which takes minutes.
-  if (std::error_code ec = sys::fs::create_directories(options.outputDir))
-    return reportError("cannot create '" + options.outputDir +
-                       "': " + ec.message());
-  if (!sys::fs::is_directory(options.outputDir))
-    return reportError("'" + options.outputDir + "' is not a directory");
+  if (int code = makeOutputDirectory(options.outputDir, "sweep.csv and "
+                                                        "sweep.svg"))
+    return code;
   std::string error;
   std::unique_ptr<OpenBlas> blas = OpenBlas::load(options.threads, error);
   if (!blas)

@@ -6,6 +6,7 @@
 #include "pfc/Runtime/TensorFile.h"
 #include "pfc/Spec/SpecParser.h"
 
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/WithColor.h"
 
@@ -91,6 +92,22 @@ int writeOutput(StringRef path,
   std::string error;
   if (!writeFileAtomically(path.str(), bytes, error))
     return reportFileError(error);
+  return ExitOk;
+}
+
+int makeOutputDirectory(StringRef dir, StringRef what) {
+  if (dir == "-")
+    return reportFileError("-: error: a directory is needed for " + what.str() +
+                           "; '-' (stdout) cannot be one");
+  if (std::error_code ec = sys::fs::create_directories(dir))
+    return reportFileError(
+        dir.str() + ": error: cannot create the directory: " + ec.message());
+  // create_directories accepts an existing file of that name.
+  if (!sys::fs::is_directory(dir))
+    return reportFileError(dir.str() +
+                           ": error: not a directory (it is to "
+                           "hold " +
+                           what.str() + ")");
   return ExitOk;
 }
 

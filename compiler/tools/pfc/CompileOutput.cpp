@@ -27,8 +27,8 @@ int CompileOutput::write(json::Object manifest, StringRef dir,
       << formatv("{0:2}", json::Value(std::move(manifest))) << "\n";
   files.push_back({"manifest.json", std::move(manifestText)});
 
-  if (std::error_code ec = sys::fs::create_directories(dir))
-    return reportError("cannot create '" + dir + "': " + ec.message());
+  if (int code = makeOutputDirectory(dir, "the compiled files"))
+    return code;
   // All the files or none: a failure leaves the previous compile's set.
   std::vector<std::pair<std::string, std::string>> paths;
   for (const File &file : files) {

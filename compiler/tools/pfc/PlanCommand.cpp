@@ -112,8 +112,8 @@ static void printJson(const ModelPlan &plan, const ModelSpec &model,
 }
 
 static int emitSpecs(const ModelPlan &plan) {
-  if (std::error_code ec = sys::fs::create_directories(emitSpecsDir))
-    return reportError("cannot create '" + emitSpecsDir + "': " + ec.message());
+  if (int code = makeOutputDirectory(emitSpecsDir, "the layer specs"))
+    return code;
   // All the specs or none, like every multi-file output.
   std::vector<std::pair<std::string, std::string>> files;
   for (const PlannedLayer &layer : plan.layers) {

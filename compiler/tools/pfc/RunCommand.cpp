@@ -121,14 +121,9 @@ static int run() {
       !encodeSafetensors(tensorsFromParams(spec, mask, grads), metadata,
                          files[2].second, error))
     return reportError(error);
-  if (std::error_code code = sys::fs::create_directories(dir))
-    return reportFileError(
-        dir + ": error: cannot create the directory: " + code.message());
-  // create_directories accepts an existing file of that name.
-  if (!sys::fs::is_directory(dir))
-    return reportFileError(
-        dir + ": error: not a directory (with --grad-output, -o names the "
-              "directory of y.npy, dx.npy and grads.safetensors)");
+  if (int code =
+          makeOutputDirectory(dir, "y.npy, dx.npy and grads.safetensors"))
+    return code;
   return writeOutputs(files);
 }
 

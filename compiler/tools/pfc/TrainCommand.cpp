@@ -246,8 +246,9 @@ int run() {
 
   const std::string dir =
       outputDir.empty() ? "runs/" + spec.name : std::string(outputDir);
-  if (std::error_code ec = sys::fs::create_directories(dir))
-    return reportError("cannot create '" + dir + "': " + ec.message());
+  if (int code = makeOutputDirectory(dir, "the run's metrics, curves and "
+                                          "checkpoints"))
+    return code;
   // What a killed run was writing when it died.
   removeStaleTemporariesIn(dir);
   auto inDir = [&](const std::string &name) {

@@ -67,6 +67,13 @@ int reportFileError(const std::string &error);
 int writeOutput(llvm::StringRef path,
                 const std::function<void(llvm::raw_ostream &)> &write);
 
+/// Makes `dir` (and its parents) for a command that writes several files
+/// there; `what` says which (e.g. "the artefacts"). Returns ExitOk, or
+/// reports `<dir>: error: …` and returns ExitBadInput: `-` (stdout cannot
+/// be a directory), a path that cannot be made, or one that exists and
+/// is not a directory.
+int makeOutputDirectory(llvm::StringRef dir, llvm::StringRef what);
+
 /// Writes each (path, bytes), all or none, with writeFilesAtomically.
 int writeOutputs(const std::vector<std::pair<std::string, std::string>> &files);
 
