@@ -43,30 +43,27 @@ __device__ __forceinline__ long long minLL(long long a, long long b) {
   return a < b ? a : b;
 }
 
+// One m16n8k16 (bf16, f16) or m16n8k8 (tf32) tensor-core product with f32
+// accumulators: four accumulators d in place, four A registers, two B.
+#define PFC_MMA_F32(instruction)                                               \
+  asm volatile(instruction " {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "          \
+                           "{%0,%1,%2,%3};"                                    \
+               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])                \
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]),       \
+                 "r"(b[1]))
 __device__ __forceinline__ void mma16816(float *d, const unsigned *a,
                                          const unsigned *b, pfc_bf16) {
-  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
-               "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]),
-                 "r"(b[1]));
+  PFC_MMA_F32("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32");
 }
 __device__ __forceinline__ void mma16816(float *d, const unsigned *a,
                                          const unsigned *b, pfc_f16) {
-  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
-               "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]),
-                 "r"(b[1]));
+  PFC_MMA_F32("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32");
 }
 __device__ __forceinline__ void mma1688Tf32(float *d, const unsigned *a,
                                             const unsigned *b) {
-  asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
-               "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]),
-                 "r"(b[1]));
+  PFC_MMA_F32("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32");
 }
+#undef PFC_MMA_F32
 
 __device__ __forceinline__ unsigned sharedAddress(const void *p) {
   unsigned a;
@@ -124,13 +121,7 @@ struct Tile {
   float acc[MI][NI][4];
 
   __device__ void zero() {
-#pragma unroll
-    for (int i = 0; i < MI; ++i)
-#pragma unroll
-      for (int j = 0; j < NI; ++j)
-#pragma unroll
-        for (int e = 0; e < 4; ++e)
-          acc[i][j][e] = 0.f;
+    forEach([](int, int, float &v) { v = 0.f; });
   }
 
   /// Copies an R × C tile (C contiguous) into `dst` (row stride LD).
