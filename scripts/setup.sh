@@ -4,6 +4,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build ccache g++ clang libclang-rt-dev python3
+  clang-format-19 clang-tidy-19
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
   libfmt-dev libgtest-dev nlohmann-json3-dev
   libopenblas-dev
