@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Configures (once) and builds pfc into build/ with Ninja and ccache.
+# Configures (once, with the release preset of CMakePresets.json) and builds
+# pfc into build/ with Ninja and ccache.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${PFC_BUILD_DIR:-$root/build}
@@ -9,7 +10,7 @@ if [ ! -f "$build/build.ninja" ]; then
   # clang builds the libFuzzer target too; g++ works for everything else.
   cxx=${CXX:-$(command -v clang++ || command -v g++)}
   cc=${CC:-$(command -v clang || command -v gcc)}
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_C_COMPILER="$cc" >/dev/null
+  (cd "$root" && cmake --preset release -B "$build" \
+    -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_C_COMPILER="$cc" >/dev/null)
 fi
 cmake --build "$build" -j "$jobs"
