@@ -12,13 +12,14 @@ include(CMakePackageConfigHelpers)
 set(PFC_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/pfc)
 
 # Headers of the compiler half (they include LLVM or MLIR, or declare what
-# only the compiler libraries define). Everything else under include/pfc is
-# the runtime's; tests/install checks that none of it includes LLVM or MLIR.
+# only the compiler libraries define). Everything else under include/pfc,
+# but the tools' own Cli/, is the runtime's; tests/install checks that none
+# of it includes LLVM or MLIR.
 set(PFC_COMPILER_HEADER_DIRS Dialect Import Target Transforms Tune)
 set(PFC_COMPILER_HEADER_FILES compiler.h Spec/SpecParser.h
   Spec/NetSpecParser.h)
 
-set(runtime_excludes)
+set(runtime_excludes PATTERN Cli EXCLUDE)
 foreach(dir IN LISTS PFC_COMPILER_HEADER_DIRS)
   list(APPEND runtime_excludes PATTERN ${dir} EXCLUDE)
 endforeach()

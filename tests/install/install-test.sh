@@ -24,9 +24,11 @@ cmake --install "$build" --prefix "$work/runtime" --component runtime >/dev/null
 if grep -rlE '#include [<"](llvm|mlir)/' "$work/runtime/include"; then
   fail "the runtime headers above include LLVM or MLIR"
 fi
-if ls "$work/runtime/lib" | grep -E 'libPfc(SpecIO|Dialect|Transforms|Target|Tune)'; then
-  fail "the runtime component installed a compiler library"
+if ls "$work/runtime/lib" | grep '^libPfc' | grep -vE '^libPfc(Core|Runtime|Train)[.]a$'; then
+  fail "the runtime component installed a library of the compiler (above)"
 fi
+[ ! -e "$work/runtime/include/pfc/Cli" ] || fail "the tools' pfc/Cli headers were installed"
+
 
 stage "consumer: configure, build against the installed runtime"
 consumer=$work/consumer-build
