@@ -29,7 +29,7 @@ LayerSpec layerSpec() {
   return spec;
 }
 
-ScheduleChoice withTile(ScheduleChoice schedule, int64_t tile) {
+Schedule withTile(Schedule schedule, int64_t tile) {
   schedule.tile = tile;
   return schedule;
 }
@@ -37,8 +37,8 @@ ScheduleChoice withTile(ScheduleChoice schedule, int64_t tile) {
 TEST(Autotuner, PicksThePlantedFastestAndRecordsIt) {
   CacheDirectory cache;
   LayerSpec spec = layerSpec();
-  ScheduleChoice base = defaultScheduleChoice(spec, hostTargetInfo(1));
-  ScheduleChoice broken = base;
+  Schedule base = defaultSchedule(spec, hostTargetInfo(1));
+  Schedule broken = base;
   broken.vector = 5; // not a vector width: fails to compile
   TuneOptions options;
   options.tokens = 100;
@@ -46,7 +46,7 @@ TEST(Autotuner, PicksThePlantedFastestAndRecordsIt) {
   options.candidates = {base, withTile(base, 3), withTile(base, 5), broken};
   // Planted times: the tile of 5 is fastest.
   std::map<int64_t, double> planted = {{base.tile, 2.0}, {3, 1.5}, {5, 1.0}};
-  options.measure = [&](const ScheduleChoice &schedule, Layer &,
+  options.measure = [&](const Schedule &schedule, Layer &,
                         const std::vector<float> &,
                         int64_t) { return planted.at(schedule.tile); };
   auto report = autotune(spec, options);
@@ -61,7 +61,7 @@ TEST(Autotuner, PicksThePlantedFastestAndRecordsIt) {
   // Recorded for the token bucket, and used by later compiles in it.
   auto database = TuningDatabase::fromEnvironment();
   ASSERT_TRUE(database);
-  std::optional<ScheduleChoice> stored = database->lookup(tuningKey(spec, 100));
+  std::optional<Schedule> stored = database->lookup(tuningKey(spec, 100));
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->tile, 5);
   auto tuned = HostLayerModule::build(spec, CompileOptions(1, {}, 80));
@@ -93,18 +93,17 @@ TEST(Autotuner, ABudgetOfNothingTimesOnlyTheDefault) {
 TEST(Autotuner, CandidatesStartWithTheDefaultAndAreFew) {
   LayerSpec spec = layerSpec();
   CpuTargetInfo target = hostTargetInfo(2);
-  std::vector<ScheduleChoice> candidates = candidateSchedules(spec, target);
+  std::vector<Schedule> candidates = candidateSchedules(spec, target);
   ASSERT_GE(candidates.size(), 10u);
   EXPECT_LE(candidates.size(), 40u);
-  EXPECT_EQ(describe(candidates[0]),
-            describe(defaultScheduleChoice(spec, target)));
+  EXPECT_EQ(describe(candidates[0]), describe(defaultSchedule(spec, target)));
 }
 
 TEST(TuningDatabase, LastRecordWinsAndBadLinesAreSkipped) {
   CacheDirectory cache;
   TuningDatabase database(cache.directory + "/tuning.jsonl");
   std::string error;
-  ScheduleChoice a;
+  Schedule a;
   a.tile = 4;
   a.chunk = 40;
   ASSERT_TRUE(database.record("key1", a, "a", error)) << error;
@@ -112,7 +111,7 @@ TEST(TuningDatabase, LastRecordWinsAndBadLinesAreSkipped) {
     std::ofstream out(cache.directory + "/tuning.jsonl", std::ios::app);
     out << "not json\n{\"no\": \"key\"}\n[1, 2]\n";
   }
-  ScheduleChoice b = a;
+  Schedule b = a;
   b.tile = 6;
   ASSERT_TRUE(database.record("key2", b, "b", error)) << error;
   a.tile = 8;

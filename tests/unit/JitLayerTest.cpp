@@ -20,7 +20,7 @@ using namespace pfc;
 
 namespace {
 
-std::string describe(const ScheduleChoice &s) {
+std::string describe(const Schedule &s) {
   return "tile=" + std::to_string(s.tile) +
          " vector=" + std::to_string(s.vector) +
          " chunk=" + std::to_string(s.chunk) +
@@ -30,7 +30,7 @@ std::string describe(const ScheduleChoice &s) {
 }
 
 void checkAgainstReference(RandomDraws &draw, const LayerSpec &spec,
-                           int64_t threads, ScheduleChoice schedule = {}) {
+                           int64_t threads, Schedule schedule = {}) {
   SCOPED_TRACE(
       spec.name + " " + std::to_string(spec.outFeatures) + "x" +
       std::to_string(spec.inFeatures) + " b=" + std::to_string(spec.block) +
@@ -86,7 +86,7 @@ LayerSpec smallLayer(int64_t rank) {
 
 TEST(JitLayer, InvalidSchedulesAreErrors) {
   LayerSpec spec = smallLayer(0);
-  ScheduleChoice schedule;
+  Schedule schedule;
   schedule.vector = 5;
   auto layer = compileLayer(spec, CompileOptions{1, schedule});
   ASSERT_FALSE(static_cast<bool>(layer));

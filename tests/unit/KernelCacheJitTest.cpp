@@ -76,7 +76,7 @@ TEST(KernelCacheJit, TheSecondCompileLoadsTheStoredKernel) {
   EXPECT_LE(errorAgainstReference(**second, draw), 1e-5);
 
   // Another schedule is another kernel.
-  ScheduleChoice schedule;
+  Schedule schedule;
   schedule.tile = 3;
   auto other = compileLayer(smallSpec(), CompileOptions(0, schedule));
   ASSERT_TRUE(static_cast<bool>(other)) << toString(other.takeError());

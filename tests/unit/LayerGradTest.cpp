@@ -27,7 +27,7 @@ namespace {
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 std::string describe(const LayerSpec &spec, int64_t threads,
-                     const ScheduleChoice &s) {
+                     const Schedule &s) {
   return spec.name + " " + std::to_string(spec.outFeatures) + "x" +
          std::to_string(spec.inFeatures) + " b=" + std::to_string(spec.block) +
          " " + spec.butterfly.str() + " rank=" + std::to_string(spec.rank) +
@@ -212,7 +212,7 @@ void expectGradients(const LayerSpec &spec, const BlockMask &mask,
 /// a few hundred tokens: each call once into poisoned outputs and once more
 /// into the previous call's, which it must overwrite, not add to.
 void checkAgainstReference(RandomDraws &draw, const LayerSpec &spec,
-                           int64_t threads, ScheduleChoice schedule = {}) {
+                           int64_t threads, Schedule schedule = {}) {
   SCOPED_TRACE(describe(spec, threads, schedule));
   auto layer = compileLayer(spec, CompileOptions{threads, schedule});
   ASSERT_TRUE(static_cast<bool>(layer)) << toString(layer.takeError());

@@ -79,8 +79,8 @@ inline LayerParams randomParams(RandomDraws &draw, const LayerSpec &spec,
 }
 
 /// A random schedule: every knob drawn, full unrolling for small patterns.
-inline ScheduleChoice drawSchedule(RandomDraws &draw, const LayerSpec &spec) {
-  ScheduleChoice schedule;
+inline Schedule drawSchedule(RandomDraws &draw, const LayerSpec &spec) {
+  Schedule schedule;
   schedule.vector = std::min<int64_t>(int64_t{4} << draw(0, 2), spec.block);
   // At most 64 accumulators (the lowering refuses more).
   int64_t vectors = spec.block / schedule.vector;

@@ -110,19 +110,16 @@ LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                    int64_t tile, int64_t vector, int64_t chunk,
                                    int64_t unroll, bool unrolled,
                                    int64_t prefetch) {
-  if (tile < 1 || tile > 32)
-    return emitError() << "schedule tile " << tile << " is not in [1, 32]";
-  if (vector != 4 && vector != 8 && vector != 16)
-    return emitError() << "schedule vector width " << vector
-                       << " is not 4, 8 or 16";
-  if (chunk < tile)
-    return emitError() << "schedule chunk " << chunk
-                       << " is smaller than its tile " << tile;
-  if (unroll < 1 || unroll > 64)
-    return emitError() << "schedule unroll " << unroll << " is not in [1, 64]";
-  if (prefetch < 0)
-    return emitError() << "schedule prefetch " << prefetch << " is negative";
+  std::string why =
+      checkSchedule({tile, vector, chunk, unroll, unrolled, prefetch});
+  if (!why.empty())
+    return emitError() << why;
   return success();
+}
+
+Schedule ScheduleAttr::getSchedule() const {
+  return {getTile(),   getVector(),   getChunk(),
+          getUnroll(), getUnrolled(), getPrefetch()};
 }
 
 GammaKind getGammaKind(GammaMode mode) {

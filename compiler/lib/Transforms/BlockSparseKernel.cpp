@@ -244,9 +244,10 @@ LogicalResult emitBlockSparseKernel(Operation *op, BlockSparseProduct product,
                                     const CpuTargetInfo &target,
                                     OpBuilder &builder) {
   if (!schedule)
-    schedule =
-        defaultSchedule(op->getContext(), padTo(product.in, product.block),
-                        product.block, product.mask.nnzBlocks(), target);
+    schedule = ScheduleAttr::get(
+        op->getContext(),
+        defaultSchedule(padTo(product.in, product.block), product.block,
+                        product.mask.nnzBlocks(), target));
   int64_t width = std::min(schedule.getVector(), product.block);
   if (product.block % width != 0)
     return op->emitOpError("block size ")

@@ -102,8 +102,8 @@ Value KernelEmitter::constantTable(ArrayRef<int64_t> values, StringRef name) {
   return b.create<memref::GetGlobalOp>(type, global.getSymName());
 }
 
-ScheduleAttr defaultSchedule(MLIRContext *context, int64_t in, int64_t block,
-                             int64_t nnzBlocks, const CpuTargetInfo &target) {
+Schedule defaultSchedule(int64_t in, int64_t block, int64_t nnzBlocks,
+                         const CpuTargetInfo &target) {
   int64_t vector = std::min(target.vectorWidth, std::max<int64_t>(block, 4));
   int64_t vectorsPerRow = std::max<int64_t>(block / vector, 1);
   // 16 accumulators for b ≤ 32, 24 beyond, at most 8 token rows: measured
@@ -132,8 +132,14 @@ ScheduleAttr defaultSchedule(MLIRContext *context, int64_t in, int64_t block,
   // weights ahead: a 4096² layer at 31 % and 1 token read its weights from
   // memory at 62 GB/s instead of 37, and nothing ran slower.
   int64_t prefetch = std::max<int64_t>(1, 16384 / (block * block * 4));
-  return ScheduleAttr::get(context, tile, vector, chunk, /*unroll=*/1,
-                           /*unrolled=*/false, prefetch);
+  Schedule schedule;
+  schedule.tile = tile;
+  schedule.vector = vector;
+  schedule.chunk = chunk;
+  schedule.unroll = 1;
+  schedule.unrolled = false;
+  schedule.prefetch = prefetch;
+  return schedule;
 }
 
 } // namespace pfc

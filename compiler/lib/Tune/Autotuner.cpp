@@ -82,7 +82,7 @@ std::string checkLayer(Layer &layer, const Check &check) {
 
 } // namespace
 
-std::string describe(const ScheduleChoice &s) {
+std::string describe(const Schedule &s) {
   return "tile=" + std::to_string(s.tile) +
          " vector=" + std::to_string(s.vector) +
          " chunk=" + std::to_string(s.chunk) +
@@ -91,15 +91,15 @@ std::string describe(const ScheduleChoice &s) {
          " prefetch=" + std::to_string(s.prefetch.value_or(0));
 }
 
-std::vector<ScheduleChoice> candidateSchedules(const LayerSpec &spec,
-                                               const CpuTargetInfo &target) {
-  const ScheduleChoice base = defaultScheduleChoice(spec, target);
+std::vector<Schedule> candidateSchedules(const LayerSpec &spec,
+                                         const CpuTargetInfo &target) {
+  const Schedule base = defaultSchedule(spec, target);
   const int64_t vectors = spec.block / std::min(base.vector, spec.block);
   std::vector<int64_t> tiles = {base.tile};
   for (int64_t tile : {2, 4, 6, 8, 10, 12, 14, 16})
     if (tile * vectors >= 8 && tile * vectors <= 28 && tile != base.tile)
       tiles.push_back(tile);
-  std::vector<ScheduleChoice> candidates = {base};
+  std::vector<Schedule> candidates = {base};
   std::set<std::string> seen = {describe(base)};
   for (int64_t tile : tiles) {
     for (int64_t chunk : {base.chunk, base.chunk / 2, base.chunk * 2,
@@ -107,7 +107,7 @@ std::vector<ScheduleChoice> candidateSchedules(const LayerSpec &spec,
       chunk =
           std::clamp<int64_t>(chunk / tile * tile, 2 * tile, 504 / tile * tile);
       for (int64_t prefetch : {*base.prefetch, int64_t{0}}) {
-        ScheduleChoice candidate = base;
+        Schedule candidate = base;
         candidate.tile = tile;
         candidate.chunk = chunk;
         candidate.prefetch = prefetch;
@@ -118,17 +118,17 @@ std::vector<ScheduleChoice> candidateSchedules(const LayerSpec &spec,
   }
   // Full unrolling only pays, if ever, for a handful of blocks.
   if (spec.blockMask().nnzBlocks() <= 32) {
-    ScheduleChoice unrolled = base;
+    Schedule unrolled = base;
     unrolled.unrolled = true;
     candidates.push_back(unrolled);
   }
   // Nearest the default first: the fewest knobs changed.
-  auto changed = [&](const ScheduleChoice &c) {
+  auto changed = [&](const Schedule &c) {
     return (c.tile != base.tile) + (c.chunk != base.chunk) +
            (c.prefetch != base.prefetch) + (c.unrolled != base.unrolled);
   };
   std::stable_sort(candidates.begin(), candidates.end(),
-                   [&](const ScheduleChoice &a, const ScheduleChoice &b) {
+                   [&](const Schedule &a, const Schedule &b) {
                      return changed(a) < changed(b);
                    });
   if (candidates.size() > 40)
@@ -141,7 +141,7 @@ llvm::Expected<TuningReport> autotune(const LayerSpec &spec,
   auto start = Clock::now();
   TuningReport report;
   report.key = tuningKey(spec, options.tokens);
-  std::vector<ScheduleChoice> candidates = options.candidates;
+  std::vector<Schedule> candidates = options.candidates;
   if (candidates.empty())
     candidates = candidateSchedules(spec, hostTargetInfo(options.threads));
   report.results.resize(candidates.size());

@@ -74,13 +74,12 @@ std::vector<llvm::json::Object> readRecords(const std::string &path) {
 }
 } // namespace
 
-std::optional<ScheduleChoice>
-TuningDatabase::lookup(const std::string &key) const {
-  std::optional<ScheduleChoice> found;
+std::optional<Schedule> TuningDatabase::lookup(const std::string &key) const {
+  std::optional<Schedule> found;
   for (const llvm::json::Object &record : readRecords(path)) {
     if (record.getString("key") != key)
       continue;
-    ScheduleChoice schedule;
+    Schedule schedule;
     auto number = [&](llvm::StringRef name) {
       return record.getInteger(name).value_or(0);
     };
@@ -95,8 +94,7 @@ TuningDatabase::lookup(const std::string &key) const {
   return found;
 }
 
-bool TuningDatabase::record(const std::string &key,
-                            const ScheduleChoice &schedule,
+bool TuningDatabase::record(const std::string &key, const Schedule &schedule,
                             const std::string &description,
                             std::string &error) const {
   llvm::json::Object entry{{"key", key},

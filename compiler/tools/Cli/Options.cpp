@@ -43,8 +43,8 @@ ScheduleFlags::ScheduleFlags(cl::SubCommand &sub)
       unrolled("unrolled", cl::desc("Block offsets in the code, not in tables"),
                cl::sub(sub), cl::cat(pfcCategory())) {}
 
-ScheduleChoice ScheduleFlags::choice() const {
-  ScheduleChoice schedule;
+Schedule ScheduleFlags::choice() const {
+  Schedule schedule;
   schedule.tile = tile;
   schedule.vector = vector;
   schedule.chunk = chunk;

@@ -46,7 +46,7 @@ std::unique_ptr<Net> buildNet(const NetSpec &spec, const OpenBlas *blas,
                               std::string &why) -> std::unique_ptr<Layer> {
     double layerSeconds = 0.0;
     auto compiled = compileLayer(
-        layer, CompileOptions(threads, ScheduleChoice(), spec.train.batch),
+        layer, CompileOptions(threads, Schedule(), spec.train.batch),
         &layerSeconds);
     seconds += layerSeconds;
     if (!compiled) {

@@ -49,7 +49,7 @@ public:
 class ScheduleFlags {
 public:
   explicit ScheduleFlags(llvm::cl::SubCommand &sub);
-  ScheduleChoice choice() const;
+  Schedule choice() const;
 
 private:
   llvm::cl::opt<int64_t> tile, vector, chunk, unroll, prefetch;

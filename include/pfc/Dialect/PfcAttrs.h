@@ -3,6 +3,7 @@
 #define PFC_DIALECT_PFCATTRS_H
 
 #include "pfc/Pattern/Butterfly.h"
+#include "pfc/Spec/Schedule.h"
 #include "pfc/Spec/Spec.h"
 
 #include "mlir/IR/Attributes.h"

@@ -90,6 +90,20 @@ def Pfc_ScheduleAttr : Pfc_Attr<"Schedule", "schedule"> {
   let parameters = (ins "int64_t":$tile, "int64_t":$vector, "int64_t":$chunk,
                         "int64_t":$unroll, "bool":$unrolled,
                         DefaultValuedParameter<"int64_t", "0">:$prefetch);
+  // The one conversion from the plain struct (include/pfc/Spec/Schedule.h)
+  // that flags, tuning records and the JIT carry; getSchedule is the other
+  // way, and the verifier is checkSchedule.
+  let builders = [
+    AttrBuilder<(ins "const ::pfc::Schedule &":$schedule), [{
+      return $_get($_ctxt, schedule.tile, schedule.vector, schedule.chunk,
+                   schedule.unroll, schedule.unrolled.value_or(false),
+                   schedule.prefetch.value_or(0));
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    /// The knobs as the plain struct, every one set.
+    ::pfc::Schedule getSchedule() const;
+  }];
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

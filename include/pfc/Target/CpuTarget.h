@@ -40,8 +40,7 @@ llvm::Error lowerToLLVMDialect(mlir::ModuleOp module,
                                const StageCallback &onStage = {});
 
 /// The default schedule of `spec` for `target`, every knob resolved.
-ScheduleChoice defaultScheduleChoice(const LayerSpec &spec,
-                                     const CpuTargetInfo &target);
+Schedule defaultSchedule(const LayerSpec &spec, const CpuTargetInfo &target);
 
 /// A layer's module for the host, with the schedule chosen for it (the
 /// options' knobs, else the default for the layer and the host): what the

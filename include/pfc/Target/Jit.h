@@ -3,6 +3,7 @@
 #define PFC_TARGET_JIT_H
 
 #include "pfc/Runtime/Layer.h"
+#include "pfc/Spec/Schedule.h"
 
 #include "llvm/Support/Error.h"
 
@@ -11,25 +12,8 @@
 
 namespace pfc {
 
-/// The knobs of the CPU kernel (see `#pfc.schedule` in PfcAttrs.td); a zero
-/// or unset field takes the default for the layer's shape and the host.
-struct ScheduleChoice {
-  int64_t tile = 0;   ///< token rows per register tile
-  int64_t vector = 0; ///< f32 lanes per vector: 4, 8 or 16
-  int64_t chunk = 0;  ///< tokens run against all block-rows at a time
-  int64_t unroll = 0; ///< unroll factor of the loop over a block's inputs
-  std::optional<bool> unrolled; ///< constant offsets in code, not tables
-  /// Blocks ahead in the packed weights to prefetch (0: none).
-  std::optional<int64_t> prefetch;
-
-  /// Whether no knob is set: the default or the tuned schedule applies.
-  bool empty() const {
-    return !tile && !vector && !chunk && !unroll && !unrolled && !prefetch;
-  }
-};
-
 struct CompileOptions {
-  explicit CompileOptions(int64_t threads = 0, ScheduleChoice schedule = {},
+  explicit CompileOptions(int64_t threads = 0, Schedule schedule = {},
                           int64_t tokens = 0)
       : threads(threads), schedule(schedule), tokens(tokens) {}
 
@@ -37,7 +21,7 @@ struct CompileOptions {
   int64_t threads;
   /// Knobs set here win; with none set, the schedule `pfc autotune` chose
   /// for the layer (TuningDatabase) applies, else the default one.
-  ScheduleChoice schedule;
+  Schedule schedule;
   /// The token count calls will mostly have, to pick a tuned schedule
   /// (0: large, 1024 and up).
   int64_t tokens;

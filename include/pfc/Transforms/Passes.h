@@ -2,6 +2,8 @@
 #ifndef PFC_TRANSFORMS_PASSES_H
 #define PFC_TRANSFORMS_PASSES_H
 
+#include "pfc/Spec/Schedule.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -37,9 +39,8 @@ struct CpuTargetInfo {
 /// `nnzBlocks` b×b blocks when none is given: the register tile that fills
 /// the vector registers without spilling (DESIGN.md), chunks of tokens sized
 /// for the L2 cache, block offsets from constant tables.
-ScheduleAttr defaultSchedule(mlir::MLIRContext *context, int64_t in,
-                             int64_t block, int64_t nnzBlocks,
-                             const CpuTargetInfo &target);
+Schedule defaultSchedule(int64_t in, int64_t block, int64_t nnzBlocks,
+                         const CpuTargetInfo &target);
 
 /// The rewrites of the passes of the same names, for the greedy driver.
 void populateMaterializePatternPatterns(mlir::RewritePatternSet &patterns);

@@ -17,7 +17,7 @@ namespace pfc {
 
 /// One schedule tried, and how it did.
 struct TuningResult {
-  ScheduleChoice schedule;
+  Schedule schedule;
   std::string label; ///< e.g. "tile=12 chunk=84 prefetch=4"
   /// Median milliseconds per call; infinity when it failed or was skipped.
   double medianMs = std::numeric_limits<double>::infinity();
@@ -37,11 +37,11 @@ struct TuneOptions {
   double budgetSeconds = 20.0;
   int64_t threads = 0;
   /// The schedules to try; empty takes candidateSchedules.
-  std::vector<ScheduleChoice> candidates;
+  std::vector<Schedule> candidates;
   /// Milliseconds per call of `schedule` compiled as `layer` on `x`; empty
   /// takes the median of five timed batches after a warm-up call. (Tests
   /// plant times here.)
-  std::function<double(const ScheduleChoice &schedule, Layer &layer,
+  std::function<double(const Schedule &schedule, Layer &layer,
                        const std::vector<float> &x, int64_t tokens)>
       measure;
   /// Told of each result as it comes.
@@ -51,10 +51,10 @@ struct TuneOptions {
 /// The curated space for `spec` on `target`: the default schedule first,
 /// then register tiles of 8 to 28 accumulators, chunks around the default
 /// (half, double, 252), prefetching on and off; at most 40.
-std::vector<ScheduleChoice> candidateSchedules(const LayerSpec &spec,
-                                               const CpuTargetInfo &target);
+std::vector<Schedule> candidateSchedules(const LayerSpec &spec,
+                                         const CpuTargetInfo &target);
 
-std::string describe(const ScheduleChoice &schedule);
+std::string describe(const Schedule &schedule);
 
 /// Compiles every candidate (two at a time), checks each against the fp64
 /// reference, times the ones that pass, and records the fastest in the

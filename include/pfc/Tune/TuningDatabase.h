@@ -32,13 +32,13 @@ public:
 
   /// The schedule recorded last for `key`. Lines that are not a record are
   /// skipped.
-  std::optional<ScheduleChoice> lookup(const std::string &key) const;
+  std::optional<Schedule> lookup(const std::string &key) const;
 
   /// Records `schedule` for `key`, described by `description`, as one line
   /// appended to the file: concurrent tuners lose no record, and the last
   /// record of a key wins. Returns false, with `error`, when the file
   /// cannot be written.
-  bool record(const std::string &key, const ScheduleChoice &schedule,
+  bool record(const std::string &key, const Schedule &schedule,
               const std::string &description, std::string &error) const;
 
 private:

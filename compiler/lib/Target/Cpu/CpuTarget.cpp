@@ -137,20 +137,9 @@ llvm::Error emitMachineCode(const llvm::Module &module,
   return llvm::Error::success();
 }
 
-ScheduleChoice defaultScheduleChoice(const LayerSpec &spec,
-                                     const CpuTargetInfo &target) {
-  MLIRContext context;
-  context.loadDialect<PfcDialect>();
-  ScheduleAttr schedule = defaultSchedule(&context, spec.paddedIn(), spec.block,
-                                          spec.blockMask().nnzBlocks(), target);
-  ScheduleChoice choice;
-  choice.tile = schedule.getTile();
-  choice.vector = schedule.getVector();
-  choice.chunk = schedule.getChunk();
-  choice.unroll = schedule.getUnroll();
-  choice.unrolled = schedule.getUnrolled();
-  choice.prefetch = schedule.getPrefetch();
-  return choice;
+Schedule defaultSchedule(const LayerSpec &spec, const CpuTargetInfo &target) {
+  return defaultSchedule(spec.paddedIn(), spec.block,
+                         spec.blockMask().nnzBlocks(), target);
 }
 
 llvm::Expected<HostLayerModule>
@@ -164,33 +153,20 @@ HostLayerModule::build(const LayerSpec &spec, const CompileOptions &options) {
   context->loadDialect<PfcDialect>();
 
   result.target = hostTargetInfo(options.threads);
-  ScheduleAttr defaults =
-      defaultSchedule(context, spec.paddedIn(), spec.block,
-                      spec.blockMask().nnzBlocks(), result.target);
-  auto pick = [](int64_t chosen, int64_t fallback) {
-    return chosen > 0 ? chosen : fallback;
-  };
+  const Schedule defaults = defaultSchedule(spec, result.target);
   // The schedule `choice` makes of the defaults, or why it cannot.
-  auto resolve = [&](const ScheduleChoice &choice, std::string &invalid) {
-    ScopedDiagnosticHandler handler(context, [&](Diagnostic &diag) {
-      invalid = diag.str();
-      return success();
-    });
-    return ScheduleAttr::getChecked(
-        [&] { return emitError(UnknownLoc::get(context)); }, context,
-        pick(choice.tile, defaults.getTile()),
-        pick(choice.vector, defaults.getVector()),
-        pick(choice.chunk, defaults.getChunk()),
-        pick(choice.unroll, defaults.getUnroll()),
-        choice.unrolled.value_or(defaults.getUnrolled()),
-        choice.prefetch.value_or(defaults.getPrefetch()));
+  auto resolve = [&](const Schedule &choice, std::string &invalid) {
+    Schedule resolved = choice.orDefaults(defaults);
+    invalid = checkSchedule(resolved);
+    return invalid.empty() ? ScheduleAttr::get(context, resolved)
+                           : ScheduleAttr();
   };
   std::string invalid;
   ScheduleAttr schedule;
   if (options.schedule.empty() && options.useTuned)
     if (std::optional<TuningDatabase> database =
             TuningDatabase::fromEnvironment())
-      if (std::optional<ScheduleChoice> tuned = database->lookup(
+      if (std::optional<Schedule> tuned = database->lookup(
               tuningKey(spec, options.tokens ? options.tokens : 1024))) {
         schedule = resolve(*tuned, invalid);
         // A damaged record costs the tuning, never the compile.
