@@ -35,6 +35,12 @@ struct Case {
   int64_t stages;
 };
 
+// What gtest prints for a case (and ctest lists), instead of its bytes.
+void PrintTo(const Case &c, std::ostream *os) {
+  *os << toString(c.dtype) << (c.tf32 ? " tf32" : "") << ", " << c.stages
+      << " stages";
+}
+
 class NvrtcCompiles : public ::testing::TestWithParam<Case> {};
 
 TEST_P(NvrtcCompiles, EveryShippedLayer) {

@@ -100,6 +100,9 @@ struct Bad {
   std::string message;
 };
 
+// What gtest prints for a case (and ctest lists): the reason, never bytes.
+void PrintTo(const Bad &bad, std::ostream *os) { *os << bad.message; }
+
 class MalformedPlan : public ::testing::TestWithParam<Bad> {};
 
 TEST_P(MalformedPlan, IsRefusedWithTheReason) {
@@ -152,7 +155,10 @@ INSTANTIATE_TEST_SUITE_P(
             "zeroes something that is not a buffer"},
         Bad{broken("{\"tokens\": 1, \"per_token\"",
                    "{\"tokens\": 9, \"per_token\""),
-            "sizes something by token count 9 of 4"}));
+            "sizes something by token count 9 of 4"}),
+    [](const ::testing::TestParamInfo<Bad> &info) {
+      return "case" + std::to_string(info.index);
+    });
 
 } // namespace
 } // namespace pfc

@@ -123,7 +123,10 @@ TEST_P(PixelflyNet, GradientsMatchFiniteDifferences) {
 
 INSTANTIATE_TEST_SUITE_P(GammaModes, PixelflyNet,
                          ::testing::Values(GammaMode::Scalar, GammaMode::Gate,
-                                           GammaMode::Fixed));
+                                           GammaMode::Fixed),
+                         [](const ::testing::TestParamInfo<GammaMode> &info) {
+                           return std::string(toString(info.param));
+                         });
 
 TEST(PixelflyTraining, LossFallsAndGammaStaysInRange) {
   std::string error;
