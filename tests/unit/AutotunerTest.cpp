@@ -2,8 +2,8 @@
 #include "CacheDirectory.h"
 
 #include "pfc/Target/CpuTarget.h"
-#include "pfc/Tune/TuningDatabase.h"
 #include "pfc/Tune/Autotuner.h"
+#include "pfc/Tune/TuningDatabase.h"
 
 #include "llvm/Support/FileSystem.h"
 
