@@ -8,9 +8,9 @@
 #include "FiniteDifference.h"
 #include "RandomDraws.h"
 
+#include "pfc/Target/Jit.h"
 #include "pfc/Train/Net.h"
 #include "pfc/Train/Trainer.h"
-#include "pfc/Target/Jit.h"
 
 #include <gtest/gtest.h>
 

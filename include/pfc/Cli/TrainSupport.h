@@ -8,10 +8,10 @@
 #ifndef PFC_CLI_TRAINSUPPORT_H
 #define PFC_CLI_TRAINSUPPORT_H
 
-#include "pfc/Train/Net.h"
 #include "pfc/Runtime/OpenBlas.h"
-#include "pfc/Train/Trainer.h"
 #include "pfc/Spec/NetSpec.h"
+#include "pfc/Train/Net.h"
+#include "pfc/Train/Trainer.h"
 
 #include "llvm/ADT/StringRef.h"
 

@@ -59,7 +59,6 @@ struct CudaModule {
 mlir::FailureOr<CudaModule> translateToCuda(mlir::ModuleOp module,
                                             const CudaOptions &options);
 
-
 /// A layer spec's module (pfc/Import/LayerModule.h) through the GPU
 /// pipeline and translated: `<sym>_pack`, `<sym>_forward`, `<sym>_backward`.
 /// The data type is the spec's.

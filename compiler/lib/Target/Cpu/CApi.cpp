@@ -18,7 +18,8 @@ pfc_layer *pfc_layer_compile(const char *specPath, int threads, char *error,
     setCError(error, errorSize, os.str());
     return nullptr;
   }
-  auto layer = compileLayer(std::get<LayerSpec>(*spec), CompileOptions(threads));
+  auto layer =
+      compileLayer(std::get<LayerSpec>(*spec), CompileOptions(threads));
   if (!layer) {
     setCError(error, errorSize, llvm::toString(layer.takeError()));
     return nullptr;

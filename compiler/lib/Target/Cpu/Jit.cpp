@@ -7,10 +7,11 @@
 //
 //===----------------------------------------------------------------------===//
 #include "pfc/Target/Jit.h"
+
 #include "pfc/BuildId.h"
+#include "pfc/Import/LayerModule.h"
 #include "pfc/Runtime/KernelCache.h"
 #include "pfc/Target/CpuTarget.h"
-#include "pfc/Import/LayerModule.h"
 
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"

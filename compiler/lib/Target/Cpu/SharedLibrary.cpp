@@ -25,8 +25,8 @@ llvm::Expected<std::string> linkSharedLibrary(llvm::StringRef object) {
                                    "cannot link a shared library: " + what);
   };
   const char *fromEnvironment = std::getenv("CC");
-  std::string name = fromEnvironment && *fromEnvironment ? fromEnvironment
-                                                         : "cc";
+  std::string name =
+      fromEnvironment && *fromEnvironment ? fromEnvironment : "cc";
   llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName(name);
   if (!driver)
     return error("no C compiler driver '" + name + "' on PATH");

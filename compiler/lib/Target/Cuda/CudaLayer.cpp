@@ -1,8 +1,8 @@
 //===- CudaLayer.cpp - A layer spec as CUDA kernels and launch plans ------===//
 #include "pfc/Dialect/PfcOps.h"
 #include "pfc/Dialect/Registration.h"
-#include "pfc/Target/CudaTarget.h"
 #include "pfc/Import/LayerModule.h"
+#include "pfc/Target/CudaTarget.h"
 #include "pfc/Transforms/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"

@@ -8,8 +8,8 @@
 // ops. The emitted kernels are thin: constant tables, one `steps` lambda
 // that says where each k-tile of A and B lies, and an epilogue.
 //
-// The text is compiler/lib/Target/Cuda/CudaPrelude.cuh, a CUDA file to read, edit
-// and compile as such; the build embeds it (cmake/EmbedText.cmake).
+// The text is compiler/lib/Target/Cuda/CudaPrelude.cuh, a CUDA file to read,
+// edit and compile as such; the build embeds it (cmake/EmbedText.cmake).
 //
 //===----------------------------------------------------------------------===//
 #include "CudaPrelude.h"

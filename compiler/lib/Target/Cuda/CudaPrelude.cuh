@@ -1,6 +1,10 @@
 // ---- pfc device library (compiler/lib/Target/Cuda/CudaPrelude.cuh) ---------
-struct pfc_bf16 { unsigned short bits; };
-struct pfc_f16 { unsigned short bits; };
+struct pfc_bf16 {
+  unsigned short bits;
+};
+struct pfc_f16 {
+  unsigned short bits;
+};
 
 namespace pfc {
 
@@ -30,8 +34,7 @@ template <> __device__ __forceinline__ pfc_f16 fromFloat<pfc_f16>(float v) {
 __device__ __forceinline__ unsigned short bitsOf(pfc_bf16 v) { return v.bits; }
 __device__ __forceinline__ unsigned short bitsOf(pfc_f16 v) { return v.bits; }
 /// Two 16-bit elements in one register, the lower index in the low half.
-template <typename T>
-__device__ __forceinline__ unsigned pack2(T lo, T hi) {
+template <typename T> __device__ __forceinline__ unsigned pack2(T lo, T hi) {
   return (unsigned)bitsOf(lo) | ((unsigned)bitsOf(hi) << 16);
 }
 __device__ __forceinline__ unsigned toTf32(float v) {
@@ -49,7 +52,7 @@ __device__ __forceinline__ long long minLL(long long a, long long b) {
   asm volatile(instruction " {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "          \
                            "{%0,%1,%2,%3};"                                    \
                : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])                \
-               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]),       \
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]),        \
                  "r"(b[1]))
 __device__ __forceinline__ void mma16816(float *d, const unsigned *a,
                                          const unsigned *b, pfc_bf16) {
@@ -73,9 +76,9 @@ __device__ __forceinline__ unsigned sharedAddress(const void *p) {
   return a;
 }
 __device__ __forceinline__ void copyAsync16(void *shared, const void *global) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(
-                   sharedAddress(shared)),
-               "l"(global));
+  asm volatile(
+      "cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(sharedAddress(shared)),
+      "l"(global));
 }
 __device__ __forceinline__ void commitAsync() {
   asm volatile("cp.async.commit_group;");
@@ -174,14 +177,14 @@ struct Tile {
       for (int j = 0; j < NI; ++j) {
         const int n = n0 + j * 8 + g;
         if constexpr (MATH == Mma16) {
-          unsigned af[4] = {pack2(aAt(a, r, 2 * c), aAt(a, r, 2 * c + 1)),
-                            pack2(aAt(a, r + 8, 2 * c), aAt(a, r + 8, 2 * c + 1)),
-                            pack2(aAt(a, r, 2 * c + 8), aAt(a, r, 2 * c + 9)),
-                            pack2(aAt(a, r + 8, 2 * c + 8),
-                                  aAt(a, r + 8, 2 * c + 9))};
-          unsigned bf[2] = {pack2(b[2 * c * B_LD + n], b[(2 * c + 1) * B_LD + n]),
-                            pack2(b[(2 * c + 8) * B_LD + n],
-                                  b[(2 * c + 9) * B_LD + n])};
+          unsigned af[4] = {
+              pack2(aAt(a, r, 2 * c), aAt(a, r, 2 * c + 1)),
+              pack2(aAt(a, r + 8, 2 * c), aAt(a, r + 8, 2 * c + 1)),
+              pack2(aAt(a, r, 2 * c + 8), aAt(a, r, 2 * c + 9)),
+              pack2(aAt(a, r + 8, 2 * c + 8), aAt(a, r + 8, 2 * c + 9))};
+          unsigned bf[2] = {
+              pack2(b[2 * c * B_LD + n], b[(2 * c + 1) * B_LD + n]),
+              pack2(b[(2 * c + 8) * B_LD + n], b[(2 * c + 9) * B_LD + n])};
           mma16816(acc[i][j], af, bf, T());
         } else if constexpr (MATH == Tf32) {
 #pragma unroll
@@ -199,7 +202,8 @@ struct Tile {
           const int col = n0 + j * 8 + 2 * c;
 #pragma unroll
           for (int k = 0; k < BK; ++k) {
-            const float a0 = toFloat(aAt(a, r, k)), a1 = toFloat(aAt(a, r + 8, k));
+            const float a0 = toFloat(aAt(a, r, k)),
+                        a1 = toFloat(aAt(a, r + 8, k));
             const float b0 = toFloat(b[k * B_LD + col]);
             const float b1 = toFloat(b[k * B_LD + col + 1]);
             acc[i][j][0] += a0 * b0;
@@ -384,9 +388,8 @@ __device__ void sumTokens(long long tokens, const T *in, float *out) {
 }
 
 /// dγ_t = sparseDots[t] − lowRankDots[t] (no low-rank term: null).
-__device__ __forceinline__ float gammaGradAt(const float *sparseDots,
-                                             const float *lowRankDots,
-                                             long long t) {
+__device__ __forceinline__ float
+gammaGradAt(const float *sparseDots, const float *lowRankDots, long long t) {
   return sparseDots[t] - (lowRankDots ? lowRankDots[t] : 0.f);
 }
 
