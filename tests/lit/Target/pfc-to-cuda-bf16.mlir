@@ -6,7 +6,8 @@
 // RUN: sed 's/xbf16/xf16/g' %s | %pfc-translate --pfc-to-cuda -split-input-file | FileCheck %s --check-prefix=F16
 
 // The device library comes first, self-contained.
-// FWD: struct pfc_bf16 { unsigned short bits; };
+// FWD: struct pfc_bf16 {
+// FWD-NEXT: unsigned short bits;
 // FWD: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // FWD: cp.async.cg.shared.global
 // FWD-NOT: #include
