@@ -246,11 +246,17 @@ struct Tile {
     }
   }
 
+  /// The tile row and column of this thread's first accumulator.
+  static __device__ int originRow() {
+    return threadIdx.x / 32 / WN * WTM + threadIdx.x % 32 / 4;
+  }
+  static __device__ int originCol() {
+    return threadIdx.x / 32 % WN * WTN + threadIdx.x % 32 % 4 * 2;
+  }
+
   /// Calls f(m, n, value&) for every accumulator at tile row m, column n.
   template <typename F> __device__ void forEach(F f) {
-    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-    const int m0 = warp / WN * WTM + lane / 4;
-    const int n0 = warp % WN * WTN + lane % 4 * 2;
+    const int m0 = originRow(), n0 = originCol();
 #pragma unroll
     for (int i = 0; i < MI; ++i)
 #pragma unroll
@@ -263,9 +269,8 @@ struct Tile {
   /// dots[m] += Σ_n acc(m, n)·other(m, n) for the rows m < rows.
   template <typename F>
   __device__ void rowDots(F other, float *dots, long long rows) {
-    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-    const int m0 = warp / WN * WTM + lane / 4;
-    const int n0 = warp % WN * WTN + lane % 4 * 2;
+    const int lane = threadIdx.x % 32;
+    const int m0 = originRow(), n0 = originCol();
 #pragma unroll
     for (int i = 0; i < MI; ++i)
 #pragma unroll
