@@ -2,6 +2,8 @@
 #include "pfc/Runtime/Layer.h"
 #include "pfc/Runtime/ThreadPool.h"
 
+#include "KernelParams.h"
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -14,57 +16,18 @@ Layer::Layer(LayerSpec spec, BlockMask mask, LayerKernel kernel)
     : layerSpec(std::move(spec)), blockMask(std::move(mask)),
       kernel(std::move(kernel)), scratch(std::make_unique<BackwardScratch>()) {}
 
-static bool checkSize(const std::vector<float> &tensor, size_t expected,
-                      const char *name, std::string &error) {
-  if (tensor.size() == expected)
-    return true;
-  error = std::string("parameter '") + name + "' has " +
-          std::to_string(tensor.size()) + " elements (expected " +
-          std::to_string(expected) + ")";
-  return false;
-}
-
 bool Layer::setParams(const LayerParams &newParams, std::string &error) {
-  const LayerSpec &s = layerSpec;
-  size_t b = static_cast<size_t>(s.block);
-  size_t rank = static_cast<size_t>(s.rank);
-  bool gate = s.gammaMode == GammaMode::Gate;
-  if (!checkSize(newParams.blocks, blockMask.nnzBlocks() * b * b, "blocks",
-                 error) ||
-      !checkSize(newParams.u, s.outFeatures * rank, "U", error) ||
-      !checkSize(newParams.v, s.inFeatures * rank, "V", error) ||
-      !checkSize(newParams.gateWeight, gate ? s.inFeatures : 0, "gate.weight",
-                 error) ||
-      !checkSize(newParams.bias, s.bias ? s.outFeatures : 0, "bias", error))
+  if (!checkParamSizes(layerSpec, blockMask, newParams, error))
     return false;
   current = newParams;
-  // The blocks' padding (rows past out_features, columns past in_features)
-  // is set to 0 here, so that no kernel sees what a file had there: the
-  // forward skips it, but a scalar γ's gradient sums B ⊙ (dYᵀ·x) over whole
-  // blocks, and 0·NaN is NaN.
-  if (s.outFeatures % s.block || s.inFeatures % s.block) {
-    const std::vector<std::pair<int64_t, int64_t>> blocks = blockMask.blocks();
-    float *values = current.blocks.data();
-    for (const auto &[row, col] : blocks) {
-      for (size_t i = 0; i < b; ++i)
-        for (size_t j = 0; j < b; ++j)
-          if (row * int64_t(b) + int64_t(i) >= s.outFeatures ||
-              col * int64_t(b) + int64_t(j) >= s.inFeatures)
-            values[i * b + j] = 0.0f;
-      values += b * b;
-    }
-  }
+  zeroBlockPadding(layerSpec, blockMask, current.blocks);
+  const size_t rank = static_cast<size_t>(layerSpec.rank);
   // The kernel writes every element, padding included.
   packedBlocks.resize(current.blocks.size());
-  packedU.resize(rank * s.paddedOut());
+  packedU.resize(rank * layerSpec.paddedOut());
   kernel.pack(current.blocks.data(), rank ? current.u.data() : nullptr,
               packedBlocks.data(), rank ? packedU.data() : nullptr);
-  if (gate) {
-    gamma = current.gateWeight;
-    gamma.push_back(current.gateBias);
-  } else {
-    gamma = {current.gamma};
-  }
+  gamma = kernelGamma(layerSpec, current);
   return true;
 }
 
@@ -74,8 +37,7 @@ void Layer::forward(const float *x, int64_t tokens, float *y) const {
   };
   const float *u = data(packedU), *v = data(current.v),
               *bias = data(current.bias);
-  const float *g =
-      layerSpec.gammaMode == GammaMode::Fixed ? nullptr : data(gamma);
+  const float *g = data(gamma); // empty in fixed mode
   const int64_t blockRows = blockMask.blockRows;
   // Enough tokens for every thread to fill its register tiles: split the
   // tokens, each thread reading all weights. Otherwise (the memory-bound
@@ -110,10 +72,7 @@ struct KernelGrads {
     u.resize(params.u.size());
     v.resize(params.v.size());
     bias.resize(params.bias.size());
-    gamma.resize(spec.gammaMode == GammaMode::Gate
-                     ? params.gateWeight.size() + 1
-                 : spec.gammaMode == GammaMode::Scalar ? 1
-                                                       : 0);
+    gamma.resize(kernelGammaSize(spec));
   }
 
   std::array<std::vector<float> *, 5> arrays() {
@@ -147,8 +106,7 @@ void Layer::backward(const float *x, const float *dy, int64_t tokens, float *dx,
   auto in = [](const std::vector<float> &v) {
     return v.empty() ? nullptr : v.data();
   };
-  const float *g =
-      layerSpec.gammaMode == GammaMode::Fixed ? nullptr : in(gamma);
+  const float *g = in(gamma); // empty in fixed mode
   // Every gradient is a sum over tokens: each part takes a share of the
   // tokens into gradients of its own, which are then added up.
   ThreadPool &pool = ThreadPool::shared();
@@ -195,15 +153,7 @@ void Layer::backward(const float *x, const float *dy, int64_t tokens, float *dx,
   std::swap(total.u, grads.u);
   std::swap(total.v, grads.v);
   std::swap(total.bias, grads.bias);
-  grads.gamma = 0.0f;
-  grads.gateBias = 0.0f;
-  grads.gateWeight.clear();
-  if (layerSpec.gammaMode == GammaMode::Scalar) {
-    grads.gamma = total.gamma[0];
-  } else if (layerSpec.gammaMode == GammaMode::Gate) {
-    grads.gateWeight.assign(total.gamma.begin(), total.gamma.end() - 1);
-    grads.gateBias = total.gamma.back();
-  }
+  setGammaGrads(layerSpec, total.gamma.data(), grads);
 }
 
 } // namespace pfc
