@@ -1,6 +1,7 @@
 //===- CApi.cpp - pfc's runtime C API -------------------------------------===//
 #include "pfc/Runtime/CApi.h"
 #include "pfc/Runtime/CompiledLayer.h"
+#include "pfc/Runtime/CudaLayer.h"
 #include "pfc/Runtime/Params.h"
 
 #include <algorithm>
@@ -8,21 +9,37 @@
 
 using namespace pfc;
 
+/// A CPU layer or a CUDA one.
 struct pfc_layer {
-  std::unique_ptr<Layer> layer;
+  std::unique_ptr<Layer> cpu;
+  std::unique_ptr<cuda::CudaLayer> gpu;
   std::vector<ParamInfo> infos;
   /// The gradients of the last backward, reused from call to call.
   mutable LayerParams grads;
+
+  const LayerSpec &spec() const { return cpu ? cpu->spec() : gpu->spec(); }
+  const BlockMask &mask() const { return cpu ? cpu->mask() : gpu->mask(); }
+  bool hasBackward() const {
+    return cpu ? cpu->hasBackward() : gpu->hasBackward();
+  }
+  bool setParams(const LayerParams &params, std::string &error) {
+    return cpu ? cpu->setParams(params, error) : gpu->setParams(params, error);
+  }
 };
 
 namespace pfc {
 
-pfc_layer *wrapLayer(std::unique_ptr<Layer> layer) {
-  auto handle = std::make_unique<pfc_layer>();
-  handle->infos = paramInfos(layer->spec(), layer->mask());
-  handle->layer = std::move(layer);
+/// Completes a handle holding its layer: the tensors, the initialisation.
+static pfc_layer *finishHandle(std::unique_ptr<pfc_layer> handle) {
+  handle->infos = paramInfos(handle->spec(), handle->mask());
   pfc_layer_init_params(handle.get(), 0);
   return handle.release();
+}
+
+pfc_layer *wrapLayer(std::unique_ptr<Layer> layer) {
+  auto handle = std::make_unique<pfc_layer>();
+  handle->cpu = std::move(layer);
+  return finishHandle(std::move(handle));
 }
 
 void setCError(char *error, size_t size, std::string_view message) {
@@ -37,47 +54,58 @@ void setCError(char *error, size_t size, std::string_view message) {
 
 } // namespace pfc
 
+/// `ok`, or 1 with `message` in `error`.
+static int result(bool ok, const std::string &message, char *error,
+                  size_t errorSize) {
+  if (ok)
+    return 0;
+  setCError(error, errorSize, message);
+  return 1;
+}
+
 pfc_layer *pfc_layer_load(const char *dir, int threads, char *error,
                           size_t errorSize) {
   std::string message;
-  std::unique_ptr<Layer> layer = loadCompiledLayer(dir, threads, message);
-  if (!layer) {
+  CompiledManifest manifest;
+  auto handle = std::make_unique<pfc_layer>();
+  if (readManifest(dir, manifest, message)) {
+    if (manifest.target == "cuda")
+      handle->gpu =
+          cuda::loadCompiledCudaLayer(dir, std::move(manifest), message);
+    else
+      handle->cpu =
+          loadCompiledLayer(dir, std::move(manifest), threads, message);
+  }
+  if (!handle->cpu && !handle->gpu) {
     setCError(error, errorSize, message);
     return nullptr;
   }
-  return wrapLayer(std::move(layer));
+  return finishHandle(std::move(handle));
 }
 
 void pfc_layer_init_params(pfc_layer *handle, uint64_t seed) {
-  Layer &layer = *handle->layer;
-  std::string ignored; // the reference initialisation always fits
-  layer.setParams(initParams(layer.spec(), layer.mask(), seed), ignored);
+  std::string message;
+  handle->setParams(initParams(handle->spec(), handle->mask(), seed), message);
 }
 
 /// Sets `tensors` as the layer's parameters; `source` prefixes errors.
 static int setTensors(pfc_layer *handle, const TensorMap &tensors,
                       const std::string &source, char *error,
                       size_t errorSize) {
-  Layer &layer = *handle->layer;
   std::string message;
   LayerParams params;
-  if (!paramsFromTensors(layer.spec(), layer.mask(), tensors, params,
-                         message) ||
-      !layer.setParams(params, message)) {
-    setCError(error, errorSize, source + ": error: " + message);
-    return 1;
-  }
-  return 0;
+  bool ok = paramsFromTensors(handle->spec(), handle->mask(), tensors, params,
+                              message) &&
+            handle->setParams(params, message);
+  return result(ok, source + ": error: " + message, error, errorSize);
 }
 
 int pfc_layer_load_params(pfc_layer *handle, const char *path, char *error,
                           size_t errorSize) {
   std::string message;
   TensorMap tensors;
-  if (!readSafetensors(path, tensors, message)) {
-    setCError(error, errorSize, message);
-    return 1;
-  }
+  if (!readSafetensors(path, tensors, message))
+    return result(false, message, error, errorSize);
   return setTensors(handle, tensors, path, error, errorSize);
 }
 
@@ -110,24 +138,43 @@ int pfc_layer_set_params(pfc_layer *handle, const float *const *params,
                     errorSize);
 }
 
-void pfc_layer_forward(const pfc_layer *handle, const float *x, int64_t tokens,
-                       float *y) {
-  if (tokens > 0)
-    handle->layer->forward(x, tokens, y);
+const char *pfc_layer_target(const pfc_layer *handle) {
+  return handle->cpu ? "cpu" : "cuda";
+}
+
+const char *pfc_layer_dtype(const pfc_layer *handle) {
+  return toString(handle->spec().dtype).data(); // names are literals
+}
+
+int pfc_layer_forward(const pfc_layer *handle, const float *x, int64_t tokens,
+                      float *y, char *error, size_t errorSize) {
+  if (tokens <= 0)
+    return 0;
+  if (handle->cpu) {
+    handle->cpu->forward(x, tokens, y);
+    return 0;
+  }
+  std::string message;
+  return result(handle->gpu->forward(x, tokens, y, message), message, error,
+                errorSize);
 }
 
 int pfc_layer_backward(const pfc_layer *handle, const float *x,
                        const float *dy, int64_t tokens, float *dx,
                        float *const *grads, char *error, size_t errorSize) {
-  const Layer &layer = *handle->layer;
-  if (!layer.hasBackward()) {
-    setCError(error, errorSize,
-              layer.spec().name + ": error: compiled without a backward");
-    return 1;
-  }
+  if (!handle->hasBackward())
+    return result(false,
+                  handle->spec().name + ": error: compiled without a backward",
+                  error, errorSize);
   LayerParams &scratch = handle->grads;
-  layer.backward(x, dy, std::max<int64_t>(tokens, 0), dx, scratch);
-  TensorMap tensors = tensorsFromParams(layer.spec(), layer.mask(), scratch);
+  tokens = std::max<int64_t>(tokens, 0);
+  std::string message;
+  if (handle->cpu)
+    handle->cpu->backward(x, dy, tokens, dx, scratch);
+  else if (!handle->gpu->backward(x, dy, tokens, dx, scratch, message))
+    return result(false, message, error, errorSize);
+  TensorMap tensors =
+      tensorsFromParams(handle->spec(), handle->mask(), scratch);
   for (size_t i = 0; i < handle->infos.size(); ++i) {
     const std::vector<float> &data = tensors[handle->infos[i].name].data;
     std::copy(data.begin(), data.end(), grads[i]);
@@ -135,12 +182,47 @@ int pfc_layer_backward(const pfc_layer *handle, const float *x,
   return 0;
 }
 
+/// The CUDA layer behind `handle`, or null with the reason in `message`.
+static const cuda::CudaLayer *gpuLayer(const pfc_layer *handle,
+                                       std::string &message) {
+  if (!handle->gpu)
+    message = handle->spec().name +
+              ": error: a CPU layer has no device entry points (use "
+              "pfc_layer_forward and pfc_layer_backward)";
+  return handle->gpu.get();
+}
+
+int pfc_layer_forward_device(const pfc_layer *handle, uint64_t x,
+                             int64_t tokens, uint64_t y, void *stream,
+                             char *error, size_t errorSize) {
+  std::string message;
+  const cuda::CudaLayer *layer = gpuLayer(handle, message);
+  bool ok = layer &&
+            layer->forwardDevice(x, tokens, y,
+                                 static_cast<cuda::CUstream>(stream), message);
+  return result(ok, message, error, errorSize);
+}
+
+int pfc_layer_backward_device(const pfc_layer *handle, uint64_t x, uint64_t dy,
+                              int64_t tokens, uint64_t dx,
+                              const uint64_t *grads, void *stream, char *error,
+                              size_t errorSize) {
+  std::string message;
+  const cuda::CudaLayer *layer = gpuLayer(handle, message);
+  bool ok = layer &&
+            layer->backwardDevice(x, dy, tokens, dx,
+                                  std::vector<cuda::CUdeviceptr>(
+                                      grads, grads + handle->infos.size()),
+                                  static_cast<cuda::CUstream>(stream), message);
+  return result(ok, message, error, errorSize);
+}
+
 int64_t pfc_layer_in_features(const pfc_layer *handle) {
-  return handle->layer->spec().inFeatures;
+  return handle->spec().inFeatures;
 }
 
 int64_t pfc_layer_out_features(const pfc_layer *handle) {
-  return handle->layer->spec().outFeatures;
+  return handle->spec().outFeatures;
 }
 
 void pfc_layer_destroy(pfc_layer *handle) { delete handle; }

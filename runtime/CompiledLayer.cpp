@@ -120,13 +120,27 @@ bool parseManifest(std::string_view text, const std::string &source,
     manifest.pack = r.string(symbols, "pack");
     manifest.forward = r.string(symbols, "forward");
     manifest.backward = r.string(symbols, "backward");
+    const json::Value &files = r.kind(root, "files", json::Value::Kind::Object);
     if (r.ok() && manifest.target == "cpu") {
       manifest.tile = r.integer(root, "tile");
       manifest.threads = r.integer(root, "threads");
-      const json::Value &files = r.need(root, "files");
       for (const json::Member &m : files.object)
         if (m.key == "shared_library")
           manifest.sharedLibrary = r.string(files, "shared_library");
+    } else if (r.ok() && manifest.target == "cuda") {
+      manifest.plan = r.string(files, "plan");
+      for (const json::Member &m : root.object) {
+        if (m.key == "note")
+          manifest.note = r.string(root, "note");
+        if (m.key != "architectures")
+          continue;
+        for (const json::Member &arch :
+             r.kind(root, "architectures", json::Value::Kind::Object).object)
+          manifest.images.push_back({arch.key, r.string(arch.value, "ptx"),
+                                     r.string(arch.value, "cubin")});
+      }
+    } else if (r.ok()) {
+      r.fail("unknown \"target\" \"" + manifest.target + "\"");
     }
   }
   if (what.empty())
@@ -135,13 +149,25 @@ bool parseManifest(std::string_view text, const std::string &source,
   return false;
 }
 
+bool readManifest(const std::string &dir, CompiledManifest &manifest,
+                  std::string &error) {
+  std::string path = dir + "/manifest.json", text;
+  return readFileBytes(path, text, error) &&
+         parseManifest(text, path, manifest, error);
+}
+
 std::unique_ptr<Layer> loadCompiledLayer(const std::string &dir,
                                          int64_t threads, std::string &error) {
-  std::string path = dir + "/manifest.json", text;
   CompiledManifest manifest;
-  if (!readFileBytes(path, text, error) ||
-      !parseManifest(text, path, manifest, error))
+  if (!readManifest(dir, manifest, error))
     return nullptr;
+  return loadCompiledLayer(dir, std::move(manifest), threads, error);
+}
+
+std::unique_ptr<Layer> loadCompiledLayer(const std::string &dir,
+                                         CompiledManifest manifest,
+                                         int64_t threads, std::string &error) {
+  std::string path = dir + "/manifest.json";
   if (manifest.target != "cpu") {
     error = path + ": error: a layer compiled for '" + manifest.target +
             "', not for the CPU";

@@ -99,6 +99,7 @@ const Driver *Driver::get(std::string &why) {
         bind(table.memsetD32Async, "cuMemsetD32Async") &&
         bind(table.memcpyHtoD, "cuMemcpyHtoD_v2") &&
         bind(table.memcpyDtoH, "cuMemcpyDtoH_v2") &&
+        bind(table.memcpyDtoDAsync, "cuMemcpyDtoDAsync_v2") &&
         bind(table.streamSynchronize, "cuStreamSynchronize") &&
         bind(table.getErrorName, "cuGetErrorName");
     if (!bound)

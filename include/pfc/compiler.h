@@ -14,6 +14,9 @@
 extern "C" {
 #endif
 
+/* C names, snake_case as C APIs spell them, not LLVM's C++ style. */
+/* NOLINTBEGIN(readability-identifier-naming) */
+
 /* Compiles the layer spec at `spec_path` for the host CPU, forward and
  * backward; `threads` is how many parts a call is split over (0: every
  * hardware thread). The layer starts with the reference initialisation of
@@ -21,6 +24,8 @@ extern "C" {
  * errors included). */
 pfc_layer *pfc_layer_compile(const char *spec_path, int threads, char *error,
                              size_t error_size);
+
+/* NOLINTEND(readability-identifier-naming) */
 
 #ifdef __cplusplus
 }

@@ -18,12 +18,16 @@
 extern "C" {
 #endif
 
+/* C names, snake_case as C APIs spell them, not LLVM's C++ style. */
+/* NOLINTBEGIN(readability-identifier-naming) */
+
 typedef struct pfc_layer pfc_layer;
 
-/* Loads the layer `pfc compile` wrote into `dir` (its manifest.json and
- * shared library) for the host CPU; a call is split over `threads` parts
- * (0: as compiled). The layer starts with the reference initialisation of
- * seed 0. */
+/* Loads the layer `pfc compile` wrote into `dir`: for the host CPU (its
+ * manifest.json and shared library; a call is split over `threads` parts,
+ * 0: as compiled), or for CUDA (its launch plan and the cubin or PTX that
+ * runs on device 0; `threads` is not used). The layer starts with the
+ * reference initialisation of seed 0. */
 pfc_layer *pfc_layer_load(const char *dir, int threads, char *error,
                           size_t error_size);
 
@@ -45,10 +49,18 @@ int64_t pfc_layer_param_size(const pfc_layer *layer, int index);
 int pfc_layer_set_params(pfc_layer *layer, const float *const *params,
                          char *error, size_t error_size);
 
-/* y [tokens, out] = the layer applied to x [tokens, in], row-major f32;
- * nothing for tokens <= 0. */
-void pfc_layer_forward(const pfc_layer *layer, const float *x, int64_t tokens,
-                       float *y);
+/* "cpu" or "cuda": where the layer runs. */
+const char *pfc_layer_target(const pfc_layer *layer);
+
+/* "f32", "bf16" or "f16": the element type of a CUDA layer's device buffers
+ * (x, y, dy, dx). Host arrays are f32 always, converted as need be. */
+const char *pfc_layer_dtype(const pfc_layer *layer);
+
+/* y [tokens, out] = the layer applied to x [tokens, in], row-major f32 host
+ * arrays; nothing for tokens <= 0. Fails only for a CUDA layer (a device
+ * error). */
+int pfc_layer_forward(const pfc_layer *layer, const float *x, int64_t tokens,
+                      float *y, char *error, size_t error_size);
 
 /* Given x [tokens, in] and dy [tokens, out] = d(loss)/dy: dx [tokens, in]
  * and grads[i] = d(loss)/d(parameter tensor i), summed over the tokens, one
@@ -57,10 +69,25 @@ int pfc_layer_backward(const pfc_layer *layer, const float *x,
                        const float *dy, int64_t tokens, float *dx,
                        float *const *grads, char *error, size_t error_size);
 
+/* CUDA layers only: pfc_layer_forward and pfc_layer_backward on device
+ * buffers (CUdeviceptr values) of device 0: x, y, dy, dx of the layer's
+ * dtype, the gradients f32 (one buffer per parameter tensor, in
+ * pfc_layer_param_name's order). The work is queued on `stream` (a
+ * CUstream; NULL: the legacy default stream) and waited for. */
+int pfc_layer_forward_device(const pfc_layer *layer, uint64_t x, int64_t tokens,
+                             uint64_t y, void *stream, char *error,
+                             size_t error_size);
+int pfc_layer_backward_device(const pfc_layer *layer, uint64_t x, uint64_t dy,
+                              int64_t tokens, uint64_t dx,
+                              const uint64_t *grads, void *stream, char *error,
+                              size_t error_size);
+
 int64_t pfc_layer_in_features(const pfc_layer *layer);
 int64_t pfc_layer_out_features(const pfc_layer *layer);
 
 void pfc_layer_destroy(pfc_layer *layer);
+
+/* NOLINTEND(readability-identifier-naming) */
 
 #ifdef __cplusplus
 }

@@ -50,3 +50,12 @@ for name in ("libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"):
         break
     except OSError:
         pass
+
+# A GPU the CUDA driver can use, for tests of what happens without one.
+try:
+    driver = ctypes.CDLL("libcuda.so.1")
+    count = ctypes.c_int(0)
+    if driver.cuInit(0) == 0 and driver.cuDeviceGetCount(ctypes.byref(count)) == 0 and count.value > 0:
+        config.available_features.add("cuda-gpu")
+except OSError:
+    pass

@@ -71,8 +71,8 @@ int main(int argc, char **argv) {
   for (int i = 0; i < count; ++i)
     grads[i] = poisoned(pfc_layer_param_size(layer, i));
 
-  pfc_layer_forward(layer, x, tokens, y);
-  if (pfc_layer_backward(layer, x, dy, tokens, dx, grads, error,
+  if (pfc_layer_forward(layer, x, tokens, y, error, sizeof error) != 0 ||
+      pfc_layer_backward(layer, x, dy, tokens, dx, grads, error,
                          sizeof error) != 0) {
     fprintf(stderr, "%s\n", error);
     return 1;

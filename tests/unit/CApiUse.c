@@ -18,10 +18,11 @@ int pfcTestRunLayer(const char *specPath, const char *paramsPath,
   }
   if (!paramsPath)
     pfc_layer_init_params(layer, 0);
-  pfc_layer_forward(layer, x, tokens, y);
   int code = 0;
-  if (dy && pfc_layer_backward(layer, x, dy, tokens, dx, grads, error,
-                               errorSize) != 0)
+  if (pfc_layer_forward(layer, x, tokens, y, error, errorSize) != 0)
+    code = 3;
+  else if (dy && pfc_layer_backward(layer, x, dy, tokens, dx, grads, error,
+                                    errorSize) != 0)
     code = 3;
   pfc_layer_destroy(layer);
   return code;

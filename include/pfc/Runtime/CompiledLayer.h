@@ -2,7 +2,9 @@
 //
 // A directory written by `pfc compile` (manifest.json, the layer's spec in
 // it, and for the CPU a shared library `<sym>.so` with the entry points of
-// pfc/Runtime/Kernel.h) becomes a Layer with no compiler in the process.
+// pfc/Runtime/Kernel.h) becomes a Layer with no compiler in the process. For
+// CUDA (a launch plan, and PTX and cubins per architecture) see
+// pfc/Runtime/CudaLayer.h.
 //
 //===----------------------------------------------------------------------===//
 #ifndef PFC_RUNTIME_COMPILEDLAYER_H
@@ -13,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pfc {
 
@@ -27,15 +30,31 @@ struct CompiledManifest {
   int64_t threads = 1;
   /// The entry points' names.
   std::string pack, forward, backward;
+  /// cuda: the launch plan's file name; per architecture ("sm_80"), the
+  /// PTX and cubin files (none when pfc compile found no NVRTC: `note`
+  /// says why).
+  std::string plan, note;
+  struct CudaImage {
+    std::string arch, ptx, cubin;
+  };
+  std::vector<CudaImage> images;
 };
 
 /// Reads a manifest's text; false with `<source>: error: <what>` in `error`.
 bool parseManifest(std::string_view text, const std::string &source,
                    CompiledManifest &manifest, std::string &error);
 
-/// Loads the CPU layer compiled into `dir`: dlopens its shared library. The
-/// layer's calls are split over `threads` parts (0: as compiled). Null with
-/// `<path>: error: <what>` in `error`.
+/// Reads `dir`/manifest.json; false with `<path>: error: <what>` in `error`.
+bool readManifest(const std::string &dir, CompiledManifest &manifest,
+                  std::string &error);
+
+/// Loads the CPU layer compiled into `dir` (its manifest read already):
+/// dlopens its shared library. The layer's calls are split over `threads`
+/// parts (0: as compiled). Null with `<path>: error: <what>` in `error`.
+std::unique_ptr<Layer> loadCompiledLayer(const std::string &dir,
+                                         CompiledManifest manifest,
+                                         int64_t threads, std::string &error);
+/// The same, reading the manifest first.
 std::unique_ptr<Layer> loadCompiledLayer(const std::string &dir,
                                          int64_t threads, std::string &error);
 

@@ -78,6 +78,7 @@ struct Driver {
                              CUstream);
   CUresult (*memcpyHtoD)(CUdeviceptr, const void *, size_t bytes);
   CUresult (*memcpyDtoH)(void *, CUdeviceptr, size_t bytes);
+  CUresult (*memcpyDtoDAsync)(CUdeviceptr, CUdeviceptr, size_t bytes, CUstream);
   CUresult (*streamSynchronize)(CUstream);
   CUresult (*getErrorName)(CUresult, const char **);
 

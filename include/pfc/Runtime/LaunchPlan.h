@@ -1,10 +1,11 @@
 //===- LaunchPlan.h - The CUDA launch plan, compiler to runtime -*- C++ -*-===//
 //
-// What the GPU target (pfc/Target/Cuda/CudaTarget.h) fills and the runtime
-// (pfc/Runtime/CudaPlan.h) runs: for every function of a compiled module,
-// which kernels run in which order, on which grid, with which arguments.
-// Plain structs, no LLVM: this header is the one definition of the contract,
-// and `<sym>.plan.json` its one file format (writeLaunchPlan, readLaunchPlan).
+// What the GPU target (include/pfc/Target/CudaTarget.h) fills and the runtime
+// (pfc/Runtime/CudaPlan.h, pfc/Runtime/CudaLayer.h) runs: for every function of
+// a compiled module, which kernels run in which order, on which grid, with
+// which arguments. Plain structs, no LLVM: this header is the one definition of
+// the contract, and `<sym>.plan.json` its one file format (writeLaunchPlan,
+// readLaunchPlan).
 //
 //===----------------------------------------------------------------------===//
 #ifndef PFC_RUNTIME_LAUNCHPLAN_H
