@@ -1,0 +1,62 @@
+"""pfc for PyTorch: Pixelated Butterfly (Pixelfly) layers on pfc's compiled
+CPU kernels.
+
+    import pfc
+    layer = pfc.PixelflyLinear(768, 3072, block=32, butterfly_size=16,
+                               strides=[2, 4], rank=32)
+    y = layer(x)                                  # x: float32 [..., 768]
+    pfc.save_safetensors("p.safetensors", layer.state_dict())
+    # build/bin/pfc run SPEC --params p.safetensors ... accepts the file
+
+The ops are ``torch.ops.pfc.linear`` and ``torch.ops.pfc.linear_backward``
+(see pfc._ops).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Dict, Mapping, Optional, Union
+
+import numpy as np
+import torch
+
+from . import _pfc
+from ._pfc import Spec
+from ._ops import layer_spec, linear, linear_backward, register_layer
+from .nn import PixelflyLinear, spec_text
+
+__all__ = [
+    "PixelflyLinear",
+    "Spec",
+    "linear",
+    "linear_backward",
+    "register_layer",
+    "layer_spec",
+    "spec_text",
+    "save_safetensors",
+    "load_safetensors",
+]
+
+__version__ = "0.1.0"
+
+
+def save_safetensors(path: Union[str, os.PathLike],
+                     tensors: Mapping[str, torch.Tensor],
+                     metadata: Optional[Mapping[str, str]] = None) -> None:
+    """Writes float32 tensors (a state_dict) as a safetensors file, atomically
+    (a temporary file renamed over ``path``). Other dtypes raise ValueError."""
+    arrays = {}
+    for name, t in tensors.items():
+        t = torch.as_tensor(t)
+        if t.dtype != torch.float32:
+            raise ValueError(
+                f"pfc: tensor {name} is {t.dtype} (expected torch.float32)")
+        arrays[name] = t.detach().cpu().contiguous().numpy()
+    _pfc.write_safetensors(os.fspath(path), arrays, dict(metadata or {}))
+
+
+def load_safetensors(path: Union[str, os.PathLike]) -> Dict[str, torch.Tensor]:
+    """Reads a float32 safetensors file (``pfc init``'s, a checkpoint) into a
+    dict of tensors, for ``load_state_dict``. Errors raise ValueError."""
+    arrays, _ = _pfc.read_safetensors(os.fspath(path))
+    return {name: torch.from_numpy(a) for name, a in arrays.items()}

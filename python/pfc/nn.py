@@ -1,0 +1,310 @@
+"""``PixelflyLinear``: a torch module running pfc's compiled kernels."""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Optional, Sequence, Union
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from . import _ops, _pfc
+
+__all__ = ["PixelflyLinear", "spec_text"]
+
+_GAMMA_MODES = ("scalar", "gate", "fixed")
+
+
+def spec_text(
+    in_features: int,
+    out_features: int,
+    block: int = 32,
+    butterfly_size: int = 2,
+    strides: Optional[Sequence[int]] = None,
+    factors: Optional[int] = None,
+    shuffle: bool = False,
+    global_features: int = 0,
+    rank: int = 0,
+    gamma: str = "scalar",
+    gamma_init: float = 0.5,
+    bias: bool = True,
+    name: str = "pixelfly",
+) -> str:
+    """The ``pfc: 1`` layer spec text of these arguments (not yet checked:
+    pfc's parser checks it). Without ``strides`` or ``factors``, the
+    butterfly has every factor: strides 2, 4, ..., ``butterfly_size``."""
+    if strides is not None and factors is not None:
+        raise ValueError("pfc: give strides or factors, not both")
+    if strides is None and factors is None:
+        factors = max(1, int(butterfly_size).bit_length() - 1)
+
+    def boolean(value) -> str:
+        return "true" if value else "false"
+
+    lines = [
+        "pfc: 1",
+        "layer:",
+        f"  name: {name}",
+        f"  in_features: {int(in_features)}",
+        f"  out_features: {int(out_features)}",
+        f"  block: {int(block)}",
+        "  butterfly:",
+        f"    size: {int(butterfly_size)}",
+        (f"    strides: [{', '.join(str(int(k)) for k in strides)}]"
+         if strides is not None else f"    factors: {int(factors)}"),
+        f"    shuffle: {boolean(shuffle)}",
+        f"    global: {int(global_features)}",
+        "  lowrank:",
+        f"    rank: {int(rank)}",
+        "  gamma:",
+        f"    mode: {gamma}",
+        f"    init: {float(gamma_init)!r}",
+        f"  bias: {boolean(bias)}",
+        "  dtype: f32",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+class _Gate(nn.Module):
+    """γ(x) = 1 − sigmoid(x·weight + bias): pfc's per-token gate."""
+
+    def __init__(self, in_features: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(in_features))
+        self.bias = nn.Parameter(torch.zeros(()))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return 1.0 - torch.sigmoid(x @ self.weight + self.bias)
+
+
+class PixelflyLinear(nn.Module):
+    """y = γ·(x·Bᵀ) + (1−γ)·((x·V)·Uᵀ) + bias, on pfc's compiled CPU kernels.
+
+    B is block-sparse on a flat butterfly pattern (``blocks``, [nnz, b, b] in
+    BSR order over the weight padded to multiples of b), U [out, r] and
+    V [in, r] the low-rank term, γ a learned scalar (``gamma``), a learned
+    per-token gate (``gate.weight``, ``gate.bias``) or a fixed constant (a
+    buffer ``gamma``). The parameter names and shapes are those of
+    ``pfc init``'s safetensors files, so ``state_dict()`` can be saved with
+    ``pfc.save_safetensors`` and run by ``pfc run --params``.
+
+    Inputs: float32 CPU tensors of shape [..., in_features].
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        block: int = 32,
+        butterfly_size: int = 2,
+        strides: Optional[Sequence[int]] = None,
+        shuffle: bool = False,
+        global_features: int = 0,
+        rank: Optional[int] = None,
+        gamma: str = "scalar",
+        gamma_init: float = 0.5,
+        bias: bool = True,
+        seed: Optional[int] = None,
+        *,
+        factors: Optional[int] = None,
+        name: str = "pixelfly",
+        _spec: Optional[tuple] = None,
+    ):
+        super().__init__()
+        if _spec is not None:
+            text, source = _spec
+        else:
+            if gamma not in _GAMMA_MODES:
+                raise ValueError(
+                    f"pfc: gamma is {gamma!r} (expected one of {', '.join(_GAMMA_MODES)})")
+            if rank is None:
+                rank = min(32, int(in_features), int(out_features))
+            text = spec_text(in_features, out_features, block, butterfly_size,
+                             strides, factors, shuffle, global_features, rank,
+                             gamma, gamma_init, bias, name)
+            source = "<PixelflyLinear>"
+        self.layer_id = _ops.register_layer(text, source)
+        spec = _ops.layer_spec(self.layer_id)
+        self.spec = spec.info
+        self.spec_text = spec.canonical
+        self.in_features = self.spec["in_features"]
+        self.out_features = self.spec["out_features"]
+        self.gamma_mode = self.spec["gamma_mode"]
+
+        if seed is None:
+            seed = int(torch.randint(0, 2**62, ()).item())
+        values = {k: torch.from_numpy(v) for k, v in spec.init_params(int(seed)).items()}
+        self.blocks = nn.Parameter(values["blocks"])
+        if self.spec["rank"] > 0:
+            self.U = nn.Parameter(values["U"])
+            self.V = nn.Parameter(values["V"])
+        else:
+            self.register_parameter("U", None)
+            self.register_parameter("V", None)
+        if self.gamma_mode == "scalar":
+            self.gamma = nn.Parameter(values["gamma"])
+        elif self.gamma_mode == "fixed":
+            # Compiled into the kernel as a constant: saved, never trained.
+            self.register_buffer("gamma", values["gamma"])
+        else:
+            self.register_parameter("gamma", None)
+        if self.gamma_mode == "gate":
+            self.gate = _Gate(self.in_features)
+            with torch.no_grad():
+                self.gate.weight.copy_(values["gate.weight"])
+                self.gate.bias.copy_(values["gate.bias"])
+        else:
+            self.gate = None
+        if self.spec["bias"]:
+            self.bias = nn.Parameter(values["bias"])
+        else:
+            self.register_parameter("bias", None)
+
+    # -- construction -------------------------------------------------------
+
+    @classmethod
+    def from_spec(cls, path_or_text: Union[str, os.PathLike], seed: Optional[int] = None
+                  ) -> "PixelflyLinear":
+        """A layer from a ``pfc: 1`` layer spec: a file path or the YAML text.
+        Errors are ValueError with ``file:line:col: error: ...``."""
+        text = os.fspath(path_or_text)
+        if "\n" not in text and os.path.exists(text):
+            with open(text, "r", encoding="utf-8") as f:
+                return cls(0, 0, seed=seed, _spec=(f.read(), text))
+        return cls(0, 0, seed=seed, _spec=(text, "<spec>"))
+
+    @classmethod
+    def from_linear(
+        cls,
+        linear: nn.Linear,
+        block: int = 32,
+        butterfly_size: int = 2,
+        strides: Optional[Sequence[int]] = None,
+        shuffle: bool = False,
+        global_features: int = 0,
+        rank: Optional[int] = None,
+        gamma: str = "scalar",
+        gamma_init: float = 0.5,
+        *,
+        factors: Optional[int] = None,
+        name: str = "pixelfly",
+    ) -> "PixelflyLinear":
+        """Approximates a dense ``nn.Linear``: B is its weight on the pattern
+        (divided by γ), U·Vᵀ the rank-r truncated SVD of the rest (divided by
+        1 − γ), so that γ·B + (1−γ)·U·Vᵀ is the best such approximation of
+        the weight. In gate mode the gate starts constant at ``gamma_init``
+        (weight 0). With γ = 0 or 1 (fixed) only one of the terms is used."""
+        weight = linear.weight.detach().to(torch.float64)
+        out_features, in_features = weight.shape
+        layer = cls(in_features, out_features, block, butterfly_size, strides,
+                    shuffle, global_features, rank, gamma, gamma_init,
+                    linear.bias is not None, seed=0, factors=factors, name=name)
+        spec = layer.spec
+        b = spec["block"]
+        g = float(gamma_init)
+        mask = torch.zeros(spec["padded_out"], spec["padded_in"], dtype=torch.bool)
+        for r, c in spec["blocks"]:
+            mask[r * b:(r + 1) * b, c * b:(c + 1) * b] = True
+        mask = mask[:out_features, :in_features]
+        on = torch.where(mask, weight, torch.zeros_like(weight))
+        off = weight - on
+        padded = torch.zeros(spec["padded_out"], spec["padded_in"], dtype=torch.float64)
+        if g > 0:
+            padded[:out_features, :in_features] = on / g
+        blocks = torch.stack([padded[r * b:(r + 1) * b, c * b:(c + 1) * b]
+                              for r, c in spec["blocks"]])
+        with torch.no_grad():
+            layer.blocks.copy_(blocks)
+            if layer.U is not None:
+                k = spec["rank"]
+                if g < 1:
+                    u, s, vh = torch.linalg.svd(off / (1 - g), full_matrices=False)
+                    root = s[:k].sqrt()
+                    layer.U.copy_(u[:, :k] * root)
+                    layer.V.copy_(vh[:k].T * root)
+                else:
+                    layer.U.zero_()
+                    layer.V.zero_()
+            if layer.gate is not None:
+                layer.gate.weight.zero_()
+                gg = min(max(g, 1e-6), 1 - 1e-6)
+                layer.gate.bias.fill_(math.log((1 - gg) / gg))
+            elif spec["gamma_mode"] == "scalar":
+                layer.gamma.fill_(g)
+            if layer.bias is not None:
+                layer.bias.copy_(linear.bias.detach())
+        return layer
+
+    # -- running ------------------------------------------------------------
+
+    def forward(self, x: Tensor) -> Tensor:
+        gate = self.gate
+        return torch.ops.pfc.linear(
+            x, self.blocks, self.U, self.V, self.gamma,
+            gate.weight if gate is not None else None,
+            gate.bias if gate is not None else None,
+            self.bias, self.layer_id)
+
+    def dense_weight(self, gamma: Optional[float] = None) -> Tensor:
+        """The dense [out, in] weight γ·B + (1−γ)·U·Vᵀ (for debugging). In
+        gate mode γ depends on the input: pass ``gamma``, else the gate's
+        value at x = 0, 1 − sigmoid(gate.bias), is used."""
+        spec = self.spec
+        b = spec["block"]
+        with torch.no_grad():
+            dense = torch.zeros(spec["padded_out"], spec["padded_in"],
+                                dtype=self.blocks.dtype)
+            for n, (r, c) in enumerate(spec["blocks"]):
+                dense[r * b:(r + 1) * b, c * b:(c + 1) * b] = self.blocks[n]
+            dense = dense[:self.out_features, :self.in_features]
+            if gamma is None:
+                if self.gate is not None:
+                    gamma = float(1 - torch.sigmoid(self.gate.bias))
+                else:
+                    gamma = float(self.gamma)
+            weight = gamma * dense
+            if self.U is not None:
+                weight = weight + (1 - gamma) * (self.U @ self.V.T)
+        return weight
+
+    def extra_repr(self) -> str:
+        s = self.spec
+        bf = s["butterfly"]
+        pattern = f"S={bf['size']} k={','.join(str(k) for k in bf['strides'])}"
+        if bf["shuffle"]:
+            pattern += " shuffle"
+        if bf["global"]:
+            pattern += f" global={bf['global']}"
+        gamma = s["gamma_mode"]
+        if gamma == "fixed":
+            gamma += f"={s['gamma_init']:g}"
+        return (f"in_features={s['in_features']}, out_features={s['out_features']}, "
+                f"block={s['block']}, pattern='{pattern}', "
+                f"density={s['density']:.4f} ({s['nnz_blocks']} blocks), "
+                f"rank={s['rank']}, gamma={gamma}, bias={s['bias']}")
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
+                              missing_keys, unexpected_keys, error_msgs):
+        if self.gamma_mode == "fixed":
+            gamma = state_dict.get(prefix + "gamma")
+            expected = torch.tensor(self.spec["gamma_init"], dtype=torch.float32)
+            if gamma is not None and not torch.equal(
+                    torch.as_tensor(gamma, dtype=torch.float32).reshape(()), expected):
+                error_msgs.append(
+                    f"{prefix}gamma is {float(gamma):g}, but this layer's γ is fixed at "
+                    f"{self.spec['gamma_init']:g} by its spec (compiled into the kernel)")
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
+                                      missing_keys, unexpected_keys, error_msgs)
+
+    # -- pickling: layer ids are per process ---------------------------------
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("layer_id", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.layer_id = _ops.register_layer(self.spec_text, "<pickled>")

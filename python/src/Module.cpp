@@ -1,0 +1,404 @@
+//===- Module.cpp - pfc's Python extension module (_pfc) ------------------===//
+//
+// The C++ half of the `pfc` Python package: parses layer specs, compiles them
+// with the JIT and runs their forward and backward kernels on memory the
+// caller owns. No libtorch header is included: tensors cross as the addresses
+// of contiguous f32 arrays (torch's data_ptr()), so one build of this module
+// serves every torch version. pfc/_ops.py checks shapes, dtypes and
+// contiguity before any address reaches this file.
+//
+//===----------------------------------------------------------------------===//
+#include "pfc/Runtime/Layer.h"
+#include "pfc/Runtime/Params.h"
+#include "pfc/Runtime/TensorFile.h"
+#include "pfc/Spec/SpecParser.h"
+#include "pfc/Target/Jit.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace {
+
+using FloatArray = nb::ndarray<nb::numpy, float>;
+using InputArray = nb::ndarray<const float, nb::c_contig, nb::device::cpu>;
+
+/// A parsed, validated layer spec with its mask.
+struct SpecHandle {
+  pfc::LayerSpec spec;
+  pfc::BlockMask mask;
+  std::vector<pfc::ParamInfo> infos;
+  std::string canonical;
+  std::string source;
+};
+
+std::shared_ptr<SpecHandle> parseLayerSpec(const std::string &text,
+                                           const std::string &source) {
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(text, source), llvm::SMLoc());
+  std::string messages;
+  llvm::raw_string_ostream os(messages);
+  sourceMgr.setDiagHandler(
+      [](const llvm::SMDiagnostic &diag, void *stream) {
+        diag.print(nullptr, *static_cast<llvm::raw_ostream *>(stream),
+                   /*ShowColors=*/false);
+      },
+      &os);
+  std::optional<pfc::Spec> spec =
+      pfc::parseSpec(sourceMgr, pfc::SpecKind::Layer, "the CPU target");
+  if (!spec) {
+    os.flush();
+    if (messages.empty())
+      messages = source + ": error: invalid layer spec";
+    while (!messages.empty() && messages.back() == '\n')
+      messages.pop_back();
+    throw nb::value_error(messages.c_str());
+  }
+  auto handle = std::make_shared<SpecHandle>();
+  handle->spec = std::get<pfc::LayerSpec>(*spec);
+  handle->mask = handle->spec.blockMask();
+  handle->infos = pfc::paramInfos(handle->spec, handle->mask);
+  llvm::raw_string_ostream canonical(handle->canonical);
+  pfc::printLayerSpec(handle->spec, canonical);
+  canonical.flush();
+  handle->source = source;
+  return handle;
+}
+
+nb::dict specDict(const SpecHandle &h) {
+  const pfc::LayerSpec &s = h.spec;
+  nb::dict butterfly;
+  butterfly["size"] = s.butterfly.size;
+  nb::list strides;
+  for (int64_t k : s.butterfly.strides)
+    strides.append(k);
+  butterfly["strides"] = strides;
+  butterfly["shuffle"] = s.butterfly.shuffle;
+  butterfly["global"] = s.butterfly.global;
+
+  nb::list blocks;
+  for (auto [row, col] : h.mask.blocks())
+    blocks.append(nb::make_tuple(row, col));
+
+  nb::dict d;
+  d["name"] = s.name;
+  d["in_features"] = s.inFeatures;
+  d["out_features"] = s.outFeatures;
+  d["padded_in"] = s.paddedIn();
+  d["padded_out"] = s.paddedOut();
+  d["block"] = s.block;
+  d["butterfly"] = butterfly;
+  d["rank"] = s.rank;
+  d["gamma_mode"] = std::string(pfc::toString(s.gammaMode));
+  d["gamma_init"] = s.gammaInit;
+  d["bias"] = s.bias;
+  d["dtype"] = std::string(pfc::toString(s.dtype));
+  d["block_rows"] = h.mask.blockRows;
+  d["block_cols"] = h.mask.blockCols;
+  d["nnz_blocks"] = h.mask.nnzBlocks();
+  d["density"] = h.mask.density();
+  d["blocks"] = blocks;
+  return d;
+}
+
+/// A numpy array that owns `tensor`'s data.
+FloatArray toNumpy(pfc::Tensor &&tensor) {
+  auto *data = new std::vector<float>(std::move(tensor.data));
+  nb::capsule owner(data, [](void *p) noexcept {
+    delete static_cast<std::vector<float> *>(p);
+  });
+  std::vector<size_t> shape(tensor.shape.begin(), tensor.shape.end());
+  return FloatArray(data->data(), shape.size(), shape.data(), owner);
+}
+
+nb::dict toDict(pfc::TensorMap &&tensors) {
+  nb::dict out;
+  for (auto &[name, tensor] : tensors)
+    out[nb::str(name.c_str())] = toNumpy(std::move(tensor));
+  return out;
+}
+
+nb::list paramInfoList(const SpecHandle &h) {
+  nb::list out;
+  for (const pfc::ParamInfo &info : h.infos) {
+    nb::list shape;
+    for (int64_t dim : info.shape)
+      shape.append(dim);
+    out.append(nb::make_tuple(info.name, nb::tuple(shape)));
+  }
+  return out;
+}
+
+const float *floatPtr(uintptr_t address) {
+  return reinterpret_cast<const float *>(address);
+}
+
+/// A compiled layer; calls run one at a time (a mutex per layer), without
+/// the GIL.
+class PyLayer {
+public:
+  PyLayer(std::shared_ptr<SpecHandle> handle, int64_t threads)
+      : handle(std::move(handle)) {
+    std::unique_ptr<pfc::Layer> compiled;
+    std::string error;
+    {
+      nb::gil_scoped_release release;
+      pfc::CompileOptions options(threads);
+      auto result = pfc::compileLayer(this->handle->spec, options);
+      if (result)
+        compiled = std::move(*result);
+      else
+        error = llvm::toString(result.takeError());
+    }
+    if (!compiled)
+      throw std::runtime_error(this->handle->source +
+                               ": error: cannot compile the layer: " + error);
+    layer = std::move(compiled);
+  }
+
+  /// y [tokens, out] = layer(x [tokens, in]). `params` are the addresses of
+  /// the parameters in paramInfos' order; `key` != 0 names that set of
+  /// values: the same key as the previous call skips re-packing them.
+  void forward(uintptr_t x, int64_t tokens, uintptr_t y,
+               const std::vector<uintptr_t> &params, int64_t key) {
+    checkAddresses(params);
+    nb::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(mutex);
+    setParams(params, key);
+    if (tokens > 0)
+      layer->forward(floatPtr(x), tokens, reinterpret_cast<float *>(y));
+  }
+
+  /// dx [tokens, in] and the gradients (addresses in paramInfos' order, each
+  /// of its parameter's size) from x and dy [tokens, out].
+  void backward(uintptr_t x, uintptr_t dy, int64_t tokens, uintptr_t dx,
+                const std::vector<uintptr_t> &params, int64_t key,
+                const std::vector<uintptr_t> &gradAddresses) {
+    checkAddresses(params);
+    checkAddresses(gradAddresses);
+    nb::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(mutex);
+    setParams(params, key);
+    if (tokens > 0) {
+      layer->backward(floatPtr(x), floatPtr(dy), tokens,
+                      reinterpret_cast<float *>(dx), grads);
+    } else {
+      // No tokens: every gradient is zero.
+      grads = zeroParams();
+    }
+    const pfc::LayerSpec &s = handle->spec;
+    for (size_t i = 0; i < handle->infos.size(); ++i) {
+      const std::string &name = handle->infos[i].name;
+      float *to = reinterpret_cast<float *>(gradAddresses[i]);
+      auto copy = [&](const std::vector<float> &from, size_t count) {
+        if (from.size() == count)
+          std::memcpy(to, from.data(), count * sizeof(float));
+        else
+          std::memset(to, 0, count * sizeof(float));
+      };
+      if (name == "blocks")
+        copy(grads.blocks, size_t(elementCount(handle->infos[i].shape)));
+      else if (name == "U")
+        copy(grads.u, size_t(s.outFeatures * s.rank));
+      else if (name == "V")
+        copy(grads.v, size_t(s.inFeatures * s.rank));
+      else if (name == "gamma")
+        *to = grads.gamma;
+      else if (name == "gate.weight")
+        copy(grads.gateWeight, size_t(s.inFeatures));
+      else if (name == "gate.bias")
+        *to = grads.gateBias;
+      else if (name == "bias")
+        copy(grads.bias, size_t(s.outFeatures));
+    }
+  }
+
+  std::shared_ptr<SpecHandle> handle;
+
+private:
+  static int64_t elementCount(const std::vector<int64_t> &shape) {
+    return pfc::elementCount(shape);
+  }
+
+  void checkAddresses(const std::vector<uintptr_t> &addresses) const {
+    if (addresses.size() != handle->infos.size())
+      throw nb::value_error(
+          ("expected " + std::to_string(handle->infos.size()) +
+           " parameter addresses, got " + std::to_string(addresses.size()))
+              .c_str());
+    for (uintptr_t address : addresses)
+      if (address == 0)
+        throw nb::value_error("a parameter address is null");
+  }
+
+  pfc::LayerParams zeroParams() const {
+    pfc::LayerParams p;
+    const pfc::LayerSpec &s = handle->spec;
+    p.blocks.assign(size_t(handle->mask.nnzBlocks() * s.block * s.block), 0);
+    if (s.rank > 0) {
+      p.u.assign(size_t(s.outFeatures * s.rank), 0);
+      p.v.assign(size_t(s.inFeatures * s.rank), 0);
+    }
+    if (s.gammaMode == pfc::GammaMode::Gate)
+      p.gateWeight.assign(size_t(s.inFeatures), 0);
+    p.gamma = 0;
+    p.gateBias = 0;
+    if (s.bias)
+      p.bias.assign(size_t(s.outFeatures), 0);
+    return p;
+  }
+
+  /// Called with the mutex held.
+  void setParams(const std::vector<uintptr_t> &addresses, int64_t key) {
+    if (key != 0 && key == currentKey)
+      return;
+    pfc::LayerParams p;
+    for (size_t i = 0; i < handle->infos.size(); ++i) {
+      const pfc::ParamInfo &info = handle->infos[i];
+      const float *from = floatPtr(addresses[i]);
+      const size_t count = size_t(elementCount(info.shape));
+      auto take = [&](std::vector<float> &to) {
+        to.assign(from, from + count);
+      };
+      if (info.name == "blocks")
+        take(p.blocks);
+      else if (info.name == "U")
+        take(p.u);
+      else if (info.name == "V")
+        take(p.v);
+      else if (info.name == "gamma")
+        p.gamma = *from;
+      else if (info.name == "gate.weight")
+        take(p.gateWeight);
+      else if (info.name == "gate.bias")
+        p.gateBias = *from;
+      else if (info.name == "bias")
+        take(p.bias);
+    }
+    std::string error;
+    currentKey = 0;
+    if (!layer->setParams(p, error))
+      throw std::runtime_error(handle->spec.name + ": " + error);
+    currentKey = key;
+  }
+
+  std::unique_ptr<pfc::Layer> layer;
+  std::mutex mutex;
+  int64_t currentKey = 0;
+  pfc::LayerParams grads;
+};
+
+void writeSafetensorsFile(const std::string &path, nb::dict tensors,
+                          nb::dict metadata) {
+  pfc::TensorMap map;
+  for (auto [key, value] : tensors) {
+    std::string name = nb::cast<std::string>(key);
+    auto array = nb::cast<InputArray>(value);
+    pfc::Tensor tensor;
+    for (size_t d = 0; d < array.ndim(); ++d)
+      tensor.shape.push_back(int64_t(array.shape(d)));
+    tensor.data.assign(array.data(), array.data() + array.size());
+    map.emplace(std::move(name), std::move(tensor));
+  }
+  pfc::TensorMetadata meta;
+  for (auto [key, value] : metadata)
+    meta.emplace(nb::cast<std::string>(key), nb::cast<std::string>(value));
+  std::string error;
+  bool ok;
+  {
+    nb::gil_scoped_release release;
+    ok = pfc::writeSafetensors(path, map, meta, error);
+  }
+  if (!ok)
+    throw nb::value_error(error.c_str());
+}
+
+nb::tuple readSafetensorsFile(const std::string &path) {
+  pfc::TensorMap map;
+  pfc::TensorMetadata meta;
+  std::string error;
+  bool ok;
+  {
+    nb::gil_scoped_release release;
+    ok = pfc::readSafetensors(path, map, meta, error);
+  }
+  if (!ok)
+    throw nb::value_error(error.c_str());
+  nb::dict metadata;
+  for (auto &[key, value] : meta)
+    metadata[nb::str(key.c_str())] = nb::str(value.c_str());
+  return nb::make_tuple(toDict(std::move(map)), metadata);
+}
+
+} // namespace
+
+NB_MODULE(_pfc, m) {
+  m.doc() = "pfc's compiled core: spec parsing, the JIT and the kernels";
+  // Specs and layers live in module globals until exit (the op registry).
+  nb::set_leak_warnings(false);
+
+  nb::class_<SpecHandle>(m, "Spec")
+      .def(
+          "__init__",
+          [](SpecHandle *self, const std::string &text,
+             const std::string &source) {
+            new (self) SpecHandle(*parseLayerSpec(text, source));
+          },
+          "text"_a, "source"_a = "<spec>",
+          "Parses a `pfc: 1` layer spec (ValueError: file:line:col: error: "
+          "...).")
+      .def_ro("canonical", &SpecHandle::canonical,
+              "The spec as pfc prints it (every default filled in).")
+      .def_ro("source", &SpecHandle::source)
+      .def_prop_ro(
+          "info", [](const SpecHandle &h) { return specDict(h); },
+          "The spec, its mask and its block list as a dict.")
+      .def_prop_ro(
+          "param_infos", [](const SpecHandle &h) { return paramInfoList(h); },
+          "(name, shape) of each parameter, in pfc's order.")
+      .def(
+          "init_params",
+          [](const SpecHandle &h, uint64_t seed) {
+            pfc::TensorMap tensors = pfc::tensorsFromParams(
+                h.spec, h.mask, pfc::initParams(h.spec, h.mask, seed));
+            return toDict(std::move(tensors));
+          },
+          "seed"_a, "The reference initialisation (as `pfc init --seed`).");
+
+  nb::class_<PyLayer>(m, "Layer")
+      .def(
+          "__init__",
+          [](PyLayer *self, const SpecHandle &spec, int64_t threads) {
+            new (self) PyLayer(std::make_shared<SpecHandle>(spec), threads);
+          },
+          "spec"_a, "threads"_a = 0,
+          "Compiles the layer (forward and backward) for the host CPU.")
+      .def_prop_ro("canonical",
+                   [](const PyLayer &l) { return l.handle->canonical; })
+      .def("forward", &PyLayer::forward, "x"_a, "tokens"_a, "y"_a, "params"_a,
+           "key"_a = 0)
+      .def("backward", &PyLayer::backward, "x"_a, "dy"_a, "tokens"_a, "dx"_a,
+           "params"_a, "key"_a, "grads"_a);
+
+  m.def("write_safetensors", &writeSafetensorsFile, "path"_a, "tensors"_a,
+        "metadata"_a = nb::dict(),
+        "Writes f32 arrays as a safetensors file (atomically).");
+  m.def("read_safetensors", &readSafetensorsFile, "path"_a,
+        "Reads an f32 safetensors file: (dict of arrays, metadata).");
+}

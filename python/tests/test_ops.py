@@ -1,0 +1,98 @@
+"""pfc::linear and pfc::linear_backward against the fp64 reference."""
+import pytest
+import torch
+
+import pfc
+from helpers import CONFIGS, check_layer, make_layer
+
+
+@pytest.mark.parametrize("config", list(CONFIGS))
+def test_forward_backward(config, seed, gen):
+    layer = make_layer(config, seed)
+    n = layer.in_features
+    tokens = int(torch.randint(1, 40, (), generator=gen))
+    print(f"seed {seed}, {tokens} tokens")
+    x = torch.randn(tokens, n, generator=gen)
+    dy = torch.randn(tokens, layer.out_features, generator=gen)
+    check_layer(layer, x, dy)
+
+
+@pytest.mark.parametrize("config", ["scalar", "gate"])
+def test_leading_shapes_and_views(config, seed, gen):
+    layer = make_layer(config, seed)
+    n, m = layer.in_features, layer.out_features
+    # [2, 3, 5, in]
+    x = torch.randn(2, 3, 5, n, generator=gen)
+    check_layer(layer, x, torch.randn(2, 3, 5, m, generator=gen))
+    # A transposed (non-contiguous) view.
+    base = torch.randn(n, 7, generator=gen)
+    x = base.T
+    assert not x.is_contiguous()
+    check_layer(layer, x, torch.randn(7, m, generator=gen))
+    # A strided slice, and a contiguous slice at an offset.
+    base = torch.randn(9, 2 * n, generator=gen)
+    check_layer(layer, base[:, ::2], torch.randn(9, m, generator=gen))
+    base = torch.randn(10, n, generator=gen)
+    check_layer(layer, base[3:], torch.randn(7, m, generator=gen))
+    # A non-contiguous output gradient (expanded).
+    x = torch.randn(4, n, generator=gen)
+    check_layer(layer, x, torch.randn(1, m, generator=gen).expand(4, m))
+
+
+@pytest.mark.parametrize("config", ["scalar", "gate"])
+def test_zero_tokens(config, seed):
+    layer = make_layer(config, seed)
+    for shape in [(0, layer.in_features), (2, 0, layer.in_features)]:
+        x = torch.zeros(shape, requires_grad=True)
+        y = layer(x)
+        assert y.shape == (*shape[:-1], layer.out_features)
+        y.sum().backward()
+        assert x.grad.shape == x.shape
+        for name, p in layer.named_parameters():
+            assert p.grad is not None and not p.grad.any(), name
+        layer.zero_grad()
+
+
+def test_threads_agree(seed, gen):
+    layer = make_layer("gate", seed)
+    x = torch.randn(33, layer.in_features, generator=gen)
+    old = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        y1 = layer(x)
+        torch.set_num_threads(2)
+        y2 = layer(x)
+    finally:
+        torch.set_num_threads(old)
+    torch.testing.assert_close(y1, y2, rtol=1e-5, atol=1e-5)
+
+
+def test_params_repacked_after_update(seed, gen):
+    layer = make_layer("scalar", seed)
+    x = torch.randn(5, layer.in_features, generator=gen)
+    y1 = layer(x)
+    with torch.no_grad():
+        layer.blocks.mul_(2.0)
+        layer.gamma.fill_(0.25)
+    y2 = layer(x)
+    check_layer(layer, x, torch.randn_like(y2))
+    assert not torch.allclose(y1, y2)
+
+
+def _op_args(layer, x):
+    gate = layer.gate
+    return (x, layer.blocks, layer.U, layer.V, layer.gamma,
+            gate.weight if gate is not None else None,
+            gate.bias if gate is not None else None, layer.bias, layer.layer_id)
+
+
+@pytest.mark.parametrize("config", ["scalar", "gate", "global"])
+def test_opcheck(config, seed, gen):
+    layer = make_layer(config, seed)
+    x = torch.randn(6, layer.in_features, generator=gen, requires_grad=True)
+    torch.library.opcheck(torch.ops.pfc.linear.default, _op_args(layer, x))
+    args = _op_args(layer, x.detach())
+    dy = torch.randn(6, layer.out_features, generator=gen)
+    plain = tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in args)
+    torch.library.opcheck(torch.ops.pfc.linear_backward.default,
+                          (plain[0], dy) + plain[1:])
