@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configures (once, with the release preset of CMakePresets.json) and builds
-# pfc into build/ with Ninja and ccache.
+# pfc into build/ with Ninja and ccache; installs it into build/install and
+# builds the Python package (python/) against that into .venv.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${PFC_BUILD_DIR:-$root/build}
@@ -14,3 +15,5 @@ if [ ! -f "$build/build.ninja" ]; then
     -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_C_COMPILER="$cc" >/dev/null)
 fi
 cmake --build "$build" -j "$jobs"
+cmake --install "$build" --prefix "$build/install" >/dev/null
+PFC_BUILD_DIR=$build "$root/python/install.sh"
