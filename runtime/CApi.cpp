@@ -127,15 +127,11 @@ int64_t pfc_layer_param_size(const pfc_layer *handle, int index) {
 
 int pfc_layer_set_params(pfc_layer *handle, const float *const *params,
                          char *error, size_t errorSize) {
-  TensorMap tensors;
-  for (size_t i = 0; i < handle->infos.size(); ++i) {
-    const ParamInfo &info = handle->infos[i];
-    Tensor &tensor = tensors[info.name];
-    tensor.shape = info.shape;
-    tensor.data.assign(params[i], params[i] + elementCount(info.shape));
-  }
-  return setTensors(handle, tensors, "pfc_layer_set_params", error,
-                    errorSize);
+  std::string message;
+  bool ok = handle->setParams(
+      paramsFromArrays(handle->spec(), handle->mask(), params), message);
+  return result(ok, "pfc_layer_set_params: error: " + message, error,
+                errorSize);
 }
 
 const char *pfc_layer_target(const pfc_layer *handle) {
@@ -173,12 +169,7 @@ int pfc_layer_backward(const pfc_layer *handle, const float *x,
     handle->cpu->backward(x, dy, tokens, dx, scratch);
   else if (!handle->gpu->backward(x, dy, tokens, dx, scratch, message))
     return result(false, message, error, errorSize);
-  TensorMap tensors =
-      tensorsFromParams(handle->spec(), handle->mask(), scratch);
-  for (size_t i = 0; i < handle->infos.size(); ++i) {
-    const std::vector<float> &data = tensors[handle->infos[i].name].data;
-    std::copy(data.begin(), data.end(), grads[i]);
-  }
+  paramsToArrays(handle->spec(), handle->mask(), scratch, grads);
   return 0;
 }
 

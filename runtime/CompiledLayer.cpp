@@ -17,12 +17,19 @@ class ManifestReader {
 public:
   explicit ManifestReader(std::string &error) : error(error) {}
 
-  const json::Value &need(const json::Value &object, const std::string &key) {
-    static const json::Value none;
+  /// The member `key` of `object`, or null (for optional members).
+  static const json::Value *find(const json::Value &object,
+                                 const std::string &key) {
     if (object.kind == json::Value::Kind::Object)
       for (const json::Member &m : object.object)
         if (m.key == key)
-          return m.value;
+          return &m.value;
+    return nullptr;
+  }
+  const json::Value &need(const json::Value &object, const std::string &key) {
+    static const json::Value none;
+    if (const json::Value *value = find(object, key))
+      return *value;
     fail("missing \"" + key + "\"");
     return none;
   }
@@ -124,21 +131,17 @@ bool parseManifest(std::string_view text, const std::string &source,
     if (r.ok() && manifest.target == "cpu") {
       manifest.tile = r.integer(root, "tile");
       manifest.threads = r.integer(root, "threads");
-      for (const json::Member &m : files.object)
-        if (m.key == "shared_library")
-          manifest.sharedLibrary = r.string(files, "shared_library");
+      if (ManifestReader::find(files, "shared_library"))
+        manifest.sharedLibrary = r.string(files, "shared_library");
     } else if (r.ok() && manifest.target == "cuda") {
       manifest.plan = r.string(files, "plan");
-      for (const json::Member &m : root.object) {
-        if (m.key == "note")
-          manifest.note = r.string(root, "note");
-        if (m.key != "architectures")
-          continue;
+      if (ManifestReader::find(root, "note"))
+        manifest.note = r.string(root, "note");
+      if (ManifestReader::find(root, "architectures"))
         for (const json::Member &arch :
              r.kind(root, "architectures", json::Value::Kind::Object).object)
           manifest.images.push_back({arch.key, r.string(arch.value, "ptx"),
                                      r.string(arch.value, "cubin")});
-      }
     } else if (r.ok()) {
       r.fail("unknown \"target\" \"" + manifest.target + "\"");
     }

@@ -84,7 +84,8 @@ struct CudaLayer::GradBuffers {
 CudaLayer::CudaLayer(LayerSpec spec, std::unique_ptr<CudaKernels> kernels,
                      CudaEntries entries)
     : layerSpec(std::move(spec)), blockMask(layerSpec.blockMask()),
-      kernels(std::move(kernels)), entries(std::move(entries)) {}
+      infos(paramInfos(layerSpec, blockMask)), kernels(std::move(kernels)),
+      entries(std::move(entries)) {}
 
 CudaLayer::~CudaLayer() = default;
 
@@ -194,7 +195,6 @@ bool CudaLayer::backwardDevice(CUdeviceptr x, CUdeviceptr dy, int64_t tokens,
                                CUdeviceptr dx,
                                const std::vector<CUdeviceptr> &grads,
                                CUstream stream, std::string &error) const {
-  const std::vector<ParamInfo> infos = paramInfos(layerSpec, blockMask);
   if (grads.size() != infos.size()) {
     error = layerSpec.name + ": " + std::to_string(grads.size()) +
             " gradient buffers for " + std::to_string(infos.size()) +

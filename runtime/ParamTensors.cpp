@@ -1,6 +1,8 @@
 //===- ParamTensors.cpp - Layer parameters to and from named tensors ------===//
 #include "pfc/Runtime/Params.h"
 
+#include <algorithm>
+
 namespace pfc {
 
 namespace {
@@ -47,6 +49,32 @@ TensorMap tensorsFromParams(const LayerSpec &spec, const BlockMask &mask,
       tensor.data = {*scalarOf(info.name, params)};
   }
   return tensors;
+}
+
+LayerParams paramsFromArrays(const LayerSpec &spec, const BlockMask &mask,
+                             const float *const *arrays) {
+  LayerParams params;
+  const std::vector<ParamInfo> infos = paramInfos(spec, mask);
+  for (size_t i = 0; i < infos.size(); ++i) {
+    if (std::vector<float> *vector = vectorOf(infos[i].name, params))
+      vector->assign(arrays[i], arrays[i] + elementCount(infos[i].shape));
+    else
+      *scalarOf(infos[i].name, params) = arrays[i][0];
+  }
+  if (spec.gammaMode == GammaMode::Gate)
+    params.gamma = static_cast<float>(spec.gammaInit);
+  return params;
+}
+
+void paramsToArrays(const LayerSpec &spec, const BlockMask &mask,
+                    const LayerParams &params, float *const *arrays) {
+  const std::vector<ParamInfo> infos = paramInfos(spec, mask);
+  for (size_t i = 0; i < infos.size(); ++i) {
+    if (const std::vector<float> *vector = vectorOf(infos[i].name, params))
+      std::copy(vector->begin(), vector->end(), arrays[i]);
+    else
+      arrays[i][0] = *scalarOf(infos[i].name, params);
+  }
 }
 
 bool paramsFromTensors(const LayerSpec &spec, const BlockMask &mask,

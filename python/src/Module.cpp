@@ -24,7 +24,6 @@
 #include <nanobind/stl/vector.h>
 
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -195,47 +194,17 @@ public:
     nb::gil_scoped_release release;
     std::lock_guard<std::mutex> lock(mutex);
     setParams(params, key);
-    if (tokens > 0) {
-      layer->backward(floatPtr(x), floatPtr(dy), tokens,
-                      reinterpret_cast<float *>(dx), grads);
-    } else {
-      // No tokens: every gradient is zero.
-      grads = zeroParams();
-    }
-    const pfc::LayerSpec &s = handle->spec;
-    for (size_t i = 0; i < handle->infos.size(); ++i) {
-      const std::string &name = handle->infos[i].name;
-      float *to = reinterpret_cast<float *>(gradAddresses[i]);
-      auto copy = [&](const std::vector<float> &from, size_t count) {
-        if (from.size() == count)
-          std::memcpy(to, from.data(), count * sizeof(float));
-        else
-          std::memset(to, 0, count * sizeof(float));
-      };
-      if (name == "blocks")
-        copy(grads.blocks, size_t(elementCount(handle->infos[i].shape)));
-      else if (name == "U")
-        copy(grads.u, size_t(s.outFeatures * s.rank));
-      else if (name == "V")
-        copy(grads.v, size_t(s.inFeatures * s.rank));
-      else if (name == "gamma")
-        *to = grads.gamma;
-      else if (name == "gate.weight")
-        copy(grads.gateWeight, size_t(s.inFeatures));
-      else if (name == "gate.bias")
-        *to = grads.gateBias;
-      else if (name == "bias")
-        copy(grads.bias, size_t(s.outFeatures));
-    }
+    layer->backward(floatPtr(x), floatPtr(dy), tokens,
+                    reinterpret_cast<float *>(dx), grads);
+    std::vector<float *> to;
+    for (uintptr_t address : gradAddresses)
+      to.push_back(reinterpret_cast<float *>(address));
+    pfc::paramsToArrays(handle->spec, handle->mask, grads, to.data());
   }
 
   std::shared_ptr<SpecHandle> handle;
 
 private:
-  static int64_t elementCount(const std::vector<int64_t> &shape) {
-    return pfc::elementCount(shape);
-  }
-
   void checkAddresses(const std::vector<uintptr_t> &addresses) const {
     if (addresses.size() != handle->infos.size())
       throw nb::value_error(
@@ -247,50 +216,15 @@ private:
         throw nb::value_error("a parameter address is null");
   }
 
-  pfc::LayerParams zeroParams() const {
-    pfc::LayerParams p;
-    const pfc::LayerSpec &s = handle->spec;
-    p.blocks.assign(size_t(handle->mask.nnzBlocks() * s.block * s.block), 0);
-    if (s.rank > 0) {
-      p.u.assign(size_t(s.outFeatures * s.rank), 0);
-      p.v.assign(size_t(s.inFeatures * s.rank), 0);
-    }
-    if (s.gammaMode == pfc::GammaMode::Gate)
-      p.gateWeight.assign(size_t(s.inFeatures), 0);
-    p.gamma = 0;
-    p.gateBias = 0;
-    if (s.bias)
-      p.bias.assign(size_t(s.outFeatures), 0);
-    return p;
-  }
-
   /// Called with the mutex held.
   void setParams(const std::vector<uintptr_t> &addresses, int64_t key) {
     if (key != 0 && key == currentKey)
       return;
-    pfc::LayerParams p;
-    for (size_t i = 0; i < handle->infos.size(); ++i) {
-      const pfc::ParamInfo &info = handle->infos[i];
-      const float *from = floatPtr(addresses[i]);
-      const size_t count = size_t(elementCount(info.shape));
-      auto take = [&](std::vector<float> &to) {
-        to.assign(from, from + count);
-      };
-      if (info.name == "blocks")
-        take(p.blocks);
-      else if (info.name == "U")
-        take(p.u);
-      else if (info.name == "V")
-        take(p.v);
-      else if (info.name == "gamma")
-        p.gamma = *from;
-      else if (info.name == "gate.weight")
-        take(p.gateWeight);
-      else if (info.name == "gate.bias")
-        p.gateBias = *from;
-      else if (info.name == "bias")
-        take(p.bias);
-    }
+    std::vector<const float *> arrays;
+    for (uintptr_t address : addresses)
+      arrays.push_back(floatPtr(address));
+    pfc::LayerParams p =
+        pfc::paramsFromArrays(handle->spec, handle->mask, arrays.data());
     std::string error;
     currentKey = 0;
     if (!layer->setParams(p, error))

@@ -9,12 +9,14 @@
 #ifndef PFC_TESTS_UNIT_GRADTESTUTIL_H
 #define PFC_TESTS_UNIT_GRADTESTUTIL_H
 
+#include "pfc/Runtime/Params.h"
 #include "pfc/Runtime/Reference.h"
 
 #include "gtest/gtest.h"
 
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
 namespace pfc {
@@ -187,6 +189,24 @@ inline void expectGradients(const LayerSpec &spec, const BlockMask &mask,
     EXPECT_LT(relativeError(grads.bias, want.bias), kTolerance) << "bias";
   else
     EXPECT_TRUE(grads.bias.empty()) << "bias without a bias";
+}
+
+/// The same for gradients as the C APIs give them: one tensor per
+/// parameter, under paramInfos' names.
+inline void expectGradients(const LayerSpec &spec, const BlockMask &mask,
+                            const LayerParams &params,
+                            const std::vector<float> &x,
+                            const std::vector<float> &dy, int64_t tokens,
+                            const TensorMap &grads,
+                            const std::vector<float> &dx) {
+  LayerParams got;
+  std::string error;
+  ASSERT_TRUE(paramsFromTensors(spec, mask, grads, got, error)) << error;
+  // Only a scalar γ is a tensor; otherwise paramsFromTensors gives the
+  // spec's start value, which is no gradient.
+  if (spec.gammaMode != GammaMode::Scalar)
+    got.gamma = 0.0f;
+  expectGradients(spec, mask, params, x, dy, tokens, got, dx);
 }
 
 } // namespace pfc

@@ -92,6 +92,7 @@ private:
 
   LayerSpec layerSpec;
   BlockMask blockMask;
+  std::vector<ParamInfo> infos;
   std::unique_ptr<CudaKernels> kernels;
   CudaEntries entries;
   const Driver *driver = nullptr;

@@ -56,6 +56,17 @@ LayerParams initParams(const LayerSpec &spec, const BlockMask &mask,
 TensorMap tensorsFromParams(const LayerSpec &spec, const BlockMask &mask,
                             const LayerParams &params);
 
+/// `params` from one array per tensor in paramInfos' order, each holding its
+/// tensor's elements (the C API's and the Python package's layout). A gate
+/// layer's `gamma` is the spec's start value, as paramsFromTensors sets it.
+LayerParams paramsFromArrays(const LayerSpec &spec, const BlockMask &mask,
+                             const float *const *arrays);
+
+/// Copies each tensor of `params` (its vectors of their shapes' sizes) into
+/// one array per tensor in paramInfos' order.
+void paramsToArrays(const LayerSpec &spec, const BlockMask &mask,
+                    const LayerParams &params, float *const *arrays);
+
 /// Fills `params` from `tensors`, which must hold exactly paramInfos' tensors
 /// with exactly their shapes. On failure sets `error` to `<what> (expected
 /// <what>)`, without a location: the caller prefixes the file it read.
