@@ -73,17 +73,16 @@ LayerCost pixelflyCost(const LayerSpec &spec, int64_t nnzBlocks,
   if (spec.rank > 0)
     cost += lowRankCost(spec.inFeatures, spec.outFeatures, spec.rank,
                         spec.block, model);
-  // γ·sparse + (1−γ)·lowrank: 3 FLOPs per output; the gate adds x·g. Without
-  // a low-rank term there is nothing for γ to weigh.
-  int64_t gammaParams = 0, gammaFlops = 0;
-  if (spec.rank > 0) {
-    gammaFlops = 3 * spec.outFeatures;
-    if (spec.gammaMode == GammaMode::Scalar)
-      gammaParams = 1;
-    if (spec.gammaMode == GammaMode::Gate) {
-      gammaParams = spec.inFeatures + 1;
-      gammaFlops += 2 * spec.inFeatures;
-    }
+  // γ·sparse + (1−γ)·lowrank: 3 FLOPs per output, γ·sparse alone 1; the
+  // gate adds x·g. γ is a parameter of the layer (paramInfos) in scalar mode,
+  // the gate's weight and bias in gate mode, with or without a low-rank term.
+  int64_t gammaParams = 0;
+  int64_t gammaFlops = (spec.rank > 0 ? 3 : 1) * spec.outFeatures;
+  if (spec.gammaMode == GammaMode::Scalar)
+    gammaParams = 1;
+  if (spec.gammaMode == GammaMode::Gate) {
+    gammaParams = spec.inFeatures + 1;
+    gammaFlops += 2 * spec.inFeatures;
   }
   int64_t biasParams = spec.bias ? spec.outFeatures : 0;
   cost += makeCost(gammaParams + biasParams, gammaFlops + biasParams, 0, model);

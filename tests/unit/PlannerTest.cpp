@@ -173,6 +173,20 @@ TEST(Planner, CountsWhatTheLayerStores) {
   LayerCost cost = pixelflyCost(spec, mask, CostModel{});
   // blocks, U [64, 8], V [100, 8], gate weight [100] and bias, layer bias.
   EXPECT_EQ(cost.params, 8 * 32 * 32 + 64 * 8 + 100 * 8 + 100 + 1 + 64);
+
+  // Without a low-rank term the layer still stores its γ (the runtime's
+  // paramInfos): one scalar, the gate's weight and bias, nothing if fixed.
+  spec.rank = 0;
+  const std::pair<GammaMode, int64_t> gammaParams[] = {
+      {GammaMode::Scalar, 1},
+      {GammaMode::Gate, 100 + 1},
+      {GammaMode::Fixed, 0}};
+  for (auto [mode, params] : gammaParams) {
+    spec.gammaMode = mode;
+    EXPECT_EQ(pixelflyCost(spec, mask, CostModel{}).params,
+              8 * 32 * 32 + params + 64)
+        << toString(mode);
+  }
 }
 
 TEST(Planner, KeepsTinyAndMarkedLayersDense) {
