@@ -6,6 +6,8 @@ CPU kernels.
                                strides=[2, 4], rank=32)
     y = layer(x)                                  # x: float32 [..., 768]
     pfc.save_safetensors("p.safetensors", layer.state_dict())
+    pfc.plan(model, budget=0.25)     # the planner's table, model unchanged
+    pfc.pixelfly(model, budget=0.25) # its nn.Linear layers become Pixelfly
     # build/bin/pfc run SPEC --params p.safetensors ... accepts the file
 
 The ops are ``torch.ops.pfc.linear`` and ``torch.ops.pfc.linear_backward``
@@ -24,12 +26,17 @@ from . import _pfc
 from ._pfc import Spec
 from ._ops import layer_spec, linear, linear_backward, register_layer
 from .nn import PixelflyLinear, spec_text
+from .planning import Plan, PlanRow, pixelfly, plan
 
 __all__ = [
     "PixelflyLinear",
+    "Plan",
+    "PlanRow",
     "Spec",
     "linear",
     "linear_backward",
+    "pixelfly",
+    "plan",
     "register_layer",
     "layer_spec",
     "spec_text",

@@ -190,20 +190,34 @@ class PixelflyLinear(nn.Module):
         *,
         factors: Optional[int] = None,
         name: str = "pixelfly",
+        spec: Optional[Union[str, os.PathLike]] = None,
     ) -> "PixelflyLinear":
         """Approximates a dense ``nn.Linear``: B is its weight on the pattern
         (divided by γ), U·Vᵀ the rank-r truncated SVD of the rest (divided by
         1 − γ), so that γ·B + (1−γ)·U·Vᵀ is the best such approximation of
         the weight. In gate mode the gate starts constant at ``gamma_init``
-        (weight 0). With γ = 0 or 1 (fixed) only one of the terms is used."""
+        (weight 0). With γ = 0 or 1 (fixed) only one of the terms is used.
+
+        The pattern comes from the arguments, or from ``spec`` (a layer spec
+        file or text, as ``from_spec`` takes; the other pattern arguments
+        are then ignored), whose features and bias must be the layer's."""
         weight = linear.weight.detach().to(torch.float64)
         out_features, in_features = weight.shape
-        layer = cls(in_features, out_features, block, butterfly_size, strides,
-                    shuffle, global_features, rank, gamma, gamma_init,
-                    linear.bias is not None, seed=0, factors=factors, name=name)
+        if spec is not None:
+            layer = cls.from_spec(spec, seed=0)
+            got = (layer.in_features, layer.out_features, layer.spec["bias"])
+            want = (in_features, out_features, linear.bias is not None)
+            if got != want:
+                raise ValueError(
+                    f"pfc: the spec is in={got[0]} out={got[1]} bias={got[2]}, the "
+                    f"linear layer in={want[0]} out={want[1]} bias={want[2]}")
+        else:
+            layer = cls(in_features, out_features, block, butterfly_size, strides,
+                        shuffle, global_features, rank, gamma, gamma_init,
+                        linear.bias is not None, seed=0, factors=factors, name=name)
         spec = layer.spec
         b = spec["block"]
-        g = float(gamma_init)
+        g = float(spec["gamma_init"])
         mask = torch.zeros(spec["padded_out"], spec["padded_in"], dtype=torch.bool)
         for r, c in spec["blocks"]:
             mask[r * b:(r + 1) * b, c * b:(c + 1) * b] = True

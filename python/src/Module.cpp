@@ -8,6 +8,8 @@
 // contiguity before any address reaches this file.
 //
 //===----------------------------------------------------------------------===//
+#include "pfc/Plan/PlanTable.h"
+#include "pfc/Plan/Planner.h"
 #include "pfc/Runtime/Layer.h"
 #include "pfc/Runtime/Params.h"
 #include "pfc/Runtime/TensorFile.h"
@@ -20,6 +22,7 @@
 
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
+#include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
@@ -46,8 +49,10 @@ struct SpecHandle {
   std::string source;
 };
 
-std::shared_ptr<SpecHandle> parseLayerSpec(const std::string &text,
-                                           const std::string &source) {
+/// Parses `text` as a spec of `kind`; pfc's diagnostics (file:line:col:
+/// error: ...) become a ValueError.
+pfc::Spec parseSpecText(const std::string &text, const std::string &source,
+                        pfc::SpecKind kind) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(text, source), llvm::SMLoc());
@@ -60,17 +65,23 @@ std::shared_ptr<SpecHandle> parseLayerSpec(const std::string &text,
       },
       &os);
   std::optional<pfc::Spec> spec =
-      pfc::parseSpec(sourceMgr, pfc::SpecKind::Layer, "the CPU target");
+      pfc::parseSpec(sourceMgr, kind, "the CPU target");
   if (!spec) {
     os.flush();
     if (messages.empty())
-      messages = source + ": error: invalid layer spec";
+      messages = source + ": error: invalid spec";
     while (!messages.empty() && messages.back() == '\n')
       messages.pop_back();
     throw nb::value_error(messages.c_str());
   }
+  return std::move(*spec);
+}
+
+std::shared_ptr<SpecHandle> parseLayerSpec(const std::string &text,
+                                           const std::string &source) {
+  pfc::Spec spec = parseSpecText(text, source, pfc::SpecKind::Layer);
   auto handle = std::make_shared<SpecHandle>();
-  handle->spec = std::get<pfc::LayerSpec>(*spec);
+  handle->spec = std::get<pfc::LayerSpec>(spec);
   handle->mask = handle->spec.blockMask();
   handle->infos = pfc::paramInfos(handle->spec, handle->mask);
   llvm::raw_string_ostream canonical(handle->canonical);
@@ -280,6 +291,84 @@ nb::tuple readSafetensorsFile(const std::string &path) {
   return nb::make_tuple(toDict(std::move(map)), metadata);
 }
 
+nb::dict costDict(const pfc::LayerCost &cost) {
+  nb::dict d;
+  d["params"] = cost.params;
+  d["flops_per_token"] = cost.flopsPerToken;
+  d["block_accesses"] = cost.blockAccesses;
+  d["cost"] = cost.cost;
+  return d;
+}
+
+/// Plans a `pfc: 1` model spec as `pfc plan` does. `rows` optionally
+/// renames the table's rows (names a spec cannot hold, such as module paths
+/// with '*') and replaces the notes of dense layers (why they stay dense);
+/// each is (name, note), an empty note keeping the planner's.
+nb::dict
+planModelText(const std::string &text, const std::string &source,
+              const std::vector<std::pair<std::string, std::string>> &rows) {
+  pfc::Spec spec = parseSpecText(text, source, pfc::SpecKind::Model);
+  const pfc::ModelSpec &model = std::get<pfc::ModelSpec>(spec);
+  pfc::ModelPlan plan = pfc::planModel(model);
+  if (!rows.empty() && rows.size() != plan.layers.size())
+    throw nb::value_error(("expected " + std::to_string(plan.layers.size()) +
+                           " row names, got " + std::to_string(rows.size()))
+                              .c_str());
+
+  nb::list layers;
+  for (size_t i = 0; i < plan.layers.size(); ++i) {
+    pfc::PlannedLayer &layer = plan.layers[i];
+    nb::dict d;
+    d["spec_name"] = layer.source.name;
+    if (!rows.empty()) {
+      layer.source.name = rows[i].first;
+      if (!layer.sparse && !rows[i].second.empty())
+        layer.note = rows[i].second;
+    }
+    d["name"] = layer.source.name;
+    d["in_features"] = layer.source.inFeatures;
+    d["out_features"] = layer.source.outFeatures;
+    d["repeat"] = layer.source.repeat;
+    d["bias"] = layer.source.bias;
+    d["sparse"] = layer.sparse;
+    d["density"] = layer.density;
+    d["nnz_blocks"] = layer.nnzBlocks;
+    d["rank"] = layer.sparse ? layer.spec.rank : 0;
+    d["butterfly"] = layer.sparse ? layer.spec.butterfly.str() : "dense";
+    d["budget_cost"] = layer.budgetCost;
+    d["cost"] = costDict(layer.cost);
+    d["dense"] = costDict(layer.dense);
+    d["note"] = layer.note;
+    if (layer.sparse) {
+      std::string canonical;
+      llvm::raw_string_ostream os(canonical);
+      pfc::printLayerSpec(layer.spec, os);
+      os.flush();
+      d["spec"] = canonical;
+    } else {
+      d["spec"] = nb::none();
+    }
+    layers.append(d);
+  }
+
+  std::string table;
+  llvm::raw_string_ostream os(table);
+  pfc::printPlanTable(plan, model, os);
+  os.flush();
+
+  nb::dict out;
+  out["name"] = plan.name;
+  out["budget"] = plan.budget;
+  out["block"] = model.block;
+  out["lowrank_share"] = model.lowrankShare;
+  out["extra_params"] = plan.extraParams;
+  out["layers"] = layers;
+  out["total"] = costDict(plan.total);
+  out["dense_total"] = costDict(plan.denseTotal);
+  out["table"] = table;
+  return out;
+}
+
 } // namespace
 
 NB_MODULE(_pfc, m) {
@@ -329,6 +418,10 @@ NB_MODULE(_pfc, m) {
            "key"_a = 0)
       .def("backward", &PyLayer::backward, "x"_a, "dy"_a, "tokens"_a, "dx"_a,
            "params"_a, "key"_a, "grads"_a);
+
+  m.def("plan_model", &planModelText, "text"_a, "source"_a = "<model>",
+        "rows"_a = std::vector<std::pair<std::string, std::string>>(),
+        "Plans a `pfc: 1` model spec (the figures and table of `pfc plan`).");
 
   m.def("write_safetensors", &writeSafetensorsFile, "path"_a, "tensors"_a,
         "metadata"_a = nb::dict(),

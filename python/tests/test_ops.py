@@ -96,3 +96,44 @@ def test_opcheck(config, seed, gen):
     plain = tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in args)
     torch.library.opcheck(torch.ops.pfc.linear_backward.default,
                           (plain[0], dy) + plain[1:])
+
+
+@pytest.mark.parametrize("config", ["scalar", "gate"])
+def test_no_grad_saves_nothing(config, seed, gen):
+    layer = make_layer(config, seed)
+    x = torch.randn(7, layer.in_features, generator=gen, requires_grad=True)
+    saved = []
+
+    def pack(t):
+        saved.append(t)
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        want = layer(x)  # the hook sees what a training forward saves
+        assert saved, "the hook saw nothing saved for backward"
+        saved.clear()
+        with torch.no_grad():
+            y1 = layer(x)
+        with torch.inference_mode():
+            y2 = layer(x.detach())
+    assert saved == []
+    assert y1.grad_fn is None and not y1.requires_grad
+    assert y2.is_inference() and not y2.requires_grad
+    torch.testing.assert_close(y1, want.detach(), rtol=0, atol=0)
+    torch.testing.assert_close(y2, want.detach(), rtol=0, atol=0)
+
+
+def test_compiled_once_per_pattern(seed, gen):
+    from pfc import _ops
+    config = dict(CONFIGS["scalar"], in_features=52)  # a spec no other test uses
+    a = pfc.PixelflyLinear(**config, seed=seed)
+    b = pfc.PixelflyLinear(**config, seed=seed + 1)
+    other = pfc.PixelflyLinear(**dict(config, strides=[4]), seed=seed)
+    assert a.layer_id == b.layer_id != other.layer_id
+    x = torch.randn(3, a.in_features, generator=gen)
+    for _ in range(4):
+        for layer in (a, b, other):
+            layer(x).sum().backward()
+    threads = max(1, torch.get_num_threads())
+    compiled = [key for key in _ops._compiled if key[0] in (a.layer_id, other.layer_id)]
+    assert sorted(compiled) == sorted([(a.layer_id, threads), (other.layer_id, threads)])

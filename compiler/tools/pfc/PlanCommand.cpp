@@ -2,6 +2,7 @@
 #include "Commands.h"
 
 #include "pfc/Cli/JsonOutput.h"
+#include "pfc/Plan/PlanTable.h"
 #include "pfc/Plan/Planner.h"
 #include "pfc/Spec/SpecParser.h"
 
@@ -9,8 +10,6 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
-
-#include <fmt/format.h>
 
 using namespace llvm;
 
@@ -24,59 +23,6 @@ static cl::opt<std::string>
     emitSpecsDir("emit-specs",
                  cl::desc("Write one layer spec per sparse layer into <dir>"),
                  cl::value_desc("dir"), cl::sub(sub), cl::cat(pfcCategory()));
-
-/// 124439808 -> "124.44M".
-static std::string humanCount(double value) {
-  if (value >= 1e9)
-    return fmt::format("{:.2f}G", value / 1e9);
-  if (value >= 1e6)
-    return fmt::format("{:.2f}M", value / 1e6);
-  if (value >= 1e3)
-    return fmt::format("{:.1f}K", value / 1e3);
-  return fmt::format("{:.0f}", value);
-}
-
-static void printTable(const ModelPlan &plan, const ModelSpec &model,
-                       raw_ostream &os) {
-  os << fmt::format("model {}: budget {:.3g} of the dense cost, block {}, "
-                    "low-rank share {:.3g}\n\n",
-                    plan.name, plan.budget, model.block, model.lowrankShare);
-  os << fmt::format("{:<14} {:>11} {:>4} {:>5}  {:<24} {:>5} {:>9} {:>9} "
-                    "{:>7} {:>8}\n",
-                    "layer", "out x in", "x", "block", "butterfly", "rank",
-                    "params", "FLOPs/tok", "density", "rel.cost");
-  for (const PlannedLayer &layer : plan.layers) {
-    std::string shape =
-        fmt::format("{}x{}", layer.source.outFeatures, layer.source.inFeatures);
-    std::string pattern = layer.sparse ? layer.spec.butterfly.str() : "dense";
-    os << fmt::format(
-        "{:<14} {:>11} {:>4} {:>5}  {:<24} {:>5} {:>9} {:>9} {:>7.4f} "
-        "{:>8.3f}\n",
-        layer.source.name, shape, layer.source.repeat, model.block, pattern,
-        layer.sparse ? layer.spec.rank : 0,
-        humanCount(static_cast<double>(layer.cost.params)),
-        humanCount(static_cast<double>(layer.cost.flopsPerToken)),
-        layer.density, layer.cost.cost / layer.dense.cost);
-    if (!layer.note.empty())
-      os << fmt::format("{:<14} note: {}\n", "", layer.note);
-  }
-  auto row = [&](const char *what, double pixelfly, double dense) {
-    os << fmt::format("{:<12} {:>12} {:>12} {:>8.3f}\n", what,
-                      humanCount(pixelfly), humanCount(dense),
-                      pixelfly / dense);
-  };
-  const LayerCost &t = plan.total, &d = plan.denseTotal;
-  os << "\n"
-     << fmt::format("{:<12} {:>12} {:>12} {:>8}\n", "total", "pixelfly",
-                    "dense", "ratio");
-  row("params", static_cast<double>(t.params), static_cast<double>(d.params));
-  row("FLOPs/token", static_cast<double>(t.flopsPerToken),
-      static_cast<double>(d.flopsPerToken));
-  row("cost", t.cost, d.cost);
-  if (plan.extraParams)
-    os << fmt::format("(params include {} outside the planned layers)\n",
-                      humanCount(static_cast<double>(plan.extraParams)));
-}
 
 static void printJson(const ModelPlan &plan, const ModelSpec &model,
                       raw_ostream &os) {
@@ -143,7 +89,7 @@ static int run() {
   if (json)
     printJson(plan, model, outs());
   else
-    printTable(plan, model, outs());
+    printPlanTable(plan, model, outs());
   return ExitOk;
 }
 
