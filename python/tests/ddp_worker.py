@@ -7,20 +7,28 @@ import torch.distributed as dist
 import pfc
 
 
-def train(layer, x, target, steps, wrap=None):
-    model = wrap(layer) if wrap else layer
+def train(net, x, target, steps, wrap=None):
+    model = wrap(net) if wrap else net
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
     for _ in range(steps):
         opt.zero_grad()
         loss = (model(x) - target).square().mean()
         loss.backward()
         opt.step()
-    return layer
+    return net
 
 
 def make(seed, config):
+    """A model of two Pixelfly layers (one of `config`, one scalar-γ) and a
+    dense head, the same for the same seed."""
     from helpers import make_layer
-    return make_layer(config, seed)
+    torch.manual_seed(seed)
+    first = make_layer(config, seed)
+    return torch.nn.Sequential(
+        first, torch.nn.ReLU(),
+        pfc.PixelflyLinear(first.out_features, 24, block=8, butterfly_size=4, rank=4,
+                           seed=seed + 1),
+        torch.nn.ReLU(), torch.nn.Linear(24, 5))
 
 
 def worker(rank, world, port, seed, config, x, target, steps, out):
@@ -29,12 +37,12 @@ def worker(rank, world, port, seed, config, x, target, steps, out):
     torch.set_num_threads(1)
     dist.init_process_group("gloo", rank=rank, world_size=world)
     try:
-        layer = make(seed, config)
+        net = make(seed, config)
         half = x.shape[0] // world
         part = slice(rank * half, (rank + 1) * half)
-        train(layer, x[part], target[part], steps,
+        train(net, x[part], target[part], steps,
               wrap=lambda m: torch.nn.parallel.DistributedDataParallel(m))
         if rank == 0:
-            pfc.save_safetensors(out, layer.state_dict())
+            pfc.save_safetensors(out, net.state_dict())
     finally:
         dist.destroy_process_group()
