@@ -34,8 +34,23 @@ __all__ = [
 #: The parameter slots of the ops, in their argument order, with pfc's names.
 PARAM_SLOTS = ("blocks", "U", "V", "gamma", "gate.weight", "gate.bias", "bias")
 
+class _Registered:
+    """A registered layer's spec with what every call reads from it, made
+    once (``Spec.info`` builds a dict with the whole block list)."""
+
+    __slots__ = ("spec", "name", "in_features", "out_features", "param_infos")
+
+    def __init__(self, spec: _pfc.Spec):
+        info = spec.info
+        self.spec = spec
+        self.name = info["name"]
+        self.in_features = info["in_features"]
+        self.out_features = info["out_features"]
+        self.param_infos = tuple((name, tuple(shape)) for name, shape in spec.param_infos)
+
+
 _lock = threading.Lock()
-_specs: List[_pfc.Spec] = []  # layer id -> parsed spec
+_specs: List[_Registered] = []  # layer id -> its spec
 _ids: Dict[str, int] = {}  # canonical text -> layer id
 _compiled: Dict[Tuple[int, int], _pfc.Layer] = {}  # (id, threads) -> layer
 
@@ -51,16 +66,20 @@ def register_layer(text: str, source: str = "<spec>") -> int:
         layer_id = _ids.get(spec.canonical)
         if layer_id is None:
             layer_id = len(_specs)
-            _specs.append(spec)
+            _specs.append(_Registered(spec))
             _ids[spec.canonical] = layer_id
     return layer_id
 
 
-def layer_spec(layer_id: int) -> _pfc.Spec:
-    """The parsed spec of a registered layer id."""
+def _registered(layer_id: int) -> _Registered:
     if not 0 <= layer_id < len(_specs):
         raise ValueError(f"pfc: unknown layer id {layer_id}")
     return _specs[layer_id]
+
+
+def layer_spec(layer_id: int) -> _pfc.Spec:
+    """The parsed spec of a registered layer id."""
+    return _registered(layer_id).spec
 
 
 def _layer(layer_id: int) -> _pfc.Layer:
@@ -111,29 +130,28 @@ def _check_float(name: str, t: Tensor) -> None:
         raise ValueError(f"pfc: {name} is on {t.device} (expected a CPU tensor)")
 
 
-def _check_input(x: Tensor, spec: _pfc.Spec) -> None:
-    info = spec.info
+def _check_input(x: Tensor, layer: _Registered) -> None:
     _check_float("the input", x)
-    if x.dim() < 1 or x.shape[-1] != info["in_features"]:
+    if x.dim() < 1 or x.shape[-1] != layer.in_features:
         raise ValueError(
-            f"pfc: layer '{info['name']}' takes inputs of shape [..., "
-            f"{info['in_features']}], got {list(x.shape)}"
+            f"pfc: layer '{layer.name}' takes inputs of shape [..., "
+            f"{layer.in_features}], got {list(x.shape)}"
         )
 
 
 def _gather_params(
-    spec: _pfc.Spec, slots: Sequence[Optional[Tensor]]
+    layer: _Registered, slots: Sequence[Optional[Tensor]]
 ) -> List[Tensor]:
     """The layer's parameters in pfc's order (param_infos), checked and
     contiguous."""
     by_name = dict(zip(PARAM_SLOTS, slots))
     params = []
-    for name, shape in spec.param_infos:
+    for name, shape in layer.param_infos:
         t = by_name.get(name)
         if t is None:
-            raise ValueError(f"pfc: layer '{spec.info['name']}' needs parameter {name}")
+            raise ValueError(f"pfc: layer '{layer.name}' needs parameter {name}")
         _check_float(name, t)
-        if tuple(t.shape) != tuple(shape):
+        if tuple(t.shape) != shape:
             raise ValueError(
                 f"pfc: parameter {name} has shape {list(t.shape)} "
                 f"(expected {list(shape)})"
@@ -155,26 +173,25 @@ def linear(
     layer_id: int,
 ) -> Tensor:
     """y [..., out] = the Pixelfly layer ``layer_id`` applied to x [..., in]."""
-    spec = layer_spec(layer_id)
-    _check_input(x, spec)
-    params = _gather_params(spec, (blocks, U, V, gamma, gate_weight, gate_bias, bias))
-    info = spec.info
-    x2 = x.reshape(-1, info["in_features"]).contiguous()
+    layer = _registered(layer_id)
+    _check_input(x, layer)
+    params = _gather_params(layer, (blocks, U, V, gamma, gate_weight, gate_bias, bias))
+    x2 = x.reshape(-1, layer.in_features).contiguous()
     tokens = x2.shape[0]
-    y = torch.empty((tokens, info["out_features"]), dtype=torch.float32)
+    y = torch.empty((tokens, layer.out_features), dtype=torch.float32)
     if tokens > 0:
         _layer(layer_id).forward(
             x2.data_ptr(), tokens, y.data_ptr(),
             [p.data_ptr() for p in params], _params_key(params),
         )
-    return y.reshape(*x.shape[:-1], info["out_features"])
+    return y.reshape(*x.shape[:-1], layer.out_features)
 
 
 @linear.register_fake
 def _linear_fake(x, blocks, U, V, gamma, gate_weight, gate_bias, bias, layer_id):
-    spec = layer_spec(layer_id)
-    _check_input(x, spec)
-    return x.new_empty((*x.shape[:-1], spec.info["out_features"]))
+    layer = _registered(layer_id)
+    _check_input(x, layer)
+    return x.new_empty((*x.shape[:-1], layer.out_features))
 
 
 @torch.library.custom_op("pfc::linear_backward", mutates_args=())
@@ -193,27 +210,26 @@ def linear_backward(
     """(dx, dblocks, dU, dV, dgamma, dgate_weight, dgate_bias, dbias) from x
     [..., in] and dy = d(loss)/dy [..., out]. The gradient of a parameter the
     layer lacks is an empty tensor (shape [0])."""
-    spec = layer_spec(layer_id)
-    _check_input(x, spec)
-    info = spec.info
+    layer = _registered(layer_id)
+    _check_input(x, layer)
     _check_float("dy", dy)
-    if tuple(dy.shape) != (*x.shape[:-1], info["out_features"]):
+    if tuple(dy.shape) != (*x.shape[:-1], layer.out_features):
         raise ValueError(
             f"pfc: dy has shape {list(dy.shape)} "
-            f"(expected {[*x.shape[:-1], info['out_features']]})"
+            f"(expected {[*x.shape[:-1], layer.out_features]})"
         )
     slots = (blocks, U, V, gamma, gate_weight, gate_bias, bias)
-    params = _gather_params(spec, slots)
-    x2 = x.reshape(-1, info["in_features"]).contiguous()
-    dy2 = dy.reshape(-1, info["out_features"]).contiguous()
+    params = _gather_params(layer, slots)
+    x2 = x.reshape(-1, layer.in_features).contiguous()
+    dy2 = dy.reshape(-1, layer.out_features).contiguous()
     tokens = x2.shape[0]
     dx = torch.empty_like(x2)
-    grads = {name: torch.empty(tuple(shape), dtype=torch.float32)
-             for name, shape in spec.param_infos}
+    grads = {name: torch.empty(shape, dtype=torch.float32)
+             for name, shape in layer.param_infos}
     _layer(layer_id).backward(
         x2.data_ptr(), dy2.data_ptr(), tokens, dx.data_ptr(),
         [p.data_ptr() for p in params], _params_key(params),
-        [grads[name].data_ptr() for name, _ in spec.param_infos],
+        [grads[name].data_ptr() for name, _ in layer.param_infos],
     )
     empty = torch.empty(0, dtype=torch.float32)
     return (dx.reshape(x.shape),) + tuple(
@@ -224,11 +240,11 @@ def linear_backward(
 @linear_backward.register_fake
 def _linear_backward_fake(x, dy, blocks, U, V, gamma, gate_weight, gate_bias,
                           bias, layer_id):
-    spec = layer_spec(layer_id)
-    _check_input(x, spec)
-    shapes = dict(spec.param_infos)
+    layer = _registered(layer_id)
+    _check_input(x, layer)
+    shapes = dict(layer.param_infos)
     return (x.new_empty(x.shape),) + tuple(
-        x.new_empty(tuple(shapes[name]) if name in shapes else (0,))
+        x.new_empty(shapes[name] if name in shapes else (0,))
         for name in PARAM_SLOTS
     )
 
