@@ -25,7 +25,7 @@ import torch
 from . import _pfc
 from ._pfc import Spec
 from ._ops import layer_spec, linear, linear_backward, register_layer
-from .nn import PixelflyLinear, spec_text
+from .nn import PixelflyLinear, clamp_gamma_, spec_text
 from .planning import Plan, PlanRow, pixelfly, plan
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "Plan",
     "PlanRow",
     "Spec",
+    "clamp_gamma_",
     "linear",
     "linear_backward",
     "pixelfly",

@@ -12,7 +12,7 @@ from torch import Tensor, nn
 
 from . import _ops, _pfc
 
-__all__ = ["PixelflyLinear", "spec_text"]
+__all__ = ["PixelflyLinear", "clamp_gamma_", "spec_text"]
 
 _GAMMA_MODES = ("scalar", "gate", "fixed")
 
@@ -322,3 +322,15 @@ class PixelflyLinear(nn.Module):
     def __setstate__(self, state):
         self.__dict__.update(state)
         self.layer_id = _ops.register_layer(self.spec_text, "<pickled>")
+
+
+def clamp_gamma_(model: nn.Module) -> nn.Module:
+    """Clamps the learned scalar γ of every ``PixelflyLinear`` in ``model``
+    to [0, 1], in place, as ``pfc train`` does after each optimizer step (γ
+    weighs B against U·Vᵀ; an optimizer step can push it outside). Call it
+    after ``optimizer.step()``. Returns ``model``."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, PixelflyLinear) and module.gamma_mode == "scalar":
+                module.gamma.clamp_(0.0, 1.0)
+    return model

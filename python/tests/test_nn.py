@@ -154,3 +154,15 @@ def test_bad_inputs(seed):
         layer(torch.zeros(2, layer.in_features + 1))
     with pytest.raises(ValueError):
         layer(torch.zeros(()))
+
+
+def test_clamp_gamma(seed):
+    model = torch.nn.Sequential(make_layer("scalar", seed), make_layer("scalar", seed + 1),
+                                make_layer("fixed", seed), make_layer("gate", seed))
+    with torch.no_grad():
+        model[0].gamma.fill_(1.7)
+        model[1].gamma.fill_(-0.3)
+    fixed, gate = model[2].gamma.clone(), model[3].gate.bias.clone()
+    assert pfc.clamp_gamma_(model) is model
+    assert model[0].gamma.item() == 1.0 and model[1].gamma.item() == 0.0
+    assert torch.equal(model[2].gamma, fixed) and torch.equal(model[3].gate.bias, gate)
