@@ -67,12 +67,20 @@ void ThreadPool::work(int64_t index) {
   }
 }
 
+std::atomic<ThreadPool::Runner> ThreadPool::runner{nullptr};
+
+void ThreadPool::setRunner(Runner newRunner) {
+  runner.store(newRunner, std::memory_order_release);
+}
+
 ThreadPool &ThreadPool::shared() {
   static ThreadPool pool(std::max(1u, std::thread::hardware_concurrency()));
   return pool;
 }
 
 void ThreadPool::run(int64_t parts, const std::function<void(int64_t)> &task) {
+  if (Runner host = runner.load(std::memory_order_acquire); host && parts > 1)
+    return host(parts, task);
   std::unique_lock<std::mutex> call(callMutex, std::try_to_lock);
   if (parts <= 1 || workers.empty() || !call.owns_lock()) {
     for (int64_t i = 0; i < parts; ++i)

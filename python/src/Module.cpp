@@ -13,6 +13,7 @@
 #include "pfc/Runtime/Layer.h"
 #include "pfc/Runtime/Params.h"
 #include "pfc/Runtime/TensorFile.h"
+#include "pfc/Runtime/ThreadPool.h"
 #include "pfc/Spec/SpecParser.h"
 #include "pfc/Target/Jit.h"
 
@@ -26,7 +27,11 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <dlfcn.h>
+
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -291,6 +296,69 @@ nb::tuple readSafetensorsFile(const std::string &path) {
   return nb::make_tuple(toDict(std::move(map)), metadata);
 }
 
+/// The OpenMP runtime PyTorch runs its ops on, found among the libraries
+/// this process has loaded (libgomp in PyTorch's Linux wheels; Intel's and
+/// LLVM's runtimes export the same GOMP entry points).
+struct HostOpenMP {
+  void (*parallel)(void (*fn)(void *), void *data, unsigned threads,
+                   unsigned flags) = nullptr;
+  int (*threadNum)() = nullptr;
+  int (*numThreads)() = nullptr;
+  std::string library;
+};
+HostOpenMP hostOpenMP;
+
+/// Runs the parts of pfc's parallel calls on the host's OpenMP team
+/// (ThreadPool::Runner), each thread taking every n-th part.
+void runOnHostOpenMP(int64_t parts, const std::function<void(int64_t)> &task) {
+  struct Call {
+    const std::function<void(int64_t)> *task;
+    int64_t parts;
+  } call{&task, parts};
+  hostOpenMP.parallel(
+      [](void *data) {
+        const Call &c = *static_cast<const Call *>(data);
+        const int64_t team = std::max(1, hostOpenMP.numThreads());
+        for (int64_t i = hostOpenMP.threadNum(); i < c.parts; i += team)
+          (*c.task)(i);
+      },
+      &call, static_cast<unsigned>(parts), 0);
+}
+
+/// Makes pfc's kernels run on the OpenMP threads PyTorch already has
+/// (ThreadPool::setRunner) and returns that runtime's library, or "" when
+/// none is loaded (pfc's own pool then runs them).
+std::string shareHostThreads() {
+  if (!hostOpenMP.parallel) {
+    for (const char *library :
+         {"libgomp.so.1", "libiomp5.so", "libomp.so", "libomp.so.5"}) {
+      // RTLD_NOLOAD: only a runtime that is already loaded (by torch).
+      void *handle = dlopen(library, RTLD_NOW | RTLD_NOLOAD);
+      if (!handle)
+        continue;
+      HostOpenMP found;
+      found.parallel = reinterpret_cast<decltype(found.parallel)>(
+          dlsym(handle, "GOMP_parallel"));
+      found.threadNum = reinterpret_cast<decltype(found.threadNum)>(
+          dlsym(handle, "omp_get_thread_num"));
+      found.numThreads = reinterpret_cast<decltype(found.numThreads)>(
+          dlsym(handle, "omp_get_num_threads"));
+      found.library = library;
+      if (found.parallel && found.threadNum && found.numThreads) {
+        hostOpenMP = found;
+        break;
+      }
+      dlclose(handle);
+    }
+  }
+  if (hostOpenMP.parallel)
+    pfc::ThreadPool::setRunner(runOnHostOpenMP);
+  return hostOpenMP.library;
+}
+
+/// Back to pfc's own thread pool.
+void stopSharingHostThreads() { pfc::ThreadPool::setRunner(nullptr); }
+
 nb::dict costDict(const pfc::LayerCost &cost) {
   nb::dict d;
   d["params"] = cost.params;
@@ -418,6 +486,12 @@ NB_MODULE(_pfc, m) {
            "key"_a = 0)
       .def("backward", &PyLayer::backward, "x"_a, "dy"_a, "tokens"_a, "dx"_a,
            "params"_a, "key"_a, "grads"_a);
+
+  m.def("share_host_threads", &shareHostThreads,
+        "Runs pfc's kernels on the OpenMP threads torch has loaded; returns "
+        "that runtime's library name, or '' when there is none.");
+  m.def("stop_sharing_host_threads", &stopSharingHostThreads,
+        "Runs pfc's kernels on its own thread pool again.");
 
   m.def("plan_model", &planModelText, "text"_a, "source"_a = "<model>",
         "rows"_a = std::vector<std::pair<std::string, std::string>>(),

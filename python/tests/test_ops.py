@@ -54,17 +54,33 @@ def test_zero_tokens(config, seed):
 
 
 def test_threads_agree(seed, gen):
+    """1 and 2 threads, on torch's OpenMP team and on pfc's own pool, give
+    the same outputs and gradients."""
     layer = make_layer("gate", seed)
-    x = torch.randn(33, layer.in_features, generator=gen)
+    x = torch.randn(133, layer.in_features, generator=gen)
+    dy = torch.randn(133, layer.out_features, generator=gen)
     old = torch.get_num_threads()
+    results = []
     try:
-        torch.set_num_threads(1)
-        y1 = layer(x)
-        torch.set_num_threads(2)
-        y2 = layer(x)
+        for shared in (True, False):
+            runtime = pfc.use_torch_threads(shared)
+            if shared and "OpenMP" in torch.__config__.parallel_info():
+                assert runtime, "torch runs on OpenMP, but pfc did not find it"
+            for threads in (1, 2):
+                torch.set_num_threads(threads)
+                xg = x.clone().requires_grad_()
+                layer.zero_grad()
+                y = layer(xg)
+                y.backward(dy)
+                results.append((y.detach(), xg.grad, layer.blocks.grad.clone()))
     finally:
         torch.set_num_threads(old)
-    torch.testing.assert_close(y1, y2, rtol=1e-5, atol=1e-5)
+        pfc.use_torch_threads()
+    for y, dx, db in results[1:]:
+        torch.testing.assert_close(y, results[0][0], rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(dx, results[0][1], rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(db, results[0][2], rtol=1e-4, atol=1e-4)
+    check_layer(layer, x, dy)  # and on torch's threads, against the reference
 
 
 def test_params_repacked_after_update(seed, gen):

@@ -4,6 +4,7 @@
 #include "gtest/gtest.h"
 
 #include <atomic>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -84,6 +85,43 @@ TEST(ThreadPool, ManyCallersAllFinish) {
   for (std::thread &caller : callers)
     caller.join();
   EXPECT_EQ(sum.load(), 4 * 200 * 3);
+}
+
+// A host's runner (here: every part on a thread of its own) takes every
+// parallel call of every pool; single parts stay on the caller.
+std::atomic<int> runnerCalls = 0;
+void runOnFreshThreads(int64_t parts,
+                       const std::function<void(int64_t)> &task) {
+  ++runnerCalls;
+  std::vector<std::thread> threads;
+  for (int64_t i = 0; i < parts; ++i)
+    threads.emplace_back(task, i);
+  for (std::thread &t : threads)
+    t.join();
+}
+
+TEST(ThreadPool, AHostRunnerRunsTheParts) {
+  ThreadPool pool(2);
+  ThreadPool::setRunner(runOnFreshThreads);
+  std::vector<std::atomic<int>> runs(5);
+  std::vector<std::thread::id> ids(5);
+  pool.run(5, [&](int64_t i) {
+    ++runs[i];
+    ids[i] = std::this_thread::get_id();
+  });
+  pool.run(1, [&](int64_t) { ids[0] = std::this_thread::get_id(); });
+  ThreadPool::setRunner(nullptr);
+  EXPECT_EQ(runnerCalls.load(), 1);
+  EXPECT_EQ(ids[0], std::this_thread::get_id());
+  for (int64_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(runs[i].load(), 1) << "part " << i;
+    if (i > 0)
+      EXPECT_NE(ids[i], std::this_thread::get_id()) << "part " << i;
+  }
+  // Without the runner, the pool's own workers again.
+  pool.run(2, [&](int64_t i) { ids[i] = std::this_thread::get_id(); });
+  EXPECT_EQ(runnerCalls.load(), 1);
+  EXPECT_EQ(ids[0], std::this_thread::get_id());
 }
 
 } // namespace

@@ -34,8 +34,22 @@ public:
   /// holds the workers.
   void run(int64_t parts, const std::function<void(int64_t)> &task);
 
+  /// Another threading runtime that runs every pool's parallel calls instead
+  /// of its workers: runner(parts, task) calls task(i) for each i in
+  /// [0, parts) and returns when all have ended. A host that keeps threads
+  /// of its own (PyTorch's OpenMP team) installs one, so that its work and
+  /// pfc's share one set of threads rather than compete for the cores: an
+  /// idle OpenMP thread spins for milliseconds, and pfc's workers spinning
+  /// beside it would halve both. Set it before calls run; nullptr restores
+  /// the workers.
+  using Runner = void (*)(int64_t parts,
+                          const std::function<void(int64_t)> &task);
+  static void setRunner(Runner runner);
+
 private:
   void work(int64_t index);
+
+  static std::atomic<Runner> runner;
 
   std::vector<std::thread> workers;
   std::mutex callMutex; // held by the call that has the workers
