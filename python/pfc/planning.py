@@ -252,7 +252,8 @@ def pixelfly(model: nn.Module, budget: float, **options) -> Plan:
 
     Each new layer approximates the dense one it replaces
     (``PixelflyLinear.from_linear``: the weight on the pattern, the rank-r
-    SVD of the rest), so a trained model keeps most of what it learned. The
+    SVD of the rest), so a trained model keeps most of what it learned; it
+    keeps the dense layer's training mode and, if frozen, stays frozen. The
     layers must be float32 on the CPU; nothing is replaced unless all of
     them can be."""
     options.setdefault("quiet", True)
@@ -270,6 +271,8 @@ def pixelfly(model: nn.Module, budget: float, **options) -> Plan:
     for name, layer in replaced:
         parent_name, _, child = name.rpartition(".")
         parent = modules[parent_name] if parent_name else model
-        layer.train(modules[name].training)
+        dense = modules[name]
+        layer.train(dense.training)
+        layer.requires_grad_(dense.weight.requires_grad)  # frozen stays frozen
         setattr(parent, child, layer)
     return result

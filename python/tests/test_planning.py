@@ -143,6 +143,8 @@ def test_pixelfly_replaces_in_place(seed, gen):
     torch.manual_seed(seed)
     net = random_net(rng)
     net.blocks[0].norm.weight.data.uniform_(0.5, 1.5, generator=gen)
+    net.stem.requires_grad_(False)
+    net.eval()
     original = copy.deepcopy(net)
     plan = pfc.pixelfly(net, 0.3, block=16, exclude="head", gamma="scalar", gamma_init=0.6)
 
@@ -165,6 +167,10 @@ def test_pixelfly_replaces_in_place(seed, gen):
             assert torch.equal(module.bias, dense.bias)
         replaced += 1
     assert replaced == 2 * len(net.blocks) + 1  # the stem too: only the head is excluded
+    assert isinstance(net.stem, pfc.PixelflyLinear) and not net.stem.training
+    assert not any(p.requires_grad for p in net.stem.parameters())
+    assert all(p.requires_grad for p in net.blocks[0].fc1.parameters())
+    net.train()
 
     # The converted model trains.
     x = torch.randn(5, net.stem.in_features, generator=gen)
