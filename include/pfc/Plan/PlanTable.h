@@ -11,7 +11,7 @@
 #include "pfc/Plan/Planner.h"
 
 namespace llvm {
-class raw_ostream;
+class raw_ostream; // NOLINT(readability-identifier-naming): LLVM's class
 } // namespace llvm
 
 namespace pfc {
