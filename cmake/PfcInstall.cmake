@@ -16,7 +16,7 @@ set(PFC_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/pfc)
 # but the tools' own Cli/, is the runtime's; tests/install checks that none
 # of it includes LLVM or MLIR.
 set(PFC_COMPILER_HEADER_DIRS Dialect Import Target Transforms Tune)
-set(PFC_COMPILER_HEADER_FILES compiler.h Plan/PlanTable.h Spec/SpecParser.h
+set(PFC_COMPILER_HEADER_FILES compiler.h Spec/PlanTable.h Spec/SpecParser.h
   Spec/NetSpecParser.h)
 
 set(runtime_excludes PATTERN Cli EXCLUDE)

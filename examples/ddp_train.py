@@ -58,6 +58,7 @@ def main() -> int:
         opt.zero_grad()
         loss.backward()
         opt.step()
+        pfc.clamp_gamma_(model)  # γ in [0, 1], as pfc train keeps it
         if rank == 0 and (step % 10 == 0 or step == args.steps):
             print(f"step {step:4d}  loss {loss.item():.4f}", flush=True)
 

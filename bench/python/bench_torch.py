@@ -704,7 +704,7 @@ def header(threads: int, load_before: float) -> str:
 
 
 def threads_runtime() -> str:
-    library = pfc.use_torch_threads()
+    library = pfc.use_torch_threads(None)
     return f"torch's OpenMP threads ({library})" if library else "pfc's own thread pool"
 
 

@@ -49,17 +49,26 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def use_torch_threads(enabled: bool = True) -> str:
+_threads_runtime = ""
+
+
+def use_torch_threads(enabled: Optional[bool] = True) -> str:
     """Whether pfc's kernels run on the OpenMP threads torch runs its own ops
-    on (the default, set at import) or on pfc's own thread pool. Sharing
-    them matters: an OpenMP thread that torch leaves idle spins for
-    milliseconds, and pfc's threads beside it would compete for the same
-    cores (a training step with PixelflyLinear layers ran up to 2x slower).
-    Returns the OpenMP library now used, or '' for pfc's pool."""
-    if enabled:
-        return _pfc.share_host_threads()
-    _pfc.stop_sharing_host_threads()
-    return ""
+    on (the default, set at import) or on pfc's own thread pool; ``None``
+    only asks. Sharing them matters: an OpenMP thread that torch leaves idle
+    spins for milliseconds, and pfc's threads beside it compete for the same
+    cores (a Fashion-MNIST training step with PixelflyLinear layers took
+    1.6x as long). Only a torch whose parallel backend is OpenMP is shared
+    with. Returns the OpenMP library in use, or '' for pfc's pool."""
+    global _threads_runtime
+    if enabled is None:
+        return _threads_runtime
+    _threads_runtime = ""
+    if enabled and "parallel backend: OpenMP" in torch.__config__.parallel_info():
+        _threads_runtime = _pfc.share_host_threads()
+    if not _threads_runtime:
+        _pfc.stop_sharing_host_threads()
+    return _threads_runtime
 
 
 use_torch_threads()

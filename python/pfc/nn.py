@@ -17,6 +17,12 @@ __all__ = ["PixelflyLinear", "clamp_gamma_", "spec_text"]
 _GAMMA_MODES = ("scalar", "gate", "fixed")
 
 
+def _check_gamma(gamma) -> None:
+    if gamma not in _GAMMA_MODES:
+        raise ValueError(
+            f"pfc: gamma is {gamma!r} (expected one of {', '.join(_GAMMA_MODES)})")
+
+
 def spec_text(
     in_features: int,
     out_features: int,
@@ -116,9 +122,7 @@ class PixelflyLinear(nn.Module):
         if _spec is not None:
             text, source = _spec
         else:
-            if gamma not in _GAMMA_MODES:
-                raise ValueError(
-                    f"pfc: gamma is {gamma!r} (expected one of {', '.join(_GAMMA_MODES)})")
+            _check_gamma(gamma)
             if rank is None:
                 rank = min(32, int(in_features), int(out_features))
             text = spec_text(in_features, out_features, block, butterfly_size,

@@ -21,11 +21,10 @@ import torch
 from torch import nn
 
 from . import _pfc
-from .nn import PixelflyLinear
+from .nn import PixelflyLinear, _check_gamma
 
 __all__ = ["Plan", "PlanRow", "plan", "pixelfly"]
 
-_GAMMA_MODES = ("scalar", "gate", "fixed")
 Patterns = Union[str, Sequence[str], None]
 
 
@@ -74,6 +73,17 @@ class Plan:
         raise KeyError(f"pfc: no planned layer is named {module_name!r}")
 
 
+#: What the spec language accepts as a name (YamlReader::readName).
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+
+
+def _number(what: str, value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"pfc: {what} is {value!r} (expected a number)") from None
+
+
 def _patterns(value: Patterns, what: str) -> List[str]:
     if value is None:
         return []
@@ -93,7 +103,7 @@ def _spec_name(row_name: str, taken: set) -> str:
     """A name the spec language accepts (1-64 of letters, digits, '_', '-',
     '.', starting with a letter or '_'), unique among `taken`."""
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", row_name.replace("*", "N"))
-    if not name or not (name[0].isalpha() or name[0] == "_"):
+    if not _NAME.match(name):
         name = "_" + name
     name = name[:60]
     unique, n = name, 1
@@ -122,7 +132,7 @@ def _name_rows(rows: List[PlanRow]) -> None:
 
 def _collect(model: nn.Module, include: List[str], exclude: List[str]):
     """The model's linear layers grouped into rows, each with the reason it
-    stays dense ('' when it is planned), and the parameters outside them."""
+    stays dense ('' when it is planned), and the model's other parameters."""
     owners: Dict[int, List[str]] = {}
     for module_name, module in model.named_modules(remove_duplicate=False):
         for pname, p in module.named_parameters(recurse=False):
@@ -131,20 +141,29 @@ def _collect(model: nn.Module, include: List[str], exclude: List[str]):
 
     rows: Dict[tuple, PlanRow] = {}
     reasons: Dict[tuple, str] = {}
-    linear_params = set()
+    counted = 0  # parameters the rows count (a weight shared by two, twice)
     for module_name, module in model.named_modules():
         if not isinstance(module, nn.Linear):
             continue
-        for p in module.parameters(recurse=False):
-            linear_params.add(id(p))
+        if isinstance(module.weight, nn.parameter.UninitializedParameter):
+            raise ValueError(f"pfc: {module_name} is an uninitialized lazy layer: run a "
+                             "forward pass first, so that it has its shape")
+        counted += module.in_features * module.out_features + (
+            module.out_features if module.bias is not None else 0)
         reason = ""
         # A weight used elsewhere (tied to an embedding, or the module itself
         # registered twice) would be untied by a replacement.
-        shared = [o for o in owners[id(module.weight)] if o != f"{module_name}.weight"]
-        if type(module) is not nn.Linear:
+        shared = [o for o in owners.get(id(module.weight), [])
+                  if o != f"{module_name}.weight"]
+        if module._parameters.get("weight") is not module.weight:
+            reason = ("its weight is computed (weight_norm, pruning or a "
+                      "parametrization): kept dense")
+        elif type(module) is not nn.Linear:
             reason = f"a subclass of nn.Linear ({type(module).__name__}): kept dense"
         elif shared:
             reason = f"its weight is shared with {shared[0]}: kept dense"
+        elif module._forward_hooks or module._forward_pre_hooks:
+            reason = "it has forward hooks, which a replacement would drop: kept dense"
         elif include and not _matches(module_name, include):
             reason = "not included: kept dense"
         elif _matches(module_name, exclude):
@@ -157,7 +176,7 @@ def _collect(model: nn.Module, include: List[str], exclude: List[str]):
             reasons[key] = reason
         rows[key].modules.append(module_name)
     _name_rows(list(rows.values()))
-    extra = sum(p.numel() for p in model.parameters() if id(p) not in linear_params)
+    extra = max(0, sum(p.numel() for p in model.parameters()) - counted)
     return [(row, reasons[key]) for key, row in rows.items()], extra
 
 
@@ -210,7 +229,7 @@ def plan(
     ``"blocks.*.mlp.*"``): with ``include``, only matching layers are
     planned; matching ``exclude`` keeps a layer dense (classifier heads, as
     in the paper). Dense layers and the parameters outside linear layers
-    count in the totals. Subclasses of ``nn.Linear`` (e.g. the output
+    count in the totals (a weight that two linear layers share, in both). Subclasses of ``nn.Linear`` (e.g. the output
     projection of ``nn.MultiheadAttention``, whose weight is read directly)
     and weights shared with another module stay dense. ``block``,
     ``lowrank_share``, ``gamma``, ``gamma_init`` and the cost weights are
@@ -220,15 +239,22 @@ def plan(
     if isinstance(model, nn.Linear):
         raise ValueError("pfc: the model is itself an nn.Linear: convert it with "
                          "pfc.PixelflyLinear.from_linear")
-    if gamma not in _GAMMA_MODES:
-        raise ValueError(
-            f"pfc: gamma is {gamma!r} (expected one of {', '.join(_GAMMA_MODES)})")
+    budget, lowrank_share, gamma_init, cost_mem, cost_flop = (
+        _number(key, value) for key, value in (
+            ("budget", budget), ("lowrank_share", lowrank_share),
+            ("gamma_init", gamma_init), ("cost_mem", cost_mem), ("cost_flop", cost_flop)))
+    if isinstance(block, bool) or not isinstance(block, int):
+        raise ValueError(f"pfc: block is {block!r} (expected an integer)")
+    _check_gamma(gamma)
     rows, extra = _collect(model, _patterns(include, "include"),
                            _patterns(exclude, "exclude"))
     if not rows:
         raise ValueError(f"pfc: {type(model).__name__} has no nn.Linear layer to plan")
     if name is None:
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", type(model).__name__) or "model"
+    elif not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ValueError(f"pfc: name is {name!r} (expected 1 to 64 letters, digits, "
+                         "'_', '-' or '.', starting with a letter or '_')")
     text = _model_text(name, budget, block, lowrank_share, cost_mem, cost_flop,
                        extra, gamma, gamma_init, rows)
     planned = _pfc.plan_model(text, "<pfc.plan>",

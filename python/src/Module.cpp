@@ -8,12 +8,12 @@
 // contiguity before any address reaches this file.
 //
 //===----------------------------------------------------------------------===//
-#include "pfc/Plan/PlanTable.h"
 #include "pfc/Plan/Planner.h"
 #include "pfc/Runtime/Layer.h"
 #include "pfc/Runtime/Params.h"
 #include "pfc/Runtime/TensorFile.h"
 #include "pfc/Runtime/ThreadPool.h"
+#include "pfc/Spec/PlanTable.h"
 #include "pfc/Spec/SpecParser.h"
 #include "pfc/Target/Jit.h"
 
@@ -296,9 +296,9 @@ nb::tuple readSafetensorsFile(const std::string &path) {
   return nb::make_tuple(toDict(std::move(map)), metadata);
 }
 
-/// The OpenMP runtime PyTorch runs its ops on, found among the libraries
-/// this process has loaded (libgomp in PyTorch's Linux wheels; Intel's and
-/// LLVM's runtimes export the same GOMP entry points).
+/// The OpenMP runtime PyTorch runs its ops on: the GOMP entry points as
+/// torch's own library resolves them (its libgomp in the Linux wheels, which
+/// older wheels renamed; Intel's and LLVM's runtimes export them too).
 struct HostOpenMP {
   void (*parallel)(void (*fn)(void *), void *data, unsigned threads,
                    unsigned flags) = nullptr;
@@ -330,10 +330,11 @@ void runOnHostOpenMP(int64_t parts, const std::function<void(int64_t)> &task) {
 /// none is loaded (pfc's own pool then runs them).
 std::string shareHostThreads() {
   if (!hostOpenMP.parallel) {
-    for (const char *library :
-         {"libgomp.so.1", "libiomp5.so", "libomp.so", "libomp.so.5"}) {
-      // RTLD_NOLOAD: only a runtime that is already loaded (by torch).
-      void *handle = dlopen(library, RTLD_NOW | RTLD_NOLOAD);
+    for (const char *torchLibrary : {"libtorch_cpu.so", "libtorch.so"}) {
+      // RTLD_NOLOAD: the copy torch loaded; dlsym on its handle searches it
+      // and the libraries it depends on, so the runtime found is torch's
+      // even when another OpenMP library is loaded too.
+      void *handle = dlopen(torchLibrary, RTLD_NOW | RTLD_NOLOAD);
       if (!handle)
         continue;
       HostOpenMP found;
@@ -343,8 +344,11 @@ std::string shareHostThreads() {
           dlsym(handle, "omp_get_thread_num"));
       found.numThreads = reinterpret_cast<decltype(found.numThreads)>(
           dlsym(handle, "omp_get_num_threads"));
-      found.library = library;
-      if (found.parallel && found.threadNum && found.numThreads) {
+      Dl_info where;
+      if (found.parallel && found.threadNum && found.numThreads &&
+          dladdr(reinterpret_cast<void *>(found.parallel), &where) &&
+          where.dli_fname) {
+        found.library = where.dli_fname;
         hostOpenMP = found;
         break;
       }
@@ -488,8 +492,9 @@ NB_MODULE(_pfc, m) {
            "params"_a, "key"_a, "grads"_a);
 
   m.def("share_host_threads", &shareHostThreads,
-        "Runs pfc's kernels on the OpenMP threads torch has loaded; returns "
-        "that runtime's library name, or '' when there is none.");
+        "Runs pfc's kernels on the OpenMP threads of the torch loaded in this "
+        "process; returns that runtime's library path, or '' when torch "
+        "resolves no OpenMP runtime.");
   m.def("stop_sharing_host_threads", &stopSharingHostThreads,
         "Runs pfc's kernels on its own thread pool again.");
 

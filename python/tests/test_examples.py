@@ -63,5 +63,34 @@ def test_ddp_example_under_torchrun(tmp_path):
         capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "largest parameter difference between ranks: 0\n" in run.stdout
-    assert "blocks.*" not in run.stdout and "S=" in run.stdout  # the plan was printed
+    # The plan was printed: both hidden layers sparse, the head dense.
+    rows = {line.split()[0]: line for line in run.stdout.splitlines()
+            if re.match(r"\d+ +\d+x\d+ ", line)}
+    assert "S=" in rows["0"] and "S=" in rows["2"] and "dense" in rows["4"]
     assert out.exists()
+
+
+def test_fashion_mnist_builtin_net_is_the_spec(pfc_tool):
+    """The example's built-in copy of specs/fashion-mnist-pixelfly.yaml (used
+    without --spec and without a pfc tool) is what pfc reads from the file."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("fashion_mnist",
+                                                  ROOT / "examples" / "fashion_mnist.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    checked = example.read_net_spec(str(ROOT / "specs" / "fashion-mnist-pixelfly.yaml"),
+                                    pfc_tool)
+
+    def subset(small, big, where):
+        if isinstance(small, dict):
+            for key, value in small.items():
+                assert key in big, f"{where}.{key} missing from pfc check --json"
+                subset(value, big[key], f"{where}.{key}")
+        elif isinstance(small, list):
+            assert len(small) == len(big), where
+            for i, (a, b) in enumerate(zip(small, big)):
+                subset(a, b, f"{where}[{i}]")
+        else:
+            assert small == big, f"{where}: {small!r} != {big!r}"
+
+    subset(example.PIXELFLY_NET, checked, "net")

@@ -1,4 +1,6 @@
 """pfc::linear and pfc::linear_backward against the fp64 reference."""
+import os
+
 import pytest
 import torch
 
@@ -64,22 +66,28 @@ def test_threads_agree(seed, gen):
     try:
         for shared in (True, False):
             runtime = pfc.use_torch_threads(shared)
-            if shared and "OpenMP" in torch.__config__.parallel_info():
-                assert runtime, "torch runs on OpenMP, but pfc did not find it"
+            assert pfc.use_torch_threads(None) == runtime
+            if shared and "parallel backend: OpenMP" in torch.__config__.parallel_info():
+                assert "gomp" in runtime or "omp" in runtime, runtime
+            if not shared:
+                assert runtime == ""
             for threads in (1, 2):
                 torch.set_num_threads(threads)
                 xg = x.clone().requires_grad_()
                 layer.zero_grad()
                 y = layer(xg)
                 y.backward(dy)
-                results.append((y.detach(), xg.grad, layer.blocks.grad.clone()))
+                grads = {n: p.grad.clone() for n, p in layer.named_parameters()}
+                results.append((y.detach(), xg.grad, grads))
     finally:
         torch.set_num_threads(old)
         pfc.use_torch_threads()
-    for y, dx, db in results[1:]:
-        torch.testing.assert_close(y, results[0][0], rtol=1e-5, atol=1e-5)
-        torch.testing.assert_close(dx, results[0][1], rtol=1e-5, atol=1e-5)
-        torch.testing.assert_close(db, results[0][2], rtol=1e-4, atol=1e-4)
+    y0, dx0, grads0 = results[0]
+    for y, dx, grads in results[1:]:
+        torch.testing.assert_close(y, y0, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(dx, dx0, rtol=1e-5, atol=1e-5)
+        for name, g in grads.items():
+            torch.testing.assert_close(g, grads0[name], rtol=1e-4, atol=1e-4, msg=name)
     check_layer(layer, x, dy)  # and on torch's threads, against the reference
 
 
@@ -153,3 +161,24 @@ def test_compiled_once_per_pattern(seed, gen):
     threads = max(1, torch.get_num_threads())
     compiled = [key for key in _ops._compiled if key[0] in (a.layer_id, other.layer_id)]
     assert sorted(compiled) == sorted([(a.layer_id, threads), (other.layer_id, threads)])
+
+
+def test_openmp_team_smaller_than_parts(seed):
+    """With OMP_THREAD_LIMIT=1 torch's team has one thread however many parts
+    pfc asks for: every part still runs (on it)."""
+    import subprocess
+    import sys
+    script = f"""
+import torch, pfc
+torch.set_num_threads(2)
+layer = pfc.PixelflyLinear(256, 192, block=16, butterfly_size=4, rank=8, seed={seed})
+x = torch.randn(300, 256, generator=torch.Generator().manual_seed({seed}))
+want = x.double() @ layer.dense_weight().double().T + layer.bias.double()
+print(pfc.use_torch_threads(None) != "", float((layer(x).double() - want).abs().max()))
+"""
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120, env=dict(os.environ, OMP_THREAD_LIMIT="1"))
+    assert run.returncode == 0, run.stderr
+    shared, error = run.stdout.split()
+    assert shared == "True" or "parallel backend: OpenMP" not in torch.__config__.parallel_info()
+    assert float(error) < 1e-4

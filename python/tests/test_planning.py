@@ -212,6 +212,34 @@ def test_include_shared_and_subclasses(seed):
     assert plan.row("mlp.0").note == "not included: kept dense"
 
 
+def test_layers_a_replacement_would_break(seed):
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(),
+                          nn.Linear(128, 64), nn.Linear(64, 64), nn.Linear(64, 128))
+    torch.nn.utils.parametrizations.weight_norm(model[2])
+    model[4].register_forward_hook(lambda *args: None)
+    dense_params = sum(p.numel() for p in model.parameters())
+    plan = pfc.pixelfly(model, 0.3, block=16)
+    assert "computed" in plan.row("2").note and not plan.row("2").sparse
+    assert "forward hooks" in plan.row("4").note and isinstance(model[4], nn.Linear)
+    assert plan.row("5").sparse and isinstance(model[5], pfc.PixelflyLinear)
+    # weight_norm's magnitude counts among the parameters outside the rows.
+    assert plan.dense_total["params"] == dense_params
+
+    # Two linear layers sharing a weight: both dense, the weight in both rows.
+    first, tied = nn.Linear(64, 128), nn.Linear(64, 128)
+    tied.weight = first.weight
+    model = nn.Sequential(first, nn.ReLU(), tied)
+    plan = pfc.plan(model, 0.3, block=16, quiet=True)
+    assert "shared with 2.weight" in plan.row("0").note
+    assert "shared with 0.weight" in plan.row("2").note
+    assert plan.dense_total["params"] == (sum(p.numel() for p in model.parameters())
+                                          + first.weight.numel())
+
+    with pytest.raises(ValueError, match="uninitialized lazy layer"):
+        pfc.plan(nn.Sequential(nn.LazyLinear(8), nn.ReLU()), 0.3)
+
+
 def test_bad_arguments():
     net = Net(64, 64, 128, 2, 10)
     with pytest.raises(ValueError, match=r"<pfc.plan>:\d+:\d+: error: 'budget' is 0"):
@@ -224,6 +252,12 @@ def test_bad_arguments():
         pfc.plan(net, 0.3, lowrank_share=0.5)
     with pytest.raises(ValueError, match="gamma is 'learned'"):
         pfc.plan(net, 0.3, gamma="learned")
+    with pytest.raises(ValueError, match="budget is None"):
+        pfc.plan(net, None)
+    with pytest.raises(ValueError, match="block is 16.7"):
+        pfc.plan(net, 0.3, block=16.7)
+    with pytest.raises(ValueError, match="name is 'my net: v2'"):
+        pfc.plan(net, 0.3, name="my net: v2")
     with pytest.raises(ValueError, match="include must be"):
         pfc.plan(net, 0.3, include=[3])
     with pytest.raises(ValueError, match="no nn.Linear layer"):

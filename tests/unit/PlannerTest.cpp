@@ -174,8 +174,9 @@ TEST(Planner, CountsWhatTheLayerStores) {
   // blocks, U [64, 8], V [100, 8], gate weight [100] and bias, layer bias.
   EXPECT_EQ(cost.params, 8 * 32 * 32 + 64 * 8 + 100 * 8 + 100 + 1 + 64);
 
-  // Without a low-rank term the layer still stores its γ (the runtime's
-  // paramInfos): one scalar, the gate's weight and bias, nothing if fixed.
+  // Without a low-rank term the layer still trains its γ (the runtime's
+  // paramInfos): one scalar, or the gate's weight and bias; a fixed γ is a
+  // constant of the kernel, not a parameter.
   spec.rank = 0;
   const std::pair<GammaMode, int64_t> gammaParams[] = {
       {GammaMode::Scalar, 1},

@@ -1,5 +1,5 @@
 //===- PlanTable.cpp - A model plan as a table ----------------------------===//
-#include "pfc/Plan/PlanTable.h"
+#include "pfc/Spec/PlanTable.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"

@@ -2,8 +2,8 @@
 #include "Commands.h"
 
 #include "pfc/Cli/JsonOutput.h"
-#include "pfc/Plan/PlanTable.h"
 #include "pfc/Plan/Planner.h"
+#include "pfc/Spec/PlanTable.h"
 #include "pfc/Spec/SpecParser.h"
 
 #include "llvm/Support/FileSystem.h"

@@ -40,8 +40,10 @@ public:
   /// of its own (PyTorch's OpenMP team) installs one, so that its work and
   /// pfc's share one set of threads rather than compete for the cores: an
   /// idle OpenMP thread spins for milliseconds, and pfc's workers spinning
-  /// beside it would halve both. Set it before calls run; nullptr restores
-  /// the workers.
+  /// beside it would halve both. It may change at any time (a call uses the
+  /// runner it started with); nullptr restores the workers. Unlike the
+  /// workers, a runner may run calls from several threads at once, each on
+  /// a team of its own.
   using Runner = void (*)(int64_t parts,
                           const std::function<void(int64_t)> &task);
   static void setRunner(Runner runner);

@@ -1,12 +1,11 @@
-//===- PlanTable.h - A model plan as a table ----------------------*- C++
-//-*-===//
+//===- PlanTable.h - A model plan as a table --------------------*- C++ -*-===//
 //
 // The table `pfc plan` prints, shared with the Python package's pfc.plan so
 // that both show the same figures the same way.
 //
 //===----------------------------------------------------------------------===//
-#ifndef PFC_PLAN_PLANTABLE_H
-#define PFC_PLAN_PLANTABLE_H
+#ifndef PFC_SPEC_PLANTABLE_H
+#define PFC_SPEC_PLANTABLE_H
 
 #include "pfc/Plan/Planner.h"
 
@@ -24,4 +23,4 @@ void printPlanTable(const ModelPlan &plan, const ModelSpec &model,
 
 } // namespace pfc
 
-#endif // PFC_PLAN_PLANTABLE_H
+#endif // PFC_SPEC_PLANTABLE_H
