@@ -1,5 +1,4 @@
-//===- KernelParams.h - A layer's parameters as its kernels take them -*- C++
-//-*-===//
+//===- KernelParams.h - Parameters as the kernels take them -----*- C++ -*-===//
 //
 // The contract between LayerParams (pfc/Runtime/Params.h) and the entry points
 // of every compiled layer, CPU (pfc/Runtime/Kernel.h) and CUDA (the same

@@ -73,6 +73,27 @@ def spec_text(
     return "\n".join(lines) + "\n"
 
 
+def _block_slices(spec: dict):
+    """(rows, columns) of each block of the spec's BSR list in the padded
+    weight [padded_out, padded_in]."""
+    b = spec["block"]
+    for r, c in spec["blocks"]:
+        yield slice(r * b, (r + 1) * b), slice(c * b, (c + 1) * b)
+
+
+def _dense_from_blocks(spec: dict, blocks: Tensor) -> Tensor:
+    """The padded weight holding `blocks` [nnz, b, b] on the pattern, 0 off it."""
+    dense = torch.zeros(spec["padded_out"], spec["padded_in"], dtype=blocks.dtype)
+    for n, (rows, cols) in enumerate(_block_slices(spec)):
+        dense[rows, cols] = blocks[n]
+    return dense
+
+
+def _blocks_from_dense(spec: dict, dense: Tensor) -> Tensor:
+    """The blocks [nnz, b, b] of a padded weight, in BSR order."""
+    return torch.stack([dense[rows, cols] for rows, cols in _block_slices(spec)])
+
+
 class _Gate(nn.Module):
     """γ(x) = 1 − sigmoid(x·weight + bias): pfc's per-token gate."""
 
@@ -222,17 +243,14 @@ class PixelflyLinear(nn.Module):
         spec = layer.spec
         b = spec["block"]
         g = float(spec["gamma_init"])
-        mask = torch.zeros(spec["padded_out"], spec["padded_in"], dtype=torch.bool)
-        for r, c in spec["blocks"]:
-            mask[r * b:(r + 1) * b, c * b:(c + 1) * b] = True
-        mask = mask[:out_features, :in_features]
+        ones = torch.ones(spec["nnz_blocks"], b, b, dtype=torch.bool)
+        mask = _dense_from_blocks(spec, ones)[:out_features, :in_features]
         on = torch.where(mask, weight, torch.zeros_like(weight))
         off = weight - on
         padded = torch.zeros(spec["padded_out"], spec["padded_in"], dtype=torch.float64)
         if g > 0:
             padded[:out_features, :in_features] = on / g
-        blocks = torch.stack([padded[r * b:(r + 1) * b, c * b:(c + 1) * b]
-                              for r, c in spec["blocks"]])
+        blocks = _blocks_from_dense(spec, padded)
         with torch.no_grad():
             layer.blocks.copy_(blocks)
             if layer.U is not None:
@@ -269,13 +287,8 @@ class PixelflyLinear(nn.Module):
         """The dense [out, in] weight γ·B + (1−γ)·U·Vᵀ (for debugging). In
         gate mode γ depends on the input: pass ``gamma``, else the gate's
         value at x = 0, 1 − sigmoid(gate.bias), is used."""
-        spec = self.spec
-        b = spec["block"]
         with torch.no_grad():
-            dense = torch.zeros(spec["padded_out"], spec["padded_in"],
-                                dtype=self.blocks.dtype)
-            for n, (r, c) in enumerate(spec["blocks"]):
-                dense[r * b:(r + 1) * b, c * b:(c + 1) * b] = self.blocks[n]
+            dense = _dense_from_blocks(self.spec, self.blocks)
             dense = dense[:self.out_features, :self.in_features]
             if gamma is None:
                 if self.gate is not None:

@@ -17,8 +17,6 @@
 #include "pfc/Spec/SpecParser.h"
 #include "pfc/Target/Jit.h"
 
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <nanobind/nanobind.h>
@@ -58,19 +56,10 @@ struct SpecHandle {
 /// error: ...) become a ValueError.
 pfc::Spec parseSpecText(const std::string &text, const std::string &source,
                         pfc::SpecKind kind) {
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(
-      llvm::MemoryBuffer::getMemBufferCopy(text, source), llvm::SMLoc());
   std::string messages;
   llvm::raw_string_ostream os(messages);
-  sourceMgr.setDiagHandler(
-      [](const llvm::SMDiagnostic &diag, void *stream) {
-        diag.print(nullptr, *static_cast<llvm::raw_ostream *>(stream),
-                   /*ShowColors=*/false);
-      },
-      &os);
   std::optional<pfc::Spec> spec =
-      pfc::parseSpec(sourceMgr, kind, "the CPU target");
+      pfc::parseSpecText(text, source, os, kind, "the CPU target");
   if (!spec) {
     os.flush();
     if (messages.empty())

@@ -558,4 +558,13 @@ std::optional<Spec> parseSpecFile(StringRef path, raw_ostream &diagOS,
   return parseSpec(sourceMgr, want, f32Only);
 }
 
+std::optional<Spec> parseSpecText(StringRef text, StringRef source,
+                                  raw_ostream &diagOS, SpecKind want,
+                                  StringRef f32Only) {
+  SourceMgr sourceMgr;
+  addSpecBuffer(MemoryBuffer::getMemBufferCopy(text, source), diagOS,
+                sourceMgr);
+  return parseSpec(sourceMgr, want, f32Only);
+}
+
 } // namespace pfc

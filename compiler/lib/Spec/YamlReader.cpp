@@ -24,14 +24,19 @@ bool openSpecFile(StringRef path, raw_ostream &diagOS, SourceMgr &sourceMgr) {
     diagOS << path << ": error: cannot read the spec: " << ec.message() << "\n";
     return false;
   }
-  sourceMgr.AddNewSourceBuffer(std::move(*buffer), SMLoc());
+  addSpecBuffer(std::move(*buffer), diagOS, sourceMgr);
+  return true;
+}
+
+void addSpecBuffer(std::unique_ptr<MemoryBuffer> buffer, raw_ostream &diagOS,
+                   SourceMgr &sourceMgr) {
+  sourceMgr.AddNewSourceBuffer(std::move(buffer), SMLoc());
   sourceMgr.setDiagHandler(
       [](const SMDiagnostic &diag, void *os) {
         diag.print(nullptr, *static_cast<raw_ostream *>(os),
                    /*ShowColors=*/false);
       },
       &diagOS);
-  return true;
 }
 
 static std::string joinKeys(ArrayRef<StringRef> keys) {

@@ -17,12 +17,14 @@
 #include "llvm/Support/SMLoc.h"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
 namespace llvm {
+class MemoryBuffer;
 class MemoryBufferRef;
 class SourceMgr;
 class raw_ostream;
@@ -38,6 +40,11 @@ namespace pfc {
 /// read the spec: …` on `diagOS` and returns false when it cannot.
 bool openSpecFile(llvm::StringRef path, llvm::raw_ostream &diagOS,
                   llvm::SourceMgr &sourceMgr);
+
+/// Adds `buffer` as the spec text of `sourceMgr`, whose diagnostics then go
+/// to `diagOS`.
+void addSpecBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
+                   llvm::raw_ostream &diagOS, llvm::SourceMgr &sourceMgr);
 
 class YamlReader {
 public:

@@ -17,7 +17,7 @@
 
 namespace llvm {
 class SourceMgr;
-class raw_ostream;
+class raw_ostream; // NOLINT(readability-identifier-naming): LLVM's class
 } // namespace llvm
 
 namespace pfc {
@@ -38,6 +38,13 @@ std::optional<Spec> parseSpec(llvm::SourceMgr &sourceMgr,
 /// Reads and parses `path` ("-" for standard input), printing the first
 /// diagnostic to `diagOS`.
 std::optional<Spec> parseSpecFile(llvm::StringRef path,
+                                  llvm::raw_ostream &diagOS,
+                                  SpecKind want = SpecKind::Any,
+                                  llvm::StringRef f32Only = {});
+
+/// Parses `text`, named `source` in diagnostics, printing the first
+/// diagnostic to `diagOS`.
+std::optional<Spec> parseSpecText(llvm::StringRef text, llvm::StringRef source,
                                   llvm::raw_ostream &diagOS,
                                   SpecKind want = SpecKind::Any,
                                   llvm::StringRef f32Only = {});
