@@ -1,15 +1,16 @@
 //===- Baselines.h - What `pfc bench` measures pfc against ------*- C++ -*-===//
 //
-// Two baselines for one layer shape: the dense GEMM (OpenBLAS sgemm, from
-// the runtime's loader, pfc/Runtime/OpenBlas.h), and a plain block-sparse
-// loop, the kernel one would write without a compiler (BsrLoop.cpp).
+// Two baselines for one layer shape: the dense GEMM (every dense library
+// found, MKL and OpenBLAS, from the runtime's loader, pfc/Runtime/Blas.h; E
+// and speed-ups count against the fastest), and a plain block-sparse loop,
+// the kernel one would write without a compiler (BsrLoop.cpp).
 //
 //===----------------------------------------------------------------------===//
 #ifndef PFC_BENCH_BASELINES_H
 #define PFC_BENCH_BASELINES_H
 
 #include "pfc/Pattern/Butterfly.h"
-#include "pfc/Runtime/OpenBlas.h"
+#include "pfc/Runtime/Blas.h"
 #include "pfc/Runtime/Params.h"
 #include "pfc/Spec/Spec.h"
 
@@ -17,6 +18,14 @@
 #include <vector>
 
 namespace pfc {
+
+/// Every dense library to compare with, on `threads` threads; warns on
+/// stderr about each one that runs a generic kernel.
+BlasLibraries loadDenseBaselines(int64_t threads);
+
+/// The libraries found, for a report's header: "MKL avx512, OpenBLAS
+/// SkylakeX", each generic kernel marked, then those not found.
+std::string describe(const BlasLibraries &dense);
 
 /// The layer as a plain loop over the BSR index arrays: for each block-row,
 /// each token, each nonzero block of the row (rowStart/colIndex), b×b

@@ -181,8 +181,8 @@ LayerSpec makeSpec(Shape shape, int64_t block, const ButterflyPattern &pattern,
 /// The sweep's state: the baseline, buffers, and the rows measured so far.
 class Sweep {
 public:
-  Sweep(const SweepConfig &config, int64_t threads, OpenBlas &blas)
-      : config(config), threads(threads), blas(blas),
+  Sweep(const SweepConfig &config, int64_t threads, const BlasLibraries &dense)
+      : config(config), threads(threads), dense(dense),
         flusher(config.flushBytes, threads) {}
 
   /// Measured again for each shape: on this virtual machine it changes
@@ -214,7 +214,7 @@ private:
 
   const SweepConfig &config;
   int64_t threads;
-  OpenBlas &blas;
+  const BlasLibraries &dense;
   CacheFlusher flusher;
   MemoryBandwidth bandwidth;
   std::mt19937_64 engine{0};
@@ -351,20 +351,36 @@ bool Sweep::runWhole(const WholeCheck &check) {
 
 void Sweep::runDense(Shape shape, size_t firstRow) {
   std::vector<float> w = uniformValues(engine, shape.out * shape.in);
-  std::map<int64_t, Timing> dense;
+  /// Per token count: the fastest library's timing, its name, and all.
+  struct Dense {
+    Timing fastest;
+    std::string library, all;
+  };
+  std::map<int64_t, Dense> byTokens;
   for (size_t i = firstRow; i < rows.size(); ++i) {
     SweepRow &row = rows[i];
-    auto [it, inserted] = dense.try_emplace(row.tokens);
+    auto [it, inserted] = byTokens.try_emplace(row.tokens);
+    Dense &d = it->second;
     if (inserted)
-      it->second = timeCalls(
-          [&] {
-            blas.denseForward(x.data(), w.data(), y.data(), row.tokens,
-                              shape.in, shape.out);
-          },
-          config.policy);
-    row.denseSeconds = it->second.seconds;
-    row.denseCalls = it->second.calls;
-    row.denseBatches = it->second.batches;
+      for (const std::unique_ptr<Blas> &blas : dense.found) {
+        const Timing timing = timeCalls(
+            [&] {
+              blas->denseForward(x.data(), w.data(), y.data(), row.tokens,
+                                 shape.in, shape.out);
+            },
+            config.policy);
+        d.all += fmt::format("{}{}={:.4f}", d.all.empty() ? "" : ";",
+                             blas->name(), timing.seconds * 1e3);
+        if (d.library.empty() || timing.seconds < d.fastest.seconds) {
+          d.fastest = timing;
+          d.library = blas->name();
+        }
+      }
+    row.denseSeconds = d.fastest.seconds;
+    row.denseCalls = d.fastest.calls;
+    row.denseBatches = d.fastest.batches;
+    row.denseLibrary = d.library;
+    row.denseAll = d.all;
   }
 }
 
@@ -388,7 +404,8 @@ bool Sweep::runShape(Shape shape) {
         !runWhole(check))
       return false;
   runDense(shape, firstRow);
-  // Let OpenBLAS's workers stop spinning before the next shape's layers.
+  // Let the dense libraries' workers stop spinning before the next shape's
+  // layers.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   return true;
 }
@@ -403,21 +420,18 @@ int runSweep(const SweepOptions &options) {
   if (int code = makeOutputDirectory(options.outputDir, "sweep.csv and "
                                                         "sweep.svg"))
     return code;
-  std::string error;
-  std::unique_ptr<OpenBlas> blas = OpenBlas::load(options.threads, error);
-  if (!blas)
-    return reportError(error);
+  const BlasLibraries dense = loadDenseBaselines(options.threads);
+  if (dense.found.empty())
+    return reportError("no dense library to compare with: " +
+                       dense.whyMissing());
 
   raw_ostream &os = outs();
-  os << fmt::format("pfc bench --sweep{}: {} thread{}, dense baseline OpenBLAS "
-                    "{} sgemm{}\n",
+  os << fmt::format("pfc bench --sweep{}: {} thread{}; dense baseline: the "
+                    "fastest of {} for each shape and token count\n",
                     options.quick ? " --quick" : "", options.threads,
-                    options.threads == 1 ? "" : "s", blas->coreName(),
-                    blas->loadedEarlier() ? " (loaded before pfc: its kernel "
-                                            "may not be the best)"
-                                          : "");
+                    options.threads == 1 ? "" : "s", describe(dense));
   os.flush();
-  Sweep sweep(config, options.threads, *blas);
+  Sweep sweep(config, options.threads, dense);
   for (Shape shape : config.shapes)
     if (!sweep.runShape(shape))
       return ExitBadInput;

@@ -54,7 +54,10 @@ struct SweepRow {
   double jitSeconds = 0.0;
   double pfcSeconds = 0.0;    ///< the layer of this row
   double sparseSeconds = 0.0; ///< its block-sparse part
-  double denseSeconds = 0.0;
+  double denseSeconds = 0.0;  ///< the fastest dense library's
+  std::string denseLibrary;   ///< its name, e.g. "MKL avx512"
+  /// Every dense library's time, "NAME=ms;NAME=ms".
+  std::string denseAll;
   int64_t pfcCalls = 0, denseCalls = 0;
   int pfcBatches = 0, denseBatches = 0;
   double coldSeconds = 0.0; ///< block-sparse part on cold caches (T ≤ 16)

@@ -93,7 +93,8 @@ void writeSweepCsv(const std::vector<SweepRow> &rows, raw_ostream &os) {
         "sparse_gflops,layer_gflops,dense_gflops,efficiency,speedup,"
         "ideal_speedup,whole_layer_ratio,weight_bytes,cold_ms,weight_gbs,"
         "copy_gbs,read_gbs,bandwidth_fraction,bandwidth_fraction_read,"
-        "pfc_calls,pfc_batches,dense_calls,dense_batches\n";
+        "pfc_calls,pfc_batches,dense_calls,dense_batches,dense_library,"
+        "dense_all_ms\n";
   for (const SweepRow &r : rows) {
     const double bandwidth = r.weightBandwidth();
     os << fmt::format(
@@ -114,7 +115,7 @@ void writeSweepCsv(const std::vector<SweepRow> &rows, raw_ostream &os) {
         cell(bandwidth * 1e-9), cell(r.copyBandwidth * 1e-9),
         cell(r.readBandwidth * 1e-9), cell(bandwidth / r.copyBandwidth),
         cell(bandwidth / r.readBandwidth), r.pfcCalls, r.pfcBatches,
-        r.denseCalls, r.denseBatches);
+        r.denseCalls, r.denseBatches, r.denseLibrary, r.denseAll);
   }
 }
 

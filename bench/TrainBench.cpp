@@ -70,17 +70,19 @@ int runTrainBench(const TrainBenchOptions &options) {
     nets.back().spec = std::move(*spec);
   }
   std::string error;
-  std::unique_ptr<OpenBlas> blas;
+  // The dense layers run on the preferred dense library, as in pfc train.
+  BlasLibraries dense;
   for (const BenchNet &b : nets)
-    if (!blas && needsOpenBlas(b.spec)) {
-      blas = loadOpenBlasFor(b.spec, options.threads, error);
-      if (!blas)
-        return reportError(error);
+    if (!dense.preferred && needsDenseLibrary(b.spec)) {
+      dense = loadDenseLibrariesFor(b.spec, options.threads);
+      if (!dense.preferred)
+        return reportError("no dense library for the dense layers: " +
+                           dense.whyMissing());
     }
   for (size_t i = 0; i < nets.size(); ++i) {
     BenchNet &b = nets[i];
-    b.net =
-        buildNet(b.spec, blas.get(), options.threads, error, &b.compileSeconds);
+    b.net = buildNet(b.spec, dense.preferred, options.threads, error,
+                     &b.compileSeconds);
     if (!b.net)
       return reportError(options.nets[i] + ": " + error);
     b.batch = syntheticDataset(b.spec.train.batch, b.spec.data.features,
@@ -109,7 +111,8 @@ int runTrainBench(const TrainBenchOptions &options) {
     }
 
   const double baseline = nets[0].median(nets[0].total);
-  const std::string core = blas ? blas->coreName() : "not loaded";
+  const std::string library =
+      dense.preferred ? dense.preferred->name() : "not loaded";
   if (options.json) {
     json::Array rows;
     for (const BenchNet &b : nets) {
@@ -129,7 +132,7 @@ int runTrainBench(const TrainBenchOptions &options) {
     }
     json::Object object{
         {"threads", options.threads},
-        {"openblas_core", core},
+        {"dense_library", library},
         {"rounds", options.rounds},
         {"timing", "median over interleaved rounds of steps per net"},
         {"nets", std::move(rows)},
@@ -140,9 +143,10 @@ int runTrainBench(const TrainBenchOptions &options) {
     return ExitOk;
   }
   raw_ostream &os = outs();
-  os << fmt::format("pfc bench --train: training steps (forward, loss, "
-                    "backward, optimizer update), {} thread{}, OpenBLAS {}\n",
-                    options.threads, options.threads == 1 ? "" : "s", core);
+  os << fmt::format(
+      "pfc bench --train: training steps (forward, loss, "
+      "backward, optimizer update), {} thread{}, dense layers on {}\n",
+      options.threads, options.threads == 1 ? "" : "s", library);
   os << fmt::format("{:<28} {:>10} {:>6} {:>11} {:>11} {:>10} {:>9} {:>11} "
                     "{:>8}\n",
                     "net", "params", "batch", "forward ms", "backward ms",

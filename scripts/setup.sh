@@ -34,11 +34,14 @@ install_debian() {
 [ ${#missing[@]} -eq 0 ] || install_debian
 
 # torch, numpy and pytest for the package and its tests; nanobind and
-# scikit-build-core to build it (python/install.sh, run by scripts/build.sh).
+# scikit-build-core to build it (python/install.sh, run by scripts/build.sh);
+# MKL, the dense library pfc's dense layers and benchmarks use beside
+# OpenBLAS (opened from .venv/lib at run time).
 venv=$root/.venv
 [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv "$venv"
-if ! "$venv/bin/python" -c 'import torch, numpy, pytest, nanobind, scikit_build_core' 2>/dev/null; then
-  echo "setup: installing torch numpy pytest nanobind scikit-build-core into .venv" >&2
+if ! "$venv/bin/python" -c 'import torch, numpy, pytest, nanobind, scikit_build_core' 2>/dev/null ||
+  ! compgen -G "$venv/lib/libmkl_rt.so.*" >/dev/null; then
+  echo "setup: installing torch numpy pytest nanobind scikit-build-core mkl into .venv" >&2
   "$venv/bin/pip" install -q --upgrade pip
-  "$venv/bin/pip" install -q torch numpy pytest nanobind scikit-build-core
+  "$venv/bin/pip" install -q torch numpy pytest nanobind scikit-build-core mkl
 fi

@@ -756,7 +756,7 @@ def cpp_tables(results: List[LayerResult], tokens: Sequence[int]) -> Tuple[Table
     big = max(tokens)
     ratio = Table(["layer", "T", "PixelflyLinear fwd+bwd ms (median/best)",
                    "pfc bench fwd+bwd ms (best)", "Py/C++", "target <= 1.10",
-                   "OpenBLAS dense fwd+bwd ms"], [False, True, True, True, True, False, True])
+                   "pfc bench dense fwd+bwd ms"], [False, True, True, True, True, False, True])
     overhead = Table(["layer", "T", "PixelflyLinear fwd us", "pfc bench fwd us",
                       "overhead fwd us", "PixelflyLinear fwd+bwd us", "pfc bench fwd+bwd us",
                       "overhead fwd+bwd us"], [False, True, True, True, True, True, True, True])
@@ -921,7 +921,7 @@ def main(argv=None) -> int:
         if cpp_error:
             notes.append(f"pfc bench --train n/a: {cpp_error}")
         elif cpp:
-            notes.append(f"pfc bench --train: its own nets (OpenBLAS {cpp['openblas_core']}, "
+            notes.append(f"pfc bench --train: its own nets ({cpp['dense_library']}, "
                          f"pfc kernels), batch {cpp['nets'][0]['batch']}, {cpp['timing']}")
         section(f"Fashion-MNIST MLP 784->1024->1024->10 training step (forward, "
                 f"cross-entropy, backward, AdamW step; synthetic batch of {batch}), "

@@ -35,7 +35,7 @@ void copyInto(const std::vector<float> &from, std::vector<float> &to) {
 
 class DenseModule final : public Module {
 public:
-  DenseModule(const NetModule &spec, const OpenBlas &blas, uint64_t seed)
+  DenseModule(const NetModule &spec, const Blas &blas, uint64_t seed)
       : Module(spec), blas(blas) {
     const int64_t in = inFeatures(), out = outFeatures();
     // kaiming_uniform_(a=√5): gain·sqrt(3/fan_in), gain² = 2/(1 + 5).
@@ -139,7 +139,7 @@ public:
   }
 
 private:
-  const OpenBlas &blas;
+  const Blas &blas;
   std::vector<float> weight, bias, dWeight, dBias;
 };
 
@@ -313,8 +313,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Module> makeDenseModule(const NetModule &spec,
-                                        const OpenBlas &blas, uint64_t seed) {
+std::unique_ptr<Module> makeDenseModule(const NetModule &spec, const Blas &blas,
+                                        uint64_t seed) {
   return std::make_unique<DenseModule>(spec, blas, seed);
 }
 

@@ -11,8 +11,8 @@ namespace pfc {
 
 /// nn.Linear on OpenBLAS: weight [out, in] Kaiming-uniform (a = √5), bias
 /// uniform ±1/√in, both from `seed`.
-std::unique_ptr<Module> makeDenseModule(const NetModule &spec,
-                                        const OpenBlas &blas, uint64_t seed);
+std::unique_ptr<Module> makeDenseModule(const NetModule &spec, const Blas &blas,
+                                        uint64_t seed);
 
 /// A compiled Pixelfly layer with the reference initialisation from `seed`
 /// (initParams). Fails only if the layer rejects its parameters.

@@ -73,9 +73,9 @@ BatchResult softmaxCrossEntropy(const float *logits, const int32_t *labels,
 }
 
 std::unique_ptr<Net> Net::create(const NetSpec &spec,
-                                 const LayerCompiler &compile,
-                                 const OpenBlas *blas, int64_t threads,
-                                 uint64_t seed, std::string &error) {
+                                 const LayerCompiler &compile, const Blas *blas,
+                                 int64_t threads, uint64_t seed,
+                                 std::string &error) {
   std::unique_ptr<Net> net(new Net());
   net->netSpec = spec;
   net->threadCount = std::max<int64_t>(1, threads);

@@ -8,8 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "FuzzFile.h"
 
+#include "pfc/Runtime/Blas.h"
 #include "pfc/Train/Net.h"
-#include "pfc/Runtime/OpenBlas.h"
 #include "pfc/Train/Trainer.h"
 
 #include <cstdio>
@@ -33,7 +33,7 @@ NetModule module(ModuleKind kind, const char *name, int64_t in, int64_t out) {
 struct Setup {
   NetSpec spec;
   Dataset train;
-  std::unique_ptr<OpenBlas> blas;
+  std::unique_ptr<Blas> blas;
   std::unique_ptr<Net> net;
   std::unique_ptr<Trainer> trainer;
   TensorMap initial;
@@ -52,7 +52,7 @@ struct Setup {
     spec.train.optimizer.kind = OptimizerKind::AdamW;
     train = syntheticDataset(8, 4, 3, 2);
     std::string error;
-    blas = OpenBlas::load(1, error);
+    blas = loadOpenBlas(1, error);
     auto noPixelfly = [](const LayerSpec &, std::string &why) {
       why = "dense only";
       return std::unique_ptr<Layer>();

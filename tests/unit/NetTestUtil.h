@@ -1,8 +1,8 @@
 //===- NetTestUtil.h - Small nets for the training tests --------*- C++ -*-===//
 //
 // Nets built the way the net-spec parser chains them, and their dense layers
-// on OpenBLAS (REQUIRE_OPENBLAS skips, saying why, where it cannot be
-// loaded): shared by TrainTest.cpp and TrainerTest.cpp.
+// on the preferred dense library (REQUIRE_BLAS skips, saying why, where none
+// can be loaded): shared by the training tests.
 //
 //===----------------------------------------------------------------------===//
 #ifndef PFC_TESTS_UNIT_NETTESTUTIL_H
@@ -57,23 +57,22 @@ inline NetSpec makeNet(int64_t features, int64_t classes,
   return net;
 }
 
-/// OpenBLAS for the dense tests, loaded once; null (and the reason) when it
-/// cannot be.
-inline const OpenBlas *openBlas(std::string &why) {
-  static std::string error;
-  static std::unique_ptr<OpenBlas> blas = OpenBlas::load(2, error);
-  why = error;
-  return blas.get();
+/// The preferred dense library for the dense tests, loaded once; null (and
+/// the reason) when there is none.
+inline const Blas *denseLibrary(std::string &why) {
+  static const BlasLibraries libraries = loadBlasLibraries(2);
+  why = libraries.whyMissing();
+  return libraries.preferred;
 }
 
-#define REQUIRE_OPENBLAS(blas)                                                 \
+#define REQUIRE_BLAS(blas)                                                     \
   std::string whyNot;                                                          \
-  const OpenBlas *blas = openBlas(whyNot);                                     \
+  const Blas *blas = denseLibrary(whyNot);                                     \
   if (!blas)                                                                   \
   GTEST_SKIP() << whyNot
 
-inline std::unique_ptr<Net>
-buildDense(const NetSpec &spec, const OpenBlas *blas, uint64_t seed = 1) {
+inline std::unique_ptr<Net> buildDense(const NetSpec &spec, const Blas *blas,
+                                       uint64_t seed = 1) {
   std::string error;
   auto noPixelfly = [](const LayerSpec &, std::string &why) {
     why = "no compiler in this test";

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "FiniteDifference.h"
+#include "NetTestUtil.h"
 #include "RandomDraws.h"
 
 #include "pfc/Target/Jit.h"
@@ -65,18 +66,11 @@ NetSpec pixelflyNet(int64_t features, GammaMode mode, int64_t classes = 5) {
   return net;
 }
 
-const OpenBlas *openBlas(std::string &why) {
-  static std::string error;
-  static std::unique_ptr<OpenBlas> blas = OpenBlas::load(2, error);
-  why = error;
-  return blas.get();
-}
-
 class PixelflyNet : public ::testing::TestWithParam<GammaMode> {};
 
 TEST_P(PixelflyNet, GradientsMatchFiniteDifferences) {
   std::string error;
-  const OpenBlas *blas = openBlas(error);
+  const Blas *blas = denseLibrary(error);
   if (!blas)
     GTEST_SKIP() << error;
   RandomDraws draw;
@@ -130,7 +124,7 @@ INSTANTIATE_TEST_SUITE_P(GammaModes, PixelflyNet,
 
 TEST(PixelflyTraining, LossFallsAndGammaStaysInRange) {
   std::string error;
-  const OpenBlas *blas = openBlas(error);
+  const Blas *blas = denseLibrary(error);
   if (!blas)
     GTEST_SKIP() << error;
   NetSpec spec = pixelflyNet(24, GammaMode::Scalar, 4);
@@ -169,7 +163,7 @@ TEST(PixelflyTraining, LossFallsAndGammaStaysInRange) {
 
 TEST(PixelflyTraining, TensorsMoveBetweenNets) {
   std::string error;
-  const OpenBlas *blas = openBlas(error);
+  const Blas *blas = denseLibrary(error);
   if (!blas)
     GTEST_SKIP() << error;
   const NetSpec spec = pixelflyNet(20, GammaMode::Gate);

@@ -125,7 +125,7 @@ TEST(SoftmaxCrossEntropy, StableForHugeLogits) {
 //===----------------------------------------------------------------------===//
 
 TEST(DenseNet, BackwardMatchesPlainReference) {
-  REQUIRE_OPENBLAS(blas);
+  REQUIRE_BLAS(blas);
   RandomDraws draw;
   SCOPED_TRACE(draw.trace());
   const int64_t rows = draw(1, 40), in = draw(1, 50), out = draw(2, 20);
@@ -203,7 +203,7 @@ void checkGradients(Net &net, RandomDraws &draw, int64_t rows, int checks) {
 // GELU, not ReLU: central differences across ReLU's kink are wrong. ReLU's
 // backward is checked in Activations.GeluAndReluMatchTheirFormulas.
 TEST(DenseNet, GradientsMatchFiniteDifferences) {
-  REQUIRE_OPENBLAS(blas);
+  REQUIRE_BLAS(blas);
   RandomDraws draw;
   SCOPED_TRACE(draw.trace());
   const NetSpec spec = makeNet(
@@ -216,7 +216,7 @@ TEST(DenseNet, GradientsMatchFiniteDifferences) {
 }
 
 TEST(DenseNet, InitialisesLikeNnLinear) {
-  REQUIRE_OPENBLAS(blas);
+  REQUIRE_BLAS(blas);
   const NetSpec spec = makeNet(100, 10, {linear(ModuleKind::Dense, "fc", 10)});
   std::unique_ptr<Net> a = buildDense(spec, blas, 7),
                        b = buildDense(spec, blas, 7),

@@ -54,7 +54,7 @@ struct SmallRun {
 };
 
 TEST(Trainer, LossFallsOnSyntheticData) {
-  REQUIRE_OPENBLAS(blas);
+  REQUIRE_BLAS(blas);
   SmallRun run;
   run.spec.train.epochs = 8;
   std::unique_ptr<Net> net = buildDense(run.spec, blas);
@@ -74,7 +74,7 @@ TEST(Trainer, LossFallsOnSyntheticData) {
 }
 
 TEST(Checkpoint, ResumeContinuesBitForBit) {
-  REQUIRE_OPENBLAS(blas);
+  REQUIRE_BLAS(blas);
   ScratchDir dir;
   SmallRun run;
   // Two epochs straight.
@@ -111,7 +111,7 @@ TEST(Checkpoint, ResumeContinuesBitForBit) {
 }
 
 TEST(Checkpoint, RefusesOtherNetsSetupsAndDamage) {
-  REQUIRE_OPENBLAS(blas);
+  REQUIRE_BLAS(blas);
   ScratchDir dir;
   SmallRun run;
   std::unique_ptr<Net> net = buildDense(run.spec, blas);
@@ -189,7 +189,7 @@ TEST(Checkpoint, RefusesOtherNetsSetupsAndDamage) {
 // One flipped bit in any tensor, a counter out of range, a value that is not
 // finite: each is refused, and the trainer is left as it was.
 TEST(Checkpoint, RefusesFlippedBitsHugeCountersAndNonFiniteValues) {
-  REQUIRE_OPENBLAS(blas);
+  REQUIRE_BLAS(blas);
   ScratchDir dir;
   SmallRun run;
   std::unique_ptr<Net> net = buildDense(run.spec, blas);
@@ -254,7 +254,7 @@ TEST(Checkpoint, RefusesFlippedBitsHugeCountersAndNonFiniteValues) {
 // A learning rate that diverges stops training at the first non-finite
 // loss or parameter, and says which and when.
 TEST(Trainer, DivergenceStopsWithTheStepAndTheTensor) {
-  REQUIRE_OPENBLAS(blas);
+  REQUIRE_BLAS(blas);
   SmallRun run;
   run.spec.train.optimizer.kind = OptimizerKind::Sgd;
   run.spec.train.optimizer.lr = 10.0;

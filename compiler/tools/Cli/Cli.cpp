@@ -2,6 +2,7 @@
 #include "pfc/Cli/Cli.h"
 
 #include "pfc/Runtime/AtomicFile.h"
+#include "pfc/Runtime/Blas.h"
 #include "pfc/Runtime/Escape.h"
 #include "pfc/Runtime/TensorFile.h"
 #include "pfc/Spec/SpecParser.h"
@@ -68,6 +69,15 @@ std::optional<LoadedLayer> loadLayerSpec(StringRef path, bool cpu) {
 int reportError(const Twine &message) {
   WithColor::error(diagnostics(), "pfc") << message << "\n";
   return ExitBadInput;
+}
+
+void warnIfGeneric(const Blas &blas) {
+  if (blas.genericKernel())
+    WithColor::warning(errs(), "pfc")
+        << blas.name() << " runs a generic " << toString(blas.kernelLevel())
+        << " kernel on this " << toString(hostCpu().vectors) << " CPU ("
+        << hostCpu().brand << "): dense layers and baselines run slower than "
+        << "the machine allows\n";
 }
 
 int reportFileError(const std::string &error) {

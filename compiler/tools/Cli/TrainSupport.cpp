@@ -18,27 +18,23 @@ std::optional<NetSpec> loadNetSpec(StringRef path) {
   return parseNetSpecFile(path, diagnostics());
 }
 
-bool needsOpenBlas(const NetSpec &spec) {
+bool needsDenseLibrary(const NetSpec &spec) {
   for (const NetModule &module : spec.modules)
     if (module.kind == ModuleKind::Dense)
       return true;
   return false;
 }
 
-std::unique_ptr<OpenBlas> loadOpenBlasFor(const NetSpec &spec, int64_t threads,
-                                          std::string &error) {
-  if (!needsOpenBlas(spec))
-    return nullptr;
-  std::unique_ptr<OpenBlas> blas = OpenBlas::load(threads, error);
-  if (blas && blas->loadedEarlier())
-    WithColor::warning(errs(), "pfc")
-        << "OpenBLAS was loaded before pfc could unset OPENBLAS_CORETYPE and "
-           "OPENBLAS_L2_SIZE; its kernel may not be the best for this "
-           "machine\n";
-  return blas;
+BlasLibraries loadDenseLibrariesFor(const NetSpec &spec, int64_t threads) {
+  if (!needsDenseLibrary(spec))
+    return BlasLibraries();
+  BlasLibraries libraries = loadBlasLibraries(threads);
+  if (libraries.preferred)
+    warnIfGeneric(*libraries.preferred);
+  return libraries;
 }
 
-std::unique_ptr<Net> buildNet(const NetSpec &spec, const OpenBlas *blas,
+std::unique_ptr<Net> buildNet(const NetSpec &spec, const Blas *blas,
                               int64_t threads, std::string &error,
                               double *compileSeconds) {
   double seconds = 0.0;

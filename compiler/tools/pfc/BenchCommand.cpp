@@ -99,15 +99,26 @@ struct Results {
   /// when the cache is off).
   double coldCompileSeconds = 0.0, cachedCompileSeconds = 0.0;
   double error = 0.0, sparseError = 0.0;
-  Timing whole, sparse, bsrWhole, bsrSparse, dense;
-  /// Backward passes: pfc's whole layer and block-sparse part, dense's two
-  /// sgemms (each twice the forward's FLOPs).
-  Timing wholeBackward, sparseBackward, denseBackward;
+  Timing whole, sparse, bsrWhole, bsrSparse;
+  /// Backward passes: pfc's whole layer and block-sparse part (each twice
+  /// the forward's FLOPs).
+  Timing wholeBackward, sparseBackward;
+  /// Each dense library's forward sgemm and backward's two sgemms.
+  struct Dense {
+    std::string name;
+    bool generic = false;
+    Timing forward, backward;
+  };
+  std::vector<Dense> denseLibraries;
+  /// The fastest library's forward and backward: what E and the speed-ups
+  /// count against.
+  Timing dense, denseBackward;
+  std::string denseName, denseBackwardName;
   double nonzeroFlops = 0.0; ///< 2·T·nnz·b²: the block-sparse work
   double layerFlops = 0.0;   ///< plus the low-rank term, 2·T·r·(in+out)
   double denseFlops = 0.0;   ///< 2·T·in·out
-  std::string openBlasCore;
-  std::vector<std::string> unsetVariables;
+  /// How the dense libraries were loaded, and those not found.
+  std::vector<std::string> denseNotes;
 
   double gflops(double flops, const Timing &timing) const {
     return flops / timing.seconds * 1e-9;
@@ -151,19 +162,29 @@ void printText(const LayerSpec &spec, const BlockMask &mask, const Results &r,
                       r.coldCompileSeconds / r.cachedCompileSeconds);
   else
     os << "the kernel cache is off\n";
-  os << fmt::format("{:<34} {:>9} {:>9} {:>6} {:>8}\n", "kernel", "ms/call",
+  os << fmt::format("{:<40} {:>9} {:>9} {:>6} {:>8}\n", "kernel", "ms/call",
                     "GFLOP/s", "E", "speedup");
-  os << fmt::format("{:<34} {:>9.3f} {:>9.1f} {:>6} {:>8.2f}\n",
-                    "dense sgemm (OpenBLAS " + r.openBlasCore + ")",
-                    r.dense.seconds * 1e3, r.gflops(r.denseFlops, r.dense), "-",
-                    1.0);
+  // Each dense library; the speed-up column is the fastest's time over its.
+  auto denseRows = [&](const char *what, double flops, auto pass,
+                       const Timing &fastest) {
+    for (const Results::Dense &d : r.denseLibraries) {
+      const Timing &timing = d.*pass;
+      os << fmt::format(
+          "{:<40} {:>9.3f} {:>9.1f} {:>6} {:>8.2f}\n",
+          fmt::format("{}{}{}{}", what, d.name, d.generic ? " (generic)" : "",
+                      timing.seconds == fastest.seconds ? " *" : ""),
+          timing.seconds * 1e3, r.gflops(flops, timing), "-",
+          fastest.seconds / timing.seconds);
+    }
+  };
+  denseRows("dense sgemm ", r.denseFlops, &Results::Dense::forward, r.dense);
   auto sparseRow = [&](const std::string &name, const Timing &timing) {
-    os << fmt::format("{:<34} {:>9.3f} {:>9.1f} {:>6.3f} {:>8.2f}\n", name,
+    os << fmt::format("{:<40} {:>9.3f} {:>9.1f} {:>6.3f} {:>8.2f}\n", name,
                       timing.seconds * 1e3, r.gflops(r.nonzeroFlops, timing),
                       r.efficiency(timing), r.speedup(timing));
   };
   auto wholeRow = [&](const std::string &name, const Timing &timing) {
-    os << fmt::format("{:<34} {:>9.3f} {:>9.1f} {:>6} {:>8.2f}\n", name,
+    os << fmt::format("{:<40} {:>9.3f} {:>9.1f} {:>6} {:>8.2f}\n", name,
                       timing.seconds * 1e3, r.gflops(r.layerFlops, timing), "-",
                       r.speedup(timing));
   };
@@ -171,15 +192,14 @@ void printText(const LayerSpec &spec, const BlockMask &mask, const Results &r,
   sparseRow("BSR loop, block-sparse part", r.bsrSparse);
   wholeRow("pfc, whole layer", r.whole);
   wholeRow("BSR loop, whole layer", r.bsrWhole);
-  os << fmt::format("{:<34} {:>9.3f} {:>9.1f} {:>6} {:>8.2f}\n",
-                    "backward: dense (2 sgemm)", r.denseBackward.seconds * 1e3,
-                    r.gflops(2 * r.denseFlops, r.denseBackward), "-", 1.0);
+  denseRows("backward: ", 2 * r.denseFlops, &Results::Dense::backward,
+            r.denseBackward);
   os << fmt::format(
-      "{:<34} {:>9.3f} {:>9.1f} {:>6.3f} {:>8.2f}\n",
+      "{:<40} {:>9.3f} {:>9.1f} {:>6.3f} {:>8.2f}\n",
       "backward: pfc, block-sparse part", r.sparseBackward.seconds * 1e3,
       r.gflops(2 * r.nonzeroFlops, r.sparseBackward), r.backwardEfficiency(),
       r.denseBackward.seconds / r.sparseBackward.seconds);
-  os << fmt::format("{:<34} {:>9.3f} {:>9.1f} {:>6} {:>8.2f}\n",
+  os << fmt::format("{:<40} {:>9.3f} {:>9.1f} {:>6} {:>8.2f}\n",
                     "backward: pfc, whole layer", r.wholeBackward.seconds * 1e3,
                     r.gflops(2 * r.layerFlops, r.wholeBackward), "-",
                     r.denseBackward.seconds / r.wholeBackward.seconds);
@@ -194,7 +214,10 @@ void printText(const LayerSpec &spec, const BlockMask &mask, const Results &r,
                     r.layerFlops * 1e-9);
   os << fmt::format("backward: dX and all gradients; its FLOPs are twice the "
                     "forward's, its E and speed-up against the dense "
-                    "backward (dX = dY*W, dW = dY^T*X)\n");
+                    "backward (dX = dY*W, dW = dY^T*X: 2 sgemm)\n");
+  os << fmt::format("dense: E and speed-ups against the fastest library "
+                    "(*), {} forward and {} backward\n",
+                    r.denseName, r.denseBackwardName);
   os << fmt::format("whole-layer ratio {:.3f} (target <= 1.10): whole-layer "
                     "time / (its FLOPs at the block-sparse part's FLOP/s)\n",
                     r.wholeLayerRatio());
@@ -207,19 +230,23 @@ void printText(const LayerSpec &spec, const BlockMask &mask, const Results &r,
   os << fmt::format("pfc vs BSR loop: relative error {:.2e} (whole layer), "
                     "{:.2e} (block-sparse part), normwise\n",
                     r.error, r.sparseError);
-  if (!r.unsetVariables.empty()) {
-    os << "OpenBLAS loaded without";
-    for (const std::string &variable : r.unsetVariables)
-      os << " " << variable;
-    os << "\n";
-  }
+  for (const std::string &note : r.denseNotes)
+    os << note << "\n";
 }
 
 void printJson(const LayerSpec &spec, const BlockMask &mask, const Results &r,
                raw_ostream &os) {
-  json::Array unset;
-  for (const std::string &variable : r.unsetVariables)
-    unset.push_back(variable);
+  json::Array dense, notes;
+  for (const Results::Dense &d : r.denseLibraries)
+    dense.push_back(json::Object{
+        {"name", d.name},
+        {"generic_kernel", d.generic},
+        {"ms", d.forward.seconds * 1e3},
+        {"gflops", r.gflops(r.denseFlops, d.forward)},
+        {"backward_ms", d.backward.seconds * 1e3},
+        {"backward_gflops", r.gflops(2 * r.denseFlops, d.backward)}});
+  for (const std::string &note : r.denseNotes)
+    notes.push_back(note);
   json::Object object{
       {"name", spec.name},
       {"in_features", spec.inFeatures},
@@ -274,8 +301,10 @@ void printJson(const LayerSpec &spec, const BlockMask &mask, const Results &r,
        "2*T*nnz_blocks*b^2 over sparse_ms (bsr_sparse_ms for "
        "bsr_efficiency); pfc_ms, speedup and whole_layer_ratio are the whole "
        "layer's"},
-      {"openblas_core", r.openBlasCore},
-      {"openblas_unset", std::move(unset)}};
+      {"dense_library", r.denseName},
+      {"dense_backward_library", r.denseBackwardName},
+      {"dense_libraries", std::move(dense)},
+      {"dense_notes", std::move(notes)}};
   os << formatv("{0:2}", json::Value(std::move(object))) << "\n";
 }
 
@@ -303,18 +332,16 @@ int runLayer(int64_t threadCount) {
 
   Results r;
   r.threads = threadCount;
-  // Loaded first, so that a missing OpenBLAS is reported before the work.
-  std::string error;
-  std::unique_ptr<OpenBlas> blas = OpenBlas::load(r.threads, error);
-  if (!blas)
-    return reportError(error);
-  if (blas->loadedEarlier())
-    WithColor::warning(errs(), "pfc")
-        << "OpenBLAS was loaded before pfc bench could unset "
-           "OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE; its kernel may not be "
-           "the best for this machine\n";
-  r.openBlasCore = blas->coreName();
-  r.unsetVariables = blas->unsetVariables();
+  // Loaded first, so that a missing library is reported before the work.
+  const BlasLibraries denseLibraries = loadDenseBaselines(r.threads);
+  if (denseLibraries.found.empty())
+    return reportError("no dense library to compare with: " +
+                       denseLibraries.whyMissing());
+  for (const std::unique_ptr<Blas> &blas : denseLibraries.found)
+    for (const std::string &note : blas->notes())
+      r.denseNotes.push_back(blas->library() + std::string(": ") + note);
+  for (const std::string &why : denseLibraries.missing)
+    r.denseNotes.push_back("not compared: " + why);
 
   // The layer, and its block-sparse part alone for E.
   r.sparseOnly = isBlockSparseOnly(layer);
@@ -381,8 +408,8 @@ int runLayer(int64_t threadCount) {
       !check(sparse, bsrSparse, r.sparseError, " (block-sparse part)"))
     return ExitBadInput;
 
-  // OpenBLAS last: its workers spin for a while after each call and would
-  // take a core from whatever ran next.
+  // The dense libraries last: their workers spin for a while after each
+  // call and would take a core from whatever ran next.
   const TimingPolicy policy{kSecondsPerKernel, kBatches, kBatches, repeat};
   r.whole = timeCalls([&] { whole->layer->forward(x.data(), t, yPfc.data()); },
                       policy);
@@ -414,20 +441,32 @@ int runLayer(int64_t threadCount) {
                                                         dx.data(), grads);
                                },
                                policy);
-  r.dense = timeCalls(
-      [&] {
-        blas->denseForward(x.data(), w.data(), yDense.data(), t, in, out);
-      },
-      policy);
-
-  r.denseBackward = timeCalls(
-      [&] {
-        blas->sgemm(false, false, t, in, out, 1.0f, dy.data(), out, w.data(),
-                    in, 0.0f, dx.data(), in);
-        blas->sgemm(true, false, out, in, t, 1.0f, dy.data(), out, x.data(), in,
-                    0.0f, dw.data(), in);
-      },
-      policy);
+  for (const std::unique_ptr<Blas> &blas : denseLibraries.found) {
+    Results::Dense d{blas->name(), blas->genericKernel(), {}, {}};
+    d.forward = timeCalls(
+        [&] {
+          blas->denseForward(x.data(), w.data(), yDense.data(), t, in, out);
+        },
+        policy);
+    d.backward = timeCalls(
+        [&] {
+          blas->sgemm(false, false, t, in, out, 1.0f, dy.data(), out, w.data(),
+                      in, 0.0f, dx.data(), in);
+          blas->sgemm(true, false, out, in, t, 1.0f, dy.data(), out, x.data(),
+                      in, 0.0f, dw.data(), in);
+        },
+        policy);
+    if (r.denseName.empty() || d.forward.seconds < r.dense.seconds) {
+      r.dense = d.forward;
+      r.denseName = d.name;
+    }
+    if (r.denseBackwardName.empty() ||
+        d.backward.seconds < r.denseBackward.seconds) {
+      r.denseBackward = d.backward;
+      r.denseBackwardName = d.name;
+    }
+    r.denseLibraries.push_back(std::move(d));
+  }
 
   const double b = static_cast<double>(mask.block);
   r.nonzeroFlops = 2.0 * t * mask.nnzBlocks() * b * b;

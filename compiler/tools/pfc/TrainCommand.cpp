@@ -219,12 +219,13 @@ int run() {
   Dataset train, test;
   if (!loadData(spec, train, test, error))
     return reportFileError(error);
-  std::unique_ptr<OpenBlas> blas = loadOpenBlasFor(spec, threadCount, error);
-  if (needsOpenBlas(spec) && !blas)
-    return reportError(error);
+  const BlasLibraries dense = loadDenseLibrariesFor(spec, threadCount);
+  if (needsDenseLibrary(spec) && !dense.preferred)
+    return reportError("no dense library for the dense layers: " +
+                       dense.whyMissing());
   double compileSeconds = 0.0;
   std::unique_ptr<Net> net =
-      buildNet(spec, blas.get(), threadCount, error, &compileSeconds);
+      buildNet(spec, dense.preferred, threadCount, error, &compileSeconds);
   if (!net)
     return reportError(netPath + ": " + error);
 
@@ -261,8 +262,8 @@ int run() {
   for (const NetModule &module : spec.modules)
     hasPixelfly |= module.kind == ModuleKind::Pixelfly;
   std::string engines;
-  if (blas)
-    engines += "; dense layers on OpenBLAS " + blas->coreName();
+  if (dense.preferred)
+    engines += "; dense layers on " + dense.preferred->name();
   if (hasPixelfly)
     engines +=
         fmt::format("; Pixelfly layers compiled in {:.2f} s", compileSeconds);

@@ -24,6 +24,8 @@
 
 namespace pfc {
 
+class Blas;
+
 /// Exit codes shared by every command.
 enum ExitCode : int { ExitOk = 0, ExitBadInput = 1, ExitUsage = 2 };
 
@@ -56,6 +58,10 @@ llvm::raw_ostream &diagnostics();
 
 /// Reports `pfc: error: <message>` on stderr and returns ExitBadInput.
 int reportError(const llvm::Twine &message);
+
+/// Warns on stderr when `blas` runs a generic kernel, slower than this CPU
+/// allows (OpenBLAS's "Prescott" on an AVX-512 machine).
+void warnIfGeneric(const Blas &blas);
 
 /// Reports a reader's or writer's `<file>: error: …` message as it is.
 int reportFileError(const std::string &error);

@@ -8,7 +8,7 @@
 #ifndef PFC_CLI_TRAINSUPPORT_H
 #define PFC_CLI_TRAINSUPPORT_H
 
-#include "pfc/Runtime/OpenBlas.h"
+#include "pfc/Runtime/Blas.h"
 #include "pfc/Spec/NetSpec.h"
 #include "pfc/Train/Net.h"
 #include "pfc/Train/Trainer.h"
@@ -26,20 +26,20 @@ namespace pfc {
 /// `file:line:col: error: …`.
 std::optional<NetSpec> loadNetSpec(llvm::StringRef path);
 
-/// Whether the net has a dense layer, which needs OpenBLAS.
-bool needsOpenBlas(const NetSpec &spec);
+/// Whether the net has a dense layer, which needs a dense library.
+bool needsDenseLibrary(const NetSpec &spec);
 
-/// Loads OpenBLAS with `threads` threads when `spec` needs it (else returns
-/// null and leaves `error` empty); warns on stderr when OpenBLAS was in the
-/// process before it could unset OPENBLAS_CORETYPE.
-std::unique_ptr<OpenBlas> loadOpenBlasFor(const NetSpec &spec, int64_t threads,
-                                          std::string &error);
+/// Loads the dense libraries with `threads` threads when `spec` needs one
+/// (else returns none); warns on stderr when the preferred one runs a
+/// generic kernel, slower than this CPU allows. Its `preferred` is null, and
+/// whyMissing() says why, when none can be loaded.
+BlasLibraries loadDenseLibrariesFor(const NetSpec &spec, int64_t threads);
 
 /// Builds `spec`'s net with parameters drawn from its train seed: each
 /// Pixelfly layer compiled for `threads` threads and batches of the spec's
 /// batch size (a schedule `pfc autotune` recorded applies). `compileSeconds`
 /// gets the time spent compiling.
-std::unique_ptr<Net> buildNet(const NetSpec &spec, const OpenBlas *blas,
+std::unique_ptr<Net> buildNet(const NetSpec &spec, const Blas *blas,
                               int64_t threads, std::string &error,
                               double *compileSeconds = nullptr);
 

@@ -11,8 +11,8 @@
 #ifndef PFC_TRAIN_NET_H
 #define PFC_TRAIN_NET_H
 
+#include "pfc/Runtime/Blas.h"
 #include "pfc/Runtime/Layer.h"
-#include "pfc/Runtime/OpenBlas.h"
 #include "pfc/Runtime/TensorFile.h"
 #include "pfc/Spec/NetSpec.h"
 
@@ -96,7 +96,7 @@ public:
   /// one) and must outlive the net; `threads` splits elementwise work.
   static std::unique_ptr<Net> create(const NetSpec &spec,
                                      const LayerCompiler &compile,
-                                     const OpenBlas *blas, int64_t threads,
+                                     const Blas *blas, int64_t threads,
                                      uint64_t seed, std::string &error);
 
   const NetSpec &spec() const { return netSpec; }
