@@ -75,6 +75,9 @@ def main() -> int:
         if args.out:
             pfc.save_safetensors(args.out, model.state_dict())
             print(f"saved {args.out}")
+    # No rank tears down (or exits) while another still communicates: gloo's
+    # threads outlive destroy_process_group() into interpreter shutdown.
+    dist.barrier()
     dist.destroy_process_group()
     return 0 if drift.item() == 0 else 1
 

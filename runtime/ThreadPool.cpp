@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <system_error>
 
 namespace pfc {
 
@@ -20,8 +21,16 @@ void relax() {
 } // namespace
 
 ThreadPool::ThreadPool(int64_t threads) {
-  for (int64_t i = 1; i < threads; ++i)
-    workers.emplace_back([this, i] { work(i); });
+  // A thread that cannot start (a process's thread limit) leaves the pool
+  // smaller, never a vector of joinable threads destroyed mid-construction
+  // (std::terminate): the calling thread runs the parts it would have.
+  for (int64_t i = 1; i < threads; ++i) {
+    try {
+      workers.emplace_back([this, i] { work(i); });
+    } catch (const std::system_error &) {
+      break;
+    }
+  }
 }
 
 ThreadPool::~ThreadPool() {

@@ -1,4 +1,5 @@
 """One rank of test_ddp: trains its half of the batch under DDP (gloo)."""
+import faulthandler
 import os
 
 import torch
@@ -32,6 +33,8 @@ def make(seed, config):
 
 
 def worker(rank, world, port, seed, config, x, target, steps, out):
+    # A native abort (SIGABRT) then prints every thread's Python stack.
+    faulthandler.enable()
     os.environ["MASTER_ADDR"] = "127.0.0.1"
     os.environ["MASTER_PORT"] = str(port)
     torch.set_num_threads(1)
@@ -44,5 +47,9 @@ def worker(rank, world, port, seed, config, x, target, steps, out):
               wrap=lambda m: torch.nn.parallel.DistributedDataParallel(m))
         if rank == 0:
             pfc.save_safetensors(out, net.state_dict())
+        # No rank tears down its group (or exits) while its peer is still
+        # communicating: gloo's threads outlive destroy_process_group() and
+        # run on into interpreter shutdown, where a late peer breaks them.
+        dist.barrier()
     finally:
         dist.destroy_process_group()
