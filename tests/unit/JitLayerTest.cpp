@@ -11,6 +11,8 @@
 
 #include "pfc/Target/Jit.h"
 
+#include "llvm/TargetParser/Host.h"
+
 #include "gtest/gtest.h"
 
 #include <cmath>
@@ -92,6 +94,21 @@ TEST(JitLayer, InvalidSchedulesAreErrors) {
   ASSERT_FALSE(static_cast<bool>(layer));
   EXPECT_EQ(toString(layer.takeError()),
             "schedule vector width 5 is not 4, 8 or 16");
+}
+
+TEST(JitLayer, RunsOnlyOnTheHostCpu) {
+  // Another CPU is for ahead-of-time compiles: its code may not run here.
+  const std::string other =
+      llvm::sys::getHostCPUName() == "haswell" ? "skylake-avx512" : "haswell";
+  CompileOptions options(1);
+  options.cpu = other;
+  auto layer = compileLayer(smallLayer(0), options);
+  ASSERT_FALSE(static_cast<bool>(layer));
+  EXPECT_NE(toString(layer.takeError()).find("pfc compile --cpu"),
+            std::string::npos);
+  options.cpu = llvm::sys::getHostCPUName().str();
+  auto host = compileLayer(smallLayer(0), options);
+  EXPECT_TRUE(static_cast<bool>(host)) << toString(host.takeError());
 }
 
 TEST(JitLayer, EveryGammaModeAndBlockSize) {

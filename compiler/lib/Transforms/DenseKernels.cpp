@@ -19,23 +19,23 @@ using namespace mlir;
 namespace pfc {
 
 namespace {
-/// Up to this many vectors of r per panel, and this many accumulators.
-constexpr int64_t kPanelVectors = 4;
+/// Up to this many accumulators per tile (kPanelVectors vectors of r).
 constexpr int64_t kAccumulators = 24;
 /// Independent partial sums of the gate's dot product (FMA latency × rate).
 constexpr int64_t kSums = 4;
 } // namespace
 
-void lowerProject(ProjectOp op, int64_t vectorWidth, OpBuilder &builder) {
+void lowerProject(ProjectOp op, const CpuTargetInfo &target,
+                  OpBuilder &builder) {
   ImplicitLocOpBuilder b(op.getLoc(), builder);
   KernelEmitter e(b);
   Value x = op.getInput(), v = op.getV(), t = op.getOutput();
   const int64_t in = cast<MemRefType>(x.getType()).getDimSize(1);
   const int64_t rank = cast<MemRefType>(t.getType()).getDimSize(1);
-  const int64_t width = vectorWidth;
+  const int64_t width = target.vectorWidth;
   const int64_t vectorsOfRank = (rank + width - 1) / width;
-  const int64_t tileRows = std::clamp<int64_t>(
-      kAccumulators / std::min(vectorsOfRank, kPanelVectors), 1, 12);
+  const int64_t tileRows = registerTileRows(
+      target, std::min(vectorsOfRank, kPanelVectors), kAccumulators, 12);
   Value tokens = e.dim(x, 0);
 
   auto emitTiles = [&](Value begin, Value end, int64_t rows) {

@@ -102,6 +102,12 @@ Value KernelEmitter::constantTable(ArrayRef<int64_t> values, StringRef name) {
   return b.create<memref::GetGlobalOp>(type, global.getSymName());
 }
 
+int64_t registerTileRows(const CpuTargetInfo &target, int64_t vectors,
+                         int64_t accumulators, int64_t maxRows) {
+  const int64_t fit = target.vectorRegisters() - vectors - 1;
+  return std::clamp<int64_t>(std::min(accumulators, fit) / vectors, 1, maxRows);
+}
+
 Schedule defaultSchedule(int64_t in, int64_t block, int64_t nnzBlocks,
                          const CpuTargetInfo &target) {
   int64_t vector = std::min(target.vectorWidth, std::max<int64_t>(block, 4));
@@ -109,9 +115,9 @@ Schedule defaultSchedule(int64_t in, int64_t block, int64_t nnzBlocks,
   // 16 accumulators for b ≤ 32, 24 beyond, at most 8 token rows: measured
   // over the sweep's layers against DESIGN.md's 24, a few percent faster at
   // T ≤ 1024 for b ≤ 32 (the autotuner chose 8 rows on most of them) and
-  // 5 % slower for b = 64.
+  // 5 % slower for b = 64. AVX2's 16 registers hold fewer.
   int64_t accumulators = block <= 32 ? 16 : 24;
-  int64_t tile = std::clamp<int64_t>(accumulators / vectorsPerRow, 1, 8);
+  int64_t tile = registerTileRows(target, vectorsPerRow, accumulators, 8);
   // Each chunk reads all the weights once and its inputs once per
   // block-row. Weights that stay in L2 across chunks: the chunk's inputs
   // should fill a quarter of L2 (measured on 1024² layers of 5-10 %: up to

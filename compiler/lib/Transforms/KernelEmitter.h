@@ -70,6 +70,18 @@ private:
 // which the caller then erases. The caller (LowerKernels.cpp) has checked
 // that the data are f32 and the pattern an explicit block list.
 
+/// Vectors of columns per register tile at most in the kernels that tile a
+/// long row (dB, dU, dV, the low-rank projection).
+constexpr int64_t kPanelVectors = 4;
+
+/// Token rows of a register tile `vectors` vectors wide with up to
+/// `accumulators` accumulators, and no more than `target`'s vector registers
+/// hold beside one row of the other operand and a broadcast input (a tile
+/// that does not fit spills its accumulators in the hot loop); between 1
+/// and `maxRows`.
+int64_t registerTileRows(const CpuTargetInfo &target, int64_t vectors,
+                         int64_t accumulators, int64_t maxRows);
+
 /// The register-tiled kernel of a `pfc.bsmm`, under its schedule or the
 /// default one for `target`.
 mlir::LogicalResult lowerBlockSparseMatmul(BlockSparseMatmulOp op,
@@ -92,7 +104,8 @@ void lowerOuterSum(OuterSumOp op, const CpuTargetInfo &target,
                    mlir::OpBuilder &builder);
 
 /// The register-tiled projection t = (1−γ)⊙(x·V).
-void lowerProject(ProjectOp op, int64_t vectorWidth, mlir::OpBuilder &builder);
+void lowerProject(ProjectOp op, const CpuTargetInfo &target,
+                  mlir::OpBuilder &builder);
 
 /// The per-token gate as vector dot products.
 void lowerGate(GateOp op, int64_t vectorWidth, mlir::OpBuilder &builder);

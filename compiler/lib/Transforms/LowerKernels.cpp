@@ -274,7 +274,7 @@ template <typename OpT> struct LowerKernel : OpConversionPattern<OpT> {
     return success();
   }
   LogicalResult lower(ProjectOp op, OpBuilder &builder) const {
-    lowerProject(op, target.vectorWidth, builder);
+    lowerProject(op, target, builder);
     return success();
   }
   LogicalResult lower(GateOp op, OpBuilder &builder) const {

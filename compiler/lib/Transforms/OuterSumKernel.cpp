@@ -26,8 +26,7 @@ using namespace mlir;
 namespace pfc {
 namespace {
 
-/// Up to this many vectors of columns per panel, and this many accumulators.
-constexpr int64_t kPanelVectors = 4;
+/// Up to this many accumulators per tile.
 constexpr int64_t kAccumulators = 24;
 
 /// Where the kernels read a matrix's element (token, column): in place, or
@@ -88,10 +87,10 @@ int64_t chunkTokens(const CpuTargetInfo &target, int64_t lhsCols,
 }
 
 /// Rows of the output per register tile, for `cols` columns.
-int64_t tileRowsFor(int64_t cols, int64_t width) {
+int64_t tileRowsFor(int64_t cols, int64_t width, const CpuTargetInfo &target) {
   int64_t vectors = (cols + width - 1) / width;
-  return std::clamp<int64_t>(kAccumulators / std::min(vectors, kPanelVectors),
-                             1, 8);
+  return registerTileRows(target, std::min(vectors, kPanelVectors),
+                          kAccumulators, 8);
 }
 
 /// Adds the sum over tokens [tokenBegin, tokenEnd) to `sum.out` (to zero
@@ -124,12 +123,12 @@ void accumulateDot(KernelEmitter &e, RegisterTile &tile, const OuterSum &sum,
                             zero);
 }
 
-void emitOuterSum(KernelEmitter &e, int64_t width, const OuterSum &sum,
-                  Value tokenBegin, Value tokenEnd, Value firstChunk,
-                  Value storeScale) {
+void emitOuterSum(KernelEmitter &e, int64_t width, const CpuTargetInfo &target,
+                  const OuterSum &sum, Value tokenBegin, Value tokenEnd,
+                  Value firstChunk, Value storeScale) {
   ImplicitLocOpBuilder &b = e.builder();
   const int64_t vectorsOfCols = (sum.cols + width - 1) / width;
-  const int64_t tileRows = tileRowsFor(sum.cols, width);
+  const int64_t tileRows = tileRowsFor(sum.cols, width, target);
   for (int64_t first = 0; first < vectorsOfCols; first += kPanelVectors) {
     RegisterTile tile(e, width, std::min(kPanelVectors, vectorsOfCols - first));
     Value base = e.index(first * width);
@@ -286,7 +285,7 @@ void lowerOuterSum(OuterSumOp op, const CpuTargetInfo &target,
   // The lhs (an input or dY: long rows) is packed in strips of one tile's
   // rows; the rhs (r columns) is read in place.
   int64_t size = chunkTokens(target, lhsCols, rhsCols);
-  int64_t strip = tileRowsFor(rhsCols, width);
+  int64_t strip = tileRowsFor(rhsCols, width, target);
   Value packed = allocateStrips(e, op.getLhs(), size, strip);
   emitChunked(e, op.getLhs(), size,
               [&](Value begin, Value end, Value first, Value) {
@@ -304,7 +303,8 @@ void lowerOuterSum(OuterSumOp op, const CpuTargetInfo &target,
                              op.getOutput(),
                              {},
                              /*maskStores=*/true};
-                emitOuterSum(e, width, sum, e.index(0), count, first, Value());
+                emitOuterSum(e, width, target, sum, e.index(0), count, first,
+                             Value());
               });
   b.create<memref::DeallocOp>(packed);
 }
@@ -374,7 +374,7 @@ LogicalResult lowerSampledMatmul(SampledMatmulOp op,
                    op.getDotBlocks(),
                    op.getDot(),
                    last};
-      emitOuterSum(e, width, sum, e.index(0), count, first, storeScale);
+      emitOuterSum(e, width, target, sum, e.index(0), count, first, storeScale);
       zeroRowsFrom(e, op.getOutput(), n, outputs);
     });
   });

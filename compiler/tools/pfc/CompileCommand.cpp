@@ -42,6 +42,12 @@ static cl::opt<Target>
                                  "NVIDIA GPUs: CUDA C++, PTX and cubins "
                                  "for sm_80 and sm_90")),
            cl::init(Target::Cpu), cl::sub(sub), cl::cat(pfcCategory()));
+static cl::opt<std::string>
+    cpu("cpu",
+        cl::desc("The x86-64 CPU to generate code for, by LLVM's name "
+                 "(skylake-avx512, znver4, haswell, ...; default: this "
+                 "machine's)"),
+        cl::value_desc("name"), cl::sub(sub), cl::cat(pfcCategory()));
 static ThreadsOption threads(sub,
                              "Threads the schedule is made for (default: all)");
 static ScheduleFlags scheduleFlags(sub);
@@ -97,20 +103,27 @@ static int run() {
       loadLayerSpec(specPath, /*cpu=*/target != Target::Cuda);
   if (!layer)
     return ExitBadInput;
-  if (target == Target::Cuda)
+  if (target == Target::Cuda) {
+    if (cpu.getNumOccurrences())
+      return reportError("--cpu chooses an x86-64 CPU: it goes with "
+                         "--target=cpu");
     return compileLayerForCuda(*layer, outputDir);
+  }
   const LayerSpec &spec = layer->spec;
   const BlockMask &mask = layer->mask;
   std::string symbol = kernelSymbol(spec);
 
   CompileOutput output(symbol);
-  auto machine = createHostTargetMachine(/*pic=*/true);
-  if (!machine)
-    return reportError(toString(machine.takeError()));
-  auto compiled = HostLayerModule::build(
-      spec, CompileOptions(threads, scheduleFlags.choice()));
+  CompileOptions options(threads, scheduleFlags.choice());
+  options.cpu = cpu;
+  if (auto known = cpuTargetInfo(cpu, threads); !known)
+    return reportError(toString(known.takeError()));
+  auto compiled = HostLayerModule::build(spec, options);
   if (!compiled)
     return reportError(specPath + ": " + toString(compiled.takeError()));
+  auto machine = createHostTargetMachine(/*pic=*/true, cpu);
+  if (!machine)
+    return reportError(toString(machine.takeError()));
   LLVMContext context;
   auto module = compiled->lower(
       context, **machine, [&](StringRef stage, mlir::ModuleOp module) {

@@ -28,6 +28,13 @@ namespace pfc {
 /// AVX2), its per-core L2 cache, and `threads` (0: every hardware thread).
 CpuTargetInfo hostTargetInfo(int64_t threads);
 
+/// The CPU named `cpu` as hostTargetInfo describes the host (empty: the
+/// host): its vector width from LLVM's features of that CPU, the L2 size
+/// the host's when it is the host's model and CpuTargetInfo's default
+/// otherwise; an error listing the names LLVM knows for an unknown one.
+llvm::Expected<CpuTargetInfo> cpuTargetInfo(llvm::StringRef cpu,
+                                            int64_t threads);
+
 /// Sees the IR of each stage: "layer" (as built from the spec), "kernels"
 /// (patterns materialized, low-rank fused), "loops" (scf and vector), "llvm"
 /// (the LLVM dialect).
@@ -76,9 +83,10 @@ private:
 /// executables (the JIT takes the builder itself).
 llvm::Expected<llvm::orc::JITTargetMachineBuilder> hostMachineBuilder(bool pic);
 
-/// The target machine of hostMachineBuilder(pic).
+/// The target machine of hostMachineBuilder(pic), or, with a `cpu` name,
+/// one for that x86-64 CPU (cpuTargetInfo checks the name).
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
-createHostTargetMachine(bool pic);
+createHostTargetMachine(bool pic, llvm::StringRef cpu = "");
 
 /// Translates an LLVM-dialect module to LLVM IR for `machine`, optimized
 /// with LLVM's O3 pipeline.

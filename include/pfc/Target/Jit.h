@@ -31,6 +31,11 @@ struct CompileOptions {
   /// Whether the kernel cache (KernelCache, $PFC_CACHE_DIR) is read and
   /// written.
   bool useCache = true;
+  /// The CPU to generate code for: empty for the host (what the JIT runs
+  /// on, and the only CPU it takes), else a name LLVM knows
+  /// ("skylake-avx512", "znver4", "haswell"), for ahead-of-time compiles
+  /// (`pfc compile --cpu`).
+  std::string cpu;
   /// Whether the backward kernel (Layer::backward) is compiled too: about
   /// three times the forward's code, so a layer that only runs forward
   /// compiles in a third of the time without it.

@@ -29,6 +29,9 @@ class ScheduleAttr;
 struct CpuTargetInfo {
   /// f32 lanes of a vector: 16 with AVX-512, 8 with AVX2.
   int64_t vectorWidth = 16;
+  /// Vector registers: 32 with AVX-512 (zmm0-31, of any width), 16 with
+  /// AVX2 (ymm0-15) and SSE.
+  int64_t vectorRegisters() const { return vectorWidth >= 16 ? 32 : 16; }
   /// Bytes of a core's own L2 cache, where a chunk of tokens should stay.
   int64_t cacheBytes = 1 << 20;
   /// Threads a call is split over.

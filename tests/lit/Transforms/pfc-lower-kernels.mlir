@@ -190,7 +190,8 @@ func.func @table(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>,
 // token rows (16 accumulators), chunks whose inputs fill a quarter of the L2
 // cache (capped at 504 tokens), the input loop not unrolled, block offsets
 // from constant tables; with vector-width=8: 8 lanes, 4 vectors per row, a
-// tile of 4; with cache-bytes=65536: chunks of 64 tokens (64 KiB / 4 / 256
+// tile of 2 (AVX2's 16 registers hold 8 accumulators beside 4 weight vectors
+// and a broadcast input); with cache-bytes=65536: chunks of 64 tokens (64 KiB / 4 / 256
 // bytes per token, in whole tiles).
 // CHECK-LABEL: func.func @default_schedule
 // CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
@@ -206,9 +207,9 @@ func.func @table(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>,
 // CHECK: scf.for %{{.*}} step %{{.*}} iter_args(
 // CHECK-NOT: vector<8xf32>
 // WIDTH8-LABEL: func.func @default_schedule
-// WIDTH8-DAG: %[[C4:.*]] = arith.constant 4 : index
-// WIDTH8: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C4]] {
-// WIDTH8: scf.for {{.*}} iter_args({{.*}}) -> ([[V8:vector<8xf32>]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]]) {
+// WIDTH8-DAG: %[[C2:.*]] = arith.constant 2 : index
+// WIDTH8: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C2]] {
+// WIDTH8: scf.for {{.*}} iter_args({{.*}}) -> ([[V8:vector<8xf32>]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]]) {
 // WIDTH8-NOT: vector<16xf32>
 // CACHE-LABEL: func.func @default_schedule
 // CACHE: %[[CHUNK:.*]] = arith.constant 64 : index

@@ -11,12 +11,15 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/X86TargetParser.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 
 #include <thread>
@@ -26,17 +29,47 @@ using namespace mlir;
 
 namespace pfc {
 
+namespace {
+/// f32 lanes of the widest vector unit `hasFeature` names.
+template <typename HasFeature> int64_t vectorWidth(HasFeature hasFeature) {
+  return hasFeature("avx512f")                     ? 16
+         : hasFeature("avx2") || hasFeature("avx") ? 8
+                                                   : 4;
+}
+} // namespace
+
 CpuTargetInfo hostTargetInfo(int64_t threads) {
   CpuTargetInfo target;
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  target.vectorWidth = features.lookup("avx512f")                          ? 16
-                       : features.lookup("avx2") || features.lookup("avx") ? 8
-                                                                           : 4;
+  target.vectorWidth =
+      vectorWidth([&](llvm::StringRef name) { return features.lookup(name); });
   long cache = sysconf(_SC_LEVEL2_CACHE_SIZE);
   if (cache > 0)
     target.cacheBytes = cache;
   target.threads =
       threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+  return target;
+}
+
+llvm::Expected<CpuTargetInfo> cpuTargetInfo(llvm::StringRef cpu,
+                                            int64_t threads) {
+  CpuTargetInfo target = hostTargetInfo(threads);
+  if (cpu.empty() || cpu == llvm::sys::getHostCPUName())
+    return target;
+  if (llvm::X86::parseArchX86(cpu, /*Only64Bit=*/true) == llvm::X86::CK_None) {
+    llvm::SmallVector<llvm::StringRef> known;
+    llvm::X86::fillValidCPUArchList(known, /*Only64Bit=*/true);
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "unknown x86-64 CPU '" + cpu +
+                                       "' (LLVM knows " +
+                                       llvm::join(known, ", ") + ")");
+  }
+  llvm::SmallVector<llvm::StringRef> features;
+  llvm::X86::getFeaturesForCPU(cpu, features);
+  target.vectorWidth = vectorWidth(
+      [&](llvm::StringRef name) { return llvm::is_contained(features, name); });
+  // Another model's caches are not the host's.
+  target.cacheBytes = CpuTargetInfo().cacheBytes;
   return target;
 }
 
@@ -88,10 +121,15 @@ hostMachineBuilder(bool pic) {
 }
 
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
-createHostTargetMachine(bool pic) {
+createHostTargetMachine(bool pic, llvm::StringRef cpu) {
   auto builder = hostMachineBuilder(pic);
   if (!builder)
     return builder.takeError();
+  if (!cpu.empty() && cpu != llvm::sys::getHostCPUName()) {
+    // That CPU's own features, not the host's.
+    builder->setCPU(cpu.str());
+    builder->setFeatures("");
+  }
   return builder->createTargetMachine();
 }
 
@@ -152,7 +190,11 @@ HostLayerModule::build(const LayerSpec &spec, const CompileOptions &options) {
   MLIRContext *context = result.context.get();
   context->loadDialect<PfcDialect>();
 
-  result.target = hostTargetInfo(options.threads);
+  llvm::Expected<CpuTargetInfo> target =
+      cpuTargetInfo(options.cpu, options.threads);
+  if (!target)
+    return target.takeError();
+  result.target = *target;
   const Schedule defaults = defaultSchedule(spec, result.target);
   // The schedule `choice` makes of the defaults, or why it cannot.
   auto resolve = [&](const Schedule &choice, std::string &invalid) {
@@ -163,7 +205,8 @@ HostLayerModule::build(const LayerSpec &spec, const CompileOptions &options) {
   };
   std::string invalid;
   ScheduleAttr schedule;
-  if (options.schedule.empty() && options.useTuned)
+  // Schedules recorded on this machine are for its CPU.
+  if (options.schedule.empty() && options.useTuned && options.cpu.empty())
     if (std::optional<TuningDatabase> database =
             TuningDatabase::fromEnvironment())
       if (std::optional<Schedule> tuned = database->lookup(

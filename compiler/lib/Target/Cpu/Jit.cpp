@@ -19,6 +19,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <chrono>
 #include <cstdio>
@@ -121,6 +122,12 @@ llvm::Expected<std::unique_ptr<Layer>>
 compileLayer(const LayerSpec &spec, const CompileOptions &options,
              double *seconds) {
   auto start = std::chrono::steady_clock::now();
+  if (!options.cpu.empty() && options.cpu != llvm::sys::getHostCPUName())
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "the JIT runs kernels on this machine's CPU (" +
+            llvm::sys::getHostCPUName() + "), not on '" + options.cpu +
+            "': compile for another CPU ahead of time (pfc compile --cpu)");
   auto layer = HostLayerModule::build(spec, options);
   if (!layer)
     return layer.takeError();

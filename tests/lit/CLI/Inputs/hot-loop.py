@@ -5,7 +5,9 @@ jump to it; the hottest is the innermost loop whose FMAs accumulate into the
 most registers (the register tile; LLVM may unroll a small remainder loop
 into more FMAs on fewer accumulators). Prints its accumulator and FMA
 counts, the widest register class the FMAs use, and how many of its
-instructions touch the stack (spills and reloads).
+instructions touch the stack (spills and reloads); then how many innermost
+loops with FMAs the file has (every kernel's, forward and backward) and how
+many of them touch the stack.
 """
 import re
 import sys
@@ -18,6 +20,7 @@ for i, line in enumerate(lines):
         labels[m.group(1)] = i
 
 best = None
+fma_loops = spilling = 0
 for i, line in enumerate(lines):
     m = re.match(r"^\s+j\w+\s+(\.?L\w+)$", line)
     if not m or m.group(1) not in labels or labels[m.group(1)] >= i:
@@ -31,6 +34,9 @@ for i, line in enumerate(lines):
         >= labels[m.group(1)]
         for l in body[:-1])
     accumulators = {f.split(",")[-1].strip() for f in fmas}
+    if inner and fmas:
+        fma_loops += 1
+        spilling += any("(%rsp)" in l or "(%rbp)" in l for l in body)
     if inner and (best is None or len(accumulators) > len(best[2])):
         best = (body, fmas, accumulators)
 
@@ -41,3 +47,4 @@ stack = [l for l in body if "(%rsp)" in l or "(%rbp)" in l]
 print("hot loop: %d instructions, %d accumulators, %d FMAs on %s, "
       "%d stack accesses" %
       (len(body), len(accumulators), len(fmas), width, len(stack)))
+print("%d innermost FMA loops, %d touching the stack" % (fma_loops, spilling))
