@@ -351,10 +351,12 @@ bool Sweep::runWhole(const WholeCheck &check) {
 
 void Sweep::runDense(Shape shape, size_t firstRow) {
   std::vector<float> w = uniformValues(engine, shape.out * shape.in);
-  /// Per token count: the fastest library's timing, its name, and all.
+  /// Per token count: the fastest library's timing, its name, and all;
+  /// at T ≤ 16 the fastest on cold caches too.
   struct Dense {
     Timing fastest;
     std::string library, all;
+    double cold = kNaN;
   };
   std::map<int64_t, Dense> byTokens;
   for (size_t i = firstRow; i < rows.size(); ++i) {
@@ -375,12 +377,24 @@ void Sweep::runDense(Shape shape, size_t firstRow) {
           d.fastest = timing;
           d.library = blas->name();
         }
+        if (row.tokens <= kSweepSmallTokens) {
+          const double cold =
+              timeColdCalls(
+                  [&] {
+                    blas->denseForward(x.data(), w.data(), y.data(), row.tokens,
+                                       shape.in, shape.out);
+                  },
+                  flusher, config.coldCalls)
+                  .seconds;
+          d.cold = std::isnan(d.cold) ? cold : std::min(d.cold, cold);
+        }
       }
     row.denseSeconds = d.fastest.seconds;
     row.denseCalls = d.fastest.calls;
     row.denseBatches = d.fastest.batches;
     row.denseLibrary = d.library;
     row.denseAll = d.all;
+    row.denseColdSeconds = d.cold;
   }
 }
 
@@ -440,7 +454,8 @@ int runSweep(const SweepOptions &options) {
   printBandwidthRange(rows, config.bandwidthBytes, os);
   os << "\nblock-sparse part alone (rank 0, no bias); E = its FLOP/s on the "
         "nonzero blocks / dense FLOP/s; bw frac (T <= 16) = packed weight "
-        "bytes / time on cold caches / copy bandwidth\n";
+        "bytes / time on cold caches / copy bandwidth; cold spd (T <= 16) = "
+        "the fastest dense library's time over pfc's, both on cold caches\n";
   printSweepTable(rows, os);
   os << "\nwhole layer (low-rank term, bias) beside its block-sparse part; "
         "ratio = whole ms / (its FLOPs at the block-sparse part's FLOP/s)\n";

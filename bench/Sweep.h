@@ -61,6 +61,8 @@ struct SweepRow {
   int64_t pfcCalls = 0, denseCalls = 0;
   int pfcBatches = 0, denseBatches = 0;
   double coldSeconds = 0.0; ///< block-sparse part on cold caches (T ≤ 16)
+  /// The fastest dense library on cold caches (T ≤ 16).
+  double denseColdSeconds = 0.0;
   double copyBandwidth = 0.0, readBandwidth = 0.0; ///< bytes/s
 
   double nonzeroFlops() const;

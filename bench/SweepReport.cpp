@@ -94,12 +94,12 @@ void writeSweepCsv(const std::vector<SweepRow> &rows, raw_ostream &os) {
         "ideal_speedup,whole_layer_ratio,weight_bytes,cold_ms,weight_gbs,"
         "copy_gbs,read_gbs,bandwidth_fraction,bandwidth_fraction_read,"
         "pfc_calls,pfc_batches,dense_calls,dense_batches,dense_library,"
-        "dense_all_ms\n";
+        "dense_all_ms,dense_cold_ms,cold_speedup\n";
   for (const SweepRow &r : rows) {
     const double bandwidth = r.weightBandwidth();
     os << fmt::format(
         "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},"
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
         r.kind, r.inFeatures, r.outFeatures, r.block, r.butterflySize,
         joinStrides(r.strides, ';'), cell(r.targetDensity), cell(r.density),
         r.nnzBlocks, r.rank, r.bias ? 1 : 0, r.tokens, r.threads,
@@ -115,7 +115,9 @@ void writeSweepCsv(const std::vector<SweepRow> &rows, raw_ostream &os) {
         cell(bandwidth * 1e-9), cell(r.copyBandwidth * 1e-9),
         cell(r.readBandwidth * 1e-9), cell(bandwidth / r.copyBandwidth),
         cell(bandwidth / r.readBandwidth), r.pfcCalls, r.pfcBatches,
-        r.denseCalls, r.denseBatches, r.denseLibrary, r.denseAll);
+        r.denseCalls, r.denseBatches, r.denseLibrary, r.denseAll,
+        cell(r.denseColdSeconds * 1e3),
+        cell(r.denseColdSeconds / r.coldSeconds));
   }
 }
 
@@ -137,19 +139,21 @@ void printBandwidthRange(const std::vector<SweepRow> &rows, size_t bytes,
 
 void printSweepTable(const std::vector<SweepRow> &rows, raw_ostream &os) {
   os << fmt::format("{:<11} {:>3} {:<12} {:>7} {:>5} {:>7} {:>9} {:>9} {:>6} "
-                    "{:>7} {:>6} {:>7}\n",
+                    "{:>7} {:>6} {:>7} {:>8}\n",
                     "in->out", "b", "pattern", "density", "T", "JIT ms",
-                    "pfc ms", "dense ms", "E", "speedup", "ideal", "bw frac");
+                    "pfc ms", "dense ms", "E", "speedup", "ideal", "bw frac",
+                    "cold spd");
   for (const SweepRow &r : rows) {
     if (r.kind != "sparse")
       continue;
     os << fmt::format("{:<11} {:>3} {:<12} {:>7.4f} {:>5} {:>7.0f} {:>9.4f} "
-                      "{:>9.4f} {:>6.3f} {:>7.2f} {:>6.2f} {:>7}\n",
+                      "{:>9.4f} {:>6.3f} {:>7.2f} {:>6.2f} {:>7} {:>8}\n",
                       r.shape(), r.block, r.pattern(), r.density, r.tokens,
                       r.jitSeconds * 1e3, r.pfcSeconds * 1e3,
                       r.denseSeconds * 1e3, r.efficiency(), r.speedup(),
                       1.0 / r.density,
-                      cell(r.weightBandwidth() / r.copyBandwidth, "{:.2f}"));
+                      cell(r.weightBandwidth() / r.copyBandwidth, "{:.2f}"),
+                      cell(r.denseColdSeconds / r.coldSeconds, "{:.2f}"));
   }
 }
 
