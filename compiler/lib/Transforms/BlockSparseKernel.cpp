@@ -37,12 +37,14 @@ namespace {
 
 class BlockSparseKernel {
 public:
+  /// Tiles of `panelVectors` vectors, block / (panelVectors·width) panels
+  /// per block-row.
   BlockSparseKernel(BlockSparseProduct product, ImplicitLocOpBuilder &b,
-                    ScheduleAttr schedule)
+                    ScheduleAttr schedule, int64_t panelVectors)
       : p(std::move(product)), b(b), e(b), schedule(schedule), mask(p.mask),
         block(p.block), in(p.in), out(p.out),
-        tile(e, std::min(schedule.getVector(), block),
-             block / std::min(schedule.getVector(), block)) {}
+        tile(e, std::min(schedule.getVector(), block), panelVectors),
+        panelWidth(tile.width() * panelVectors) {}
 
   void emit();
 
@@ -50,22 +52,25 @@ private:
   /// One block-row: `row` is its index, `constantRow` the same when known.
   void emitBlockRow(Value row, std::optional<int64_t> constantRow,
                     ArrayRef<TileRun> runs);
-  /// Token tiles of `rows` tokens in [begin, end) of one block-row.
+  /// Token tiles of `rows` tokens in [begin, end) of one panel of a
+  /// block-row: its outputs from `outBase`, `panel` columns into its blocks.
   void emitTiles(Value begin, Value end, int64_t rows, Value row,
-                 std::optional<int64_t> constantRow, ArrayRef<Value> masks,
-                 ArrayRef<Value> biases);
-  /// Carries `accs` through every nonzero block of the block-row.
+                 std::optional<int64_t> constantRow, Value outBase, Value panel,
+                 ArrayRef<Value> masks, ArrayRef<Value> biases);
+  /// Carries `accs` through the `panel` columns of every nonzero block of
+  /// the block-row.
   SmallVector<Value> accumulateBlocks(Value token, int64_t rows, Value row,
                                       std::optional<int64_t> constantRow,
-                                      SmallVector<Value> accs);
+                                      Value panel, SmallVector<Value> accs);
   /// Carries `accs` through one block at block-column `col`, `inputs` of
   /// whose inputs are real.
   SmallVector<Value> accumulateBlock(Value token, int64_t rows, Value index,
-                                     Value col, Value inputs, ValueRange accs);
+                                     Value col, Value inputs, Value panel,
+                                     ValueRange accs);
   /// The loop `for k in [0, count)` of `accs += lhs[:, lhsCol + k] ⊗
   /// rhs[rhsIndices + (k, 0)]`, unrolled by the schedule at the end when it
   /// runs full tiles; with `prefetchBlock`, it also prefetches row k of that
-  /// block of rhs.
+  /// block of rhs (the tile's columns of it, from the last index's).
   scf::ForOp fmaLoop(Value lhs, Value token, int64_t rows, Value lhsCol,
                      Value rhs, ArrayRef<Value> rhsIndices, Value count,
                      ValueRange accs, Value prefetchBlock = Value());
@@ -80,6 +85,7 @@ private:
   const BlockMask &mask;
   int64_t block, in, out;
   RegisterTile tile;
+  int64_t panelWidth; ///< columns per tile
   Value rowStartTable, colIndexTable, blockIndexTable;
 };
 
@@ -126,24 +132,28 @@ void BlockSparseKernel::emit() {
 void BlockSparseKernel::emitBlockRow(Value row,
                                      std::optional<int64_t> constantRow,
                                      ArrayRef<TileRun> runs) {
-  Value outBase = e.mul(row, e.index(block));
-  // Masks for the vectors of the last block-row that reach into padding.
-  SmallVector<Value> masks = tile.masks(outBase, out, out % block != 0);
-  SmallVector<Value> biases;
-  if (p.bias)
-    biases = tile.loadRow(p.bias, {outBase}, masks);
-  for (const TileRun &run : runs)
-    emitTiles(run.begin, run.end, run.rows, row, constantRow, masks, biases);
+  for (int64_t first = 0; first < block; first += panelWidth) {
+    Value panel = e.index(first);
+    Value outBase = e.add(e.mul(row, e.index(block)), panel);
+    // Masks for the vectors of the last block-row that reach into padding.
+    SmallVector<Value> masks = tile.masks(outBase, out, out % block != 0);
+    SmallVector<Value> biases;
+    if (p.bias)
+      biases = tile.loadRow(p.bias, {outBase}, masks);
+    for (const TileRun &run : runs)
+      emitTiles(run.begin, run.end, run.rows, row, constantRow, outBase, panel,
+                masks, biases);
+  }
 }
 
 void BlockSparseKernel::emitTiles(Value begin, Value end, int64_t rows,
                                   Value row, std::optional<int64_t> constantRow,
+                                  Value outBase, Value panel,
                                   ArrayRef<Value> masks,
                                   ArrayRef<Value> biases) {
   e.loop(begin, end, rows, [&](Value token) {
-    SmallVector<Value> accs =
-        accumulateBlocks(token, rows, row, constantRow, tile.zeros(rows));
-    Value outBase = e.mul(row, e.index(block));
+    SmallVector<Value> accs = accumulateBlocks(token, rows, row, constantRow,
+                                               panel, tile.zeros(rows));
     if (p.dots)
       tile.accumulateRowDots(accs, rows, p.dotInput, token, outBase, masks,
                              p.dots);
@@ -165,13 +175,14 @@ void BlockSparseKernel::emitTiles(Value begin, Value end, int64_t rows,
 SmallVector<Value>
 BlockSparseKernel::accumulateBlocks(Value token, int64_t rows, Value row,
                                     std::optional<int64_t> constantRow,
-                                    SmallVector<Value> accs) {
+                                    Value panel, SmallVector<Value> accs) {
   if (constantRow) {
     for (int64_t n = mask.rowStart[*constantRow];
          n < mask.rowStart[*constantRow + 1]; ++n) {
       int64_t col = mask.colIndex[n];
       accs = accumulateBlock(token, rows, e.index(n), e.index(col),
-                             e.index(std::min(block, in - col * block)), accs);
+                             e.index(std::min(block, in - col * block)), panel,
+                             accs);
     }
     return accs;
   }
@@ -182,14 +193,14 @@ BlockSparseKernel::accumulateBlocks(Value token, int64_t rows, Value row,
     Value inputs =
         e.min(e.index(block),
               b.create<arith::SubIOp>(e.index(in), e.mul(col, e.index(block))));
-    return accumulateBlock(token, rows, n, col, inputs, args);
+    return accumulateBlock(token, rows, n, col, inputs, panel, args);
   });
   return SmallVector<Value>(loop.getResults());
 }
 
 SmallVector<Value> BlockSparseKernel::accumulateBlock(Value token, int64_t rows,
                                                       Value index, Value col,
-                                                      Value inputs,
+                                                      Value inputs, Value panel,
                                                       ValueRange accs) {
   // Row k of the block `prefetch` places ahead in BSR order (the order the
   // kernel visits the weights in) is fetched while this block's row k is
@@ -200,7 +211,7 @@ SmallVector<Value> BlockSparseKernel::accumulateBlock(Value token, int64_t rows,
         e.min(e.add(index, e.index(distance)), e.index(mask.nnzBlocks() - 1)));
   scf::ForOp loop =
       fmaLoop(p.input, token, rows, e.mul(col, e.index(block)), p.blocks,
-              {blockAt(index), e.index(0), e.index(0)}, inputs, accs, ahead);
+              {blockAt(index), e.index(0), panel}, inputs, accs, ahead);
   return SmallVector<Value>(loop.getResults());
 }
 
@@ -224,7 +235,9 @@ scf::ForOp BlockSparseKernel::fmaLoop(Value lhs, Value token, int64_t rows,
         if (prefetchBlock)
           for (int64_t v = 0; v < tile.vectors(); ++v)
             b.create<memref::PrefetchOp>(
-                rhs, ValueRange{prefetchBlock, k, e.index(v * tile.width())},
+                rhs,
+                ValueRange{prefetchBlock, k,
+                           e.add(rhsIndices.back(), e.index(v * tile.width()))},
                 /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
         return tile.fma(lhs, token, rows, e.add(lhsCol, k),
                         tile.loadRow(rhs, at, {}), args);
@@ -254,14 +267,16 @@ LogicalResult emitBlockSparseKernel(Operation *op, BlockSparseProduct product,
            << product.block << " is not a multiple of the vector width "
            << schedule.getVector();
   // Beyond the 32 vector registers of AVX-512 a tile only spills.
-  int64_t accumulators = schedule.getTile() * (product.block / width);
+  const int64_t panelVectors =
+      blockRowPanelVectors(target, product.block / width);
+  int64_t accumulators = schedule.getTile() * panelVectors;
   if (accumulators > 64)
     return op->emitOpError("schedule tile ")
            << schedule.getTile() << " needs " << accumulators
            << " vector accumulators for " << product.block
            << "-wide blocks, more than 64";
   ImplicitLocOpBuilder b(op->getLoc(), builder);
-  BlockSparseKernel(std::move(product), b, schedule).emit();
+  BlockSparseKernel(std::move(product), b, schedule, panelVectors).emit();
   return success();
 }
 

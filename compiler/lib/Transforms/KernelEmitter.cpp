@@ -108,6 +108,13 @@ int64_t registerTileRows(const CpuTargetInfo &target, int64_t vectors,
   return std::clamp<int64_t>(std::min(accumulators, fit) / vectors, 1, maxRows);
 }
 
+int64_t blockRowPanelVectors(const CpuTargetInfo &target, int64_t vectors) {
+  // Panels divide the row: 2 vectors when the count is even, else 1.
+  return target.vectorRegisters() >= 32 || vectors < 2 ? vectors
+         : vectors % 2 == 0                            ? 2
+                                                       : 1;
+}
+
 Schedule defaultSchedule(int64_t in, int64_t block, int64_t nnzBlocks,
                          const CpuTargetInfo &target) {
   int64_t vector = std::min(target.vectorWidth, std::max<int64_t>(block, 4));
@@ -117,7 +124,8 @@ Schedule defaultSchedule(int64_t in, int64_t block, int64_t nnzBlocks,
   // T ≤ 1024 for b ≤ 32 (the autotuner chose 8 rows on most of them) and
   // 5 % slower for b = 64. AVX2's 16 registers hold fewer.
   int64_t accumulators = block <= 32 ? 16 : 24;
-  int64_t tile = registerTileRows(target, vectorsPerRow, accumulators, 8);
+  int64_t tile = registerTileRows(
+      target, blockRowPanelVectors(target, vectorsPerRow), accumulators, 8);
   // Each chunk reads all the weights once and its inputs once per
   // block-row. Weights that stay in L2 across chunks: the chunk's inputs
   // should fill a quarter of L2 (measured on 1024² layers of 5-10 %: up to

@@ -74,6 +74,13 @@ private:
 /// long row (dB, dU, dV, the low-rank projection).
 constexpr int64_t kPanelVectors = 4;
 
+/// Vectors of a block-row's `vectors` columns that one register tile covers
+/// in the block-sparse kernels: all of them with AVX-512's 32 registers; with
+/// 16 (AVX2), panels of 2, each swept over the block-row's blocks in turn, so
+/// that a tile still has 6 token rows and 12 accumulators (a tile of all
+/// of a b = 32 or 64 row fits 2 rows, or 1, too few FMAs in flight).
+int64_t blockRowPanelVectors(const CpuTargetInfo &target, int64_t vectors);
+
 /// Token rows of a register tile `vectors` vectors wide with up to
 /// `accumulators` accumulators, and no more than `target`'s vector registers
 /// hold beside one row of the other operand and a broadcast input (a tile

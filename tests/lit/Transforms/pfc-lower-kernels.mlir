@@ -189,9 +189,10 @@ func.func @table(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>,
 // Without a schedule: 16 lanes, 2 vectors per 32-wide block-row, a tile of 8
 // token rows (16 accumulators), chunks whose inputs fill a quarter of the L2
 // cache (capped at 504 tokens), the input loop not unrolled, block offsets
-// from constant tables; with vector-width=8: 8 lanes, 4 vectors per row, a
-// tile of 2 (AVX2's 16 registers hold 8 accumulators beside 4 weight vectors
-// and a broadcast input); with cache-bytes=65536: chunks of 64 tokens (64 KiB / 4 / 256
+// from constant tables; with vector-width=8: 8 lanes, 4 vectors per row,
+// swept in panels of 2 vectors with tiles of 6 token rows (AVX2's 16
+// registers hold 12 accumulators beside 2 weight vectors and a broadcast
+// input); with cache-bytes=65536: chunks of 64 tokens (64 KiB / 4 / 256
 // bytes per token, in whole tiles).
 // CHECK-LABEL: func.func @default_schedule
 // CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
@@ -207,9 +208,9 @@ func.func @table(%x: memref<?x64xf32>, %b: memref<3x32x32xf32>,
 // CHECK: scf.for %{{.*}} step %{{.*}} iter_args(
 // CHECK-NOT: vector<8xf32>
 // WIDTH8-LABEL: func.func @default_schedule
-// WIDTH8-DAG: %[[C2:.*]] = arith.constant 2 : index
-// WIDTH8: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C2]] {
-// WIDTH8: scf.for {{.*}} iter_args({{.*}}) -> ([[V8:vector<8xf32>]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]]) {
+// WIDTH8-DAG: %[[C6:.*]] = arith.constant 6 : index
+// WIDTH8: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C6]] {
+// WIDTH8: scf.for {{.*}} iter_args({{.*}}) -> ([[V8:vector<8xf32>]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]], [[V8]]) {
 // WIDTH8-NOT: vector<16xf32>
 // CACHE-LABEL: func.func @default_schedule
 // CACHE: %[[CHUNK:.*]] = arith.constant 64 : index
