@@ -132,8 +132,7 @@ void BlockSparseKernel::emit() {
 void BlockSparseKernel::emitBlockRow(Value row,
                                      std::optional<int64_t> constantRow,
                                      ArrayRef<TileRun> runs) {
-  for (int64_t first = 0; first < block; first += panelWidth) {
-    Value panel = e.index(first);
+  auto emitPanel = [&](Value panel) {
     Value outBase = e.add(e.mul(row, e.index(block)), panel);
     // Masks for the vectors of the last block-row that reach into padding.
     SmallVector<Value> masks = tile.masks(outBase, out, out % block != 0);
@@ -143,7 +142,13 @@ void BlockSparseKernel::emitBlockRow(Value row,
     for (const TileRun &run : runs)
       emitTiles(run.begin, run.end, run.rows, row, constantRow, outBase, panel,
                 masks, biases);
-  }
+  };
+  // A loop over the panels, not a copy of the tiles per panel: the code (and
+  // the compile time) stays that of one.
+  if (panelWidth == block)
+    emitPanel(e.index(0));
+  else
+    e.loop(e.index(0), e.index(block), panelWidth, emitPanel);
 }
 
 void BlockSparseKernel::emitTiles(Value begin, Value end, int64_t rows,
