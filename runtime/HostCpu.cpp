@@ -69,10 +69,9 @@ HostCpu readHostCpu() {
   const uint64_t state = savedState();
   const bool ymm = (state & 0x6) == 0x6;           // SSE and AVX state
   const bool zmm = (state & 0xe6) == 0xe6;         // plus opmask and ZMM state
-  const bool tiles = (state & 0x60000) == 0x60000; // AMX tile config, data
 
   __cpuid_count(7, 0, eax, ebx, ecx, edx);
-  const unsigned leaf7b = ebx, leaf7d = edx;
+  const unsigned leaf7b = ebx;
   const bool avx2 = bit(leaf7b, 5);
   const bool avx512 = bit(leaf7b, 16) && bit(leaf7b, 17) && bit(leaf7b, 30) &&
                       bit(leaf7b, 31); // F, DQ, BW, VL
@@ -80,7 +79,6 @@ HostCpu readHostCpu() {
     cpu.vectors = VectorLevel::Avx2;
   if (zmm && cpu.vectors == VectorLevel::Avx2 && avx512)
     cpu.vectors = VectorLevel::Avx512;
-  cpu.amxBf16 = tiles && bit(leaf7d, 22) && bit(leaf7d, 24);
   __cpuid_count(7, 1, eax, ebx, ecx, edx);
   cpu.avx512Bf16 = cpu.vectors == VectorLevel::Avx512 && bit(eax, 5);
   return cpu;

@@ -25,7 +25,6 @@ struct HostCpu {
   /// AVX2 with FMA; AVX-512 F, DQ, BW and VL (Skylake-X and later).
   VectorLevel vectors = VectorLevel::Sse;
   bool avx512Bf16 = false; ///< vdpbf16ps (Cooper Lake, Zen 4)
-  bool amxBf16 = false;    ///< AMX tiles with bf16 (Sapphire Rapids)
 };
 
 /// The machine's CPU, read once.
