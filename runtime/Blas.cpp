@@ -29,6 +29,11 @@ void Blas::sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
       oneThread);
 }
 
+void Blas::call(const Gemm &g) const {
+  cblasSgemm(kRowMajor, g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda,
+             g.b, g.ldb, g.beta, g.c, g.ldc);
+}
+
 void Blas::denseForward(const float *x, const float *w, float *y,
                         int64_t tokens, int64_t in, int64_t out) const {
   sgemm(false, true, tokens, out, in, 1.0f, x, in, w, in, 0.0f, y, out);

@@ -16,11 +16,6 @@ namespace pfc {
 
 enum { kRowMajor = 101, kNoTrans = 111, kTrans = 112 };
 
-using CblasSgemm = void (*)(int order, int transA, int transB, int m, int n,
-                            int k, float alpha, const float *a, int lda,
-                            const float *b, int ldb, float beta, float *c,
-                            int ldc);
-
 /// Looks functions up in a loaded library, remembering the first missing one.
 class Symbols {
 public:

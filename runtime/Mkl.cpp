@@ -74,13 +74,11 @@ private:
   void run(const Gemm &g, bool oneThread) const override {
     // Thread-local: other threads' products keep their threads.
     const int previous = oneThread ? setNumThreadsLocal(1) : 0;
-    cblasSgemm(kRowMajor, g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a,
-               g.lda, g.b, g.ldb, g.beta, g.c, g.ldc);
+    call(g);
     if (oneThread)
       setNumThreadsLocal(previous);
   }
 
-  CblasSgemm cblasSgemm = nullptr;
   int (*setNumThreadsLocal)(int) = nullptr;
 };
 
@@ -118,8 +116,7 @@ std::unique_ptr<Blas> Mkl::load(int64_t threads, std::string &error) {
   blas->threadCount = maxThreads();
   // MKL picks its code path at its first call.
   float one = 1.0f, product = 0.0f;
-  blas->cblasSgemm(kRowMajor, kNoTrans, kNoTrans, 1, 1, 1, 1.0f, &one, 1, &one,
-                   1, 0.0f, &product, 1);
+  blas->sgemm(false, false, 1, 1, 1, 1.0f, &one, 1, &one, 1, 0.0f, &product, 1);
   if (const CodePath *path = loadedCodePath()) {
     blas->kernelName = path->name;
     blas->level = path->level;

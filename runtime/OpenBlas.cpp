@@ -82,13 +82,11 @@ private:
       lock.lock();
       setNumThreads(1);
     }
-    cblasSgemm(kRowMajor, g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a,
-               g.lda, g.b, g.ldb, g.beta, g.c, g.ldc);
+    call(g);
     if (oneThread)
       setNumThreads(static_cast<int>(threadCount));
   }
 
-  CblasSgemm cblasSgemm = nullptr;
   void (*setNumThreads)(int) = nullptr;
   mutable std::mutex smallProducts;
 };

@@ -71,8 +71,16 @@ protected:
     float *c;
     int ldc;
   };
-  /// Runs `gemm`, on the calling thread alone when `oneThread`.
+  /// Runs `gemm`, on the calling thread alone when `oneThread`: sets the
+  /// library's threads around call(gemm).
   virtual void run(const Gemm &gemm, bool oneThread) const = 0;
+  /// cblas_sgemm on `gemm`, with the library's current threads.
+  void call(const Gemm &gemm) const;
+
+  /// The library's cblas_sgemm, which its loader looks up.
+  void (*cblasSgemm)(int order, int transA, int transB, int m, int n, int k,
+                     float alpha, const float *a, int lda, const float *b,
+                     int ldb, float beta, float *c, int ldc) = nullptr;
 
   std::string kernelName = "unknown";
   VectorLevel level = VectorLevel::Sse;

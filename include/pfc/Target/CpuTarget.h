@@ -28,6 +28,9 @@ namespace pfc {
 /// AVX2), its per-core L2 cache, and `threads` (0: every hardware thread).
 CpuTargetInfo hostTargetInfo(int64_t threads);
 
+/// Whether `cpu` names the host's CPU: empty, or the host's own name.
+bool isHostCpu(llvm::StringRef cpu);
+
 /// The CPU named `cpu` as hostTargetInfo describes the host (empty: the
 /// host): its vector width from LLVM's features of that CPU, the L2 size
 /// the host's when it is the host's model and CpuTargetInfo's default

@@ -51,10 +51,14 @@ CpuTargetInfo hostTargetInfo(int64_t threads) {
   return target;
 }
 
+bool isHostCpu(llvm::StringRef cpu) {
+  return cpu.empty() || cpu == llvm::sys::getHostCPUName();
+}
+
 llvm::Expected<CpuTargetInfo> cpuTargetInfo(llvm::StringRef cpu,
                                             int64_t threads) {
   CpuTargetInfo target = hostTargetInfo(threads);
-  if (cpu.empty() || cpu == llvm::sys::getHostCPUName())
+  if (isHostCpu(cpu))
     return target;
   if (llvm::X86::parseArchX86(cpu, /*Only64Bit=*/true) == llvm::X86::CK_None) {
     llvm::SmallVector<llvm::StringRef> known;
@@ -125,7 +129,7 @@ createHostTargetMachine(bool pic, llvm::StringRef cpu) {
   auto builder = hostMachineBuilder(pic);
   if (!builder)
     return builder.takeError();
-  if (!cpu.empty() && cpu != llvm::sys::getHostCPUName()) {
+  if (!isHostCpu(cpu)) {
     // That CPU's own features, not the host's.
     builder->setCPU(cpu.str());
     builder->setFeatures("");

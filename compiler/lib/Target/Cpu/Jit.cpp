@@ -122,7 +122,7 @@ llvm::Expected<std::unique_ptr<Layer>>
 compileLayer(const LayerSpec &spec, const CompileOptions &options,
              double *seconds) {
   auto start = std::chrono::steady_clock::now();
-  if (!options.cpu.empty() && options.cpu != llvm::sys::getHostCPUName())
+  if (!isHostCpu(options.cpu))
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
         "the JIT runs kernels on this machine's CPU (" +
