@@ -1,6 +1,7 @@
 //===- Spec.cpp - Names and comparisons of spec values --------------------===//
 #include "pfc/Spec/Spec.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -42,6 +43,42 @@ bool LayerSpec::operator==(const LayerSpec &other) const {
          butterfly == other.butterfly && rank == other.rank &&
          gammaMode == other.gammaMode && gammaInit == other.gammaInit &&
          bias == other.bias && dtype == other.dtype;
+}
+
+double AttentionSpec::tau() const {
+  return scale ? *scale : 1.0 / std::sqrt(static_cast<double>(headDim));
+}
+
+BlockMask AttentionSpec::support() const {
+  const int64_t padded = paddedSeq();
+  BlockMask mask;
+  if (butterfly) {
+    mask = buildBlockMask(*butterfly, padded, padded, block);
+  } else {
+    mask.block = block;
+    mask.rows = mask.cols = padded;
+    mask.blockRows = mask.blockCols = padded / block;
+    mask.rowStart.assign(mask.blockRows + 1, 0);
+  }
+  if (!causal)
+    return mask;
+  BlockMask lower = mask;
+  lower.colIndex.clear();
+  for (int64_t r = 0; r < mask.blockRows; ++r) {
+    for (int64_t i = mask.rowStart[r]; i < mask.rowStart[r + 1]; ++i)
+      if (mask.colIndex[i] <= r)
+        lower.colIndex.push_back(mask.colIndex[i]);
+    lower.rowStart[r + 1] = static_cast<int64_t>(lower.colIndex.size());
+  }
+  return lower;
+}
+
+bool AttentionSpec::operator==(const AttentionSpec &other) const {
+  return name == other.name && seqLen == other.seqLen && heads == other.heads &&
+         headDim == other.headDim && block == other.block &&
+         butterfly == other.butterfly && features == other.features &&
+         causal == other.causal && seed == other.seed && scale == other.scale &&
+         dtype == other.dtype;
 }
 
 } // namespace pfc

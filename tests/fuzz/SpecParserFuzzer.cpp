@@ -1,9 +1,10 @@
 //===- SpecParserFuzzer.cpp - libFuzzer target for the spec parser --------===//
 //
 // Any input must parse or be rejected with one diagnostic, never crash. A
-// layer spec that parses must survive a print/parse round trip unchanged and
-// yield a mask; a model spec must plan. Each input is also read as a net
-// spec, under the same rule; a net that parses chains its layers.
+// layer or attention spec that parses must survive a print/parse round trip
+// unchanged and yield a mask (a support); a model spec must plan. Each input is
+// also read as a net spec, under the same rule; a net that parses chains its
+// layers.
 //
 //===----------------------------------------------------------------------===//
 #include "pfc/Plan/Planner.h"
@@ -81,6 +82,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     unsigned again = 0;
     std::optional<pfc::Spec> reparsed = parse(os.str(), again);
     if (!reparsed || !(std::get<pfc::LayerSpec>(*reparsed) == *layer))
+      std::abort();
+    return 0;
+  }
+  if (auto *attention = std::get_if<pfc::AttentionSpec>(&*spec)) {
+    // Building the support touches every block-row: keep it to grids small
+    // enough to stay fast.
+    const int64_t rows = attention->paddedSeq() / attention->block;
+    if (rows <= (1 << 10)) {
+      pfc::BlockMask support = attention->support();
+      if (support.blockRows != rows ||
+          (attention->butterfly && support.nnzBlocks() == 0))
+        std::abort();
+    }
+    std::string printed;
+    raw_string_ostream os(printed);
+    pfc::printAttentionSpec(*attention, os);
+    unsigned again = 0;
+    std::optional<pfc::Spec> reparsed = parse(os.str(), again);
+    if (!reparsed || !(std::get<pfc::AttentionSpec>(*reparsed) == *attention))
       std::abort();
     return 0;
   }

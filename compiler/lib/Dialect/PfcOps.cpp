@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "pfc/Dialect/PfcOps.h"
+#include "Verifiers.h"
 
 #include "pfc/Spec/Spec.h"
 
@@ -30,15 +31,12 @@ void PfcDialect::registerOps() {
       >();
 }
 
-static MemRefType memrefType(Value value) {
-  return cast<MemRefType>(value.getType());
-}
+MemRefType memrefType(Value value) { return cast<MemRefType>(value.getType()); }
 
 /// Checks that the data operands (every matrix and block array except the
 /// parameters' gradients in `gradients`, which are f32 whatever the data
 /// type) share one element type.
-static LogicalResult verifyDataType(Operation *op,
-                                    ArrayRef<Value> gradients = {}) {
+LogicalResult verifyDataType(Operation *op, ArrayRef<Value> gradients) {
   Type data;
   for (Value operand : op->getOperands()) {
     auto type = dyn_cast<MemRefType>(operand.getType());
@@ -56,7 +54,7 @@ static LogicalResult verifyDataType(Operation *op,
 /// Checks that every matrix in `matrices` (rows are tokens) has the same
 /// number of tokens where it is static, and a contiguous innermost dimension.
 /// Returns that number, or kDynamic when no matrix has it static.
-static FailureOr<int64_t> verifyTokenRows(Operation *op, ValueRange matrices) {
+FailureOr<int64_t> verifyTokenRows(Operation *op, ValueRange matrices) {
   int64_t tokens = ShapedType::kDynamic;
   for (Value matrix : matrices) {
     MemRefType type = memrefType(matrix);
@@ -79,16 +77,16 @@ static FailureOr<int64_t> verifyTokenRows(Operation *op, ValueRange matrices) {
 /// Checks that operands that only make sense together (U and V, the extra
 /// columns and their weights, the ends of a block-row range) come in pairs:
 /// the custom syntax ensures it, the generic form does not.
-static LogicalResult verifyPair(Operation *op, Value first, Value second,
-                                StringRef what) {
+LogicalResult verifyPair(Operation *op, Value first, Value second,
+                         StringRef what) {
   if (!first == !second)
     return success();
   return op->emitOpError("has only one of ") << what;
 }
 
 /// Checks `value` has the static shape `shape`; `what` names it.
-static LogicalResult verifyShape(Operation *op, Value value,
-                                 ArrayRef<int64_t> shape, StringRef what) {
+LogicalResult verifyShape(Operation *op, Value value, ArrayRef<int64_t> shape,
+                          StringRef what) {
   MemRefType type = memrefType(value);
   if (type.getShape() == shape)
     return success();
@@ -171,9 +169,7 @@ static LogicalResult verifyLowRank(Operation *op, Value u, Value v, int64_t out,
   return verifyShape(op, u, {rank, padTo(out, block)}, "packed U");
 }
 
-static int64_t features(Value matrix) {
-  return memrefType(matrix).getDimSize(1);
-}
+int64_t features(Value matrix) { return memrefType(matrix).getDimSize(1); }
 
 LogicalResult PackOp::verify() {
   if (failed(verifyDataType(*this)))
@@ -416,11 +412,13 @@ LogicalResult TransposeOp::verify() {
   if (failed(verifyDataType(*this)))
     return failure();
   MemRefType input = memrefType(getInput()), output = memrefType(getOutput());
-  if (!input.hasStaticShape() || !output.hasStaticShape())
-    return emitOpError("needs static shapes, got ")
+  // The input's rows may be tokens (attention's keys): the output then has
+  // room for as many as a call may pass, which the caller guarantees.
+  if (input.isDynamicDim(1) || !output.hasStaticShape())
+    return emitOpError("needs a static output and input columns, got ")
            << input << " and " << output;
   if (output.getDimSize(0) != input.getDimSize(1) ||
-      output.getDimSize(1) < input.getDimSize(0))
+      (!input.isDynamicDim(0) && output.getDimSize(1) < input.getDimSize(0)))
     return emitOpError("cannot hold the transpose of ")
            << input << " in " << output;
   return success();

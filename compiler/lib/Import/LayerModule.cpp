@@ -1,6 +1,7 @@
 //===- LayerModule.cpp - A layer spec as pfc IR ---------------------------===//
 #include "pfc/Import/LayerModule.h"
 #include "pfc/Dialect/PfcOps.h"
+#include "pfc/Import/AttentionModule.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -13,12 +14,19 @@ using namespace mlir;
 
 namespace pfc {
 
-std::string kernelSymbol(const LayerSpec &spec) {
-  std::string symbol = "pfc_" + spec.name;
+/// `pfc_` and `name` with every character outside [A-Za-z0-9_] replaced.
+static std::string symbolFor(const std::string &name) {
+  std::string symbol = "pfc_" + name;
   for (char &c : symbol)
     if (!std::isalnum(static_cast<unsigned char>(c)))
       c = '_';
   return symbol;
+}
+
+std::string kernelSymbol(const LayerSpec &spec) { return symbolFor(spec.name); }
+
+std::string kernelSymbol(const AttentionSpec &spec) {
+  return symbolFor(spec.name);
 }
 
 OwningOpRef<ModuleOp> buildLayerModule(MLIRContext &context,

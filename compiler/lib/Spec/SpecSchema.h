@@ -3,9 +3,11 @@
 // The frame of a spec file (size limit, syntax check, exactly one document,
 // exactly one diagnostic) and the schema pieces that several kinds of spec
 // read the same way: the version key, a Pixelfly layer's mapping (a layer
-// spec's `layer:`, or one layer of a net), γ, and the checks on a layer's
-// shape. Layer and model specs (SpecParser.cpp) and nets (NetSpecParser.cpp)
-// are read with them, so a layer means the same wherever it is written.
+// spec's `layer:`, or one layer of a net), a butterfly pattern, γ, and the
+// checks on a layer's shape. Layer and model specs (SpecParser.cpp),
+// attention specs (AttentionSpecParser.cpp) and nets (NetSpecParser.cpp) are
+// read with them, so a layer or a pattern means the same wherever it is
+// written.
 //
 //===----------------------------------------------------------------------===//
 #ifndef PFC_LIB_SPEC_SPECSCHEMA_H
@@ -73,11 +75,23 @@ public:
   bool checkGammaInit(GammaMode mode, double init, llvm::SMLoc initLoc);
   /// That an out×in weight has at most kMaxGridBlocks blocks.
   bool checkShape(int64_t out, int64_t in, int64_t block, llvm::SMLoc loc);
+  /// An attention spec's `attention:` mapping, checked as a whole (grid,
+  /// support, features); `dtypeLoc` is where its `dtype` stands, if given.
+  bool readAttention(Node *node, llvm::SMLoc ownerLoc, AttentionSpec &spec,
+                     llvm::SMLoc &dtypeLoc);
 
 private:
+  /// A `butterfly:` mapping: the pattern alone, checked on its own (sizes,
+  /// strides); where its size and global stand, for the checks against a
+  /// shape.
   bool readButterfly(Node *node, llvm::SMLoc ownerLoc,
                      ButterflyPattern &pattern, llvm::SMLoc &sizeLoc,
                      llvm::SMLoc &globalLoc);
+  /// An attention spec's `butterfly:`: a pattern as readButterfly reads it,
+  /// or the scalar `none` (no exact part), which resets `pattern`.
+  bool readSupport(Node *node, llvm::SMLoc ownerLoc,
+                   std::optional<ButterflyPattern> &pattern,
+                   llvm::SMLoc &sizeLoc, llvm::SMLoc &globalLoc);
   bool checkLayer(const LayerSpec &layer, llvm::SMLoc shapeLoc,
                   llvm::SMLoc sizeLoc, llvm::SMLoc globalLoc,
                   llvm::SMLoc rankLoc);

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 using namespace llvm;
 
@@ -227,6 +228,29 @@ std::optional<std::string> YamlReader::scalarText(Node *node, StringRef key,
   return std::nullopt;
 }
 
+std::optional<std::pair<bool, uint64_t>>
+YamlReader::readIntegerText(Node *node, StringRef key, StringRef expected,
+                            std::string &text, bool &overflow) {
+  bool quoted = false;
+  std::optional<std::string> scalar = scalarText(node, key, expected, &quoted);
+  if (!scalar)
+    return std::nullopt;
+  text = *scalar;
+  // YAML's integers: an optional sign, then decimal digits. "1e3", "0x10",
+  // "3.0" and "12abc" are not integers.
+  StringRef digits = StringRef(text);
+  bool negative = digits.consume_front("-");
+  if (!negative)
+    digits.consume_front("+");
+  if (quoted || digits.empty() || !all_of(digits, isDigit)) {
+    error(node, "'" + key + "' is '" + text + "', not an integer", expected);
+    return std::nullopt;
+  }
+  uint64_t magnitude = 0;
+  overflow = digits.getAsInteger(10, magnitude);
+  return std::make_pair(negative, magnitude);
+}
+
 std::optional<int64_t> YamlReader::readInt(Node *node, StringRef key,
                                            int64_t min, int64_t max,
                                            StringRef expectedText) {
@@ -234,30 +258,38 @@ std::optional<int64_t> YamlReader::readInt(Node *node, StringRef key,
                              ? expectedText.str()
                              : "an integer in [" + std::to_string(min) + ", " +
                                    std::to_string(max) + "]";
-  bool quoted = false;
-  std::optional<std::string> text = scalarText(node, key, expected, &quoted);
-  if (!text)
+  std::string text;
+  bool overflow = false;
+  auto integer = readIntegerText(node, key, expected, text, overflow);
+  if (!integer)
     return std::nullopt;
-  // YAML's integers: an optional sign, then decimal digits. "1e3", "0x10",
-  // "3.0" and "12abc" are not integers; digits beyond int64 are out of range.
-  StringRef digits = StringRef(*text);
-  bool negative = digits.consume_front("-");
-  if (!negative)
-    digits.consume_front("+");
-  if (quoted || digits.empty() || !all_of(digits, isDigit)) {
-    error(node, "'" + key + "' is '" + *text + "', not an integer", expected);
-    return std::nullopt;
-  }
-  uint64_t magnitude = 0;
-  bool overflow = digits.getAsInteger(10, magnitude) ||
-                  magnitude > static_cast<uint64_t>(INT64_MAX);
+  // Digits beyond int64 are out of range.
+  auto [negative, magnitude] = *integer;
+  overflow = overflow || magnitude > static_cast<uint64_t>(INT64_MAX);
   int64_t value = negative ? -static_cast<int64_t>(magnitude)
                            : static_cast<int64_t>(magnitude);
   if (overflow || value < min || value > max) {
-    error(node, "'" + key + "' is " + *text + ", out of range", expected);
+    error(node, "'" + key + "' is " + text + ", out of range", expected);
     return std::nullopt;
   }
   return value;
+}
+
+std::optional<uint64_t> YamlReader::readUnsigned(Node *node, StringRef key) {
+  const std::string expected =
+      "an integer in [0, " +
+      std::to_string(std::numeric_limits<uint64_t>::max()) + "]";
+  std::string text;
+  bool overflow = false;
+  auto integer = readIntegerText(node, key, expected, text, overflow);
+  if (!integer)
+    return std::nullopt;
+  auto [negative, magnitude] = *integer;
+  if (overflow || (negative && magnitude != 0)) {
+    error(node, "'" + key + "' is " + text + ", out of range", expected);
+    return std::nullopt;
+  }
+  return magnitude;
 }
 
 std::optional<int64_t> YamlReader::readPowerOfTwo(Node *node, StringRef key,

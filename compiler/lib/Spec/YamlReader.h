@@ -91,6 +91,8 @@ public:
   /// An integer in [min, max]; `expected` overrides how the hint reads.
   std::optional<int64_t> readInt(Node *node, llvm::StringRef key, int64_t min,
                                  int64_t max, llvm::StringRef expected = {});
+  /// Any integer in [0, 2^64 - 1] (a seed, say).
+  std::optional<uint64_t> readUnsigned(Node *node, llvm::StringRef key);
   /// An integer in [min, max] that is a power of two.
   std::optional<int64_t> readPowerOfTwo(Node *node, llvm::StringRef key,
                                         int64_t min, int64_t max);
@@ -124,6 +126,12 @@ public:
   }
 
 private:
+  /// The sign and magnitude of the integer `node`, `overflow` set when the
+  /// digits exceed 64 bits; nullopt after reporting a value that is not an
+  /// integer. `text` receives the value as written.
+  std::optional<std::pair<bool, uint64_t>>
+  readIntegerText(Node *node, llvm::StringRef key, llvm::StringRef expected,
+                  std::string &text, bool &overflow);
   /// The text of a plain, quoted or block scalar; `quoted` tells which.
   std::optional<std::string> scalarText(Node *node, llvm::StringRef key,
                                         llvm::StringRef expected,

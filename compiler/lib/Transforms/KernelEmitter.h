@@ -21,6 +21,10 @@ using LoopBody = llvm::function_ref<llvm::SmallVector<mlir::Value>(
 /// The unroll factor a kernel puts on a loop for unrollMarkedLoops.
 inline constexpr llvm::StringLiteral kUnrollAttr = "pfc.unroll";
 
+/// Marks a `math.exp` that pfc-lower-kernels replaces by MLIR's polynomial
+/// approximation (the attention kernels', where exp is in the inner loop).
+inline constexpr llvm::StringLiteral kApproximateAttr = "pfc.approximate";
+
 /// A run of token tiles: [begin, end) in tiles of `rows` tokens.
 struct TileRun {
   int64_t rows;
@@ -113,6 +117,26 @@ void lowerOuterSum(OuterSumOp op, const CpuTargetInfo &target,
 /// The register-tiled projection t = (1−γ)⊙(x·V).
 void lowerProject(ProjectOp op, const CpuTargetInfo &target,
                   mlir::OpBuilder &builder);
+
+/// Performer's random features of each token (RandomFeaturesKernel.cpp).
+void lowerRandomFeatures(RandomFeaturesOp op, const CpuTargetInfo &target,
+                         mlir::OpBuilder &builder);
+
+/// The attention kernel of a `pfc.block_attention`; fails on a support it
+/// cannot run (a causal one without its diagonal blocks).
+mlir::LogicalResult lowerBlockAttention(BlockAttentionOp op,
+                                        const CpuTargetInfo &target,
+                                        mlir::OpBuilder &builder);
+
+/// The gradient through the random features (RandomFeaturesKernel.cpp).
+void lowerRandomFeaturesGrad(RandomFeaturesGradOp op,
+                             const CpuTargetInfo &target,
+                             mlir::OpBuilder &builder);
+
+/// The backward of the attention kernel (AttentionGradKernel.cpp).
+mlir::LogicalResult lowerBlockAttentionGrad(BlockAttentionGradOp op,
+                                            const CpuTargetInfo &target,
+                                            mlir::OpBuilder &builder);
 
 /// The per-token gate as vector dot products.
 void lowerGate(GateOp op, int64_t vectorWidth, mlir::OpBuilder &builder);

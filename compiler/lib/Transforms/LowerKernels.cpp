@@ -13,11 +13,13 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace pfc {
 #define GEN_PASS_DEF_LOWERKERNELS
@@ -127,12 +129,10 @@ void SimpleKernels::emit(CombineOp op) {
 void SimpleKernels::transposePadded(Value input, Value output) {
   Value rows = e.dim(input, 0), zero = e.f32(0);
   e.loop(e.index(0), e.dim(input, 1), 1, [&](Value j) {
-    e.loop(e.index(0), rows, 1, [&](Value i) {
-      store(load(input, {i, j}), output, {j, i});
-    });
-    e.loop(rows, e.dim(output, 1), 1, [&](Value i) {
-      store(zero, output, {j, i});
-    });
+    e.loop(e.index(0), rows, 1,
+           [&](Value i) { store(load(input, {i, j}), output, {j, i}); });
+    e.loop(rows, e.dim(output, 1), 1,
+           [&](Value i) { store(zero, output, {j, i}); });
   });
 }
 
@@ -277,6 +277,20 @@ template <typename OpT> struct LowerKernel : OpConversionPattern<OpT> {
     lowerProject(op, target, builder);
     return success();
   }
+  LogicalResult lower(RandomFeaturesOp op, OpBuilder &builder) const {
+    lowerRandomFeatures(op, target, builder);
+    return success();
+  }
+  LogicalResult lower(BlockAttentionOp op, OpBuilder &builder) const {
+    return lowerBlockAttention(op, target, builder);
+  }
+  LogicalResult lower(BlockAttentionGradOp op, OpBuilder &builder) const {
+    return lowerBlockAttentionGrad(op, target, builder);
+  }
+  LogicalResult lower(RandomFeaturesGradOp op, OpBuilder &builder) const {
+    lowerRandomFeaturesGrad(op, target, builder);
+    return success();
+  }
   LogicalResult lower(GateOp op, OpBuilder &builder) const {
     lowerGate(op, target.vectorWidth, builder);
     return success();
@@ -315,6 +329,17 @@ struct LowerKernelsPass : impl::LowerKernelsBase<LowerKernelsPass> {
                                       std::move(patterns))))
       return signalPassFailure();
     unrollMarkedLoops(getOperation());
+    // The attention kernels' exp (the softmax and the random features) as
+    // polynomials: LLVM would call expf once per lane.
+    SmallVector<Operation *> approximated;
+    getOperation().walk([&](math::ExpOp exp) {
+      if (exp->removeAttr(kApproximateAttr))
+        approximated.push_back(exp);
+    });
+    RewritePatternSet approximations(&getContext());
+    populateMathPolynomialApproximationPatterns(approximations);
+    if (failed(applyOpPatternsAndFold(approximated, std::move(approximations))))
+      return signalPassFailure();
   }
 };
 
@@ -342,8 +367,10 @@ void populateLowerKernelsPatterns(RewritePatternSet &patterns,
       LowerKernel<OuterSumOp>, LowerKernel<ProjectOp>, LowerKernel<GateOp>,
       LowerKernel<PackOp>, LowerKernel<LowRankOp>, LowerKernel<CombineOp>,
       LowerKernel<TransposeOp>, LowerKernel<RowDotOp>, LowerKernel<ScaleRowsOp>,
-      LowerKernel<GammaGradOp>, LowerKernel<SumTokensOp>>(patterns.getContext(),
-                                                          target);
+      LowerKernel<GammaGradOp>, LowerKernel<SumTokensOp>,
+      LowerKernel<RandomFeaturesOp>, LowerKernel<BlockAttentionOp>,
+      LowerKernel<RandomFeaturesGradOp>, LowerKernel<BlockAttentionGradOp>>(
+      patterns.getContext(), target);
 }
 
 } // namespace pfc

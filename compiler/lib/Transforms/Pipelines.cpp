@@ -18,6 +18,7 @@ void buildPfcOptimizationPipeline(OpPassManager &pm,
     funcs.addPass(createFuseLowRank());
   funcs.addPass(createDecomposeLayer());
   funcs.addPass(createDecomposeGradients());
+  funcs.addPass(createDecomposeAttention());
 }
 
 void buildPfcKernelPipeline(OpPassManager &pm,

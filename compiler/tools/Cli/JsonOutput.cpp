@@ -28,6 +28,23 @@ json::Object toJson(const LayerSpec &spec) {
       {"dtype", std::string(toString(spec.dtype))}};
 }
 
+json::Object toJson(const AttentionSpec &spec) {
+  return json::Object{{"name", spec.name},
+                      {"seq_len", spec.seqLen},
+                      {"padded_seq", spec.paddedSeq()},
+                      {"heads", spec.heads},
+                      {"head_dim", spec.headDim},
+                      {"block", spec.block},
+                      {"butterfly", spec.butterfly
+                                        ? json::Value(toJson(*spec.butterfly))
+                                        : json::Value(nullptr)},
+                      {"features", spec.features},
+                      {"causal", spec.causal},
+                      {"seed", spec.seed},
+                      {"scale", spec.tau()},
+                      {"dtype", std::string(toString(spec.dtype))}};
+}
+
 json::Object toJson(const ModelSpec &spec) {
   json::Array layers;
   for (const ModelLayer &layer : spec.layers)

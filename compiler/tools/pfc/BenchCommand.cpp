@@ -11,6 +11,7 @@
 // instead (Sweep.cpp).
 //
 //===----------------------------------------------------------------------===//
+#include "AttentionBench.h"
 #include "Baselines.h"
 #include "BenchLayer.h"
 #include "Commands.h"
@@ -38,8 +39,10 @@ using namespace llvm;
 
 namespace pfc {
 
-static cl::SubCommand sub("bench", "Time a layer's forward against dense "
-                                   "sgemm and a plain BSR loop");
+static cl::SubCommand sub("bench",
+                          "Time a layer's forward against dense sgemm and a "
+                          "plain BSR loop, or an attention against dense "
+                          "attention");
 // Required unless --sweep: checked in run().
 static SpecArgument specPath(sub, "<layer.yaml>", /*required=*/false);
 // With --train: the net to compare with the first.
@@ -50,6 +53,9 @@ static cl::opt<int64_t> tokens("tokens",
                                cl::cat(pfcCategory()));
 static JsonFlag json(sub, "Print the results as one JSON "
                           "object");
+static cl::opt<int64_t> batch(
+    "batch", cl::desc("With an attention spec: sequences per call (default 1)"),
+    cl::value_desc("B"), cl::init(1), cl::sub(sub), cl::cat(pfcCategory()));
 static ThreadsOption threads(sub,
                              "Threads for pfc, OpenBLAS and the BSR loop alike "
                              "(default: every hardware thread)");
@@ -544,6 +550,26 @@ static int run() {
                 "T, or pfc bench --sweep -o <dir>)");
     return ExitUsage;
   }
+  std::optional<Spec> spec =
+      parseSpecFile(specPath, diagnostics(),
+                    SpecKind::Layer | SpecKind::Attention, "the CPU target");
+  if (!spec)
+    return ExitBadInput;
+  if (const auto *attention = std::get_if<AttentionSpec>(&*spec)) {
+    if (batch < 1 || repeat < 0)
+      return reportError("--batch must be positive and --repeat not "
+                         "negative");
+    AttentionBenchOptions options;
+    if (tokens.getNumOccurrences())
+      options.tokens.push_back(tokens);
+    options.batch = batch;
+    options.threads = threadCount;
+    options.repeat = repeat;
+    options.json = json;
+    return runAttentionBench(*attention, options);
+  }
+  if (batch.getNumOccurrences())
+    return reportError("--batch goes with an attention spec");
   if (!tokens.getNumOccurrences()) {
     reportError("--tokens is required with a layer spec");
     return ExitUsage;

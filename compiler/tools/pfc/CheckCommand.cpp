@@ -9,6 +9,7 @@
 
 #include "llvm/Support/MemoryBuffer.h"
 
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -16,7 +17,8 @@ using namespace llvm;
 
 namespace pfc {
 
-static cl::SubCommand sub("check", "Validate a layer, model or net spec");
+static cl::SubCommand sub("check",
+                          "Validate a layer, model, attention or net spec");
 static SpecArgument specPath(sub, "<spec.yaml>");
 static JsonFlag json(sub, "Print the spec, defaults filled in, as "
                           "one JSON object");
@@ -109,9 +111,53 @@ static int checkNet() {
   return ExitOk;
 }
 
+/// The blocks an attention's support could hold: all of the padded T×T
+/// scores, or (causal) those on and below the diagonal.
+static int64_t supportArea(const AttentionSpec &spec, const BlockMask &mask) {
+  const int64_t n = mask.blockRows;
+  return spec.causal ? n * (n + 1) / 2 : n * n;
+}
+
+/// `pfc check` of an attention spec.
+static int checkAttention(const AttentionSpec &spec) {
+  const BlockMask support = spec.support();
+  const int64_t area = supportArea(spec, support);
+  const double density =
+      static_cast<double>(support.nnzBlocks()) / static_cast<double>(area);
+  if (json) {
+    json::Object object{
+        {"kind", "attention"},
+        {"attention", toJson(spec)},
+        {"support", json::Object{{"block_rows", support.blockRows},
+                                 {"nnz_blocks", support.nnzBlocks()},
+                                 {"area_blocks", area},
+                                 {"density", density}}}};
+    outs() << formatv("{0:2}", json::Value(std::move(object))) << "\n";
+    return ExitOk;
+  }
+  outs() << specPath << ": attention '" << spec.name << "' (seq_len "
+         << spec.seqLen;
+  if (spec.paddedSeq() != spec.seqLen)
+    outs() << ", padded " << spec.paddedSeq();
+  outs() << ", " << spec.heads << (spec.heads == 1 ? " head" : " heads")
+         << ", head_dim " << spec.headDim << ", block " << spec.block
+         << ") is valid\n"
+         << "  support: "
+         << (spec.butterfly ? spec.butterfly->str() : std::string("none"))
+         << ", " << support.nnzBlocks() << " of " << area << " blocks"
+         << (spec.causal ? " on or below the diagonal" : "") << ", density "
+         << format("%.4f", density) << "\n"
+         << "  features " << spec.features << ", "
+         << (spec.causal ? "causal" : "not causal") << ", scale "
+         << formatShortest(spec.tau())
+         << (spec.scale ? "" : " (1/sqrt(head_dim))") << ", "
+         << toString(spec.dtype) << "\n";
+  return ExitOk;
+}
+
 static int run() {
   // A net spec is told apart by its `net` key (standard input is read once,
-  // as a layer or model spec).
+  // as a layer, model or attention spec).
   if (specPath != "-")
     if (auto buffer = MemoryBuffer::getFile(specPath, /*IsText=*/true);
         buffer && isNetSpec((*buffer)->getMemBufferRef()))
@@ -119,6 +165,8 @@ static int run() {
   std::optional<Spec> spec = parseSpecFile(specPath, diagnostics());
   if (!spec)
     return ExitBadInput;
+  if (auto *attention = std::get_if<AttentionSpec>(&*spec))
+    return checkAttention(*attention);
   if (json) {
     bool isLayer = std::holds_alternative<LayerSpec>(*spec);
     json::Object object{{"kind", isLayer ? "layer" : "model"}};

@@ -18,6 +18,9 @@ llvm::json::Object toJson(const ButterflyPattern &pattern);
 /// A layer spec with every default filled in, keyed as in a spec file.
 llvm::json::Object toJson(const LayerSpec &spec);
 llvm::json::Object toJson(const ModelSpec &spec);
+/// An attention spec with every default filled in (`scale` is τ), keyed as
+/// in a spec file; `butterfly` is null for `none`.
+llvm::json::Object toJson(const AttentionSpec &spec);
 llvm::json::Object toJson(const LayerCost &cost);
 
 } // namespace pfc

@@ -511,4 +511,6 @@ def Pfc_CombineOp : Pfc_Op<"combine", [AttrSizedOperandSegments, Pfc_Dps]> {
   let hasVerifier = 1;
 }
 
+include "pfc/Dialect/PfcAttentionOps.td"
+
 #endif // PFC_DIALECT_PFCOPS_TD

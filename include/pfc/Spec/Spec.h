@@ -10,6 +10,7 @@
 #include "pfc/Pattern/Butterfly.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -64,6 +65,40 @@ struct LayerSpec {
   BlockMask blockMask() const;
 
   bool operator==(const LayerSpec &other) const;
+};
+
+/// Pixelfly attention (issue 14), per batch and head on q, k, v [T, d]: exact
+/// softmax scores on a flat block-butterfly support over blocks of `block`
+/// tokens, positive random features (Performer) everywhere else, normalized
+/// together. docs/ATTENTION.md gives the operator.
+struct AttentionSpec {
+  std::string name;
+  /// The most tokens a call may pass; a call with fewer uses the leading
+  /// part of the same support.
+  int64_t seqLen = 0;
+  int64_t heads = 1;
+  int64_t headDim = 64;
+  int64_t block = 64;
+  /// The support's pattern over the padded T×T scores, `global` in tokens;
+  /// none: no exact part (Performer attention).
+  std::optional<ButterflyPattern> butterfly = ButterflyPattern{};
+  /// m, the random features (even; 0 turns the low-rank part off).
+  int64_t features = 0;
+  /// Whether token i attends only to tokens j <= i.
+  bool causal = false;
+  /// Draws the random features' matrix (drawRandomFeatures).
+  uint64_t seed = 0;
+  /// τ, the scores' scale; absent: 1/sqrt(headDim).
+  std::optional<double> scale;
+  DType dtype = DType::F32;
+
+  int64_t paddedSeq() const { return padTo(seqLen, block); }
+  double tau() const;
+  /// The support's b×b blocks over the padded sequence (causal: none above
+  /// the diagonal); empty without a butterfly.
+  BlockMask support() const;
+
+  bool operator==(const AttentionSpec &other) const;
 };
 
 /// One entry of a model spec's `layers` list: a dense shape to be planned.

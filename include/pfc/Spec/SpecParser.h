@@ -1,8 +1,9 @@
 //===- SpecParser.h - Reading and writing `pfc: 1` spec files ---*- C++ -*-===//
 //
-// Parses layer and model specs with LLVM's YAML parser. Every mistake is
-// reported through the SourceMgr as `file:line:col: error: <what> (expected
-// <what>)`; nothing is reported twice and no input crashes the parser.
+// Parses layer, model and attention specs with LLVM's YAML parser. Every
+// mistake is reported through the SourceMgr as `file:line:col: error: <what>
+// (expected <what>)`; nothing is reported twice and no input crashes the
+// parser.
 //
 //===----------------------------------------------------------------------===//
 #ifndef PFC_SPEC_SPECPARSER_H
@@ -22,10 +23,21 @@ class raw_ostream; // NOLINT(readability-identifier-naming): LLVM's class
 
 namespace pfc {
 
-using Spec = std::variant<LayerSpec, ModelSpec>;
+using Spec = std::variant<LayerSpec, ModelSpec, AttentionSpec>;
 
-/// Which kind of spec a caller accepts; the other kind is an error.
-enum class SpecKind { Any, Layer, Model };
+/// Which kinds of spec a caller accepts (`Layer | Attention`, say); any other
+/// kind is an error at its key.
+enum class SpecKind : unsigned {
+  Layer = 1,
+  Model = 2,
+  Attention = 4,
+  Any = Layer | Model | Attention,
+};
+
+constexpr SpecKind operator|(SpecKind a, SpecKind b) {
+  return static_cast<SpecKind>(static_cast<unsigned>(a) |
+                               static_cast<unsigned>(b));
+}
 
 /// Parses the main buffer of `sourceMgr`. Diagnostics go to its handler;
 /// returns nullopt after reporting an error. With `f32Only` naming what the
@@ -51,6 +63,11 @@ std::optional<Spec> parseSpecText(llvm::StringRef text, llvm::StringRef source,
 
 /// Writes `spec` as a `pfc: 1` layer spec that parseSpec reads back equal.
 void printLayerSpec(const LayerSpec &spec, llvm::raw_ostream &os);
+
+/// Writes `spec` as a `pfc: 1` attention spec that parseSpec reads back
+/// equal: every key in a fixed order, `scale` only when given. The text is
+/// canonical (equal specs print equal), so it can key a cache.
+void printAttentionSpec(const AttentionSpec &spec, llvm::raw_ostream &os);
 
 } // namespace pfc
 

@@ -59,6 +59,9 @@ class HostLayerModule {
 public:
   static llvm::Expected<HostLayerModule> build(const LayerSpec &spec,
                                                const CompileOptions &options);
+  /// An attention's module (buildAttentionModule): no schedule yet.
+  static llvm::Expected<HostLayerModule> build(const AttentionSpec &spec,
+                                               const CompileOptions &options);
   HostLayerModule(HostLayerModule &&) = default;
   ~HostLayerModule();
 
@@ -76,6 +79,8 @@ public:
 
 private:
   HostLayerModule() = default;
+  /// A context with the dialects loaded and `options`' target, no module.
+  static llvm::Expected<HostLayerModule> create(const CompileOptions &options);
 
   std::unique_ptr<mlir::MLIRContext> context;
   mlir::OwningOpRef<mlir::ModuleOp> module;

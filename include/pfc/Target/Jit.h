@@ -2,6 +2,7 @@
 #ifndef PFC_TARGET_JIT_H
 #define PFC_TARGET_JIT_H
 
+#include "pfc/Runtime/Attention.h"
 #include "pfc/Runtime/Layer.h"
 #include "pfc/Spec/Schedule.h"
 
@@ -48,6 +49,13 @@ llvm::Expected<std::unique_ptr<Layer>>
 compileLayer(const LayerSpec &spec,
              const CompileOptions &options = CompileOptions(),
              double *seconds = nullptr);
+
+/// Compiles the attention `spec` for the host CPU (the schedule and tokens
+/// options do not apply).
+llvm::Expected<std::unique_ptr<Attention>>
+compileAttention(const AttentionSpec &spec,
+                 const CompileOptions &options = CompileOptions(),
+                 double *seconds = nullptr);
 
 } // namespace pfc
 

@@ -50,6 +50,7 @@ void populateMaterializePatternPatterns(mlir::RewritePatternSet &patterns);
 void populateFuseLowRankPatterns(mlir::RewritePatternSet &patterns);
 void populateDecomposeLayerPatterns(mlir::RewritePatternSet &patterns);
 void populateDecomposeGradientsPatterns(mlir::RewritePatternSet &patterns);
+void populateDecomposeAttentionPatterns(mlir::RewritePatternSet &patterns);
 /// The conversion of every kernel-level pfc op to scf/vector/memref loops
 /// (pfc-lower-kernels) for CPUs described by `target`. Loops that a schedule
 /// unrolls are only marked (a conversion's rewriter must see every op it

@@ -56,6 +56,22 @@ def DecomposeGradients : Pass<"pfc-decompose-gradients", "::mlir::func::FuncOp">
                            "::mlir::arith::ArithDialect"];
 }
 
+def DecomposeAttention : Pass<"pfc-decompose-attention", "::mlir::func::FuncOp"> {
+  let summary = "Splits Pixelfly attention into its kernels";
+  let description = [{
+    Rewrites `pfc.attention` as `pfc.transpose` of the keys into `Kᵀ`
+    `[d, P]`, `pfc.random_features` of the queries (one scale per token) and
+    of the keys (transposed, one scale per block of tokens) when it has
+    features, and `pfc.block_attention`, with temporaries freed after it;
+    `pfc.attention_grad` the same way (with `Vᵀ` and the keys' features in
+    rows too) as `pfc.block_attention_grad` followed by
+    `pfc.random_features_grad` for the queries and the keys. A pattern set
+    (`populateDecomposeAttentionPatterns`).
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def LowerKernels : Pass<"pfc-lower-kernels", "::mlir::ModuleOp"> {
   let summary = "Lowers pfc ops to loops and vectors";
   let description = [{

@@ -2,6 +2,7 @@
 #include "pfc/Target/CpuTarget.h"
 #include "pfc/Dialect/PfcOps.h"
 #include "pfc/Dialect/Registration.h"
+#include "pfc/Import/AttentionModule.h"
 #include "pfc/Import/LayerModule.h"
 #include "pfc/Tune/TuningDatabase.h"
 
@@ -185,20 +186,38 @@ Schedule defaultSchedule(const LayerSpec &spec, const CpuTargetInfo &target) {
 }
 
 llvm::Expected<HostLayerModule>
-HostLayerModule::build(const LayerSpec &spec, const CompileOptions &options) {
+HostLayerModule::create(const CompileOptions &options) {
   HostLayerModule result;
   DialectRegistry registry;
   registerPfcDialects(registry);
   result.context =
       std::make_unique<MLIRContext>(registry, MLIRContext::Threading::DISABLED);
-  MLIRContext *context = result.context.get();
-  context->loadDialect<PfcDialect>();
-
+  result.context->loadDialect<PfcDialect>();
   llvm::Expected<CpuTargetInfo> target =
       cpuTargetInfo(options.cpu, options.threads);
   if (!target)
     return target.takeError();
   result.target = *target;
+  return std::move(result);
+}
+
+llvm::Expected<HostLayerModule>
+HostLayerModule::build(const AttentionSpec &spec,
+                       const CompileOptions &options) {
+  llvm::Expected<HostLayerModule> result = create(options);
+  if (result)
+    result->module =
+        buildAttentionModule(*result->context, spec, options.backward);
+  return result;
+}
+
+llvm::Expected<HostLayerModule>
+HostLayerModule::build(const LayerSpec &spec, const CompileOptions &options) {
+  llvm::Expected<HostLayerModule> created = create(options);
+  if (!created)
+    return created.takeError();
+  HostLayerModule result = std::move(*created);
+  MLIRContext *context = result.context.get();
   const Schedule defaults = defaultSchedule(spec, result.target);
   // The schedule `choice` makes of the defaults, or why it cannot.
   auto resolve = [&](const Schedule &choice, std::string &invalid) {

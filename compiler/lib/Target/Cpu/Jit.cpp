@@ -9,6 +9,7 @@
 #include "pfc/Target/Jit.h"
 
 #include "pfc/BuildId.h"
+#include "pfc/Import/AttentionModule.h"
 #include "pfc/Import/LayerModule.h"
 #include "pfc/Runtime/KernelCache.h"
 #include "pfc/Target/CpuTarget.h"
@@ -77,11 +78,10 @@ static llvm::Expected<LayerObject> layerObject(HostLayerModule &layer,
   return std::move(result);
 }
 
-/// Links `object` into a JIT of its own and looks up the layer's kernels.
-static llvm::Expected<LayerKernel>
-loadKernel(const std::string &object,
-           llvm::orc::JITTargetMachineBuilder builder, const LayerSpec &spec,
-           bool backward) {
+/// Links `object` into a JIT of its own.
+static llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>>
+linkObject(const std::string &object,
+           llvm::orc::JITTargetMachineBuilder builder, llvm::StringRef name) {
   auto jit = llvm::orc::LLJITBuilder()
                  .setJITTargetMachineBuilder(std::move(builder))
                  .create();
@@ -94,34 +94,88 @@ loadKernel(const std::string &object,
     return process.takeError();
   (*jit)->getMainJITDylib().addGenerator(std::move(*process));
   if (llvm::Error err = (*jit)->addObjectFile(
-          llvm::MemoryBuffer::getMemBufferCopy(object, spec.name)))
+          llvm::MemoryBuffer::getMemBufferCopy(object, name)))
     return std::move(err);
+  return std::move(*jit);
+}
 
+/// The entry point `symbol` of `jit` as a `Fn`.
+template <typename Fn>
+static llvm::Expected<Fn> lookup(llvm::orc::LLJIT &jit,
+                                 const std::string &symbol) {
+  auto address = jit.lookup(symbol);
+  if (!address)
+    return address.takeError();
+  return address->toPtr<Fn>();
+}
+
+/// Links `object` into a JIT of its own and looks up the layer's kernels.
+static llvm::Expected<LayerKernel>
+loadKernel(const std::string &object,
+           llvm::orc::JITTargetMachineBuilder builder, const LayerSpec &spec,
+           bool backward) {
+  auto jit = linkObject(object, std::move(builder), spec.name);
+  if (!jit)
+    return jit.takeError();
   std::string symbol = kernelSymbol(spec);
-  auto pack = (*jit)->lookup(symbol + "_pack");
+  LayerKernel kernel;
+  auto pack = lookup<pfc_pack_fn>(**jit, symbol + "_pack");
   if (!pack)
     return pack.takeError();
-  auto forward = (*jit)->lookup(symbol + "_forward");
+  auto forward = lookup<pfc_forward_fn>(**jit, symbol + "_forward");
   if (!forward)
     return forward.takeError();
-
-  LayerKernel kernel;
-  kernel.pack = pack->toPtr<pfc_pack_fn>();
-  kernel.forward = forward->toPtr<pfc_forward_fn>();
+  kernel.pack = *pack;
+  kernel.forward = *forward;
   if (backward) {
-    auto backwardFn = (*jit)->lookup(symbol + "_backward");
+    auto backwardFn = lookup<pfc_backward_fn>(**jit, symbol + "_backward");
     if (!backwardFn)
       return backwardFn.takeError();
-    kernel.backward = backwardFn->toPtr<pfc_backward_fn>();
+    kernel.backward = *backwardFn;
   }
   kernel.owner = std::shared_ptr<llvm::orc::LLJIT>(std::move(*jit));
   return std::move(kernel);
 }
 
-llvm::Expected<std::unique_ptr<Layer>>
-compileLayer(const LayerSpec &spec, const CompileOptions &options,
-             double *seconds) {
-  auto start = std::chrono::steady_clock::now();
+/// The same for an attention's kernels.
+static llvm::Expected<AttentionKernel>
+loadKernel(const std::string &object,
+           llvm::orc::JITTargetMachineBuilder builder,
+           const AttentionSpec &spec, bool backward) {
+  auto jit = linkObject(object, std::move(builder), spec.name);
+  if (!jit)
+    return jit.takeError();
+  std::string symbol = kernelSymbol(spec);
+  auto forward = lookup<pfc_attention_forward_fn>(**jit, symbol + "_forward");
+  if (!forward)
+    return forward.takeError();
+  AttentionKernel kernel;
+  kernel.forward = *forward;
+  if (backward) {
+    auto backwardFn =
+        lookup<pfc_attention_backward_fn>(**jit, symbol + "_backward");
+    if (!backwardFn)
+      return backwardFn.takeError();
+    kernel.backward = *backwardFn;
+  }
+  kernel.owner = std::shared_ptr<llvm::orc::LLJIT>(std::move(*jit));
+  return std::move(kernel);
+}
+
+/// The kernel type of a spec type.
+template <typename Spec> struct KernelOf;
+template <> struct KernelOf<LayerSpec> {
+  using type = LayerKernel;
+};
+template <> struct KernelOf<AttentionSpec> {
+  using type = AttentionKernel;
+};
+
+/// `spec`'s module compiled, or taken from the cache, and linked: its
+/// kernel and the module it came from.
+template <typename Spec>
+static llvm::Expected<std::pair<typename KernelOf<Spec>::type, HostLayerModule>>
+compileKernel(const Spec &spec, const CompileOptions &options) {
   if (!isHostCpu(options.cpu))
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
@@ -162,14 +216,42 @@ compileLayer(const LayerSpec &spec, const CompileOptions &options,
   }
   if (!loaded)
     return loaded.takeError();
-  LayerKernel kernel = std::move(*loaded);
-  kernel.tile = layer->tile;
-  kernel.threads = layer->target.threads;
+  return std::make_pair(std::move(*loaded), std::move(*layer));
+}
+
+/// Seconds since `start`.
+static double since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+llvm::Expected<std::unique_ptr<Layer>>
+compileLayer(const LayerSpec &spec, const CompileOptions &options,
+             double *seconds) {
+  auto start = std::chrono::steady_clock::now();
+  auto compiled = compileKernel(spec, options);
+  if (!compiled)
+    return compiled.takeError();
+  LayerKernel kernel = std::move(compiled->first);
+  kernel.tile = compiled->second.tile;
+  kernel.threads = compiled->second.target.threads;
   if (seconds)
-    *seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-            .count();
+    *seconds = since(start);
   return std::make_unique<Layer>(spec, spec.blockMask(), std::move(kernel));
+}
+
+llvm::Expected<std::unique_ptr<Attention>>
+compileAttention(const AttentionSpec &spec, const CompileOptions &options,
+                 double *seconds) {
+  auto start = std::chrono::steady_clock::now();
+  auto compiled = compileKernel(spec, options);
+  if (!compiled)
+    return compiled.takeError();
+  AttentionKernel kernel = std::move(compiled->first);
+  kernel.threads = compiled->second.target.threads;
+  if (seconds)
+    *seconds = since(start);
+  return std::make_unique<Attention>(spec, std::move(kernel));
 }
 
 } // namespace pfc

@@ -1,0 +1,354 @@
+//===- AttentionEmitter.cpp - What attention's kernels share --------------===//
+#include "AttentionEmitter.h"
+#include "pfc/Pattern/RandomFeatures.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace pfc {
+
+int64_t vectorWidthFor(int64_t n, int64_t cap) {
+  int64_t width = 1;
+  while (width < cap && n % (width * 2) == 0)
+    width *= 2;
+  return width;
+}
+
+double attentionScaleFloor() { return std::log(kAttentionEpsilon) - 60.0; }
+
+//===----------------------------------------------------------------------===//
+// VectorMath
+//===----------------------------------------------------------------------===//
+
+VectorType VectorMath::vec(int64_t width) {
+  return VectorType::get({width}, b.getF32Type());
+}
+Value VectorMath::load(VectorType type, Value memref, ValueRange at) {
+  return b.create<vector::LoadOp>(type, memref, at);
+}
+void VectorMath::store(Value value, Value memref, ValueRange at) {
+  b.create<vector::StoreOp>(value, memref, at);
+}
+Value VectorMath::loadScalar(Value memref, ValueRange at) {
+  return b.create<memref::LoadOp>(memref, at);
+}
+void VectorMath::storeScalar(Value value, Value memref, ValueRange at) {
+  b.create<memref::StoreOp>(value, memref, at);
+}
+Value VectorMath::splat(VectorType type, Value scalar) {
+  return b.create<vector::BroadcastOp>(type, scalar);
+}
+Value VectorMath::fma(Value x, Value y, Value acc) {
+  return b.create<vector::FMAOp>(x, y, acc);
+}
+Value VectorMath::add(Value x, Value y) {
+  return b.create<arith::AddFOp>(x, y);
+}
+Value VectorMath::sub(Value x, Value y) {
+  return b.create<arith::SubFOp>(x, y);
+}
+Value VectorMath::mul(Value x, Value y) {
+  return b.create<arith::MulFOp>(x, y);
+}
+Value VectorMath::max(Value x, Value y) {
+  return b.create<arith::MaximumFOp>(x, y);
+}
+Value VectorMath::exp(Value x) {
+  auto exp = b.create<math::ExpOp>(x);
+  exp->setAttr(kApproximateAttr, b.getUnitAttr());
+  return exp;
+}
+Value VectorMath::sum(Value v) {
+  return b.create<vector::ReductionOp>(vector::CombiningKind::ADD, v);
+}
+Value VectorMath::maxOf(Value v) {
+  return b.create<vector::ReductionOp>(vector::CombiningKind::MAXIMUMF, v);
+}
+Value VectorMath::zeros(VectorType type) {
+  return b.create<arith::ConstantOp>(
+      type, DenseElementsAttr::get(type, b.getF32FloatAttr(0)));
+}
+Value VectorMath::lanesBelow(int64_t width, Value first, Value limit) {
+  auto indices = VectorType::get({width}, b.getI64Type());
+  SmallVector<int64_t> lanes;
+  for (int64_t i = 0; i < width; ++i)
+    lanes.push_back(i);
+  Value iota = b.create<arith::ConstantOp>(
+      indices, DenseElementsAttr::get(indices, ArrayRef<int64_t>(lanes)));
+  auto i64 = [&](Value index) {
+    return b.create<arith::IndexCastOp>(b.getI64Type(), index);
+  };
+  Value at = b.create<arith::AddIOp>(
+      b.create<vector::BroadcastOp>(indices, i64(first)), iota);
+  return b.create<arith::CmpIOp>(
+      arith::CmpIPredicate::slt, at,
+      b.create<vector::BroadcastOp>(indices, i64(limit)));
+}
+Value VectorMath::select(Value mask, Value x, Value y) {
+  return b.create<arith::SelectOp>(mask, x, y);
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionEmitter
+//===----------------------------------------------------------------------===//
+
+AttentionEmitter::AttentionEmitter(const AttentionOperands &operands,
+                                   const BlockMask &support, bool causal,
+                                   int64_t block, double tau,
+                                   const CpuTargetInfo &target,
+                                   ImplicitLocOpBuilder &b)
+    : operands(operands), mask(support), target(target), b(b), v(b), e(b),
+      causal(causal), lowRank(operands.queryFeatures != nullptr),
+      d(cast<MemRefType>(operands.query.getType()).getDimSize(1)), block(block),
+      m(lowRank
+            ? cast<MemRefType>(operands.queryFeatures.getType()).getDimSize(1)
+            : 0),
+      // 4 query rows share every load of K, Φ_K and V; panels of columns
+      // keep 4 × panel accumulators, a row of the other operand and a
+      // broadcast in the registers (16 on AVX2, 32 on AVX-512).
+      rowTile(4), panel(target.vectorRegisters() >= 32 ? 4 : 2),
+      blockWidth(vectorWidthFor(block, target.vectorWidth)),
+      headWidth(vectorWidthFor(d, target.vectorWidth)), tau(tau),
+      logFeatures(lowRank ? std::log(static_cast<double>(m)) : 0.0) {}
+
+void AttentionEmitter::emitTables() {
+  SmallVector<int64_t> starts = {0}, cols, lacks;
+  for (int64_t r = 0; r < mask.blockRows; ++r) {
+    for (int64_t i = mask.rowStart[r]; i < mask.rowStart[r + 1]; ++i)
+      if (!causal || mask.colIndex[i] <= r)
+        cols.push_back(mask.colIndex[i]);
+    starts.push_back(static_cast<int64_t>(cols.size()));
+    lacks.push_back(causal && !mask.contains(r, r));
+    if (lacks.back())
+      diagonalRows.push_back(r);
+  }
+  rowStart = e.constantTable(starts, "pfc_attention_row_start");
+  if (cols.empty())
+    cols.push_back(0); // a table needs an element; no row reads it
+  colIndex = e.constantTable(cols, "pfc_attention_col_index");
+  if (!diagonalRows.empty() &&
+      diagonalRows.size() < static_cast<size_t>(mask.blockRows))
+    lacksDiagonalTable = e.constantTable(lacks, "pfc_attention_lacks_diagonal");
+  tokens = e.dim(operands.query, 0);
+  liveBlocks = b.create<arith::DivUIOp>(e.add(tokens, e.index(block - 1)),
+                                        e.index(block));
+}
+
+Value AttentionEmitter::lacksDiagonal(Value row) {
+  if (!lacksDiagonalTable)
+    return b.create<arith::ConstantIntOp>(anyLacksDiagonal(), 1);
+  return b.create<arith::CmpIOp>(
+      arith::CmpIPredicate::ne,
+      b.create<memref::LoadOp>(lacksDiagonalTable, row), e.index(0));
+}
+
+void AttentionEmitter::productIntoBuffer(Value lhs, Value first, Value rhsT,
+                                         int64_t depth, int64_t rows,
+                                         Value col0, Value buffer) {
+  VectorType type = v.vec(blockWidth);
+  const int64_t vectors = block / blockWidth;
+  const int64_t panelVectors = std::min(panel, vectors);
+  for (int64_t p = 0; p < vectors; p += panelVectors) {
+    const int64_t count = std::min(panelVectors, vectors - p);
+    SmallVector<Value> inits(rows * count, v.zeros(type));
+    scf::ForOp loop = e.loop(
+        e.index(0), e.index(depth), 1, inits, [&](Value k, ValueRange acc) {
+          SmallVector<Value> rhs;
+          for (int64_t i = 0; i < count; ++i)
+            rhs.push_back(v.load(
+                type, rhsT, {k, e.add(col0, e.index((p + i) * blockWidth))}));
+          SmallVector<Value> next;
+          for (int64_t r = 0; r < rows; ++r) {
+            Value x =
+                v.splat(type, v.loadScalar(lhs, {e.add(first, e.index(r)), k}));
+            for (int64_t i = 0; i < count; ++i)
+              next.push_back(v.fma(x, rhs[i], acc[r * count + i]));
+          }
+          return next;
+        });
+    loop->setAttr(kUnrollAttr, b.getI64IntegerAttr(4));
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t i = 0; i < count; ++i)
+        v.store(loop.getResult(r * count + i), buffer,
+                {e.index(r), e.index((p + i) * blockWidth)});
+  }
+}
+
+void AttentionEmitter::accumulateRows(Value acc, int64_t rows,
+                                      ArrayRef<Value> rescale, Value weights,
+                                      Value rhs, Value rhsRow0, Value count,
+                                      int64_t width) {
+  const int64_t lanes = vectorWidthFor(width, target.vectorWidth);
+  VectorType type = v.vec(lanes);
+  const int64_t vectors = width / lanes;
+  const int64_t panelVectors = std::min(panel, vectors);
+  for (int64_t p = 0; p < vectors; p += panelVectors) {
+    const int64_t n = std::min(panelVectors, vectors - p);
+    SmallVector<Value> inits;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t i = 0; i < n; ++i)
+        inits.push_back(
+            v.mul(v.load(type, acc, {e.index(r), e.index((p + i) * lanes)}),
+                  v.splat(type, rescale[r])));
+    scf::ForOp loop =
+        e.loop(e.index(0), count, 1, inits, [&](Value j, ValueRange carried) {
+          SmallVector<Value> row;
+          for (int64_t i = 0; i < n; ++i)
+            row.push_back(v.load(
+                type, rhs, {e.add(rhsRow0, j), e.index((p + i) * lanes)}));
+          SmallVector<Value> next;
+          for (int64_t r = 0; r < rows; ++r) {
+            Value w = v.splat(type, v.loadScalar(weights, {e.index(r), j}));
+            for (int64_t i = 0; i < n; ++i)
+              next.push_back(v.fma(w, row[i], carried[r * n + i]));
+          }
+          return next;
+        });
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t i = 0; i < n; ++i)
+        v.store(loop.getResult(r * n + i), acc,
+                {e.index(r), e.index((p + i) * lanes)});
+  }
+}
+
+void AttentionEmitter::accumulateColumns(Value target, Value row0, Value count,
+                                         int64_t rows, Value weights, Value lhs,
+                                         Value first, int64_t width) {
+  const int64_t lanes = vectorWidthFor(width, this->target.vectorWidth);
+  VectorType type = v.vec(lanes);
+  // The tile's rows stay in registers when they fit, else are reloaded.
+  e.loop(e.index(0), count, 1, [&](Value j) {
+    Value at = e.add(row0, j);
+    SmallVector<Value> w;
+    for (int64_t r = 0; r < rows; ++r)
+      w.push_back(v.splat(type, v.loadScalar(weights, {e.index(r), j})));
+    for (int64_t c = 0; c < width; c += lanes) {
+      Value sum = v.load(type, target, {at, e.index(c)});
+      for (int64_t r = 0; r < rows; ++r)
+        sum = v.fma(w[r],
+                    v.load(type, lhs, {e.add(first, e.index(r)), e.index(c)}),
+                    sum);
+      v.store(sum, target, {at, e.index(c)});
+    }
+  });
+}
+
+Value AttentionEmitter::lambda(Value token) {
+  return v.sub(v.loadScalar(operands.queryLogScale, {token}),
+               e.f32(logFeatures));
+}
+
+Value AttentionEmitter::rowScale(Value token, Value stateScale) {
+  Value floor = e.f32(attentionScaleFloor());
+  if (!lowRank)
+    return floor;
+  return v.max(floor, v.add(lambda(token), stateScale));
+}
+
+Value AttentionEmitter::keyLimit(Value token) {
+  return causal ? e.add(token, e.index(1)) : tokens;
+}
+
+Value AttentionEmitter::beginState() {
+  Value scale = e.f32(attentionScaleFloor());
+  if (!lowRank)
+    return scale;
+  Type f32 = b.getF32Type();
+  state = b.create<memref::AllocOp>(MemRefType::get({m, d}, f32));
+  stateSums = b.create<memref::AllocOp>(MemRefType::get({m}, f32));
+  e.loop(e.index(0), e.index(m), 1, [&](Value f) {
+    for (int64_t i = 0; i < d; i += headWidth)
+      v.store(v.zeros(v.vec(headWidth)), state, {f, e.index(i)});
+    v.storeScalar(e.f32(0), stateSums, {f});
+  });
+  if (causal)
+    return scale;
+  // Every key: the state relative to the largest block scale.
+  scf::ForOp scan =
+      e.loop(e.index(0), liveBlocks, 1, {scale}, [&](Value col, ValueRange c) {
+        return SmallVector<Value>{
+            v.max(c[0], v.loadScalar(operands.keyLogScale, {col}))};
+      });
+  scale = scan.getResult(0);
+  e.loop(e.index(0), liveBlocks, 1,
+         [&](Value col) { foldBlock(col, scale, e.f32(1)); });
+  return scale;
+}
+
+Value AttentionEmitter::growState(Value row, Value scale) {
+  if (!lowRank || !causal)
+    return scale;
+  Value previous = b.create<arith::SubIOp>(row, e.index(1));
+  Value hasPrevious =
+      b.create<arith::CmpIOp>(arith::CmpIPredicate::ugt, row, e.index(0));
+  auto grow = b.create<scf::IfOp>(TypeRange{b.getF32Type()}, hasPrevious,
+                                  /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&grow.getThenRegion().front());
+  Value grown = v.max(scale, v.loadScalar(operands.keyLogScale, {previous}));
+  foldBlock(previous, grown, v.exp(v.sub(scale, grown)));
+  b.create<scf::YieldOp>(grown);
+  b.setInsertionPointToStart(&grow.getElseRegion().front());
+  b.create<scf::YieldOp>(scale);
+  return grow.getResult(0);
+}
+
+void AttentionEmitter::foldBlock(Value col, Value scale, Value rescale) {
+  VectorType type = v.vec(headWidth);
+  Value col0 = e.mul(col, e.index(block));
+  Value factor = v.exp(v.sub(v.loadScalar(operands.keyLogScale, {col}), scale));
+  Value count = e.min(e.index(block), b.create<arith::SubIOp>(tokens, col0));
+  e.loop(e.index(0), e.index(m), 1, [&](Value f) {
+    // The state's row f: rescaled, plus Σ_j Φ_K[f, j]·factor·v_j.
+    SmallVector<Value> inits;
+    for (int64_t i = 0; i < d; i += headWidth)
+      inits.push_back(
+          v.mul(v.load(type, state, {f, e.index(i)}), v.splat(type, rescale)));
+    inits.push_back(v.mul(v.loadScalar(stateSums, {f}), rescale));
+    scf::ForOp loop =
+        e.loop(e.index(0), count, 1, inits, [&](Value j, ValueRange acc) {
+          Value phi = v.mul(
+              v.loadScalar(operands.keyFeaturesT, {f, e.add(col0, j)}), factor);
+          Value phis = v.splat(type, phi);
+          SmallVector<Value> next;
+          for (int64_t i = 0; i < d; i += headWidth)
+            next.push_back(v.fma(
+                phis,
+                v.load(type, operands.value, {e.add(col0, j), e.index(i)}),
+                acc[i / headWidth]));
+          next.push_back(v.add(acc.back(), phi));
+          return next;
+        });
+    for (int64_t i = 0; i < d; i += headWidth)
+      v.store(loop.getResult(i / headWidth), state, {f, e.index(i)});
+    v.storeScalar(loop.getResults().back(), stateSums, {f});
+  });
+}
+
+Value AttentionEmitter::tileBuffer(int64_t cols) {
+  tileBuffers.push_back(b.create<memref::AllocOp>(
+      MemRefType::get({rowTile, cols}, b.getF32Type())));
+  return tileBuffers.back();
+}
+
+void AttentionEmitter::freeTileBuffers() {
+  for (Value buffer : tileBuffers)
+    b.create<memref::DeallocOp>(buffer);
+  tileBuffers.clear();
+}
+
+void AttentionEmitter::endState() {
+  if (!lowRank)
+    return;
+  b.create<memref::DeallocOp>(state);
+  b.create<memref::DeallocOp>(stateSums);
+}
+
+} // namespace pfc

@@ -1,0 +1,445 @@
+//===- AttentionGradKernel.cpp - Pixelfly attention's backward ------------===//
+//
+// `pfc.block_attention_grad` as vector loops, for one head. With each row's
+// scale M, scaled denominator D̂ = D·e^(−M) and floor flag from the
+// forward's stats, ψᵢ = dOᵢ/D̂ᵢ and δᵢ = dOᵢ·Oᵢ/D̂ᵢ, the gradients of the
+// formula's parts are (docs/ATTENTION.md):
+//
+//   exact, j ∈ Sᵢ:   dsᵢⱼ = êᵢⱼ·(ψᵢ·vⱼ − δᵢ),  dq += τ·ds·K, dk += τ·dsᵀ·Q,
+//                    dv += êᵀ·ψ
+//   estimate, j in the rest Rᵢ \ Sᵢ:  with p̂ᵢⱼ = e^(λᵢ + c_J − Mᵢ)·Φ_q·Φ_k,
+//                    dΦ_q,i += Σⱼ (ψᵢ·vⱼ − gᵢδᵢ)·e^(λᵢ + c_J − Mᵢ)·Φ_k,j,
+//                    dΦ_k,j += the same with Φ_q,i, dv += p̂ᵀ·ψ
+//
+// (g = 0 where the floor ε was taken). The first pass walks the support as
+// the forward does: the exact part, and the estimate where the forward
+// subtracted it (with the opposite sign). The rest's sum over R comes, for
+// the queries, from the forward's state Σ Φ_k·vᵀ, and for the keys from the
+// mirror image, Σ over the rows that reach the key of e^(λ − M)·Φ_q·ψᵀ: a
+// second pass, from the last block-row down when causal. dΦ goes back to q
+// and k through `pfc.random_features_grad`.
+//
+//===----------------------------------------------------------------------===//
+#include "AttentionEmitter.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace pfc {
+namespace {
+
+class BlockAttentionGradKernel : AttentionEmitter {
+public:
+  BlockAttentionGradKernel(BlockAttentionGradOp op, const BlockMask &support,
+                           const CpuTargetInfo &target, ImplicitLocOpBuilder &b)
+      : AttentionEmitter(
+            {op.getQuery(), op.getKeyT(), op.getValue(), op.getQueryFeatures(),
+             op.getQueryLogScale(), op.getKeyFeaturesT(), op.getKeyLogScale()},
+            support, op.getCausal(), static_cast<int64_t>(op.getBlock()),
+            op.getScale().convertToDouble(), target, b),
+        op(op) {}
+
+  void emit();
+
+private:
+  /// One query row's part of the backward: its scale M, ψ = dO/D̂ (vectors
+  /// over d), δ = dO·O/D̂, and g·δ (0 where the floor was taken).
+  struct RowGrad {
+    Value scale, delta, gatedDelta;
+    SmallVector<Value> psi;
+  };
+  RowGrad rowGrad(Value token);
+
+  /// The tile of `rows` query rows from `first` in block-row `row`.
+  void emitTile(Value first, int64_t rows, Value row, Value stateScale);
+  /// The support block at block-column `col` for the tile.
+  void emitBlock(Value first, int64_t rows, ArrayRef<RowGrad> grads, Value row,
+                 Value col);
+  /// The diagonal block's estimate (a causal row lacking it): added.
+  void emitDiagonalEstimate(Value first, int64_t rows, ArrayRef<RowGrad> grads,
+                            Value row);
+  /// The estimate's part of one block, which the forward subtracted (sign
+  /// 1) or added (−1): `weights` −= sign·p̂, `rho`[ρ, j] = −sign·(ψ·vⱼ −
+  /// gδ)·factor[ρ] (causal triangle applied with `triangle`), then dΦ_q and
+  /// dΦ_k.
+  void emitEstimate(Value first, int64_t rows, ArrayRef<RowGrad> grads,
+                    Value col0, Value count, ArrayRef<Value> factors,
+                    double sign, bool triangle);
+  /// The keys' rest, second pass: aggregates of the rows that reach each
+  /// key block, applied to its keys.
+  void emitKeyRest();
+  /// Adds the rows of block-row `row` to the aggregates, rescaled to the
+  /// largest e^(λ − M) so far; returns that scale.
+  Value addRows(Value row, Value scale);
+  /// dΦ_k and dv of the keys of block `col` from the aggregates at `scale`.
+  void applyToKeys(Value col, Value scale);
+  void zeroRows(Value matrix, Value rows, int64_t width);
+
+  BlockAttentionGradOp op;
+  Value scores, dots, estimates, weights, rho, psiRows, gradRows, featureRows;
+  Value aggregate, aggregateSums;
+};
+
+BlockAttentionGradKernel::RowGrad
+BlockAttentionGradKernel::rowGrad(Value token) {
+  VectorType type = v.vec(headWidth);
+  RowGrad grad;
+  grad.scale = v.loadScalar(op.getStats(), {token, e.index(0)});
+  Value inverse = b.create<arith::DivFOp>(
+      e.f32(1), v.loadScalar(op.getStats(), {token, e.index(1)}));
+  Value flooredAt = v.loadScalar(op.getStats(), {token, e.index(2)});
+  Value dot = v.zeros(type);
+  Value inverses = v.splat(type, inverse);
+  for (int64_t i = 0; i < d; i += headWidth) {
+    Value dout = v.load(type, op.getGradOutput(), {token, e.index(i)});
+    dot = v.fma(dout, v.load(type, op.getOutput(), {token, e.index(i)}), dot);
+    grad.psi.push_back(v.mul(dout, inverses));
+  }
+  grad.delta = v.mul(v.sum(dot), inverse);
+  grad.gatedDelta = v.mul(grad.delta, v.sub(e.f32(1), flooredAt));
+  return grad;
+}
+
+void BlockAttentionGradKernel::zeroRows(Value matrix, Value rows,
+                                        int64_t width) {
+  const int64_t lanes = vectorWidthFor(width, target.vectorWidth);
+  e.loop(e.index(0), rows, 1, [&](Value r) {
+    for (int64_t c = 0; c < width; c += lanes)
+      v.store(v.zeros(v.vec(lanes)), matrix, {r, e.index(c)});
+  });
+}
+
+void BlockAttentionGradKernel::emitEstimate(Value first, int64_t rows,
+                                            ArrayRef<RowGrad> grads, Value col0,
+                                            Value count,
+                                            ArrayRef<Value> factors,
+                                            double sign, bool triangle) {
+  VectorType type = v.vec(blockWidth);
+  const int64_t vectors = block / blockWidth;
+  productIntoBuffer(op.getQueryFeatures(), first, op.getKeyFeaturesT(), m, rows,
+                    col0, estimates);
+  for (int64_t r = 0; r < rows; ++r) {
+    Value token = e.add(first, e.index(r));
+    Value factor = v.splat(type, factors[r]);
+    Value gated = v.splat(type, grads[r].gatedDelta);
+    for (int64_t i = 0; i < vectors; ++i) {
+      Value at = e.index(i * blockWidth);
+      Value p = v.mul(v.load(type, estimates, {e.index(r), at}), factor);
+      Value coefficient =
+          v.mul(v.sub(v.load(type, dots, {e.index(r), at}), gated), factor);
+      if (triangle) {
+        Value live = v.lanesBelow(blockWidth, e.add(col0, at), keyLimit(token));
+        p = v.select(live, p, v.zeros(type));
+        coefficient = v.select(live, coefficient, v.zeros(type));
+      }
+      // The forward subtracted (sign 1) or added (−1) sign·p: its weight
+      // on ψ is −sign·p̂ and on Φ −sign·(ψ·v − gδ)·factor.
+      Value w = v.load(type, weights, {e.index(r), at});
+      Value signs = v.splat(type, e.f32(sign));
+      v.store(v.sub(w, v.mul(signs, p)), weights, {e.index(r), at});
+      v.store(v.mul(v.splat(type, e.f32(-sign)), coefficient), rho,
+              {e.index(r), at});
+    }
+  }
+  SmallVector<Value> ones(rows, e.f32(1));
+  accumulateRows(featureRows, rows, ones, rho, op.getKeyFeatures(), col0, count,
+                 m);
+  accumulateColumns(op.getGradKeyFeatures(), col0, count, rows, rho,
+                    op.getQueryFeatures(), first, m);
+}
+
+void BlockAttentionGradKernel::emitBlock(Value first, int64_t rows,
+                                         ArrayRef<RowGrad> grads, Value row,
+                                         Value col) {
+  VectorType type = v.vec(blockWidth);
+  const int64_t vectors = block / blockWidth;
+  Value col0 = e.mul(col, e.index(block));
+  Value count = e.min(e.index(block), b.create<arith::SubIOp>(tokens, col0));
+  productIntoBuffer(op.getQuery(), first, op.getKeyT(), d, rows, col0, scores);
+  productIntoBuffer(psiRows, e.index(0), op.getValueT(), d, rows, col0, dots);
+  for (int64_t r = 0; r < rows; ++r) {
+    Value token = e.add(first, e.index(r));
+    Value limit = keyLimit(token);
+    Value scale = v.splat(type, grads[r].scale);
+    Value delta = v.splat(type, grads[r].delta);
+    for (int64_t i = 0; i < vectors; ++i) {
+      Value at = e.index(i * blockWidth);
+      Value live = v.lanesBelow(blockWidth, e.add(col0, at), limit);
+      Value s = v.mul(v.load(type, scores, {e.index(r), at}),
+                      v.splat(type, e.f32(tau)));
+      Value exact = v.select(live, v.exp(v.sub(s, scale)), v.zeros(type));
+      Value ds = v.mul(
+          v.mul(exact, v.sub(v.load(type, dots, {e.index(r), at}), delta)),
+          v.splat(type, e.f32(tau)));
+      v.store(ds, scores, {e.index(r), at});
+      v.store(exact, weights, {e.index(r), at});
+    }
+  }
+  if (lowRank) {
+    // Subtracted in the forward where R holds the block: every block, or
+    // causal ones left of the diagonal.
+    Value subtract =
+        causal ? b.create<arith::CmpIOp>(arith::CmpIPredicate::ult, col, row)
+                     .getResult()
+               : b.create<arith::ConstantIntOp>(1, 1).getResult();
+    Value keyScale = v.loadScalar(op.getKeyLogScale(), {col});
+    SmallVector<Value> factors;
+    for (int64_t r = 0; r < rows; ++r) {
+      Value token = e.add(first, e.index(r));
+      factors.push_back(
+          v.select(subtract,
+                   v.exp(v.sub(v.add(lambda(token), keyScale), grads[r].scale)),
+                   e.f32(0)));
+    }
+    emitEstimate(first, rows, grads, col0, count, factors, 1.0,
+                 /*triangle=*/false);
+  }
+  SmallVector<Value> ones(rows, e.f32(1));
+  accumulateRows(gradRows, rows, ones, scores, op.getKey(), col0, count, d);
+  accumulateColumns(op.getGradKey(), col0, count, rows, scores, op.getQuery(),
+                    first, d);
+  accumulateColumns(op.getGradValue(), col0, count, rows, weights, psiRows,
+                    e.index(0), d);
+}
+
+void BlockAttentionGradKernel::emitDiagonalEstimate(Value first, int64_t rows,
+                                                    ArrayRef<RowGrad> grads,
+                                                    Value row) {
+  VectorType type = v.vec(blockWidth);
+  Value col0 = e.mul(row, e.index(block));
+  Value count = e.min(e.index(block), b.create<arith::SubIOp>(tokens, col0));
+  productIntoBuffer(psiRows, e.index(0), op.getValueT(), d, rows, col0, dots);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t i = 0; i < block; i += blockWidth)
+      v.store(v.zeros(type), weights, {e.index(r), e.index(i)});
+  Value keyScale = v.loadScalar(op.getKeyLogScale(), {row});
+  SmallVector<Value> factors;
+  for (int64_t r = 0; r < rows; ++r)
+    factors.push_back(v.exp(v.sub(
+        v.add(lambda(e.add(first, e.index(r))), keyScale), grads[r].scale)));
+  emitEstimate(first, rows, grads, col0, count, factors, -1.0,
+               /*triangle=*/true);
+  accumulateColumns(op.getGradValue(), col0, count, rows, weights, psiRows,
+                    e.index(0), d);
+}
+
+void BlockAttentionGradKernel::emitTile(Value first, int64_t rows, Value row,
+                                        Value stateScale) {
+  VectorType headType = v.vec(headWidth);
+  SmallVector<RowGrad> grads;
+  for (int64_t r = 0; r < rows; ++r) {
+    grads.push_back(rowGrad(e.add(first, e.index(r))));
+    for (int64_t i = 0; i < d; i += headWidth) {
+      v.store(grads.back().psi[i / headWidth], psiRows,
+              {e.index(r), e.index(i)});
+      v.store(v.zeros(headType), gradRows, {e.index(r), e.index(i)});
+    }
+    if (lowRank)
+      e.loop(e.index(0), e.index(m), 1, [&](Value f) {
+        v.storeScalar(e.f32(0), featureRows, {e.index(r), f});
+      });
+  }
+  Value begin = b.create<memref::LoadOp>(rowStart, row);
+  Value end = b.create<memref::LoadOp>(rowStart, e.add(row, e.index(1)));
+  e.loop(begin, end, 1, [&](Value at) {
+    emitBlock(first, rows, grads, row, b.create<memref::LoadOp>(colIndex, at));
+  });
+  if (causal && lowRank && anyLacksDiagonal()) {
+    auto branch = b.create<scf::IfOp>(lacksDiagonal(row),
+                                      /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(branch.thenBlock()->getTerminator());
+    emitDiagonalEstimate(first, rows, grads, row);
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    Value token = e.add(first, e.index(r));
+    if (lowRank) {
+      // The queries' rest: e^(λ + C − M)·(state·ψ − gδ·Σ Φ_k).
+      Value factor =
+          v.exp(v.sub(v.add(lambda(token), stateScale), grads[r].scale));
+      e.loop(e.index(0), e.index(m), 1, [&](Value f) {
+        Value dot = v.zeros(headType);
+        for (int64_t i = 0; i < d; i += headWidth)
+          dot = v.fma(v.load(headType, state, {f, e.index(i)}),
+                      grads[r].psi[i / headWidth], dot);
+        Value rest = v.sub(v.sum(dot), v.mul(grads[r].gatedDelta,
+                                             v.loadScalar(stateSums, {f})));
+        v.storeScalar(v.add(v.loadScalar(featureRows, {e.index(r), f}),
+                            v.mul(rest, factor)),
+                      op.getGradQueryFeatures(), {token, f});
+      });
+    }
+    for (int64_t i = 0; i < d; i += headWidth)
+      v.store(v.load(headType, gradRows, {e.index(r), e.index(i)}),
+              op.getGradQuery(), {token, e.index(i)});
+  }
+}
+
+Value BlockAttentionGradKernel::addRows(Value row, Value scale) {
+  VectorType headType = v.vec(headWidth);
+  Value first = e.mul(row, e.index(block));
+  Value last = e.min(e.add(first, e.index(block)), tokens);
+  // The block's largest e^(λ − M), then the aggregates rescaled to it.
+  scf::ForOp scan = e.loop(first, last, 1, {scale}, [&](Value t, ValueRange c) {
+    Value exponent =
+        v.sub(lambda(t), v.loadScalar(op.getStats(), {t, e.index(0)}));
+    return SmallVector<Value>{v.max(c[0], exponent)};
+  });
+  Value grown = scan.getResult(0);
+  Value rescale = v.splat(headType, v.exp(v.sub(scale, grown)));
+  Value rescaleSum = v.exp(v.sub(scale, grown));
+  e.loop(e.index(0), e.index(m), 1, [&](Value f) {
+    for (int64_t i = 0; i < d; i += headWidth)
+      v.store(v.mul(v.load(headType, aggregate, {f, e.index(i)}), rescale),
+              aggregate, {f, e.index(i)});
+    v.storeScalar(v.mul(v.loadScalar(aggregateSums, {f}), rescaleSum),
+                  aggregateSums, {f});
+  });
+  e.loop(first, last, 1, [&](Value t) {
+    RowGrad grad = rowGrad(t);
+    Value weight = v.exp(v.sub(v.sub(lambda(t), grad.scale), grown));
+    e.loop(e.index(0), e.index(m), 1, [&](Value f) {
+      Value phi = v.mul(v.loadScalar(op.getQueryFeatures(), {t, f}), weight);
+      Value phis = v.splat(headType, phi);
+      for (int64_t i = 0; i < d; i += headWidth)
+        v.store(v.fma(phis, grad.psi[i / headWidth],
+                      v.load(headType, aggregate, {f, e.index(i)})),
+                aggregate, {f, e.index(i)});
+      v.storeScalar(
+          v.add(v.loadScalar(aggregateSums, {f}), v.mul(phi, grad.gatedDelta)),
+          aggregateSums, {f});
+    });
+  });
+  return grown;
+}
+
+void BlockAttentionGradKernel::applyToKeys(Value col, Value scale) {
+  VectorType headType = v.vec(headWidth);
+  Value first = e.mul(col, e.index(block));
+  Value last = e.min(e.add(first, e.index(block)), tokens);
+  Value factor = v.exp(v.add(v.loadScalar(op.getKeyLogScale(), {col}), scale));
+  e.loop(first, last, 1, [&](Value j) {
+    SmallVector<Value> value, inits;
+    for (int64_t i = 0; i < d; i += headWidth) {
+      value.push_back(v.load(headType, op.getValue(), {j, e.index(i)}));
+      inits.push_back(v.zeros(headType));
+    }
+    // dΦ_k,j += factor·(A·vⱼ − B), dvⱼ += factor·Aᵀ·Φ_k,j.
+    scf::ForOp loop =
+        e.loop(e.index(0), e.index(m), 1, inits, [&](Value f, ValueRange acc) {
+          Value dot = v.zeros(headType);
+          SmallVector<Value> rowOfA, next;
+          for (int64_t i = 0; i < d; i += headWidth) {
+            rowOfA.push_back(v.load(headType, aggregate, {f, e.index(i)}));
+            dot = v.fma(rowOfA.back(), value[i / headWidth], dot);
+          }
+          Value grad = v.mul(
+              v.sub(v.sum(dot), v.loadScalar(aggregateSums, {f})), factor);
+          v.storeScalar(
+              v.add(v.loadScalar(op.getGradKeyFeatures(), {j, f}), grad),
+              op.getGradKeyFeatures(), {j, f});
+          Value phi =
+              v.splat(headType, v.loadScalar(op.getKeyFeatures(), {j, f}));
+          for (size_t i = 0; i < rowOfA.size(); ++i)
+            next.push_back(v.fma(phi, rowOfA[i], acc[i]));
+          return next;
+        });
+    Value factors = v.splat(headType, factor);
+    for (int64_t i = 0; i < d; i += headWidth)
+      v.store(v.fma(loop.getResult(i / headWidth), factors,
+                    v.load(headType, op.getGradValue(), {j, e.index(i)})),
+              op.getGradValue(), {j, e.index(i)});
+  });
+}
+
+void BlockAttentionGradKernel::emitKeyRest() {
+  Type f32 = b.getF32Type();
+  aggregate = b.create<memref::AllocOp>(MemRefType::get({m, d}, f32));
+  aggregateSums = b.create<memref::AllocOp>(MemRefType::get({m}, f32));
+  e.loop(e.index(0), e.index(m), 1, [&](Value f) {
+    for (int64_t i = 0; i < d; i += headWidth)
+      v.store(v.zeros(v.vec(headWidth)), aggregate, {f, e.index(i)});
+    v.storeScalar(e.f32(0), aggregateSums, {f});
+  });
+  Value floor = e.f32(attentionScaleFloor());
+  if (causal) {
+    // From the last block down: a key block gets the rows after it.
+    e.loop(e.index(0), liveBlocks, 1, {floor}, [&](Value i, ValueRange c) {
+      Value col = b.create<arith::SubIOp>(
+          b.create<arith::SubIOp>(liveBlocks, e.index(1)), i);
+      applyToKeys(col, c[0]);
+      return SmallVector<Value>{addRows(col, c[0])};
+    });
+  } else {
+    scf::ForOp all = e.loop(e.index(0), liveBlocks, 1, {floor},
+                            [&](Value row, ValueRange c) {
+                              return SmallVector<Value>{addRows(row, c[0])};
+                            });
+    e.loop(e.index(0), liveBlocks, 1,
+           [&](Value col) { applyToKeys(col, all.getResult(0)); });
+  }
+  b.create<memref::DeallocOp>(aggregate);
+  b.create<memref::DeallocOp>(aggregateSums);
+}
+
+void BlockAttentionGradKernel::emit() {
+  emitTables();
+  scores = tileBuffer(block);
+  dots = tileBuffer(block);
+  weights = tileBuffer(block);
+  psiRows = tileBuffer(d);
+  gradRows = tileBuffer(d);
+  if (lowRank) {
+    estimates = tileBuffer(block);
+    rho = tileBuffer(block);
+    featureRows = tileBuffer(m);
+  }
+  zeroRows(op.getGradKey(), tokens, d);
+  zeroRows(op.getGradValue(), tokens, d);
+  if (lowRank)
+    zeroRows(
+        op.getGradKeyFeatures(),
+        e.index(
+            cast<MemRefType>(op.getGradKeyFeatures().getType()).getDimSize(0)),
+        m);
+  Value stateScale = beginState();
+  Value blockSize = e.index(block);
+  e.loop(e.index(0), liveBlocks, 1, {stateScale},
+         [&](Value row, ValueRange carried) {
+           Value scale = growState(row, carried[0]);
+           Value first = e.mul(row, blockSize);
+           Value last = e.min(e.add(first, blockSize), tokens);
+           for (const TileRun &run : e.tileRuns(first, last, rowTile))
+             e.loop(run.begin, run.end, run.rows,
+                    [&](Value tile) { emitTile(tile, run.rows, row, scale); });
+           return SmallVector<Value>{scale};
+         });
+  endState();
+  if (lowRank)
+    emitKeyRest();
+  freeTileBuffers();
+}
+
+} // namespace
+
+LogicalResult lowerBlockAttentionGrad(BlockAttentionGradOp op,
+                                      const CpuTargetInfo &target,
+                                      OpBuilder &builder) {
+  int64_t padded = cast<MemRefType>(op.getKeyT().getType()).getDimSize(1);
+  FailureOr<BlockMask> support = op.getPattern().getBlockMask(
+      padded, padded, static_cast<int64_t>(op.getBlock()),
+      [&] { return op.emitOpError(); });
+  if (failed(support))
+    return failure();
+  ImplicitLocOpBuilder b(op.getLoc(), builder);
+  BlockAttentionGradKernel(op, *support, target, b).emit();
+  return success();
+}
+
+} // namespace pfc
