@@ -42,8 +42,23 @@ void Attention::forward(const float *q, const float *k, const float *v,
     stats = scratch.data();
   }
   const float *w = featuresT.empty() ? nullptr : featuresT.data();
-  forHeads(heads, [&](int64_t h0, int64_t h1) {
-    kernel.forward(q, k, v, w, o, stats, tokens, h0, h1);
+  ThreadPool &pool = ThreadPool::shared();
+  const int64_t threads = std::clamp<int64_t>(kernel.threads, 1, pool.size());
+  const int64_t blockRows =
+      (tokens + attentionSpec.block - 1) / attentionSpec.block;
+  if (heads >= threads || blockRows < 2) {
+    forHeads(heads, [&](int64_t h0, int64_t h1) {
+      kernel.forward(q, k, v, w, o, stats, tokens, h0, h1, 0, blockRows);
+    });
+    return;
+  }
+  // Fewer heads than threads: each head's block-rows are split too.
+  const int64_t chunks = std::min(blockRows, (threads + heads - 1) / heads);
+  pool.run(heads * chunks, [&](int64_t i) {
+    const int64_t head = i / chunks, chunk = i % chunks;
+    kernel.forward(q, k, v, w, o, stats, tokens, head, head + 1,
+                   blockRows * chunk / chunks,
+                   blockRows * (chunk + 1) / chunks);
   });
 }
 

@@ -1,5 +1,6 @@
 //===- CApi.cpp - pfc's runtime C API -------------------------------------===//
 #include "pfc/Runtime/CApi.h"
+#include "pfc/Runtime/Attention.h"
 #include "pfc/Runtime/CompiledLayer.h"
 #include "pfc/Runtime/CudaLayer.h"
 #include "pfc/Runtime/Params.h"
@@ -27,6 +28,13 @@ struct pfc_layer {
   }
 };
 
+/// An attention, and the forward's o and stats its backward reads, reused
+/// from call to call.
+struct pfc_attention {
+  std::unique_ptr<Attention> attention;
+  mutable std::vector<float> o, stats;
+};
+
 namespace pfc {
 
 /// Completes a handle holding its layer: the tensors, the initialisation.
@@ -40,6 +48,12 @@ pfc_layer *wrapLayer(std::unique_ptr<Layer> layer) {
   auto handle = std::make_unique<pfc_layer>();
   handle->cpu = std::move(layer);
   return finishHandle(std::move(handle));
+}
+
+pfc_attention *wrapAttention(std::unique_ptr<Attention> attention) {
+  auto handle = std::make_unique<pfc_attention>();
+  handle->attention = std::move(attention);
+  return handle.release();
 }
 
 void setCError(char *error, size_t size, std::string_view message) {
@@ -155,9 +169,9 @@ int pfc_layer_forward(const pfc_layer *handle, const float *x, int64_t tokens,
                 errorSize);
 }
 
-int pfc_layer_backward(const pfc_layer *handle, const float *x,
-                       const float *dy, int64_t tokens, float *dx,
-                       float *const *grads, char *error, size_t errorSize) {
+int pfc_layer_backward(const pfc_layer *handle, const float *x, const float *dy,
+                       int64_t tokens, float *dx, float *const *grads,
+                       char *error, size_t errorSize) {
   if (!handle->hasBackward())
     return result(false,
                   handle->spec().name + ": error: compiled without a backward",
@@ -217,3 +231,78 @@ int64_t pfc_layer_out_features(const pfc_layer *handle) {
 }
 
 void pfc_layer_destroy(pfc_layer *handle) { delete handle; }
+
+pfc_attention *pfc_attention_load(const char *dir, int threads, char *error,
+                                  size_t errorSize) {
+  std::string message;
+  std::unique_ptr<Attention> attention =
+      loadCompiledAttention(dir, threads, message);
+  if (!attention) {
+    setCError(error, errorSize, message);
+    return nullptr;
+  }
+  return wrapAttention(std::move(attention));
+}
+
+int64_t pfc_attention_seq_len(const pfc_attention *handle) {
+  return handle->attention->spec().seqLen;
+}
+
+int64_t pfc_attention_heads(const pfc_attention *handle) {
+  return handle->attention->spec().heads;
+}
+
+int64_t pfc_attention_head_dim(const pfc_attention *handle) {
+  return handle->attention->spec().headDim;
+}
+
+/// Whether a call on `tokens` can run; else the reason in `error`.
+static bool checkTokens(const pfc_attention *handle, int64_t tokens,
+                        char *error, size_t errorSize) {
+  const AttentionSpec &spec = handle->attention->spec();
+  if (tokens <= spec.seqLen)
+    return true;
+  setCError(error, errorSize,
+            spec.name + ": error: " + std::to_string(tokens) +
+                " tokens, more than the attention takes (seq_len " +
+                std::to_string(spec.seqLen) + ")");
+  return false;
+}
+
+int pfc_attention_forward(const pfc_attention *handle, const float *q,
+                          const float *k, const float *v, int64_t batch,
+                          int64_t tokens, float *o, char *error,
+                          size_t errorSize) {
+  if (!checkTokens(handle, tokens, error, errorSize))
+    return 1;
+  if (batch <= 0 || tokens <= 0)
+    return 0;
+  handle->attention->forward(q, k, v, batch, tokens, o);
+  return 0;
+}
+
+int pfc_attention_backward(const pfc_attention *handle, const float *q,
+                           const float *k, const float *v, const float *dout,
+                           int64_t batch, int64_t tokens, float *dq, float *dk,
+                           float *dv, char *error, size_t errorSize) {
+  const Attention &attention = *handle->attention;
+  if (!attention.hasBackward())
+    return result(
+        false, attention.spec().name + ": error: compiled without a backward",
+        error, errorSize);
+  if (!checkTokens(handle, tokens, error, errorSize))
+    return 1;
+  if (batch <= 0 || tokens <= 0)
+    return 0;
+  const size_t rows =
+      static_cast<size_t>(batch * attention.spec().heads * tokens);
+  handle->o.resize(rows * static_cast<size_t>(attention.spec().headDim));
+  handle->stats.resize(rows * 3);
+  attention.forward(q, k, v, batch, tokens, handle->o.data(),
+                    handle->stats.data());
+  attention.backward(q, k, v, batch, tokens, handle->o.data(),
+                     handle->stats.data(), dout, dq, dk, dv);
+  return 0;
+}
+
+void pfc_attention_destroy(pfc_attention *handle) { delete handle; }

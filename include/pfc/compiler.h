@@ -1,8 +1,9 @@
 /*===- compiler.h - pfc's compiler C API -----------------------*- C -*-===*\
 |*                                                                            *|
-|* Compile a Pixelfly layer spec in process (link the PfcTarget library, and  *|
-|* with it LLVM and MLIR). The handle is the runtime C API's (pfc/runtime.h): *|
-|* set parameters, run forward and backward, destroy it with those functions. *|
+|* Compile a Pixelfly layer or attention spec in process (link the PfcTarget  *|
+|* library, and with it LLVM and MLIR). The handles are the runtime C API's   *|
+|* (pfc/runtime.h): set parameters, run forward and backward, destroy them    *|
+|* with those functions.                                                      *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 #ifndef PFC_COMPILER_H
@@ -24,6 +25,12 @@ extern "C" {
  * errors included). */
 pfc_layer *pfc_layer_compile(const char *spec_path, int threads, char *error,
                              size_t error_size);
+
+/* Compiles the attention spec at `spec_path` for the host CPU, forward and
+ * backward; `threads` as for pfc_layer_compile. NULL with the reason in
+ * `error` (a layer spec given here among them). */
+pfc_attention *pfc_attention_compile(const char *spec_path, int threads,
+                                     char *error, size_t error_size);
 
 /* NOLINTEND(readability-identifier-naming) */
 

@@ -2,10 +2,11 @@
 |*                                                                            *|
 |* Load a layer that `pfc compile` wrote and run it forward and backward,     *|
 |* with no compiler in the process (link the PfcRuntime library only). The    *|
-|* compiler C API (pfc/compiler.h) makes the same handles in process.         *|
+|* compiler C API (pfc/compiler.h) makes the same handles in process. A       *|
+|* Pixelfly attention (docs/ATTENTION.md) has a handle of its own, CPU only.  *|
 |* Functions that can fail return NULL or a nonzero code and write a          *|
 |* one-line message into `error` (when not NULL; `error_size` bytes, the      *|
-|* message cut to fit). Calls on one layer run one at a time.                 *|
+|* message cut to fit). Calls on one handle run one at a time.                *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 #ifndef PFC_RUNTIME_H
@@ -86,6 +87,38 @@ int64_t pfc_layer_in_features(const pfc_layer *layer);
 int64_t pfc_layer_out_features(const pfc_layer *layer);
 
 void pfc_layer_destroy(pfc_layer *layer);
+
+/* Pixelfly attention: q, k, v and o are row-major f32 host arrays [batch,
+ * heads, tokens, head_dim], heads and head_dim the spec's, 1 <= tokens <=
+ * seq_len. */
+typedef struct pfc_attention pfc_attention;
+
+/* Loads the attention `pfc compile` wrote into `dir` (the CPU target: its
+ * manifest.json and shared library); a call is split over `threads` parts
+ * (0: as compiled). */
+pfc_attention *pfc_attention_load(const char *dir, int threads, char *error,
+                                  size_t error_size);
+
+/* The spec's sizes: the most tokens a call takes, the heads, head_dim. */
+int64_t pfc_attention_seq_len(const pfc_attention *attention);
+int64_t pfc_attention_heads(const pfc_attention *attention);
+int64_t pfc_attention_head_dim(const pfc_attention *attention);
+
+/* o = the attention of q, k, v. Nothing for batch <= 0 or tokens <= 0;
+ * fails for tokens > seq_len. */
+int pfc_attention_forward(const pfc_attention *attention, const float *q,
+                          const float *k, const float *v, int64_t batch,
+                          int64_t tokens, float *o, char *error,
+                          size_t error_size);
+
+/* Given dout = d(loss)/do: dq, dk, dv = d(loss)/d(q, k, v), each of q's
+ * shape. Runs the forward again for what the backward needs. */
+int pfc_attention_backward(const pfc_attention *attention, const float *q,
+                           const float *k, const float *v, const float *dout,
+                           int64_t batch, int64_t tokens, float *dq, float *dk,
+                           float *dv, char *error, size_t error_size);
+
+void pfc_attention_destroy(pfc_attention *attention);
 
 /* NOLINTEND(readability-identifier-naming) */
 

@@ -10,8 +10,14 @@ CPU kernels.
     pfc.pixelfly(model, budget=0.25) # its nn.Linear layers become Pixelfly
     # build/bin/pfc run SPEC --params p.safetensors ... accepts the file
 
-The ops are ``torch.ops.pfc.linear`` and ``torch.ops.pfc.linear_backward``
-(see pfc._ops).
+    attn = pfc.PixelflyAttention(1024, 12, 64, butterfly_size=16, factors=2,
+                                 features=64, is_causal=True)
+    o = attn(q, k, v)                             # [batch, 12, T <= 1024, 64]
+    o = pfc.pixelfly_attention(q, k, v, is_causal=True, features=64)
+
+The ops are ``torch.ops.pfc.linear``, ``torch.ops.pfc.linear_backward``,
+``torch.ops.pfc.attention`` and ``torch.ops.pfc.attention_backward`` (see
+pfc._ops).
 """
 
 from __future__ import annotations
@@ -23,21 +29,32 @@ import numpy as np
 import torch
 
 from . import _pfc
-from ._pfc import Spec
-from ._ops import layer_spec, linear, linear_backward, register_layer
-from .nn import PixelflyLinear, clamp_gamma_, spec_text
+from ._pfc import AttentionSpec, Spec
+from ._ops import (attention, attention_backward, attention_spec, layer_spec, linear,
+                   linear_backward, register_attention, register_layer)
+from .nn import (PixelflyAttention, PixelflyLinear, attention_spec_text, clamp_gamma_,
+                 default_butterfly_size, pixelfly_attention, spec_text)
 from .planning import Plan, PlanRow, pixelfly, plan
 
 __all__ = [
+    "AttentionSpec",
+    "PixelflyAttention",
     "PixelflyLinear",
     "Plan",
     "PlanRow",
     "Spec",
+    "attention",
+    "attention_backward",
+    "attention_spec",
+    "attention_spec_text",
     "clamp_gamma_",
+    "default_butterfly_size",
     "linear",
     "linear_backward",
     "pixelfly",
+    "pixelfly_attention",
     "plan",
+    "register_attention",
     "register_layer",
     "layer_spec",
     "spec_text",

@@ -1,4 +1,6 @@
-"""``PixelflyLinear``: a torch module running pfc's compiled kernels."""
+"""``PixelflyLinear`` and ``PixelflyAttention``: torch modules running pfc's
+compiled kernels, and ``pixelfly_attention``, the functional form of the
+latter."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ from torch import Tensor, nn
 
 from . import _ops, _pfc
 
-__all__ = ["PixelflyLinear", "clamp_gamma_", "spec_text"]
+__all__ = ["PixelflyLinear", "PixelflyAttention", "attention_spec_text",
+           "clamp_gamma_", "default_butterfly_size", "pixelfly_attention",
+           "spec_text"]
 
 _GAMMA_MODES = ("scalar", "gate", "fixed")
 
@@ -351,3 +355,260 @@ def clamp_gamma_(model: nn.Module) -> nn.Module:
             if isinstance(module, PixelflyLinear) and module.gamma_mode == "scalar":
                 module.gamma.clamp_(0.0, 1.0)
     return model
+
+
+# -- attention ----------------------------------------------------------------
+
+
+def _padded(tokens: int, block: int) -> int:
+    return -(-int(tokens) // int(block)) * int(block) if block > 0 else int(tokens)
+
+
+def default_butterfly_size(seq_len: int, block: int = 64) -> int:
+    """The butterfly size an attention pattern gets when none is given: the
+    largest power of two S that is at most the number of blocks of the padded
+    sequence (a coarse cell spans at least one block) and divides the padded
+    length; at least 2."""
+    padded = _padded(max(1, seq_len), block)
+    blocks = padded // block if block > 0 else 1
+    size = 2
+    while size * 2 <= blocks and padded % (size * 2) == 0:
+        size *= 2
+    return size
+
+
+def attention_spec_text(
+    seq_len: int,
+    heads: int,
+    head_dim: int,
+    *,
+    block: int = 64,
+    butterfly_size: Optional[int] = None,
+    factors: Optional[int] = None,
+    strides: Optional[Sequence[int]] = None,
+    shuffle: bool = False,
+    global_tokens: int = 0,
+    features: int = 0,
+    causal: bool = False,
+    seed: int = 0,
+    scale: Optional[float] = None,
+    name: str = "pixelfly_attention",
+) -> str:
+    """The ``pfc: 1`` attention spec text of these arguments (not yet
+    checked: pfc's parser checks it). ``butterfly_size`` None picks
+    ``default_butterfly_size(seq_len, block)``; 0 is ``butterfly: none`` (no
+    exact part: Performer attention, needs features > 0). Without
+    ``strides`` or ``factors`` the butterfly has every factor: strides 2, 4,
+    ..., S."""
+    if strides is not None and factors is not None:
+        raise ValueError("pfc: give strides or factors, not both")
+    if butterfly_size is None:
+        butterfly_size = default_butterfly_size(seq_len, block)
+
+    def boolean(value) -> str:
+        return "true" if value else "false"
+
+    lines = [
+        "pfc: 1",
+        "attention:",
+        f"  name: {name}",
+        f"  seq_len: {int(seq_len)}",
+        f"  heads: {int(heads)}",
+        f"  head_dim: {int(head_dim)}",
+        f"  block: {int(block)}",
+    ]
+    if int(butterfly_size) == 0:
+        if strides is not None or factors is not None or shuffle or global_tokens:
+            raise ValueError(
+                "pfc: butterfly_size=0 (no support) takes no strides, factors, "
+                "shuffle or global tokens")
+        lines.append("  butterfly: none")
+    else:
+        if strides is None and factors is None:
+            factors = max(1, int(butterfly_size).bit_length() - 1)
+        lines += [
+            "  butterfly:",
+            f"    size: {int(butterfly_size)}",
+            (f"    strides: [{', '.join(str(int(k)) for k in strides)}]"
+             if strides is not None else f"    factors: {int(factors)}"),
+            f"    shuffle: {boolean(shuffle)}",
+            f"    global: {int(global_tokens)}",
+        ]
+    lines += [
+        f"  features: {int(features)}",
+        f"  causal: {boolean(causal)}",
+        f"  seed: {int(seed)}",
+    ]
+    if scale is not None:
+        lines.append(f"  scale: {float(scale)!r}")
+    lines.append("  dtype: f32")
+    return "\n".join(lines) + "\n"
+
+
+def _attention_pattern(info: dict) -> str:
+    bf = info["butterfly"]
+    if bf is None:
+        return "none"
+    pattern = f"S={bf['size']} k={','.join(str(k) for k in bf['strides'])}"
+    if bf["shuffle"]:
+        pattern += " shuffle"
+    if bf["global"]:
+        pattern += f" global={bf['global']}"
+    return pattern
+
+
+class PixelflyAttention(nn.Module):
+    """Pixelfly attention (docs/ATTENTION.md) on pfc's compiled CPU kernels:
+    exact softmax scores on a flat block-butterfly support over blocks of
+    tokens, Performer's positive random features for every other score,
+    normalized together.
+
+    ``forward(q, k, v)`` takes float32 CPU tensors of one shape
+    [batch, num_heads, T, head_dim], T <= seq_len (a shorter call uses the
+    leading part of the pattern), and returns the output of that shape, as
+    ``F.scaled_dot_product_attention(q, k, v, is_causal=...)`` does (which it
+    equals when the support covers every score and features=0).
+
+    The random features' matrix W [features/2, head_dim] is fixed by the seed
+    (never trained): the non-persistent buffer ``features``, what the kernel
+    uses.
+    """
+
+    def __init__(
+        self,
+        seq_len: int,
+        num_heads: int,
+        head_dim: int,
+        *,
+        block: int = 64,
+        butterfly_size: Optional[int] = None,
+        factors: Optional[int] = None,
+        strides: Optional[Sequence[int]] = None,
+        shuffle: bool = False,
+        global_tokens: int = 0,
+        features: int = 0,
+        is_causal: bool = False,
+        seed: int = 0,
+        scale: Optional[float] = None,
+        name: str = "pixelfly_attention",
+        _spec: Optional[tuple] = None,
+    ):
+        super().__init__()
+        if _spec is not None:
+            text, source = _spec
+        else:
+            text = attention_spec_text(
+                seq_len, num_heads, head_dim, block=block,
+                butterfly_size=butterfly_size, factors=factors, strides=strides,
+                shuffle=shuffle, global_tokens=global_tokens, features=features,
+                causal=is_causal, seed=seed, scale=scale, name=name)
+            source = "<PixelflyAttention>"
+        self.attention_id = _ops.register_attention(text, source)
+        spec = _ops.attention_spec(self.attention_id)
+        self.spec = spec.info
+        self.spec_text = spec.canonical
+        self.seq_len = self.spec["seq_len"]
+        self.num_heads = self.spec["heads"]
+        self.head_dim = self.spec["head_dim"]
+        self.num_features = self.spec["features"]
+        self.is_causal = self.spec["causal"]
+        self.scale = self.spec["scale"]
+        self.register_buffer("features", torch.from_numpy(spec.random_features()),
+                             persistent=False)
+
+    @classmethod
+    def from_spec(cls, path_or_text: Union[str, os.PathLike]) -> "PixelflyAttention":
+        """A module from a ``pfc: 1`` attention spec: a file path or the YAML
+        text. Errors are ValueError with ``file:line:col: error: ...``."""
+        text = os.fspath(path_or_text)
+        if "\n" not in text and os.path.exists(text):
+            with open(text, "r", encoding="utf-8") as f:
+                return cls(0, 0, 0, _spec=(f.read(), text))
+        return cls(0, 0, 0, _spec=(text, "<spec>"))
+
+    def forward(self, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
+        return torch.ops.pfc.attention(q, k, v, self.attention_id)[0]
+
+    def extra_repr(self) -> str:
+        s = self.spec
+        return (f"seq_len={s['seq_len']}, heads={s['heads']}, head_dim={s['head_dim']}, "
+                f"block={s['block']}, pattern='{_attention_pattern(s)}', "
+                f"density={s['density']:.4f} ({s['nnz_blocks']} of {s['area_blocks']} "
+                f"blocks), m={s['features']}, causal={s['causal']}, "
+                f"scale={s['scale']:.6g}, seed={s['seed']}")
+
+    # -- pickling: attention ids are per process ------------------------------
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("attention_id", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.attention_id = _ops.register_attention(self.spec_text, "<pickled>")
+
+
+@torch.compiler.assume_constant_result
+def _functional_pattern_id(block: int, butterfly_size, factors, strides, shuffle: bool,
+                           global_tokens: int, features: int, causal: bool, seed: int,
+                           scale) -> int:
+    """The attention pattern id of pixelfly_attention's arguments: a constant
+    while tracing (it depends on no shape)."""
+    key = ("pixelfly_attention", block, butterfly_size, factors, strides, shuffle,
+           global_tokens, features, causal, seed, scale)
+
+    def make_text(seq_len: int, heads: int, head_dim: int) -> str:
+        return attention_spec_text(
+            seq_len, heads, head_dim, block=block, butterfly_size=butterfly_size,
+            factors=factors, strides=strides, shuffle=shuffle,
+            global_tokens=global_tokens, features=features, causal=causal, seed=seed,
+            scale=scale)
+
+    return _ops.register_attention_pattern(key, block, make_text, "<pixelfly_attention>")
+
+
+def pixelfly_attention(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    *,
+    is_causal: bool = False,
+    block: int = 64,
+    butterfly_size: Optional[int] = None,
+    factors: Optional[int] = None,
+    strides: Optional[Sequence[int]] = None,
+    shuffle: bool = False,
+    global_tokens: int = 0,
+    features: int = 0,
+    seed: int = 0,
+    scale: Optional[float] = None,
+) -> Tensor:
+    """Pixelfly attention of q, k, v [batch, heads, T, d] (float32, CPU): the
+    shapes and arguments of ``F.scaled_dot_product_attention(q, k, v,
+    is_causal=..., scale=...)`` plus the pattern's.
+
+    The pattern is laid over T rounded up to whole blocks of ``block``
+    tokens (the spec's seq_len), so every T with the same number of blocks
+    shares one pattern and one compiled kernel. ``butterfly_size`` (S) must
+    divide that padded length; None takes the largest power of two that
+    does and is at most its number of blocks (``default_butterfly_size``);
+    0 means no exact part (Performer attention; needs ``features`` > 0).
+    ``factors`` or ``strides`` select the butterfly factors (default: all,
+    2..S); ``global_tokens`` leading tokens attend and are attended
+    everywhere; ``features`` (m, even) random features drawn from ``seed``
+    estimate the scores outside the support. Bad arguments raise ValueError
+    with pfc's diagnostic.
+    """
+    if int(block) <= 0:
+        raise ValueError(f"pfc: block is {block} (expected a power of two in [4, 256])")
+    if strides is not None and factors is not None:
+        raise ValueError("pfc: give strides or factors, not both")
+    pattern_id = _functional_pattern_id(
+        int(block),
+        None if butterfly_size is None else int(butterfly_size),
+        None if factors is None else int(factors),
+        None if strides is None else tuple(int(s) for s in strides),
+        bool(shuffle), int(global_tokens), int(features), bool(is_causal),
+        int(seed), None if scale is None else float(scale))
+    return torch.ops.pfc.attention(q, k, v, pattern_id)[0]

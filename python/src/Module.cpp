@@ -1,14 +1,16 @@
 //===- Module.cpp - pfc's Python extension module (_pfc) ------------------===//
 //
-// The C++ half of the `pfc` Python package: parses layer specs, compiles them
-// with the JIT and runs their forward and backward kernels on memory the
-// caller owns. No libtorch header is included: tensors cross as the addresses
-// of contiguous f32 arrays (torch's data_ptr()), so one build of this module
-// serves every torch version. pfc/_ops.py checks shapes, dtypes and
+// The C++ half of the `pfc` Python package: parses layer and attention specs,
+// compiles them with the JIT and runs their forward and backward kernels on
+// memory the caller owns. No libtorch header is included: tensors cross as the
+// addresses of contiguous f32 arrays (torch's data_ptr()), so one build of
+// this module serves every torch version. pfc/_ops.py checks shapes, dtypes and
 // contiguity before any address reaches this file.
 //
 //===----------------------------------------------------------------------===//
+#include "pfc/Pattern/RandomFeatures.h"
 #include "pfc/Plan/Planner.h"
+#include "pfc/Runtime/Attention.h"
 #include "pfc/Runtime/Layer.h"
 #include "pfc/Runtime/Params.h"
 #include "pfc/Runtime/TensorFile.h"
@@ -30,6 +32,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -241,6 +244,171 @@ private:
   std::mutex mutex;
   int64_t currentKey = 0;
   pfc::LayerParams grads;
+};
+
+/// A parsed, validated attention spec with its support.
+struct AttentionSpecHandle {
+  pfc::AttentionSpec spec;
+  pfc::BlockMask support;
+  std::string canonical;
+  std::string source;
+};
+
+std::shared_ptr<AttentionSpecHandle>
+parseAttentionSpec(const std::string &text, const std::string &source) {
+  pfc::Spec spec = parseSpecText(text, source, pfc::SpecKind::Attention);
+  auto handle = std::make_shared<AttentionSpecHandle>();
+  handle->spec = std::get<pfc::AttentionSpec>(spec);
+  handle->support = handle->spec.support();
+  llvm::raw_string_ostream canonical(handle->canonical);
+  pfc::printAttentionSpec(handle->spec, canonical);
+  canonical.flush();
+  handle->source = source;
+  return handle;
+}
+
+/// The spec and its support as a dict (the figures of `pfc check --json`).
+nb::dict attentionSpecDict(const AttentionSpecHandle &h) {
+  const pfc::AttentionSpec &s = h.spec;
+  nb::object butterfly = nb::none();
+  if (s.butterfly) {
+    nb::dict bf;
+    bf["size"] = s.butterfly->size;
+    nb::list strides;
+    for (int64_t k : s.butterfly->strides)
+      strides.append(k);
+    bf["strides"] = strides;
+    bf["shuffle"] = s.butterfly->shuffle;
+    bf["global"] = s.butterfly->global;
+    bf["pattern"] = s.butterfly->str();
+    butterfly = bf;
+  }
+  nb::list blocks;
+  for (auto [row, col] : h.support.blocks())
+    blocks.append(nb::make_tuple(row, col));
+  const int64_t n = h.support.blockRows;
+  // The blocks the support could hold: all, or those on and below the
+  // diagonal (causal), as `pfc check` counts them.
+  const int64_t area = s.causal ? n * (n + 1) / 2 : n * n;
+
+  nb::dict d;
+  d["name"] = s.name;
+  d["seq_len"] = s.seqLen;
+  d["padded_seq"] = s.paddedSeq();
+  d["heads"] = s.heads;
+  d["head_dim"] = s.headDim;
+  d["block"] = s.block;
+  d["butterfly"] = butterfly;
+  d["features"] = s.features;
+  d["causal"] = s.causal;
+  d["seed"] = s.seed;
+  d["scale"] = s.tau();
+  d["scale_given"] = s.scale.has_value();
+  d["dtype"] = std::string(pfc::toString(s.dtype));
+  d["epsilon"] = pfc::kAttentionEpsilon;
+  d["block_rows"] = n;
+  d["nnz_blocks"] = h.support.nnzBlocks();
+  d["area_blocks"] = area;
+  d["density"] = area ? double(h.support.nnzBlocks()) / double(area) : 0.0;
+  d["blocks"] = blocks;
+  return d;
+}
+
+/// W [m/2, d] as a numpy array (shape [0, d] when m = 0).
+FloatArray featureArray(const pfc::AttentionSpec &spec,
+                        const std::vector<float> &w) {
+  auto *data = new std::vector<float>(w);
+  nb::capsule owner(data, [](void *p) noexcept {
+    delete static_cast<std::vector<float> *>(p);
+  });
+  size_t shape[2] = {size_t(spec.features / 2), size_t(spec.headDim)};
+  return FloatArray(data->data(), 2, shape, owner);
+}
+
+/// A compiled attention; calls run one at a time (a mutex per kernel),
+/// without the GIL.
+class PyAttention {
+public:
+  PyAttention(std::shared_ptr<AttentionSpecHandle> handle, int64_t threads,
+              bool backward)
+      : handle(std::move(handle)) {
+    std::unique_ptr<pfc::Attention> compiled;
+    std::string error;
+    {
+      nb::gil_scoped_release release;
+      pfc::CompileOptions options(threads);
+      options.backward = backward;
+      auto result = pfc::compileAttention(this->handle->spec, options);
+      if (result)
+        compiled = std::move(*result);
+      else
+        error = llvm::toString(result.takeError());
+    }
+    if (!compiled)
+      throw std::runtime_error(
+          this->handle->source +
+          ": error: cannot compile the attention: " + error);
+    attention = std::move(compiled);
+  }
+
+  /// o and stats from q, k, v [batch, heads, tokens, d].
+  void forward(uintptr_t q, uintptr_t k, uintptr_t v, int64_t batch,
+               int64_t tokens, uintptr_t o, uintptr_t stats) {
+    checkCall(batch, tokens, {q, k, v, o, stats});
+    if (batch == 0 || tokens == 0)
+      return;
+    nb::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(mutex);
+    attention->forward(floatPtr(q), floatPtr(k), floatPtr(v), batch, tokens,
+                       reinterpret_cast<float *>(o),
+                       reinterpret_cast<float *>(stats));
+  }
+
+  /// dq, dk, dv from what the forward read and wrote and dout.
+  void backward(uintptr_t q, uintptr_t k, uintptr_t v, int64_t batch,
+                int64_t tokens, uintptr_t o, uintptr_t stats, uintptr_t dout,
+                uintptr_t dq, uintptr_t dk, uintptr_t dv) {
+    if (!attention->hasBackward())
+      throw nb::value_error("pfc: this attention was compiled without its "
+                            "backward kernel");
+    checkCall(batch, tokens, {q, k, v, o, stats, dout, dq, dk, dv});
+    if (batch == 0 || tokens == 0)
+      return;
+    nb::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(mutex);
+    attention->backward(
+        floatPtr(q), floatPtr(k), floatPtr(v), batch, tokens, floatPtr(o),
+        floatPtr(stats), floatPtr(dout), reinterpret_cast<float *>(dq),
+        reinterpret_cast<float *>(dk), reinterpret_cast<float *>(dv));
+  }
+
+  FloatArray features() const {
+    return featureArray(attention->spec(), attention->features());
+  }
+  bool hasBackward() const { return attention->hasBackward(); }
+
+  std::shared_ptr<AttentionSpecHandle> handle;
+
+private:
+  void checkCall(int64_t batch, int64_t tokens,
+                 std::initializer_list<uintptr_t> addresses) const {
+    const pfc::AttentionSpec &s = handle->spec;
+    if (batch < 0)
+      throw nb::value_error("pfc: the batch is negative");
+    if (tokens < 0 || tokens > s.seqLen)
+      throw nb::value_error(("pfc: attention '" + s.name + "' takes 0.." +
+                             std::to_string(s.seqLen) + " tokens, got " +
+                             std::to_string(tokens))
+                                .c_str());
+    if (batch == 0 || tokens == 0)
+      return;
+    for (uintptr_t address : addresses)
+      if (address == 0)
+        throw nb::value_error("pfc: a tensor address is null");
+  }
+
+  std::unique_ptr<pfc::Attention> attention;
+  std::mutex mutex;
 };
 
 void writeSafetensorsFile(const std::string &path, nb::dict tensors,
@@ -479,6 +647,54 @@ NB_MODULE(_pfc, m) {
            "key"_a = 0)
       .def("backward", &PyLayer::backward, "x"_a, "dy"_a, "tokens"_a, "dx"_a,
            "params"_a, "key"_a, "grads"_a);
+
+  nb::class_<AttentionSpecHandle>(m, "AttentionSpec")
+      .def(
+          "__init__",
+          [](AttentionSpecHandle *self, const std::string &text,
+             const std::string &source) {
+            new (self) AttentionSpecHandle(*parseAttentionSpec(text, source));
+          },
+          "text"_a, "source"_a = "<spec>",
+          "Parses a `pfc: 1` attention spec (ValueError: file:line:col: "
+          "error: ...).")
+      .def_ro("canonical", &AttentionSpecHandle::canonical,
+              "The spec as pfc prints it (every default filled in).")
+      .def_ro("source", &AttentionSpecHandle::source)
+      .def_prop_ro(
+          "info",
+          [](const AttentionSpecHandle &h) { return attentionSpecDict(h); },
+          "The spec, its support and the support's block list as a dict.")
+      .def(
+          "random_features",
+          [](const AttentionSpecHandle &h) {
+            return featureArray(h.spec, pfc::drawRandomFeatures(h.spec));
+          },
+          "W [m/2, head_dim], drawn from the spec's seed (as the kernel's).");
+
+  nb::class_<PyAttention>(m, "Attention")
+      .def(
+          "__init__",
+          [](PyAttention *self, const AttentionSpecHandle &spec,
+             int64_t threads, bool backward) {
+            new (self) PyAttention(std::make_shared<AttentionSpecHandle>(spec),
+                                   threads, backward);
+          },
+          "spec"_a, "threads"_a = 0, "backward"_a = true,
+          "Compiles the attention (forward, and backward unless told not "
+          "to) for the host CPU.")
+      .def_prop_ro("canonical",
+                   [](const PyAttention &a) { return a.handle->canonical; })
+      .def_prop_ro("has_backward", &PyAttention::hasBackward)
+      .def("random_features", &PyAttention::features,
+           "W [m/2, head_dim], the fixed random features the kernel uses.")
+      .def("forward", &PyAttention::forward, "q"_a, "k"_a, "v"_a, "batch"_a,
+           "tokens"_a, "o"_a, "stats"_a,
+           "o [batch, heads, tokens, d] and stats [batch, heads, tokens, 3] "
+           "from q, k, v (addresses of contiguous f32 arrays).")
+      .def("backward", &PyAttention::backward, "q"_a, "k"_a, "v"_a, "batch"_a,
+           "tokens"_a, "o"_a, "stats"_a, "dout"_a, "dq"_a, "dk"_a, "dv"_a,
+           "dq, dk, dv from q, k, v, the forward's o and stats, and dout.");
 
   m.def("share_host_threads", &shareHostThreads,
         "Runs pfc's kernels on the OpenMP threads of the torch loaded in this "

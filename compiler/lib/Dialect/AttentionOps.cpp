@@ -14,58 +14,6 @@ using namespace mlir;
 
 namespace pfc {
 
-/// The DPS inits of an op whose written operands are the ODS operand groups
-/// `first` to `last`.
-template <typename OpT>
-static MutableOperandRange operandGroups(OpT op, unsigned first,
-                                         unsigned last) {
-  unsigned begin = op.getODSOperandIndexAndLength(first).first;
-  auto [lastBegin, lastLength] = op.getODSOperandIndexAndLength(last);
-  return MutableOperandRange(op, begin, lastBegin + lastLength - begin);
-}
-
-MutableOperandRange AttentionOp::getDpsInitsMutable() {
-  return operandGroups(*this, 4, 5);
-}
-MutableOperandRange RandomFeaturesOp::getDpsInitsMutable() {
-  return operandGroups(*this, 2, 3);
-}
-MutableOperandRange BlockAttentionOp::getDpsInitsMutable() {
-  return operandGroups(*this, 7, 8);
-}
-MutableOperandRange AttentionGradOp::getDpsInitsMutable() {
-  return operandGroups(*this, 7, 9);
-}
-// The input's gradient is added to: read and written.
-MutableOperandRange RandomFeaturesGradOp::getDpsInitsMutable() {
-  return getGradInputMutable();
-}
-MutableOperandRange BlockAttentionGradOp::getDpsInitsMutable() {
-  return operandGroups(*this, 13, 17);
-}
-
-WeightShape AttentionOp::getWeightShape() {
-  int64_t padded = padTo(static_cast<int64_t>(getSeqLen()),
-                         static_cast<int64_t>(getBlock()));
-  return WeightShape{padded, padded, static_cast<int64_t>(getBlock())};
-}
-
-WeightShape BlockAttentionOp::getWeightShape() {
-  int64_t padded = memrefType(getKeyT()).getDimSize(1);
-  return WeightShape{padded, padded, static_cast<int64_t>(getBlock())};
-}
-
-WeightShape AttentionGradOp::getWeightShape() {
-  int64_t padded = padTo(static_cast<int64_t>(getSeqLen()),
-                         static_cast<int64_t>(getBlock()));
-  return WeightShape{padded, padded, static_cast<int64_t>(getBlock())};
-}
-
-WeightShape BlockAttentionGradOp::getWeightShape() {
-  int64_t padded = memrefType(getKeyT()).getDimSize(1);
-  return WeightShape{padded, padded, static_cast<int64_t>(getBlock())};
-}
-
 /// Checks the head matrices (same tokens, d features each, d static) and
 /// the stats [T, 3]; returns the static token count or kDynamic.
 static FailureOr<int64_t> verifyHeads(Operation *op, ValueRange matrices,
@@ -129,6 +77,8 @@ static LogicalResult verifyAttention(OpT op, ValueRange heads) {
   const int64_t block = static_cast<int64_t>(op.getBlock());
   if (seqLen < 1)
     return op.emitOpError("needs a positive seq_len, got ") << seqLen;
+  if (block < 1)
+    return op.emitOpError("needs a positive block, got ") << block;
   if (!(op.getScale().convertToDouble() > 0))
     return op.emitOpError("needs a positive scale");
   if (failed(verifySupport(op, op.getPattern(), padTo(seqLen, block), block)) ||
@@ -140,6 +90,9 @@ static LogicalResult verifyAttention(OpT op, ValueRange heads) {
 }
 
 LogicalResult AttentionOp::verify() {
+  if (failed(verifyPair(*this, getRowBegin(), getRowEnd(),
+                        "the block-row range's ends")))
+    return failure();
   return verifyAttention(*this,
                          {getQuery(), getKey(), getValue(), getOutput()});
 }
@@ -283,6 +236,9 @@ LogicalResult BlockAttentionGradOp::verify() {
 }
 
 LogicalResult BlockAttentionOp::verify() {
+  if (failed(verifyPair(*this, getRowBegin(), getRowEnd(),
+                        "the block-row range's ends")))
+    return failure();
   if (failed(verifyDataType(
           *this, {getStats(), getQueryFeatures(), getKeyFeaturesT()})))
     return failure();

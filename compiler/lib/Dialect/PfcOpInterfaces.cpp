@@ -7,6 +7,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "pfc/Dialect/PfcOps.h"
+#include "pfc/Spec/Spec.h"
+
+#include <type_traits>
 
 using namespace mlir;
 
@@ -97,6 +100,48 @@ MutableOperandRange LowRankOp::getDpsInitsMutable() {
 MutableOperandRange GateOp::getDpsInitsMutable() { return getOutputMutable(); }
 MutableOperandRange CombineOp::getDpsInitsMutable() {
   return getOutputMutable();
+}
+
+// Pixelfly attention: the support covers the padded sequence squared.
+MutableOperandRange AttentionOp::getDpsInitsMutable() {
+  return operandGroups(*this, 4, 5);
+}
+MutableOperandRange RandomFeaturesOp::getDpsInitsMutable() {
+  return operandGroups(*this, 2, 3);
+}
+MutableOperandRange BlockAttentionOp::getDpsInitsMutable() {
+  return operandGroups(*this, 7, 8);
+}
+MutableOperandRange AttentionGradOp::getDpsInitsMutable() {
+  return operandGroups(*this, 7, 9);
+}
+// The input's gradient is added to: read and written.
+MutableOperandRange RandomFeaturesGradOp::getDpsInitsMutable() {
+  return getGradInputMutable();
+}
+MutableOperandRange BlockAttentionGradOp::getDpsInitsMutable() {
+  return operandGroups(*this, 13, 17);
+}
+
+/// The scores of an attention op: its sequence padded to whole blocks,
+/// squared; from seq_len (the head-level ops) or the keys' transpose [d, P]
+/// (the kernels).
+template <typename OpT> static WeightShape scoresShape(OpT op) {
+  const int64_t block = static_cast<int64_t>(op.getBlock());
+  int64_t padded;
+  if constexpr (std::is_same_v<OpT, AttentionOp> ||
+                std::is_same_v<OpT, AttentionGradOp>)
+    padded = padTo(static_cast<int64_t>(op.getSeqLen()), block);
+  else
+    padded = cast<MemRefType>(op.getKeyT().getType()).getDimSize(1);
+  return WeightShape{padded, padded, block};
+}
+
+WeightShape AttentionOp::getWeightShape() { return scoresShape(*this); }
+WeightShape AttentionGradOp::getWeightShape() { return scoresShape(*this); }
+WeightShape BlockAttentionOp::getWeightShape() { return scoresShape(*this); }
+WeightShape BlockAttentionGradOp::getWeightShape() {
+  return scoresShape(*this);
 }
 
 } // namespace pfc

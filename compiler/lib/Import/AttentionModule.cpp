@@ -34,7 +34,8 @@ OwningOpRef<ModuleOp> buildAttentionModule(MLIRContext &context,
   auto forward = moduleBuilder.create<func::FuncOp>(
       loc, kernelSymbol(spec) + "_forward",
       b.getFunctionType({headsType, headsType, headsType, featuresType,
-                         headsType, statsType, index, index, index},
+                         headsType, statsType, index, index, index, index,
+                         index},
                         {}));
   forward->setAttr("pfc.c_interface", b.getUnitAttr());
   forward.setArgAttr(6, "pfc.tokens", b.getUnitAttr());
@@ -64,9 +65,9 @@ OwningOpRef<ModuleOp> buildAttentionModule(MLIRContext &context,
                      : getBlocksAttr(&context, spec.support());
   b.create<AttentionOp>(
       headOf(arg(0), d), headOf(arg(1), d), headOf(arg(2), d),
-      half ? arg(3) : Value(), headOf(arg(4), d), headOf(arg(5), 3), pattern,
-      b.getI64IntegerAttr(spec.seqLen), b.getI64IntegerAttr(spec.block),
-      b.getF64FloatAttr(spec.tau()),
+      half ? arg(3) : Value(), headOf(arg(4), d), headOf(arg(5), 3), arg(9),
+      arg(10), pattern, b.getI64IntegerAttr(spec.seqLen),
+      b.getI64IntegerAttr(spec.block), b.getF64FloatAttr(spec.tau()),
       spec.causal ? b.getUnitAttr() : UnitAttr());
   b.setInsertionPointAfter(loop);
   b.create<func::ReturnOp>();

@@ -332,6 +332,15 @@ void AttentionEmitter::foldBlock(Value col, Value scale, Value rescale) {
   });
 }
 
+void AttentionEmitter::forTiles(Value first, Value last,
+                                function_ref<void(Value, int64_t)> body) {
+  Value count = b.create<arith::SubIOp>(last, first);
+  Value fullEnd = b.create<arith::SubIOp>(
+      last, b.create<arith::RemUIOp>(count, e.index(rowTile)));
+  e.loop(first, fullEnd, rowTile, [&](Value tile) { body(tile, rowTile); });
+  e.loop(fullEnd, last, 1, [&](Value tile) { body(tile, 1); });
+}
+
 Value AttentionEmitter::tileBuffer(int64_t cols) {
   tileBuffers.push_back(b.create<memref::AllocOp>(
       MemRefType::get({rowTile, cols}, b.getF32Type())));

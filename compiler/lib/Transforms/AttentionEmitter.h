@@ -66,6 +66,15 @@ struct AttentionOperands {
 /// and the pieces both walks are made of.
 class AttentionEmitter {
 protected:
+  /// For `op`, a pfc.block_attention or its gradient.
+  template <typename OpT>
+  AttentionEmitter(OpT op, const BlockMask &support,
+                   const CpuTargetInfo &target, mlir::ImplicitLocOpBuilder &b)
+      : AttentionEmitter(
+            {op.getQuery(), op.getKeyT(), op.getValue(), op.getQueryFeatures(),
+             op.getQueryLogScale(), op.getKeyFeaturesT(), op.getKeyLogScale()},
+            support, op.getCausal(), static_cast<int64_t>(op.getBlock()),
+            op.getScale().convertToDouble(), target, b) {}
   AttentionEmitter(const AttentionOperands &operands, const BlockMask &support,
                    bool causal, int64_t block, double tau,
                    const CpuTargetInfo &target, mlir::ImplicitLocOpBuilder &b);
@@ -116,6 +125,12 @@ protected:
   /// after scaling the state by `rescale`.
   void foldBlock(mlir::Value col, mlir::Value scale, mlir::Value rescale);
   void endState();
+
+  /// Calls `body(tile, rows)` for the query rows [first, last): tiles of
+  /// rowTile rows, then single rows (two copies of the tile's code, not
+  /// one per power of two: the kernels are large, and compile time counts).
+  void forTiles(mlir::Value first, mlir::Value last,
+                llvm::function_ref<void(mlir::Value, int64_t)> body);
 
   /// A [rowTile, cols] f32 buffer on the heap (the kernel runs once per
   /// head, inside a loop), freed by freeTileBuffers.

@@ -38,12 +38,7 @@ class BlockAttentionGradKernel : AttentionEmitter {
 public:
   BlockAttentionGradKernel(BlockAttentionGradOp op, const BlockMask &support,
                            const CpuTargetInfo &target, ImplicitLocOpBuilder &b)
-      : AttentionEmitter(
-            {op.getQuery(), op.getKeyT(), op.getValue(), op.getQueryFeatures(),
-             op.getQueryLogScale(), op.getKeyFeaturesT(), op.getKeyLogScale()},
-            support, op.getCausal(), static_cast<int64_t>(op.getBlock()),
-            op.getScale().convertToDouble(), target, b),
-        op(op) {}
+      : AttentionEmitter(op, support, target, b), op(op) {}
 
   void emit();
 
@@ -415,9 +410,9 @@ void BlockAttentionGradKernel::emit() {
            Value scale = growState(row, carried[0]);
            Value first = e.mul(row, blockSize);
            Value last = e.min(e.add(first, blockSize), tokens);
-           for (const TileRun &run : e.tileRuns(first, last, rowTile))
-             e.loop(run.begin, run.end, run.rows,
-                    [&](Value tile) { emitTile(tile, run.rows, row, scale); });
+           forTiles(first, last, [&](Value tile, int64_t rows) {
+             emitTile(tile, rows, row, scale);
+           });
            return SmallVector<Value>{scale};
          });
   endState();

@@ -35,12 +35,7 @@ class BlockAttentionKernel : AttentionEmitter {
 public:
   BlockAttentionKernel(BlockAttentionOp op, const BlockMask &support,
                        const CpuTargetInfo &target, ImplicitLocOpBuilder &b)
-      : AttentionEmitter(
-            {op.getQuery(), op.getKeyT(), op.getValue(), op.getQueryFeatures(),
-             op.getQueryLogScale(), op.getKeyFeaturesT(), op.getKeyLogScale()},
-            support, op.getCausal(), static_cast<int64_t>(op.getBlock()),
-            op.getScale().convertToDouble(), target, b),
-        op(op) {}
+      : AttentionEmitter(op, support, target, b), op(op) {}
 
   void emit();
 
@@ -283,16 +278,28 @@ void BlockAttentionKernel::emit() {
   numerators = tileBuffer(d);
   Value stateScale = beginState();
   Value blockSize = e.index(block);
-  e.loop(e.index(0), liveBlocks, 1, {stateScale},
-         [&](Value row, ValueRange carried) {
-           Value scale = growState(row, carried[0]);
-           Value first = e.mul(row, blockSize);
-           Value last = e.min(e.add(first, blockSize), tokens);
-           for (const TileRun &run : e.tileRuns(first, last, rowTile))
-             e.loop(run.begin, run.end, run.rows,
-                    [&](Value tile) { emitTile(tile, run.rows, row, scale); });
-           return SmallVector<Value>{scale};
-         });
+  // A block-row range: causal, the state first grows to its first row.
+  Value rowBegin = e.index(0), rowEnd = liveBlocks;
+  if (op.getRowBegin()) {
+    rowBegin = e.min(op.getRowBegin(), liveBlocks);
+    rowEnd = e.min(op.getRowEnd(), liveBlocks);
+    if (lowRank && causal)
+      stateScale =
+          e.loop(e.index(1), rowBegin, 1, {stateScale},
+                 [&](Value row, ValueRange carried) {
+                   return SmallVector<Value>{growState(row, carried[0])};
+                 })
+              .getResult(0);
+  }
+  e.loop(rowBegin, rowEnd, 1, {stateScale}, [&](Value row, ValueRange carried) {
+    Value scale = growState(row, carried[0]);
+    Value first = e.mul(row, blockSize);
+    Value last = e.min(e.add(first, blockSize), tokens);
+    forTiles(first, last, [&](Value tile, int64_t rows) {
+      emitTile(tile, rows, row, scale);
+    });
+    return SmallVector<Value>{scale};
+  });
   endState();
   freeTileBuffers();
 }

@@ -100,8 +100,9 @@ struct DecomposeAttentionOp : OpRewritePattern<AttentionOp> {
     rewriter.create<BlockAttentionOp>(
         op.getLoc(), op.getQuery(), keyT, op.getValue(), features.queries,
         features.queryScales, features.keysT, features.keyScales,
-        op.getOutput(), op.getStats(), op.getPattern(), op.getBlockAttr(),
-        op.getScaleAttr(), op.getCausalAttr());
+        op.getOutput(), op.getStats(), op.getRowBegin(), op.getRowEnd(),
+        op.getPattern(), op.getBlockAttr(), op.getScaleAttr(),
+        op.getCausalAttr());
     temporaries.release();
     rewriter.eraseOp(op);
     return success();

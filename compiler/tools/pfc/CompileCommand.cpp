@@ -1,10 +1,11 @@
-//===- CompileCommand.cpp - `pfc compile`: a layer ahead of time ----------===//
+//===- CompileCommand.cpp - `pfc compile`: ahead of time ------------------===//
 //
-// Writes every artefact of one compilation into a directory: the IR at each
-// stage worth reading, the optimized LLVM IR, its assembly, a relocatable
-// object with the C interface of pfc/Runtime/Kernel.h, a header declaring
-// it, and a manifest.json naming them. Everything is produced in memory first,
-// so a failed compilation writes nothing; each file is then written atomically.
+// Writes every artefact of one compilation of a layer or an attention into a
+// directory: the IR at each stage worth reading, the optimized LLVM IR, its
+// assembly, a relocatable object with the C interface of pfc/Runtime/Kernel.h
+// (an attention's: pfc/Runtime/Attention.h), a header declaring it, and a
+// manifest.json naming them. Everything is produced in memory first, so a
+// failed compilation writes nothing; each file is then written atomically.
 //
 //===----------------------------------------------------------------------===//
 #include "Commands.h"
@@ -12,6 +13,7 @@
 #include "CompileOutput.h"
 
 #include "pfc/Cli/JsonOutput.h"
+#include "pfc/Import/AttentionModule.h"
 #include "pfc/Import/LayerModule.h"
 #include "pfc/Spec/SpecParser.h"
 #include "pfc/Target/CpuTarget.h"
@@ -29,9 +31,10 @@ using namespace llvm;
 
 namespace pfc {
 
-static cl::SubCommand sub("compile",
-                          "Compile a layer spec to an object file and header");
-static SpecArgument specPath(sub, "<layer.yaml>");
+static cl::SubCommand
+    sub("compile",
+        "Compile a layer or attention spec to an object file and header");
+static SpecArgument specPath(sub, "<spec.yaml>");
 static OutputOption outputDir(sub, "Write the artefacts to <dir>", "dir",
                               /*required=*/true);
 enum class Target { Cpu, Cuda };
@@ -52,13 +55,24 @@ static ThreadsOption threads(sub,
                              "Threads the schedule is made for (default: all)");
 static ScheduleFlags scheduleFlags(sub);
 
+/// A generated header's include guard and macro prefix, from the symbol.
+struct HeaderNames {
+  explicit HeaderNames(StringRef symbol)
+      : guard(symbol.upper() + "_H"), macro(symbol.upper()) {}
+  /// `#define <MACRO>_<name> <value>`.
+  std::string define(StringRef name, int64_t value) const {
+    return fmt::format("#define {}_{} {}\n", macro, name.str(), value);
+  }
+  std::string guard, macro;
+};
+
 /// The C header declaring a layer's kernels, with its sizes as macros.
 static std::string makeHeader(const LayerSpec &spec, const BlockMask &mask,
                               StringRef symbol) {
-  std::string guard = StringRef(symbol).upper() + "_H";
-  std::string macro = StringRef(symbol).upper();
+  HeaderNames names(symbol);
+  const std::string &guard = names.guard, &macro = names.macro;
   auto define = [&](StringRef name, int64_t value) {
-    return fmt::format("#define {}_{} {}\n", macro, name.str(), value);
+    return names.define(name, value);
   };
   std::string text = fmt::format(
       "/* {}: a Pixelfly layer compiled by pfc " PFC_VERSION ".\n"
@@ -98,34 +112,70 @@ static std::string makeHeader(const LayerSpec &spec, const BlockMask &mask,
   return text;
 }
 
-static int run() {
-  std::optional<LoadedLayer> layer =
-      loadLayerSpec(specPath, /*cpu=*/target != Target::Cuda);
-  if (!layer)
-    return ExitBadInput;
-  if (target == Target::Cuda) {
-    if (cpu.getNumOccurrences())
-      return reportError("--cpu chooses an x86-64 CPU: it goes with "
-                         "--target=cpu");
-    return compileLayerForCuda(*layer, outputDir);
-  }
-  const LayerSpec &spec = layer->spec;
-  const BlockMask &mask = layer->mask;
-  std::string symbol = kernelSymbol(spec);
+/// The C header declaring an attention's kernels, with its sizes as macros.
+static std::string makeAttentionHeader(const AttentionSpec &spec,
+                                       const BlockMask &support,
+                                       StringRef symbol) {
+  HeaderNames names(symbol);
+  const std::string &guard = names.guard, &macro = names.macro;
+  auto define = [&](StringRef name, int64_t value) {
+    return names.define(name, value);
+  };
+  std::string text = fmt::format(
+      "/* {}: Pixelfly attention compiled by pfc " PFC_VERSION ".\n"
+      " * seq_len {} (padded {}), {} heads of {}, block {}, support {},\n"
+      " * {} random features, {}, scale {}.\n"
+      " * docs/ATTENTION.md defines the operator, pfc/Runtime/Attention.h "
+      "the\n * calling convention; link with -lm. */\n"
+      "#ifndef {}\n#define {}\n\n#include <stdint.h>\n\n",
+      spec.name, spec.seqLen, spec.paddedSeq(), spec.heads, spec.headDim,
+      spec.block, spec.butterfly ? spec.butterfly->str() : "none",
+      spec.features, spec.causal ? "causal" : "not causal",
+      formatShortest(spec.tau()), guard, guard);
+  text += define("SEQ_LEN", spec.seqLen);
+  text += define("HEADS", spec.heads);
+  text += define("HEAD_DIM", spec.headDim);
+  text += define("BLOCK", spec.block);
+  text += define("FEATURES", spec.features);
+  text += define("CAUSAL", spec.causal ? 1 : 0);
+  text += define("NNZ_BLOCKS", support.nnzBlocks());
+  text += define("STATS_PER_ROW", 3);
+  text += fmt::format(
+      "\n#ifdef __cplusplus\nextern \"C\" {{\n#endif\n\n"
+      "/* o for the heads [h0, h1) of q, k, v, o [heads, tokens, head_dim]\n"
+      " * (heads = batch x {0}_HEADS, 0 < tokens <= {0}_SEQ_LEN) and, of "
+      "each,\n * the queries of block-rows [r0, r1) (blocks of {0}_BLOCK "
+      "tokens). features\n * is W^T [head_dim, features / 2], W drawn from "
+      "the spec's seed as pfc's\n * runtime draws it (NULL without "
+      "features). stats [heads, tokens, 3] gets\n * what the backward "
+      "needs. */\n"
+      "void {1}_forward(const float *q, const float *k, const float *v,\n"
+      "    const float *features, float *o, float *stats, int64_t tokens,\n"
+      "    int64_t h0, int64_t h1, int64_t r0, int64_t r1);\n\n"
+      "/* dq, dk, dv [heads, tokens, head_dim] (overwritten) for the heads "
+      "[h0, h1),\n * given the forward's o and stats and dout = d(loss)/do. "
+      "*/\n"
+      "void {1}_backward(const float *q, const float *k, const float *v,\n"
+      "    const float *features, const float *o, const float *stats,\n"
+      "    const float *dout, float *dq, float *dk, float *dv, int64_t "
+      "tokens,\n    int64_t h0, int64_t h1);\n\n"
+      "#ifdef __cplusplus\n}}\n#endif\n\n#endif /* {2} */\n",
+      macro, symbol.str(), guard);
+  return text;
+}
 
-  CompileOutput output(symbol);
-  CompileOptions options(threads, scheduleFlags.choice());
-  options.cpu = cpu;
-  if (auto known = cpuTargetInfo(cpu, threads); !known)
-    return reportError(toString(known.takeError()));
-  auto compiled = HostLayerModule::build(spec, options);
-  if (!compiled)
-    return reportError(specPath + ": " + toString(compiled.takeError()));
+/// Lowers `compiled` for `cpu` into `output`: each stage's IR, the LLVM IR,
+/// the assembly, the object and (when a C compiler links one) the shared
+/// library. `machineCpu` gets the CPU the code is for; `note`, why no shared
+/// library was written. Returns an exit code, having reported any failure.
+static int emitCpuArtefacts(HostLayerModule &compiled, CompileOutput &output,
+                            std::string &machineCpu, std::string &note) {
   auto machine = createHostTargetMachine(/*pic=*/true, cpu);
   if (!machine)
     return reportError(toString(machine.takeError()));
+  machineCpu = (*machine)->getTargetCPU().str();
   LLVMContext context;
-  auto module = compiled->lower(
+  auto module = compiled.lower(
       context, **machine, [&](StringRef stage, mlir::ModuleOp module) {
         std::string text;
         raw_string_ostream os(text);
@@ -139,7 +189,6 @@ static int run() {
   raw_string_ostream irStream(ir);
   (*module)->print(irStream, nullptr);
   output.add("llvm_ir", ".ll", std::move(ir));
-  std::string sharedLibraryNote;
   for (bool assembly : {true, false}) {
     SmallString<0> code;
     raw_svector_ostream codeStream(code);
@@ -154,17 +203,38 @@ static int run() {
       if (library) {
         output.add("shared_library", ".so", std::move(*library));
       } else {
-        sharedLibraryNote = toString(library.takeError());
-        WithColor::warning(errs(), "pfc") << sharedLibraryNote << "\n";
+        note = toString(library.takeError());
+        WithColor::warning(errs(), "pfc") << note << "\n";
       }
     }
   }
+  return ExitOk;
+}
+
+/// `pfc compile` of a layer for the CPU.
+static int compileLayerForCpu(const LoadedLayer &layer) {
+  const LayerSpec &spec = layer.spec;
+  const BlockMask &mask = layer.mask;
+  std::string symbol = kernelSymbol(spec);
+
+  CompileOutput output(symbol);
+  CompileOptions options(threads, scheduleFlags.choice());
+  options.cpu = cpu;
+  if (auto known = cpuTargetInfo(cpu, threads); !known)
+    return reportError(toString(known.takeError()));
+  auto compiled = HostLayerModule::build(spec, options);
+  if (!compiled)
+    return reportError(specPath + ": " + toString(compiled.takeError()));
+  std::string machineCpu, sharedLibraryNote;
+  if (int code =
+          emitCpuArtefacts(*compiled, output, machineCpu, sharedLibraryNote))
+    return code;
   output.add("header", ".h", makeHeader(spec, mask, symbol));
   json::Object manifest{
       {"pfc_version", PFC_VERSION},
       {"spec", toJson(spec)},
       {"target", "cpu"},
-      {"cpu", (*machine)->getTargetCPU().str()},
+      {"cpu", machineCpu},
       {"vector_width", compiled->target.vectorWidth},
       {"cache_bytes", compiled->target.cacheBytes},
       {"threads", compiled->target.threads},
@@ -178,6 +248,73 @@ static int run() {
   if (!sharedLibraryNote.empty())
     manifest["note"] = sharedLibraryNote;
   return output.write(std::move(manifest), outputDir, spec.name);
+}
+
+/// `pfc compile` of an attention for the CPU: the same artefacts as a
+/// layer's, with a manifest whose "kind" is "attention".
+static int compileAttentionForCpu(const AttentionSpec &spec) {
+  if (!scheduleFlags.choice().empty()) {
+    reportError(specPath + ": the schedule's flags (--tile, --vector, "
+                           "--chunk, ...) apply to layers, not to attention");
+    return ExitUsage;
+  }
+  std::string symbol = kernelSymbol(spec);
+  CompileOutput output(symbol);
+  CompileOptions options(threads);
+  options.cpu = cpu;
+  if (auto known = cpuTargetInfo(cpu, threads); !known)
+    return reportError(toString(known.takeError()));
+  auto compiled = HostLayerModule::build(spec, options);
+  if (!compiled)
+    return reportError(specPath + ": " + toString(compiled.takeError()));
+  std::string machineCpu, sharedLibraryNote;
+  if (int code =
+          emitCpuArtefacts(*compiled, output, machineCpu, sharedLibraryNote))
+    return code;
+  const BlockMask support = spec.support();
+  output.add("header", ".h", makeAttentionHeader(spec, support, symbol));
+  json::Object manifest{
+      {"pfc_version", PFC_VERSION},
+      {"kind", "attention"},
+      {"spec", toJson(spec)},
+      {"target", "cpu"},
+      {"cpu", machineCpu},
+      {"vector_width", compiled->target.vectorWidth},
+      {"cache_bytes", compiled->target.cacheBytes},
+      {"threads", compiled->target.threads},
+      {"nnz_blocks", support.nnzBlocks()},
+      {"block_rows", support.blockRows},
+      {"symbols", json::Object{{"forward", symbol + "_forward"},
+                               {"backward", symbol + "_backward"}}}};
+  if (!sharedLibraryNote.empty())
+    manifest["note"] = sharedLibraryNote;
+  return output.write(std::move(manifest), outputDir, spec.name);
+}
+
+static int run() {
+  // Layers for CUDA may be bf16 or f16; the CPU computes in f32 only.
+  std::optional<Spec> spec = parseSpecFile(
+      specPath, diagnostics(), SpecKind::Layer | SpecKind::Attention,
+      target == Target::Cuda ? "" : "the CPU target");
+  if (!spec)
+    return ExitBadInput;
+  if (target == Target::Cuda && cpu.getNumOccurrences())
+    return reportError("--cpu chooses an x86-64 CPU: it goes with "
+                       "--target=cpu");
+  if (auto *attention = std::get_if<AttentionSpec>(&*spec)) {
+    if (target == Target::Cuda)
+      return reportError(specPath +
+                         ": --target cuda is not yet supported "
+                         "for attention ('" +
+                         attention->name + "'; compile it for the CPU)");
+    return compileAttentionForCpu(*attention);
+  }
+  LayerSpec &layerSpec = std::get<LayerSpec>(*spec);
+  BlockMask mask = layerSpec.blockMask();
+  const LoadedLayer layer{std::move(layerSpec), std::move(mask)};
+  if (target == Target::Cuda)
+    return compileLayerForCuda(layer, outputDir);
+  return compileLayerForCpu(layer);
 }
 
 Command &compileCommand() {

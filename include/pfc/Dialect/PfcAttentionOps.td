@@ -9,7 +9,7 @@
 #ifndef PFC_DIALECT_PFCATTENTIONOPS_TD
 #define PFC_DIALECT_PFCATTENTIONOPS_TD
 
-def Pfc_AttentionOp : Pfc_Op<"attention", [Pfc_Dps, Pfc_BlockSparse]> {
+def Pfc_AttentionOp : Pfc_Op<"attention", [AttrSizedOperandSegments, Pfc_Dps, Pfc_BlockSparse]> {
   let summary = "Pixelfly attention of one head";
   let description = [{
     `output` `[T, d]` is Pixelfly attention of `query`, `key` and `value`
@@ -21,6 +21,8 @@ def Pfc_AttentionOp : Pfc_Op<"attention", [Pfc_Dps, Pfc_BlockSparse]> {
     `block`, in blocks of `block` tokens) and R every token (`causal`: S and
     R keep j ≤ i). `stats` `[T, 3]` gets each row's scale M, its scaled
     denominator D·exp(−M) and 1 where the ε floor was taken (else 0).
+    With `rows(%begin, %end)`, only the queries of block-rows `[begin, end)`
+    are computed, so that threads can split one head.
     `pfc-decompose-attention` turns it into its parts.
 
     Example:
@@ -39,12 +41,14 @@ def Pfc_AttentionOp : Pfc_Op<"attention", [Pfc_Dps, Pfc_BlockSparse]> {
                        Pfc_In<Optional<Pfc_Matrix>>:$features,
                        Pfc_Out<Pfc_Matrix>:$output,
                        Pfc_Out<Pfc_GradMatrix>:$stats,
+                       Optional<Index>:$rowBegin, Optional<Index>:$rowEnd,
                        Pfc_BlockPatternAttrInterface:$pattern,
                        I64Attr:$seq_len, I64Attr:$block, F64Attr:$scale,
                        UnitAttr:$causal);
   let assemblyFormat = [{
     $query `,` $key `,` $value
-    (`features` `(` $features^ `:` type($features) `)`)? `into` $output `,`
+    (`features` `(` $features^ `:` type($features) `)`)?
+    (`rows` `(` $rowBegin^ `,` $rowEnd `)`)? `into` $output `,`
     $stats attr-dict `:` type($query) `,` type($key) `,` type($value) `->`
     type($output) `,` type($stats)
   }];
@@ -92,6 +96,7 @@ def Pfc_BlockAttentionOp : Pfc_Op<"block_attention", [AttrSizedOperandSegments, 
     once (flash attention's running maxima); the random features' part of
     the tokens outside the support comes from a running sum of the keys'
     features times their values, so no T×T matrix is ever formed.
+    `rows(%begin, %end)` restricts it to the queries of those block-rows.
 
     Example:
 
@@ -113,6 +118,7 @@ def Pfc_BlockAttentionOp : Pfc_Op<"block_attention", [AttrSizedOperandSegments, 
                        Pfc_In<Optional<Pfc_Vector>>:$keyLogScale,
                        Pfc_Out<Pfc_Matrix>:$output,
                        Pfc_Out<Pfc_GradMatrix>:$stats,
+                       Optional<Index>:$rowBegin, Optional<Index>:$rowEnd,
                        Pfc_BlockPatternAttrInterface:$pattern, I64Attr:$block,
                        F64Attr:$scale, UnitAttr:$causal);
   let assemblyFormat = [{
@@ -120,6 +126,7 @@ def Pfc_BlockAttentionOp : Pfc_Op<"block_attention", [AttrSizedOperandSegments, 
     (`lowrank` `(` $queryFeatures^ `,` $queryLogScale `,` $keyFeaturesT `,`
        $keyLogScale `:` type($queryFeatures) `,` type($queryLogScale) `,`
        type($keyFeaturesT) `,` type($keyLogScale) `)`)?
+    (`rows` `(` $rowBegin^ `,` $rowEnd `)`)?
     `into` $output `,` $stats attr-dict `:` type($query) `,` type($keyT) `,`
     type($value) `->` type($output) `,` type($stats)
   }];

@@ -18,16 +18,18 @@
 
 extern "C" {
 /// o, for the heads [h0, h1) of q, k, v, o [heads, tokens, d] (row-major;
-/// heads = batch × the spec's heads). features is W [m/2, d] (unused when
-/// m = 0). stats [heads, tokens, 3] gets, per query, what the backward
-/// needs: the row's scale M, its scaled denominator D·exp(−M), and 1 where
-/// the low-rank part of the denominator was clamped to ε (else 0). tokens is
-/// at most the spec's seq_len. Disjoint head ranges may run on different
-/// threads.
+/// heads = batch × the spec's heads) and, of each, the queries of block-rows
+/// [r0, r1) (blocks of the spec's block tokens). features is Wᵀ [d, m/2]
+/// (unused when m = 0). stats [heads, tokens, 3] gets, per query, what the
+/// backward needs: the row's scale M, its scaled denominator D·exp(−M), and
+/// 1 where the low-rank part of the denominator was clamped to ε (else 0).
+/// tokens is at most the spec's seq_len. Disjoint (head, block-row) ranges
+/// may run on different threads.
 typedef void (*pfc_attention_forward_fn)(const float *q, const float *k,
                                          const float *v, const float *features,
                                          float *o, float *stats, int64_t tokens,
-                                         int64_t h0, int64_t h1);
+                                         int64_t h0, int64_t h1, int64_t r0,
+                                         int64_t r1);
 
 /// dq, dk, dv [heads, tokens, d] (overwritten) for the heads [h0, h1), given
 /// what the forward read and wrote (o, stats) and dout = d(loss)/do.

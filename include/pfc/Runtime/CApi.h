@@ -1,12 +1,13 @@
 //===- CApi.h - The handles behind pfc's C APIs -----------------*- C++ -*-===//
 //
-// pfc/runtime.h's handle holds a Layer; the compiler C API (pfc/compiler.h)
-// makes the same handles from layers it compiles in process.
+// pfc/runtime.h's handles hold a Layer or an Attention; the compiler C API
+// (pfc/compiler.h) makes the same handles from what it compiles in process.
 //
 //===----------------------------------------------------------------------===//
 #ifndef PFC_RUNTIME_CAPI_H
 #define PFC_RUNTIME_CAPI_H
 
+#include "pfc/Runtime/Attention.h"
 #include "pfc/Runtime/Layer.h"
 #include "pfc/runtime.h"
 
@@ -18,6 +19,9 @@ namespace pfc {
 /// A handle for `layer`, which starts with the reference initialisation of
 /// seed 0.
 pfc_layer *wrapLayer(std::unique_ptr<Layer> layer);
+
+/// A handle for `attention`.
+pfc_attention *wrapAttention(std::unique_ptr<Attention> attention);
 
 /// Copies `message`, without its trailing newlines, into `error` (when not
 /// null), cut to `size` bytes with its NUL.

@@ -4,12 +4,14 @@
 // it, and for the CPU a shared library `<sym>.so` with the entry points of
 // pfc/Runtime/Kernel.h) becomes a Layer with no compiler in the process. For
 // CUDA (a launch plan, and PTX and cubins per architecture) see
-// pfc/Runtime/CudaLayer.h.
+// pfc/Runtime/CudaLayer.h. An attention's directory (its manifest's "kind"
+// is "attention"; a layer's has none) becomes an Attention the same way.
 //
 //===----------------------------------------------------------------------===//
 #ifndef PFC_RUNTIME_COMPILEDLAYER_H
 #define PFC_RUNTIME_COMPILEDLAYER_H
 
+#include "pfc/Runtime/Attention.h"
 #include "pfc/Runtime/Layer.h"
 
 #include <memory>
@@ -57,6 +59,36 @@ std::unique_ptr<Layer> loadCompiledLayer(const std::string &dir,
 /// The same, reading the manifest first.
 std::unique_ptr<Layer> loadCompiledLayer(const std::string &dir,
                                          int64_t threads, std::string &error);
+
+/// What a manifest says about a compiled attention (CPU only).
+struct CompiledAttentionManifest {
+  AttentionSpec spec;
+  /// The shared library's file name (empty when none was written).
+  std::string sharedLibrary;
+  /// The threads it was compiled for.
+  int64_t threads = 1;
+  /// The entry points' names.
+  std::string forward, backward;
+};
+
+/// Reads an attention manifest's text; false with `<source>: error: <what>`
+/// in `error` (a layer's manifest among the reasons).
+bool parseAttentionManifest(std::string_view text, const std::string &source,
+                            CompiledAttentionManifest &manifest,
+                            std::string &error);
+
+/// Reads `dir`/manifest.json as an attention's; false with `<path>: error:
+/// <what>` in `error`.
+bool readAttentionManifest(const std::string &dir,
+                           CompiledAttentionManifest &manifest,
+                           std::string &error);
+
+/// Loads the attention compiled into `dir`: reads its manifest and dlopens
+/// its shared library. Calls are split over `threads` parts (0: as
+/// compiled). Null with `<path>: error: <what>` in `error`.
+std::unique_ptr<Attention> loadCompiledAttention(const std::string &dir,
+                                                 int64_t threads,
+                                                 std::string &error);
 
 } // namespace pfc
 

@@ -1,6 +1,6 @@
-// One case per verifier message of the pfc ops (PfcOps.cpp) and attributes
-// (PfcAttrs.cpp). Unless a case says otherwise the weight is 64x64 with 32x32
-// blocks, a 2x2 grid whose four blocks are all nonzero.
+// One case per verifier message of the pfc ops (PfcOps.cpp, AttentionOps.cpp)
+// and attributes (PfcAttrs.cpp). Unless a case says otherwise the weight is
+// 64x64 with 32x32 blocks, a 2x2 grid whose four blocks are all nonzero.
 // RUN: %pfc-opt %s -split-input-file -verify-diagnostics
 
 //===----------------------------------------------------------------------===//
@@ -1172,6 +1172,725 @@ func.func @pack_u_shape(%b: memref<4x32x32xf32>, %u: memref<80x8xf32>,
   // expected-error @below {{'pfc.pack' op packed U has shape [8, 80], expected [8, 96]}}
   pfc.pack %b : memref<4x32x32xf32>, %u : memref<80x8xf32>
       into %pb : memref<4x32x32xf32>, %pu : memref<8x80xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// pfc.attention, pfc.attention_grad: the head matrices, the stats, the
+// sequence, the scale, the features. Unless a case says otherwise the head
+// dimension is 64, seq_len 256 in blocks of 128 (a 2x2 grid) and W 64x32.
+//===----------------------------------------------------------------------===//
+
+func.func @attention_token_mismatch(%q: memref<4x64xf32>, %k: memref<8x64xf32>,
+                                    %o: memref<?x64xf32>, %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.attention' op has 4 and 8 tokens in its operands}}
+  pfc.attention %q, %k, %k into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 256 : i64,
+       block = 128 : i64, scale = 0.125 : f64}
+      : memref<4x64xf32>, memref<8x64xf32>, memref<8x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @attention_head_dimensions(%q: memref<?x64xf32>, %k: memref<?x32xf32>,
+                                     %o: memref<?x64xf32>, %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.attention' op has head dimensions 64 and 32}}
+  pfc.attention %q, %k, %q into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 256 : i64,
+       block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<?x32xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// -----
+
+// The stats are each row's scale, denominator and floor flag.
+func.func @attention_stats_columns(%q: memref<?x64xf32>, %o: memref<?x64xf32>,
+                                   %stats: memref<?x2xf32>) {
+  // expected-error @below {{'pfc.attention' op needs stats of 3 columns, got 'memref<?x2xf32>'}}
+  pfc.attention %q, %q, %q into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 256 : i64,
+       block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x2xf32>
+  return
+}
+
+// -----
+
+// The stats are f32 whatever the data type.
+func.func @attention_bf16_stats(%q: memref<?x64xbf16>, %o: memref<?x64xbf16>,
+                                %stats: memref<?x3xbf16>) {
+  // expected-error @below {{'pfc.attention' op operand #4 must be 2D memref of 32-bit float values, but got 'memref<?x3xbf16>'}}
+  pfc.attention %q, %q, %q into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 256 : i64,
+       block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xbf16>, memref<?x64xbf16>, memref<?x64xbf16>
+      -> memref<?x64xbf16>, memref<?x3xbf16>
+  return
+}
+
+// -----
+
+func.func @attention_mixed_data(%q: memref<?x64xbf16>, %k: memref<?x64xf32>,
+                                %o: memref<?x64xbf16>, %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.attention' op mixes data types 'bf16' and 'f32'}}
+  pfc.attention %q, %k, %q into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 256 : i64,
+       block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xbf16>, memref<?x64xf32>, memref<?x64xbf16>
+      -> memref<?x64xbf16>, memref<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @attention_block(%q: memref<?x64xf32>, %o: memref<?x64xf32>,
+                           %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.attention' op needs a positive block, got 0}}
+  pfc.attention %q, %q, %q into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 256 : i64,
+       block = 0 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @attention_seq_len(%q: memref<?x64xf32>, %o: memref<?x64xf32>,
+                             %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.attention' op needs a positive seq_len, got 0}}
+  pfc.attention %q, %q, %q into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 0 : i64,
+       block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @attention_scale(%q: memref<?x64xf32>, %o: memref<?x64xf32>,
+                           %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.attention' op needs a positive scale}}
+  pfc.attention %q, %q, %q into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 256 : i64,
+       block = 128 : i64, scale = 0.0 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// -----
+
+// The pattern covers the sequence padded to whole blocks: 200 tokens in
+// blocks of 64 make a 4x4 grid.
+func.func @attention_pattern_grid(%q: memref<?x64xf32>, %o: memref<?x64xf32>,
+                                  %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.attention' op block list covers a 2x2 grid, but a 256x256 weight with 64x64 blocks has 4x4}}
+  pfc.attention %q, %q, %q into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 200 : i64,
+       block = 64 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// -----
+
+// A static token count is at most seq_len (not its padding to blocks).
+func.func @attention_too_many_tokens(%q: memref<201x64xf32>, %o: memref<201x64xf32>,
+                                     %stats: memref<201x3xf32>) {
+  // expected-error @below {{'pfc.attention' op has 201 tokens, more than the sequence's 200}}
+  pfc.attention %q, %q, %q into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 200 : i64,
+       block = 128 : i64, scale = 0.125 : f64}
+      : memref<201x64xf32>, memref<201x64xf32>, memref<201x64xf32>
+      -> memref<201x64xf32>, memref<201x3xf32>
+  return
+}
+
+// -----
+
+// W is Wᵀ [d, m/2]: the head dimension first, static.
+func.func @attention_features_shape(%q: memref<?x64xf32>, %wt: memref<32x64xf32>,
+                                    %o: memref<?x64xf32>, %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.attention' op needs features Wᵀ of static shape [64, m/2], got 'memref<32x64xf32>'}}
+  pfc.attention %q, %q, %q features(%wt : memref<32x64xf32>) into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 256 : i64,
+       block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// -----
+
+// The generic form can leave out one operand of a pair.
+func.func @attention_row_begin_only(%q: memref<?x64xf32>, %o: memref<?x64xf32>,
+                                    %stats: memref<?x3xf32>, %r: index) {
+  // expected-error @below {{'pfc.attention' op has only one of the block-row range's ends}}
+  "pfc.attention"(%q, %q, %q, %o, %stats, %r) <{block = 128 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0, 1, 1, 1, 0>, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64, seq_len = 256 : i64}> : (memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x3xf32>, index) -> ()
+  return
+}
+
+// -----
+
+// The gradients' matrices are head matrices too.
+func.func @attention_grad_head_dimensions(%q: memref<?x64xf32>, %wt: memref<64x32xf32>,
+                                          %stats: memref<?x3xf32>,
+                                          %dk: memref<?x32xf32>) {
+  // expected-error @below {{'pfc.attention_grad' op has head dimensions 64 and 32}}
+  pfc.attention_grad %q, %q, %q features(%wt : memref<64x32xf32>), %q, %stats, %q
+      into %q, %dk, %q
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 256 : i64,
+       block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>,
+        memref<?x3xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x32xf32>, memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_grad_dynamic_features(%q: memref<?x64xf32>, %wt: memref<64x?xf32>,
+                                           %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.attention_grad' op needs features Wᵀ of static shape [64, m/2], got 'memref<64x?xf32>'}}
+  pfc.attention_grad %q, %q, %q features(%wt : memref<64x?xf32>), %q, %stats, %q
+      into %q, %q, %q
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 256 : i64,
+       block = 128 : i64, scale = 0.125 : f64, causal}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>,
+        memref<?x3xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+  return
+}
+
+// -----
+
+// The butterfly is checked on the padded sequence: 80 tokens in blocks of
+// 32 pad to 96.
+func.func @attention_grad_butterfly(%q: memref<?x64xf32>, %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.attention_grad' op butterfly size 64 does not divide the padded shape 96x96}}
+  pfc.attention_grad %q, %q, %q, %q, %stats, %q into %q, %q, %q
+      {pattern = #pfc.butterfly<size = 64, strides = [2], shuffle = false, global = 0>,
+       seq_len = 80 : i64, block = 32 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>,
+        memref<?x3xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// pfc.random_features, pfc.random_features_grad.
+//===----------------------------------------------------------------------===//
+
+func.func @random_features_shape(%x: memref<?x64xf32>, %wt: memref<32x32xf32>,
+                                 %phi: memref<?x64xf32>, %c: memref<?xf32>) {
+  // expected-error @below {{'pfc.random_features' op needs features Wᵀ of static shape [64, m/2], got 'memref<32x32xf32>'}}
+  pfc.random_features %x, %wt into %phi, %c {scale = 0.125 : f64, group = 1 : i64}
+      : memref<?x64xf32>, memref<32x32xf32> -> memref<?x64xf32>, memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @random_features_group(%x: memref<?x64xf32>, %wt: memref<64x32xf32>,
+                                 %phi: memref<64x256xf32>, %c: memref<8xf32>) {
+  // expected-error @below {{'pfc.random_features' op needs a positive group, got 0}}
+  pfc.random_features %x, %wt into %phi, %c
+      {scale = 0.125 : f64, group = 0 : i64, transposed}
+      : memref<?x64xf32>, memref<64x32xf32> -> memref<64x256xf32>, memref<8xf32>
+  return
+}
+
+// -----
+
+func.func @random_features_scale(%x: memref<?x64xf32>, %wt: memref<64x32xf32>,
+                                 %phi: memref<?x64xf32>, %c: memref<?xf32>) {
+  // expected-error @below {{'pfc.random_features' op needs a positive scale}}
+  pfc.random_features %x, %wt into %phi, %c {scale = -0.125 : f64, group = 1 : i64}
+      : memref<?x64xf32>, memref<64x32xf32> -> memref<?x64xf32>, memref<?xf32>
+  return
+}
+
+// -----
+
+// Tokens in rows have one scale each.
+func.func @random_features_group_untransposed(%x: memref<?x64xf32>, %wt: memref<64x32xf32>,
+                                              %phi: memref<?x64xf32>, %c: memref<?xf32>) {
+  // expected-error @below {{'pfc.random_features' op needs group 1 unless transposed, got 32}}
+  pfc.random_features %x, %wt into %phi, %c {scale = 0.125 : f64, group = 32 : i64}
+      : memref<?x64xf32>, memref<64x32xf32> -> memref<?x64xf32>, memref<?xf32>
+  return
+}
+
+// -----
+
+// m = 2·32 features per token, in rows with the input's token count.
+func.func @random_features_output(%x: memref<?x64xf32>, %wt: memref<64x32xf32>,
+                                  %phi: memref<?x32xf32>, %c: memref<?xf32>) {
+  // expected-error @below {{'pfc.random_features' op output has shape [?, 32], expected [?, 64]}}
+  pfc.random_features %x, %wt into %phi, %c {scale = 0.125 : f64, group = 1 : i64}
+      : memref<?x64xf32>, memref<64x32xf32> -> memref<?x32xf32>, memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @random_features_strided_output(%x: memref<?x64xf32>, %wt: memref<64x32xf32>,
+                                          %phi: memref<?x64xf32, strided<[128, 2]>>,
+                                          %c: memref<?xf32>) {
+  // expected-error @below {{'pfc.random_features' op needs matrices with contiguous rows, got 'memref<?x64xf32, strided<[128, 2]>>'}}
+  pfc.random_features %x, %wt into %phi, %c {scale = 0.125 : f64, group = 1 : i64}
+      : memref<?x64xf32>, memref<64x32xf32>
+      -> memref<?x64xf32, strided<[128, 2]>>, memref<?xf32>
+  return
+}
+
+// -----
+
+// Transposed: [m, P] with whole groups.
+func.func @random_features_transposed_output(%x: memref<?x64xf32>, %wt: memref<64x32xf32>,
+                                             %phi: memref<64x240xf32>, %c: memref<8xf32>) {
+  // expected-error @below {{'pfc.random_features' op needs a transposed output of static shape [64, P] with P a multiple of 32, got 'memref<64x240xf32>'}}
+  pfc.random_features %x, %wt into %phi, %c
+      {scale = 0.125 : f64, group = 32 : i64, transposed}
+      : memref<?x64xf32>, memref<64x32xf32> -> memref<64x240xf32>, memref<8xf32>
+  return
+}
+
+// -----
+
+func.func @random_features_transposed_tokens(%x: memref<300x64xf32>, %wt: memref<64x32xf32>,
+                                             %phi: memref<64x256xf32>, %c: memref<8xf32>) {
+  // expected-error @below {{'pfc.random_features' op has 300 tokens, more than the sequence's 256}}
+  pfc.random_features %x, %wt into %phi, %c
+      {scale = 0.125 : f64, group = 32 : i64, transposed}
+      : memref<300x64xf32>, memref<64x32xf32> -> memref<64x256xf32>, memref<8xf32>
+  return
+}
+
+// -----
+
+// One scale per group: 256 / 32.
+func.func @random_features_log_scale(%x: memref<?x64xf32>, %wt: memref<64x32xf32>,
+                                     %phi: memref<64x256xf32>, %c: memref<4xf32>) {
+  // expected-error @below {{'pfc.random_features' op log_scale has shape [4], expected [8]}}
+  pfc.random_features %x, %wt into %phi, %c
+      {scale = 0.125 : f64, group = 32 : i64, transposed}
+      : memref<?x64xf32>, memref<64x32xf32> -> memref<64x256xf32>, memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @random_features_mixed_data(%x: memref<?x64xbf16>, %wt: memref<64x32xf32>,
+                                      %phi: memref<?x64xf32>, %c: memref<?xf32>) {
+  // expected-error @below {{'pfc.random_features' op mixes data types 'bf16' and 'f32'}}
+  pfc.random_features %x, %wt into %phi, %c {scale = 0.125 : f64, group = 1 : i64}
+      : memref<?x64xbf16>, memref<64x32xf32> -> memref<?x64xf32>, memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @random_features_grad_head_dimensions(%x: memref<?x64xf32>, %wt: memref<64x32xf32>,
+                                                %phi: memref<256x64xf32>,
+                                                %dx: memref<?x32xf32>) {
+  // expected-error @below {{'pfc.random_features_grad' op has head dimensions 64 and 32}}
+  pfc.random_features_grad %x, %wt, %phi, %phi into %dx {scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<64x32xf32>, memref<256x64xf32>, memref<256x64xf32>
+      -> memref<?x32xf32>
+  return
+}
+
+// -----
+
+func.func @random_features_grad_tokens(%x: memref<4x64xf32>, %wt: memref<64x32xf32>,
+                                       %phi: memref<256x64xf32>, %dx: memref<8x64xf32>) {
+  // expected-error @below {{'pfc.random_features_grad' op has 4 and 8 tokens in its operands}}
+  pfc.random_features_grad %x, %wt, %phi, %phi into %dx {scale = 0.125 : f64}
+      : memref<4x64xf32>, memref<64x32xf32>, memref<256x64xf32>, memref<256x64xf32>
+      -> memref<8x64xf32>
+  return
+}
+
+// -----
+
+func.func @random_features_grad_features_shape(%x: memref<?x64xf32>, %wt: memref<?x32xf32>,
+                                               %phi: memref<256x64xf32>) {
+  // expected-error @below {{'pfc.random_features_grad' op needs features Wᵀ of static shape [64, m/2], got 'memref<?x32xf32>'}}
+  pfc.random_features_grad %x, %wt, %phi, %phi into %x {scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<?x32xf32>, memref<256x64xf32>, memref<256x64xf32>
+      -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+// φ has m = 2·32 columns.
+func.func @random_features_grad_phi_columns(%x: memref<?x64xf32>, %wt: memref<64x32xf32>,
+                                            %phi: memref<256x32xf32>) {
+  // expected-error @below {{'pfc.random_features_grad' op needs features of 64 columns, got 'memref<256x32xf32>'}}
+  pfc.random_features_grad %x, %wt, %phi, %phi into %x {scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<64x32xf32>, memref<256x32xf32>, memref<256x32xf32>
+      -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @random_features_grad_phi_type(%x: memref<?x64xf32>, %wt: memref<64x32xf32>,
+                                         %phi: memref<256x64xf32>, %dphi: memref<128x64xf32>) {
+  // expected-error @below {{'pfc.random_features_grad' op needs the features and their gradient of one type, got 'memref<256x64xf32>' and 'memref<128x64xf32>'}}
+  pfc.random_features_grad %x, %wt, %phi, %dphi into %x {scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<64x32xf32>, memref<256x64xf32>, memref<128x64xf32>
+      -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @random_features_grad_scale(%x: memref<?x64xf32>, %wt: memref<64x32xf32>,
+                                      %phi: memref<256x64xf32>) {
+  // expected-error @below {{'pfc.random_features_grad' op needs a positive scale}}
+  pfc.random_features_grad %x, %wt, %phi, %phi into %x {scale = 0.0 : f64}
+      : memref<?x64xf32>, memref<64x32xf32>, memref<256x64xf32>, memref<256x64xf32>
+      -> memref<?x64xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// pfc.block_attention, pfc.block_attention_grad: Kᵀ (and Vᵀ) [d, P], the
+// support over P, the random features. Unless a case says otherwise P is
+// 256 in blocks of 128 and m 64.
+//===----------------------------------------------------------------------===//
+
+func.func @block_attention_key_shape(%q: memref<?x64xf32>, %kt: memref<32x256xf32>,
+                                     %o: memref<?x64xf32>, %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.block_attention' op needs keys Kᵀ of static shape [64, P], got 'memref<32x256xf32>'}}
+  pfc.block_attention %q, %kt, %q into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<32x256xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @block_attention_dynamic_features(%q: memref<?x?xf32>, %kt: memref<64x256xf32>,
+                                            %o: memref<?x64xf32>, %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.block_attention' op needs a static feature count, got 'memref<?x?xf32>'}}
+  pfc.block_attention %q, %kt, %o into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x?xf32>, memref<64x256xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @block_attention_scale(%q: memref<?x64xf32>, %kt: memref<64x256xf32>,
+                                 %o: memref<?x64xf32>, %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.block_attention' op needs a positive scale}}
+  pfc.block_attention %q, %kt, %q into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64, scale = -1.0 : f64}
+      : memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// -----
+
+// P is Kᵀ's second size; it must be whole blocks.
+func.func @block_attention_whole_blocks(%q: memref<?x64xf32>, %kt: memref<64x200xf32>,
+                                        %o: memref<?x64xf32>, %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.block_attention' op needs a sequence of whole blocks, got 200 tokens in blocks of 128}}
+  pfc.block_attention %q, %kt, %q into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<64x200xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @block_attention_too_many_tokens(%q: memref<300x64xf32>, %kt: memref<64x256xf32>,
+                                           %o: memref<300x64xf32>, %stats: memref<300x3xf32>) {
+  // expected-error @below {{'pfc.block_attention' op has 300 tokens, more than the sequence's 256}}
+  pfc.block_attention %q, %kt, %q into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<300x64xf32>, memref<64x256xf32>, memref<300x64xf32>
+      -> memref<300x64xf32>, memref<300x3xf32>
+  return
+}
+
+// -----
+
+func.func @block_attention_stats_columns(%q: memref<?x64xf32>, %kt: memref<64x256xf32>,
+                                         %o: memref<?x64xf32>, %stats: memref<?x4xf32>) {
+  // expected-error @below {{'pfc.block_attention' op needs stats of 3 columns, got 'memref<?x4xf32>'}}
+  pfc.block_attention %q, %kt, %q into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x4xf32>
+  return
+}
+
+// -----
+
+// The queries' features have the queries' token count.
+func.func @block_attention_query_features_tokens(%q: memref<4x64xf32>, %kt: memref<64x256xf32>,
+                                                 %phiq: memref<8x64xf32>, %cq: memref<4xf32>,
+                                                 %phikt: memref<64x256xf32>, %ck: memref<2xf32>,
+                                                 %o: memref<4x64xf32>, %stats: memref<4x3xf32>) {
+  // expected-error @below {{'pfc.block_attention' op has 4 and 8 tokens in its operands}}
+  pfc.block_attention %q, %kt, %q
+      lowrank(%phiq, %cq, %phikt, %ck : memref<8x64xf32>, memref<4xf32>,
+              memref<64x256xf32>, memref<2xf32>) into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<4x64xf32>, memref<64x256xf32>, memref<4x64xf32>
+      -> memref<4x64xf32>, memref<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @block_attention_query_scales(%q: memref<4x64xf32>, %kt: memref<64x256xf32>,
+                                        %phiq: memref<4x64xf32>, %cq: memref<1xf32>,
+                                        %phikt: memref<64x256xf32>, %ck: memref<2xf32>,
+                                        %o: memref<4x64xf32>, %stats: memref<4x3xf32>) {
+  // expected-error @below {{'pfc.block_attention' op needs one query scale per token, got 'memref<1xf32>'}}
+  pfc.block_attention %q, %kt, %q
+      lowrank(%phiq, %cq, %phikt, %ck : memref<4x64xf32>, memref<1xf32>,
+              memref<64x256xf32>, memref<2xf32>) into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<4x64xf32>, memref<64x256xf32>, memref<4x64xf32>
+      -> memref<4x64xf32>, memref<4x3xf32>
+  return
+}
+
+// -----
+
+// The keys' features are transposed, [m, P], m the queries' feature count.
+func.func @block_attention_key_features(%q: memref<?x64xf32>, %kt: memref<64x256xf32>,
+                                        %phiq: memref<?x32xf32>, %cq: memref<?xf32>,
+                                        %phikt: memref<64x256xf32>, %ck: memref<2xf32>,
+                                        %o: memref<?x64xf32>, %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.block_attention' op the keys' features has shape [64, 256], expected [32, 256]}}
+  pfc.block_attention %q, %kt, %q
+      lowrank(%phiq, %cq, %phikt, %ck : memref<?x32xf32>, memref<?xf32>,
+              memref<64x256xf32>, memref<2xf32>) into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// -----
+
+// One key scale per block: 256 / 128.
+func.func @block_attention_key_scales(%q: memref<?x64xf32>, %kt: memref<64x256xf32>,
+                                      %phiq: memref<?x64xf32>, %cq: memref<?xf32>,
+                                      %phikt: memref<64x256xf32>, %ck: memref<256xf32>,
+                                      %o: memref<?x64xf32>, %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.block_attention' op the keys' scales has shape [256], expected [2]}}
+  pfc.block_attention %q, %kt, %q
+      lowrank(%phiq, %cq, %phikt, %ck : memref<?x64xf32>, memref<?xf32>,
+              memref<64x256xf32>, memref<256xf32>) into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// -----
+
+// The random features are f32 whatever the data type, the head matrices
+// and Kᵀ share theirs.
+func.func @block_attention_mixed_data(%q: memref<?x64xf16>, %kt: memref<64x256xbf16>,
+                                      %o: memref<?x64xf16>, %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.block_attention' op mixes data types 'f16' and 'bf16'}}
+  pfc.block_attention %q, %kt, %q into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf16>, memref<64x256xbf16>, memref<?x64xf16>
+      -> memref<?x64xf16>, memref<?x3xf32>
+  return
+}
+
+// -----
+
+// Vᵀ has Kᵀ's shape.
+func.func @block_attention_grad_value_transpose(%q: memref<?x64xf32>, %kt: memref<64x256xf32>,
+                                                %vt: memref<64x128xf32>,
+                                                %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.block_attention_grad' op the values' transpose has shape [64, 128], expected [64, 256]}}
+  pfc.block_attention_grad %q, %q, %kt, %q, %vt, %q, %stats, %q into %q, %q, %q
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>,
+        memref<64x128xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+  return
+}
+
+// -----
+
+// The keys' features in rows are [P, m].
+func.func @block_attention_grad_key_features(%q: memref<?x64xf32>, %kt: memref<64x256xf32>,
+                                             %stats: memref<?x3xf32>, %cq: memref<?xf32>,
+                                             %phik: memref<128x64xf32>, %ck: memref<2xf32>,
+                                             %dphik: memref<256x64xf32>) {
+  // expected-error @below {{'pfc.block_attention_grad' op the keys' features has shape [128, 64], expected [256, 64]}}
+  pfc.block_attention_grad %q, %q, %kt, %q, %kt, %q, %stats, %q
+      lowrank(%q, %cq, %kt, %phik, %ck : memref<?x64xf32>, memref<?xf32>,
+              memref<64x256xf32>, memref<128x64xf32>, memref<2xf32>)
+      into %q, %q, %q features(%q, %dphik : memref<?x64xf32>, memref<256x64xf32>)
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>,
+        memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @block_attention_grad_key_features_gradient(%q: memref<?x64xf32>,
+                                                      %kt: memref<64x256xf32>,
+                                                      %stats: memref<?x3xf32>,
+                                                      %cq: memref<?xf32>,
+                                                      %phik: memref<256x64xf32>,
+                                                      %ck: memref<2xf32>,
+                                                      %dphik: memref<64x256xf32>) {
+  // expected-error @below {{'pfc.block_attention_grad' op the keys' features' gradient has shape [64, 256], expected [256, 64]}}
+  pfc.block_attention_grad %q, %q, %kt, %q, %kt, %q, %stats, %q
+      lowrank(%q, %cq, %kt, %phik, %ck : memref<?x64xf32>, memref<?xf32>,
+              memref<64x256xf32>, memref<256x64xf32>, memref<2xf32>)
+      into %q, %q, %q features(%q, %dphik : memref<?x64xf32>, memref<64x256xf32>)
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>,
+        memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+  return
+}
+
+// -----
+
+// The queries' features' gradient has their shape, static token count
+// included.
+func.func @block_attention_grad_query_features_gradient(%q: memref<4x64xf32>,
+                                                        %kt: memref<64x256xf32>,
+                                                        %stats: memref<4x3xf32>,
+                                                        %cq: memref<4xf32>,
+                                                        %phik: memref<256x64xf32>,
+                                                        %ck: memref<2xf32>,
+                                                        %dphiq: memref<?x64xf32>) {
+  // expected-error @below {{'pfc.block_attention_grad' op the queries' features' gradient has shape [?, 64], expected [4, 64]}}
+  pfc.block_attention_grad %q, %q, %kt, %q, %kt, %q, %stats, %q
+      lowrank(%q, %cq, %kt, %phik, %ck : memref<4x64xf32>, memref<4xf32>,
+              memref<64x256xf32>, memref<256x64xf32>, memref<2xf32>)
+      into %q, %q, %q features(%dphiq, %phik : memref<?x64xf32>, memref<256x64xf32>)
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<4x64xf32>, memref<4x64xf32>, memref<64x256xf32>, memref<4x64xf32>,
+        memref<64x256xf32>, memref<4x64xf32>, memref<4x3xf32>, memref<4x64xf32>
+      -> memref<4x64xf32>, memref<4x64xf32>, memref<4x64xf32>
+  return
+}
+
+// -----
+
+// The generic form can leave out one operand of a pair.
+func.func @block_attention_row_end_only(%q: memref<?x64xf32>, %kt: memref<64x256xf32>,
+                                        %o: memref<?x64xf32>, %stats: memref<?x3xf32>,
+                                        %r: index) {
+  // expected-error @below {{'pfc.block_attention' op has only one of the block-row range's ends}}
+  "pfc.block_attention"(%q, %kt, %q, %o, %stats, %r) <{block = 128 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 1>, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64}> : (memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x3xf32>, index) -> ()
+  return
+}
+
+// -----
+
+func.func @block_attention_query_features_without_scales(%q: memref<?x64xf32>,
+                                                         %kt: memref<64x256xf32>,
+                                                         %phiq: memref<?x64xf32>,
+                                                         %o: memref<?x64xf32>,
+                                                         %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.block_attention' op has only one of the queries' features and scales}}
+  "pfc.block_attention"(%q, %kt, %q, %phiq, %o, %stats) <{block = 128 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 0, 1, 1, 0, 0>, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64}> : (memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x3xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @block_attention_key_scales_without_features(%q: memref<?x64xf32>,
+                                                       %kt: memref<64x256xf32>,
+                                                       %ck: memref<2xf32>,
+                                                       %o: memref<?x64xf32>,
+                                                       %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.block_attention' op has only one of the keys' features and scales}}
+  "pfc.block_attention"(%q, %kt, %q, %ck, %o, %stats) <{block = 128 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0>, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64}> : (memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<2xf32>, memref<?x64xf32>, memref<?x3xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @block_attention_query_features_only(%q: memref<?x64xf32>,
+                                               %kt: memref<64x256xf32>,
+                                               %phiq: memref<?x64xf32>,
+                                               %cq: memref<?xf32>,
+                                               %o: memref<?x64xf32>,
+                                               %stats: memref<?x3xf32>) {
+  // expected-error @below {{'pfc.block_attention' op has only one of the queries' and keys' features}}
+  "pfc.block_attention"(%q, %kt, %q, %phiq, %cq, %o, %stats) <{block = 128 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0>, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64}> : (memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?xf32>, memref<?x64xf32>, memref<?x3xf32>) -> ()
+  return
+}
+
+// -----
+
+// The gradients need the keys' features in rows [P, m] too, and the
+// features' gradients exactly when they have the features.
+func.func @block_attention_grad_without_key_rows(%q: memref<?x64xf32>, %kt: memref<64x256xf32>,
+                                                 %stats: memref<?x3xf32>, %cq: memref<?xf32>,
+                                                 %ck: memref<2xf32>,
+                                                 %dphik: memref<256x64xf32>) {
+  // expected-error @below {{'pfc.block_attention_grad' op has only one of the keys' features in both layouts}}
+  "pfc.block_attention_grad"(%q, %q, %kt, %q, %kt, %q, %stats, %q, %q, %cq, %kt, %ck, %q, %q, %q, %q, %dphik) <{block = 128 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1>, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64}> : (memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?xf32>, memref<64x256xf32>, memref<2xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<256x64xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @block_attention_grad_without_feature_gradients(%q: memref<?x64xf32>,
+                                                          %kt: memref<64x256xf32>,
+                                                          %stats: memref<?x3xf32>,
+                                                          %cq: memref<?xf32>,
+                                                          %phik: memref<256x64xf32>,
+                                                          %ck: memref<2xf32>) {
+  // expected-error @below {{'pfc.block_attention_grad' op has only one of the features and their gradients}}
+  "pfc.block_attention_grad"(%q, %q, %kt, %q, %kt, %q, %stats, %q, %q, %cq, %kt, %phik, %ck, %q, %q, %q) <{block = 128 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0>, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64}> : (memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?xf32>, memref<64x256xf32>, memref<256x64xf32>, memref<2xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @block_attention_grad_query_feature_gradient_only(%q: memref<?x64xf32>,
+                                                            %kt: memref<64x256xf32>,
+                                                            %stats: memref<?x3xf32>,
+                                                            %cq: memref<?xf32>,
+                                                            %phik: memref<256x64xf32>,
+                                                            %ck: memref<2xf32>) {
+  // expected-error @below {{'pfc.block_attention_grad' op has only one of the features' gradients}}
+  "pfc.block_attention_grad"(%q, %q, %kt, %q, %kt, %q, %stats, %q, %q, %cq, %kt, %phik, %ck, %q, %q, %q, %q) <{block = 128 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0>, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64}> : (memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?xf32>, memref<64x256xf32>, memref<256x64xf32>, memref<2xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>) -> ()
   return
 }
 

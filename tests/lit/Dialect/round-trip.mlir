@@ -609,6 +609,221 @@ func.func @pack_u(%b: memref<4x32x32xf32>, %u: memref<80x8xf32>,
   return
 }
 
+// Pixelfly attention with every optional part: the random features' Wᵀ, a
+// block-row range, causal, on a butterfly over 256 tokens in blocks of 32.
+// CHECK-LABEL: func.func @attention_all
+// CHECK-SAME: (%[[Q:[^:]*]]: memref<?x64xf32>, %[[K:[^:]*]]: memref<?x64xf32>, %[[V:[^:]*]]: memref<?x64xf32>, %[[WT:[^:]*]]: memref<64x32xf32>, %[[O:[^:]*]]: memref<?x64xf32>, %[[STATS:[^:]*]]: memref<?x3xf32>, %[[R0:[^:]*]]: index, %[[R1:[^:]*]]: index)
+// CHECK-NEXT: pfc.attention %[[Q]], %[[K]], %[[V]] features(%[[WT]] : memref<64x32xf32>) rows(%[[R0]], %[[R1]]) into %[[O]], %[[STATS]] {block = 32 : i64, causal, pattern = #pfc.butterfly<size = 4, strides = [2], shuffle = false, global = 0>, scale = 1.250000e-01 : f64, seq_len = 256 : i64} : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32> -> memref<?x64xf32>, memref<?x3xf32>
+func.func @attention_all(%q: memref<?x64xf32>, %k: memref<?x64xf32>,
+                         %v: memref<?x64xf32>, %wt: memref<64x32xf32>,
+                         %o: memref<?x64xf32>, %stats: memref<?x3xf32>,
+                         %r0: index, %r1: index) {
+  pfc.attention %q, %k, %v features(%wt : memref<64x32xf32>) rows(%r0, %r1)
+      into %o, %stats
+      {pattern = #pfc.butterfly<size = 4, strides = [2], shuffle = false, global = 0>,
+       seq_len = 256 : i64, block = 32 : i64, scale = 0.125 : f64, causal}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// Without them: the exact part alone, on a block list; 100 static tokens
+// in blocks of 64 pad to 128.
+// CHECK-LABEL: func.func @attention_none
+// CHECK-SAME: (%[[Q:[^:]*]]: memref<100x64xf32>, %[[K:[^:]*]]: memref<100x64xf32>, %[[V:[^:]*]]: memref<100x64xf32>, %[[O:[^:]*]]: memref<100x64xf32>, %[[STATS:[^:]*]]: memref<100x3xf32>)
+// CHECK-NEXT: pfc.attention %[[Q]], %[[K]], %[[V]] into %[[O]], %[[STATS]] {block = 64 : i64, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64, seq_len = 100 : i64} : memref<100x64xf32>, memref<100x64xf32>, memref<100x64xf32> -> memref<100x64xf32>, memref<100x3xf32>
+func.func @attention_none(%q: memref<100x64xf32>, %k: memref<100x64xf32>,
+                          %v: memref<100x64xf32>, %o: memref<100x64xf32>,
+                          %stats: memref<100x3xf32>) {
+  pfc.attention %q, %k, %v into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 100 : i64,
+       block = 64 : i64, scale = 0.125 : f64}
+      : memref<100x64xf32>, memref<100x64xf32>, memref<100x64xf32>
+      -> memref<100x64xf32>, memref<100x3xf32>
+  return
+}
+
+// A block-row range behind absent features.
+// CHECK-LABEL: func.func @attention_rows_without_features
+// CHECK-SAME: (%[[Q:[^:]*]]: memref<?x64xf32>, %[[O:[^:]*]]: memref<?x64xf32>, %[[STATS:[^:]*]]: memref<?x3xf32>, %[[R0:[^:]*]]: index, %[[R1:[^:]*]]: index)
+// CHECK-NEXT: pfc.attention %[[Q]], %[[Q]], %[[Q]] rows(%[[R0]], %[[R1]]) into %[[O]], %[[STATS]] {block = 128 : i64, causal, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64, seq_len = 256 : i64} : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32> -> memref<?x64xf32>, memref<?x3xf32>
+func.func @attention_rows_without_features(%q: memref<?x64xf32>, %o: memref<?x64xf32>,
+                                            %stats: memref<?x3xf32>, %r0: index,
+                                            %r1: index) {
+  pfc.attention %q, %q, %q rows(%r0, %r1) into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 256 : i64,
+       block = 128 : i64, scale = 0.125 : f64, causal}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// The random features in rows, one scale per token (group 1), and
+// transposed, [m, P] with one scale per group of 32 tokens.
+// CHECK-LABEL: func.func @random_features
+// CHECK-SAME: (%[[Q:[^:]*]]: memref<?x64xf32>, %[[WT:[^:]*]]: memref<64x32xf32>, %[[PHI:[^:]*]]: memref<?x64xf32>, %[[C:[^:]*]]: memref<?xf32>)
+// CHECK-NEXT: pfc.random_features %[[Q]], %[[WT]] into %[[PHI]], %[[C]] {group = 1 : i64, scale = 1.250000e-01 : f64} : memref<?x64xf32>, memref<64x32xf32> -> memref<?x64xf32>, memref<?xf32>
+func.func @random_features(%q: memref<?x64xf32>, %wt: memref<64x32xf32>,
+                           %phi: memref<?x64xf32>, %c: memref<?xf32>) {
+  pfc.random_features %q, %wt into %phi, %c {scale = 0.125 : f64, group = 1 : i64}
+      : memref<?x64xf32>, memref<64x32xf32> -> memref<?x64xf32>, memref<?xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @random_features_transposed
+// CHECK-SAME: (%[[K:[^:]*]]: memref<?x64xf32>, %[[WT:[^:]*]]: memref<64x32xf32>, %[[PHI:[^:]*]]: memref<64x256xf32>, %[[C:[^:]*]]: memref<8xf32>)
+// CHECK-NEXT: pfc.random_features %[[K]], %[[WT]] into %[[PHI]], %[[C]] {group = 32 : i64, scale = 1.250000e-01 : f64, transposed} : memref<?x64xf32>, memref<64x32xf32> -> memref<64x256xf32>, memref<8xf32>
+func.func @random_features_transposed(%k: memref<?x64xf32>, %wt: memref<64x32xf32>,
+                                      %phi: memref<64x256xf32>, %c: memref<8xf32>) {
+  pfc.random_features %k, %wt into %phi, %c
+      {scale = 0.125 : f64, group = 32 : i64, transposed}
+      : memref<?x64xf32>, memref<64x32xf32> -> memref<64x256xf32>, memref<8xf32>
+  return
+}
+
+// The attention kernel with the random features (the queries' [T, m] and
+// their scales, the keys' transposed [m, P] and one scale per block), a
+// block-row range and causal; without any; a range without features.
+// CHECK-LABEL: func.func @block_attention_all
+// CHECK-SAME: (%[[Q:[^:]*]]: memref<?x64xf32>, %[[KT:[^:]*]]: memref<64x256xf32>, %[[V:[^:]*]]: memref<?x64xf32>, %[[PHIQ:[^:]*]]: memref<?x64xf32>, %[[CQ:[^:]*]]: memref<?xf32>, %[[PHIKT:[^:]*]]: memref<64x256xf32>, %[[CK:[^:]*]]: memref<2xf32>, %[[O:[^:]*]]: memref<?x64xf32>, %[[STATS:[^:]*]]: memref<?x3xf32>, %[[R0:[^:]*]]: index, %[[R1:[^:]*]]: index)
+// CHECK-NEXT: pfc.block_attention %[[Q]], %[[KT]], %[[V]] lowrank(%[[PHIQ]], %[[CQ]], %[[PHIKT]], %[[CK]] : memref<?x64xf32>, memref<?xf32>, memref<64x256xf32>, memref<2xf32>) rows(%[[R0]], %[[R1]]) into %[[O]], %[[STATS]] {block = 128 : i64, causal, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64} : memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32> -> memref<?x64xf32>, memref<?x3xf32>
+func.func @block_attention_all(%q: memref<?x64xf32>, %kt: memref<64x256xf32>,
+                               %v: memref<?x64xf32>, %phiq: memref<?x64xf32>,
+                               %cq: memref<?xf32>, %phikt: memref<64x256xf32>,
+                               %ck: memref<2xf32>, %o: memref<?x64xf32>,
+                               %stats: memref<?x3xf32>, %r0: index, %r1: index) {
+  pfc.block_attention %q, %kt, %v
+      lowrank(%phiq, %cq, %phikt, %ck : memref<?x64xf32>, memref<?xf32>,
+              memref<64x256xf32>, memref<2xf32>) rows(%r0, %r1) into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64,
+       scale = 0.125 : f64, causal}
+      : memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @block_attention_none
+// CHECK-SAME: (%[[Q:[^:]*]]: memref<?x64xf32>, %[[KT:[^:]*]]: memref<64x256xf32>, %[[V:[^:]*]]: memref<?x64xf32>, %[[O:[^:]*]]: memref<?x64xf32>, %[[STATS:[^:]*]]: memref<?x3xf32>)
+// CHECK-NEXT: pfc.block_attention %[[Q]], %[[KT]], %[[V]] into %[[O]], %[[STATS]] {block = 128 : i64, pattern = #pfc.blocks<2x2: [0, 1], [1]>, scale = 1.250000e-01 : f64} : memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32> -> memref<?x64xf32>, memref<?x3xf32>
+func.func @block_attention_none(%q: memref<?x64xf32>, %kt: memref<64x256xf32>,
+                           %v: memref<?x64xf32>, %o: memref<?x64xf32>,
+                           %stats: memref<?x3xf32>) {
+  pfc.block_attention %q, %kt, %v into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0, 1], [1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @block_attention_rows_without_lowrank
+// CHECK-SAME: (%[[Q:[^:]*]]: memref<?x64xf32>, %[[KT:[^:]*]]: memref<64x256xf32>, %[[V:[^:]*]]: memref<?x64xf32>, %[[O:[^:]*]]: memref<?x64xf32>, %[[STATS:[^:]*]]: memref<?x3xf32>, %[[R0:[^:]*]]: index, %[[R1:[^:]*]]: index)
+// CHECK-NEXT: pfc.block_attention %[[Q]], %[[KT]], %[[V]] rows(%[[R0]], %[[R1]]) into %[[O]], %[[STATS]] {block = 128 : i64, causal, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64} : memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32> -> memref<?x64xf32>, memref<?x3xf32>
+func.func @block_attention_rows_without_lowrank(%q: memref<?x64xf32>, %kt: memref<64x256xf32>,
+                                                %v: memref<?x64xf32>, %o: memref<?x64xf32>,
+                                                %stats: memref<?x3xf32>, %r0: index,
+                                                %r1: index) {
+  pfc.block_attention %q, %kt, %v rows(%r0, %r1) into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64,
+       scale = 0.125 : f64, causal}
+      : memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x3xf32>
+  return
+}
+
+// The attention's gradients with and without features.
+// CHECK-LABEL: func.func @attention_grad_all
+// CHECK-SAME: (%[[Q:[^:]*]]: memref<?x64xf32>, %[[K:[^:]*]]: memref<?x64xf32>, %[[V:[^:]*]]: memref<?x64xf32>, %[[WT:[^:]*]]: memref<64x32xf32>, %[[O:[^:]*]]: memref<?x64xf32>, %[[STATS:[^:]*]]: memref<?x3xf32>, %[[DO:[^:]*]]: memref<?x64xf32>, %[[DQ:[^:]*]]: memref<?x64xf32>, %[[DK:[^:]*]]: memref<?x64xf32>, %[[DV:[^:]*]]: memref<?x64xf32>)
+// CHECK-NEXT: pfc.attention_grad %[[Q]], %[[K]], %[[V]] features(%[[WT]] : memref<64x32xf32>), %[[O]], %[[STATS]], %[[DO]] into %[[DQ]], %[[DK]], %[[DV]] {block = 32 : i64, causal, pattern = #pfc.butterfly<size = 4, strides = [2], shuffle = false, global = 0>, scale = 1.250000e-01 : f64, seq_len = 256 : i64} : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32> -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+func.func @attention_grad_all(%q: memref<?x64xf32>, %k: memref<?x64xf32>,
+                                          %v: memref<?x64xf32>, %wt: memref<64x32xf32>,
+                                          %o: memref<?x64xf32>, %stats: memref<?x3xf32>,
+                                          %do: memref<?x64xf32>, %dq: memref<?x64xf32>,
+                                          %dk: memref<?x64xf32>, %dv: memref<?x64xf32>) {
+  pfc.attention_grad %q, %k, %v features(%wt : memref<64x32xf32>), %o, %stats, %do
+      into %dq, %dk, %dv
+      {pattern = #pfc.butterfly<size = 4, strides = [2], shuffle = false, global = 0>,
+       seq_len = 256 : i64, block = 32 : i64, scale = 0.125 : f64, causal}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>,
+        memref<?x3xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @attention_grad_none
+// CHECK-SAME: (%[[Q:[^:]*]]: memref<?x64xf32>, %[[K:[^:]*]]: memref<?x64xf32>, %[[V:[^:]*]]: memref<?x64xf32>, %[[O:[^:]*]]: memref<?x64xf32>, %[[STATS:[^:]*]]: memref<?x3xf32>, %[[DO:[^:]*]]: memref<?x64xf32>, %[[DQ:[^:]*]]: memref<?x64xf32>, %[[DK:[^:]*]]: memref<?x64xf32>, %[[DV:[^:]*]]: memref<?x64xf32>)
+// CHECK-NEXT: pfc.attention_grad %[[Q]], %[[K]], %[[V]], %[[O]], %[[STATS]], %[[DO]] into %[[DQ]], %[[DK]], %[[DV]] {block = 128 : i64, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64, seq_len = 200 : i64} : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32> -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+func.func @attention_grad_none(%q: memref<?x64xf32>, %k: memref<?x64xf32>,
+                               %v: memref<?x64xf32>, %o: memref<?x64xf32>,
+                               %stats: memref<?x3xf32>, %do: memref<?x64xf32>,
+                               %dq: memref<?x64xf32>, %dk: memref<?x64xf32>,
+                               %dv: memref<?x64xf32>) {
+  pfc.attention_grad %q, %k, %v, %o, %stats, %do into %dq, %dk, %dv
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 200 : i64,
+       block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>,
+        memref<?x3xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+  return
+}
+
+// The gradient through the keys' random features, in rows [P, m].
+// CHECK-LABEL: func.func @random_features_grad
+// CHECK-SAME: (%[[K:[^:]*]]: memref<?x64xf32>, %[[WT:[^:]*]]: memref<64x32xf32>, %[[PHIK:[^:]*]]: memref<256x64xf32>, %[[DPHIK:[^:]*]]: memref<256x64xf32>, %[[DK:[^:]*]]: memref<?x64xf32>)
+// CHECK-NEXT: pfc.random_features_grad %[[K]], %[[WT]], %[[PHIK]], %[[DPHIK]] into %[[DK]] {scale = 1.250000e-01 : f64} : memref<?x64xf32>, memref<64x32xf32>, memref<256x64xf32>, memref<256x64xf32> -> memref<?x64xf32>
+func.func @random_features_grad(%k: memref<?x64xf32>, %wt: memref<64x32xf32>,
+                                %phik: memref<256x64xf32>, %dphik: memref<256x64xf32>,
+                                %dk: memref<?x64xf32>) {
+  pfc.random_features_grad %k, %wt, %phik, %dphik into %dk {scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<64x32xf32>, memref<256x64xf32>, memref<256x64xf32>
+      -> memref<?x64xf32>
+  return
+}
+
+// The kernel's gradients with the forward's features, the keys' in rows
+// too, and the features' gradients; and without them.
+// CHECK-LABEL: func.func @block_attention_grad_all
+// CHECK-SAME: (%[[Q:[^:]*]]: memref<?x64xf32>, %[[K:[^:]*]]: memref<?x64xf32>, %[[KT:[^:]*]]: memref<64x256xf32>, %[[V:[^:]*]]: memref<?x64xf32>, %[[VT:[^:]*]]: memref<64x256xf32>, %[[O:[^:]*]]: memref<?x64xf32>, %[[STATS:[^:]*]]: memref<?x3xf32>, %[[DO:[^:]*]]: memref<?x64xf32>, %[[PHIQ:[^:]*]]: memref<?x64xf32>, %[[CQ:[^:]*]]: memref<?xf32>, %[[PHIKT:[^:]*]]: memref<64x256xf32>, %[[PHIK:[^:]*]]: memref<256x64xf32>, %[[CK:[^:]*]]: memref<2xf32>, %[[DQ:[^:]*]]: memref<?x64xf32>, %[[DK:[^:]*]]: memref<?x64xf32>, %[[DV:[^:]*]]: memref<?x64xf32>, %[[DPHIQ:[^:]*]]: memref<?x64xf32>, %[[DPHIK:[^:]*]]: memref<256x64xf32>)
+// CHECK-NEXT: pfc.block_attention_grad %[[Q]], %[[K]], %[[KT]], %[[V]], %[[VT]], %[[O]], %[[STATS]], %[[DO]] lowrank(%[[PHIQ]], %[[CQ]], %[[PHIKT]], %[[PHIK]], %[[CK]] : memref<?x64xf32>, memref<?xf32>, memref<64x256xf32>, memref<256x64xf32>, memref<2xf32>) into %[[DQ]], %[[DK]], %[[DV]] features(%[[DPHIQ]], %[[DPHIK]] : memref<?x64xf32>, memref<256x64xf32>) {block = 128 : i64, causal, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64} : memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32> -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+func.func @block_attention_grad_all(%q: memref<?x64xf32>, %k: memref<?x64xf32>,
+                                        %kt: memref<64x256xf32>, %v: memref<?x64xf32>,
+                                        %vt: memref<64x256xf32>, %o: memref<?x64xf32>,
+                                        %stats: memref<?x3xf32>, %do: memref<?x64xf32>,
+                                        %phiq: memref<?x64xf32>, %cq: memref<?xf32>,
+                                        %phikt: memref<64x256xf32>, %phik: memref<256x64xf32>,
+                                        %ck: memref<2xf32>, %dq: memref<?x64xf32>,
+                                        %dk: memref<?x64xf32>, %dv: memref<?x64xf32>,
+                                        %dphiq: memref<?x64xf32>, %dphik: memref<256x64xf32>) {
+  pfc.block_attention_grad %q, %k, %kt, %v, %vt, %o, %stats, %do
+      lowrank(%phiq, %cq, %phikt, %phik, %ck : memref<?x64xf32>, memref<?xf32>,
+              memref<64x256xf32>, memref<256x64xf32>, memref<2xf32>)
+      into %dq, %dk, %dv
+      features(%dphiq, %dphik : memref<?x64xf32>, memref<256x64xf32>)
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64,
+       scale = 0.125 : f64, causal}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>,
+        memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @block_attention_grad_none
+// CHECK-SAME: (%[[Q:[^:]*]]: memref<?x64xf32>, %[[K:[^:]*]]: memref<?x64xf32>, %[[KT:[^:]*]]: memref<64x256xf32>, %[[V:[^:]*]]: memref<?x64xf32>, %[[VT:[^:]*]]: memref<64x256xf32>, %[[O:[^:]*]]: memref<?x64xf32>, %[[STATS:[^:]*]]: memref<?x3xf32>, %[[DO:[^:]*]]: memref<?x64xf32>, %[[DQ:[^:]*]]: memref<?x64xf32>, %[[DK:[^:]*]]: memref<?x64xf32>, %[[DV:[^:]*]]: memref<?x64xf32>)
+// CHECK-NEXT: pfc.block_attention_grad %[[Q]], %[[K]], %[[KT]], %[[V]], %[[VT]], %[[O]], %[[STATS]], %[[DO]] into %[[DQ]], %[[DK]], %[[DV]] {block = 128 : i64, pattern = #pfc.blocks<2x2: [0, 1], [1]>, scale = 1.250000e-01 : f64} : memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32> -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+func.func @block_attention_grad_none(%q: memref<?x64xf32>, %k: memref<?x64xf32>,
+                                %kt: memref<64x256xf32>, %v: memref<?x64xf32>,
+                                %vt: memref<64x256xf32>, %o: memref<?x64xf32>,
+                                %stats: memref<?x3xf32>, %do: memref<?x64xf32>,
+                                %dq: memref<?x64xf32>, %dk: memref<?x64xf32>,
+                                %dv: memref<?x64xf32>) {
+  pfc.block_attention_grad %q, %k, %kt, %v, %vt, %o, %stats, %do
+      into %dq, %dk, %dv
+      {pattern = #pfc.blocks<2x2: [0, 1], [1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>,
+        memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+  return
+}
+
 // The attributes on their own, at the edges of their ranges: three factors,
 // a block-row without blocks, the smallest schedule.
 // CHECK-LABEL: func.func @attributes()
@@ -693,5 +908,36 @@ func.func @outer_sum_f16(%x: memref<?x64xf16>, %w: memref<?x8xf16>,
                          %dv: memref<64x8xf32>) {
   pfc.outer_sum %x, %w into %dv
       : memref<?x64xf16>, memref<?x8xf16> -> memref<64x8xf32>
+  return
+}
+
+// Attention on bf16 data: the head matrices and Wᵀ hold the data type, the
+// stats stay f32; the kernel's random features are f32 too.
+// CHECK-LABEL: func.func @attention_bf16
+// CHECK: pfc.attention %{{.*}}, %{{.*}}, %{{.*}} features(%{{.*}} : memref<64x32xbf16>) into %{{.*}}, %{{[[:alnum:]]+}} {
+// CHECK-SAME: : memref<?x64xbf16>, memref<?x64xbf16>, memref<?x64xbf16> -> memref<?x64xbf16>, memref<?x3xf32>{{$}}
+func.func @attention_bf16(%q: memref<?x64xbf16>, %wt: memref<64x32xbf16>,
+                          %o: memref<?x64xbf16>, %stats: memref<?x3xf32>) {
+  pfc.attention %q, %q, %q features(%wt : memref<64x32xbf16>) into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 256 : i64,
+       block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xbf16>, memref<?x64xbf16>, memref<?x64xbf16>
+      -> memref<?x64xbf16>, memref<?x3xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @block_attention_f16
+// CHECK: pfc.block_attention %{{.*}}, %{{.*}}, %{{.*}} lowrank(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : memref<?x64xf32>, memref<?xf32>, memref<64x256xf32>, memref<2xf32>) into %{{.*}}, %{{[[:alnum:]]+}} {
+// CHECK-SAME: : memref<?x64xf16>, memref<64x256xf16>, memref<?x64xf16> -> memref<?x64xf16>, memref<?x3xf32>{{$}}
+func.func @block_attention_f16(%q: memref<?x64xf16>, %kt: memref<64x256xf16>,
+                               %phiq: memref<?x64xf32>, %cq: memref<?xf32>,
+                               %phikt: memref<64x256xf32>, %ck: memref<2xf32>,
+                               %o: memref<?x64xf16>, %stats: memref<?x3xf32>) {
+  pfc.block_attention %q, %kt, %q
+      lowrank(%phiq, %cq, %phikt, %ck : memref<?x64xf32>, memref<?xf32>,
+              memref<64x256xf32>, memref<2xf32>) into %o, %stats
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf16>, memref<64x256xf16>, memref<?x64xf16>
+      -> memref<?x64xf16>, memref<?x3xf32>
   return
 }

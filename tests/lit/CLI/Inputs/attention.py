@@ -15,6 +15,8 @@
   attention.py same A.npy B.npy TOL           fails unless B's data matches
                                               A's (same shape) within TOL;
                                               prints the shape
+  attention.py finite FILE.npy...             fails unless every value is
+                                              finite; prints each shape
 """
 import math
 import random
@@ -125,6 +127,11 @@ def main(command, *args):
         error = relative_error(got, want)
         assert error <= float(args[2]), "relative error %g" % error
         print("shape %s matches" % shape)
+    elif command == "finite":
+        for path in args:
+            shape, values = read_npy(path)
+            assert all(math.isfinite(x) for x in values), "%s: not finite" % path
+            print("%s finite" % shape)
     else:
         sys.exit("unknown command " + command)
 
