@@ -57,8 +57,32 @@ class _Registered:
 
 
 _lock = threading.Lock()
-_specs: List[_Registered] = []  # layer id -> its spec
-_ids: Dict[str, int] = {}  # canonical text -> layer id
+
+
+class _Registry:
+    """Specs by id, one id per canonical text (so one compile per pattern)."""
+
+    def __init__(self, kind: str, make):
+        self.kind, self.make = kind, make
+        self.entries: List = []  # id -> its registered spec
+        self.ids: Dict[str, int] = {}  # canonical text -> id
+
+    def register(self, spec) -> int:
+        with _lock:
+            spec_id = self.ids.get(spec.canonical)
+            if spec_id is None:
+                spec_id = len(self.entries)
+                self.entries.append(self.make(spec))
+                self.ids[spec.canonical] = spec_id
+        return spec_id
+
+    def get(self, spec_id: int):
+        if not 0 <= spec_id < len(self.entries):
+            raise ValueError(f"pfc: unknown {self.kind} id {spec_id}")
+        return self.entries[spec_id]
+
+
+_layers = _Registry("layer", _Registered)
 _compiled: Dict[Tuple[int, int], _pfc.Layer] = {}  # (id, threads) -> layer
 
 
@@ -68,20 +92,11 @@ def register_layer(text: str, source: str = "<spec>") -> int:
     Specs with the same canonical text share an id (and compiled kernels).
     A bad spec raises ValueError with ``source:line:col: error: ...``.
     """
-    spec = _pfc.Spec(text, source)
-    with _lock:
-        layer_id = _ids.get(spec.canonical)
-        if layer_id is None:
-            layer_id = len(_specs)
-            _specs.append(_Registered(spec))
-            _ids[spec.canonical] = layer_id
-    return layer_id
+    return _layers.register(_pfc.Spec(text, source))
 
 
 def _registered(layer_id: int) -> _Registered:
-    if not 0 <= layer_id < len(_specs):
-        raise ValueError(f"pfc: unknown layer id {layer_id}")
-    return _specs[layer_id]
+    return _layers.get(layer_id)
 
 
 def layer_spec(layer_id: int) -> _pfc.Spec:
@@ -298,8 +313,7 @@ class _RegisteredAttention:
         self.head_dim = info["head_dim"]
 
 
-_attention_specs: List[_RegisteredAttention] = []  # attention id -> its spec
-_attention_ids: Dict[str, int] = {}  # canonical text -> attention id
+_attentions = _Registry("attention", _RegisteredAttention)
 _attention_compiled: Dict[Tuple[int, int], _pfc.Attention] = {}  # (id, threads)
 
 
@@ -310,20 +324,11 @@ def register_attention(text: str, source: str = "<spec>") -> int:
     A bad spec raises ValueError with ``source:line:col: error: ...``, as
     does one of another dtype than f32 (the CPU kernels compute in f32).
     """
-    spec = _pfc.AttentionSpec(text, source)
-    with _lock:
-        attention_id = _attention_ids.get(spec.canonical)
-        if attention_id is None:
-            attention_id = len(_attention_specs)
-            _attention_specs.append(_RegisteredAttention(spec))
-            _attention_ids[spec.canonical] = attention_id
-    return attention_id
+    return _attentions.register(_pfc.AttentionSpec(text, source))
 
 
 def _registered_attention(attention_id: int) -> _RegisteredAttention:
-    if not 0 <= attention_id < len(_attention_specs):
-        raise ValueError(f"pfc: unknown attention id {attention_id}")
-    return _attention_specs[attention_id]
+    return _attentions.get(attention_id)
 
 
 # Patterns: a spec with its length, heads and head_dim left open, for
