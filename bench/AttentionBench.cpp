@@ -21,6 +21,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <sys/resource.h>
 
 namespace pfc {
@@ -39,21 +41,28 @@ AttentionSpec denseOf(const AttentionSpec &spec) {
   return dense;
 }
 
-/// Bytes one head's kernels allocate (forward, backward): Kᵀ (and Vᵀ), the
-/// features of queries and keys (the keys' in both layouts backward) and
-/// their gradients, the state [m, d] (and its mirror), tile buffers.
+/// Bytes one head's kernels allocate (forward, backward): Kᵀ (and Vᵀ) in
+/// rows a cache line longer, the features of queries and keys (the keys' in
+/// both layouts backward) and their gradients, the state [m, d] with each
+/// key block's share and a block-row's copy (backward also each block-row's
+/// aggregate and two more [m, d]), tile buffers.
 std::pair<double, double> workspaceBytes(const AttentionSpec &spec,
                                          int64_t tokens) {
   const double p = static_cast<double>(spec.paddedSeq());
   const double t = static_cast<double>(tokens), d = spec.headDim,
-               m = spec.features, b = spec.block;
-  const double tiles = 4.0 * (3 * b + d + m);
+               m = spec.features, b = spec.block, blocks = p / b;
+  const double rows = p + 16; // Kᵀ, Vᵀ and Φ_Kᵀ
+  const double state = m * d + m;
+  const double perBlock = blocks * state;
   const double forward =
-      d * p + (m ? t * m + t + m * p + p / b + m * d + m : 0) + tiles;
-  const double backward =
-      2 * d * p +
-      (m ? 2 * t * m + t + 3 * m * p + p / b + 2 * m * d + 2 * m : 0) + tiles +
-      4.0 * (2 * b + d + m);
+      d * rows +
+      (m ? t * m + t + m * rows + blocks + 2 * state + perBlock : 0) +
+      4.0 * (std::max(b, m) + d + 3);
+  const double backward = 2 * d * rows +
+                          (m ? 2 * t * m + t + m * rows + 2 * p * m + blocks +
+                                   4 * state + 2 * perBlock + blocks
+                             : 0) +
+                          4.0 * (5 * b + 2 * d + m);
   return {4 * forward, 4 * backward};
 }
 

@@ -282,6 +282,11 @@ void checkGradients(RandomDraws &draw, const Attention &attention,
   std::vector<float> o(n, nan), stats(tokens * 3, nan);
   attention.forward(in.q.data(), in.k.data(), in.v.data(), 1, tokens, o.data(),
                     stats.data());
+  // Every output written and finite (they start as NaN).
+  for (float value : o)
+    ASSERT_TRUE(std::isfinite(value)) << "o";
+  for (float value : stats)
+    ASSERT_TRUE(std::isfinite(value)) << "stats";
   std::vector<float> dq(n, nan), dk(n, nan), dv(n, nan);
   attention.backward(in.q.data(), in.k.data(), in.v.data(), 1, tokens, o.data(),
                      stats.data(), dout.data(), dq.data(), dk.data(),

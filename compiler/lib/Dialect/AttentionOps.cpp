@@ -98,6 +98,9 @@ LogicalResult AttentionOp::verify() {
 }
 
 LogicalResult AttentionGradOp::verify() {
+  if (failed(verifyPair(*this, getRowBegin(), getRowEnd(),
+                        "the block-row range's ends")))
+    return failure();
   return verifyAttention(*this, {getQuery(), getKey(), getValue(), getOutput(),
                                  getGradOutput(), getGradQuery(), getGradKey(),
                                  getGradValue()});
@@ -220,7 +223,9 @@ LogicalResult BlockAttentionGradOp::verify() {
       failed(verifyPair(*this, getQueryFeatures(), getGradQueryFeatures(),
                         "the features and their gradients")) ||
       failed(verifyPair(*this, getGradQueryFeatures(), getGradKeyFeatures(),
-                        "the features' gradients")))
+                        "the features' gradients")) ||
+      failed(verifyPair(*this, getRowBegin(), getRowEnd(),
+                        "the block-row range's ends")))
     return failure();
   if (!getQueryFeatures())
     return success();

@@ -78,7 +78,7 @@ OwningOpRef<ModuleOp> buildAttentionModule(MLIRContext &context,
       loc, kernelSymbol(spec) + "_backward",
       b.getFunctionType({headsType, headsType, headsType, featuresType,
                          headsType, statsType, headsType, headsType, headsType,
-                         headsType, index, index, index},
+                         headsType, index, index, index, index, index},
                         {}));
   backwardKernel->setAttr("pfc.c_interface", b.getUnitAttr());
   backwardKernel.setArgAttr(10, "pfc.tokens", b.getUnitAttr());
@@ -93,8 +93,9 @@ OwningOpRef<ModuleOp> buildAttentionModule(MLIRContext &context,
       headOf(grad(0), d), headOf(grad(1), d), headOf(grad(2), d),
       half ? grad(3) : Value(), headOf(grad(4), d), headOf(grad(5), 3),
       headOf(grad(6), d), headOf(grad(7), d), headOf(grad(8), d),
-      headOf(grad(9), d), pattern, b.getI64IntegerAttr(spec.seqLen),
-      b.getI64IntegerAttr(spec.block), b.getF64FloatAttr(spec.tau()),
+      headOf(grad(9), d), grad(13), grad(14), pattern,
+      b.getI64IntegerAttr(spec.seqLen), b.getI64IntegerAttr(spec.block),
+      b.getF64FloatAttr(spec.tau()),
       spec.causal ? b.getUnitAttr() : UnitAttr());
   b.setInsertionPointAfter(loop);
   b.create<func::ReturnOp>();

@@ -57,8 +57,13 @@ Value VectorMath::sub(Value x, Value y) {
 Value VectorMath::mul(Value x, Value y) {
   return b.create<arith::MulFOp>(x, y);
 }
+// Maxima of scores, never NaN (masked lanes are −∞): without the flags,
+// LLVM orders ±0 and propagates NaN with a branch per lane.
+static constexpr arith::FastMathFlags kNoNaNs =
+    arith::FastMathFlags::nnan | arith::FastMathFlags::nsz;
+
 Value VectorMath::max(Value x, Value y) {
-  return b.create<arith::MaximumFOp>(x, y);
+  return b.create<arith::MaximumFOp>(x, y, kNoNaNs);
 }
 Value VectorMath::exp(Value x) {
   auto exp = b.create<math::ExpOp>(x);
@@ -66,30 +71,34 @@ Value VectorMath::exp(Value x) {
   return exp;
 }
 Value VectorMath::sum(Value v) {
-  return b.create<vector::ReductionOp>(vector::CombiningKind::ADD, v);
+  // In any order: a tree of adds rather than a chain.
+  return b.create<vector::ReductionOp>(vector::CombiningKind::ADD, v,
+                                       arith::FastMathFlags::reassoc);
 }
 Value VectorMath::maxOf(Value v) {
-  return b.create<vector::ReductionOp>(vector::CombiningKind::MAXIMUMF, v);
+  return b.create<vector::ReductionOp>(vector::CombiningKind::MAXIMUMF, v,
+                                       kNoNaNs);
 }
 Value VectorMath::zeros(VectorType type) {
   return b.create<arith::ConstantOp>(
       type, DenseElementsAttr::get(type, b.getF32FloatAttr(0)));
 }
 Value VectorMath::lanesBelow(int64_t width, Value first, Value limit) {
-  auto indices = VectorType::get({width}, b.getI64Type());
-  SmallVector<int64_t> lanes;
-  for (int64_t i = 0; i < width; ++i)
+  // 32-bit lanes: one compare per vector (token counts fit).
+  auto indices = VectorType::get({width}, b.getI32Type());
+  SmallVector<int32_t> lanes;
+  for (int32_t i = 0; i < width; ++i)
     lanes.push_back(i);
   Value iota = b.create<arith::ConstantOp>(
-      indices, DenseElementsAttr::get(indices, ArrayRef<int64_t>(lanes)));
-  auto i64 = [&](Value index) {
-    return b.create<arith::IndexCastOp>(b.getI64Type(), index);
+      indices, DenseElementsAttr::get(indices, ArrayRef<int32_t>(lanes)));
+  auto i32 = [&](Value index) {
+    return b.create<arith::IndexCastOp>(b.getI32Type(), index);
   };
   Value at = b.create<arith::AddIOp>(
-      b.create<vector::BroadcastOp>(indices, i64(first)), iota);
+      b.create<vector::BroadcastOp>(indices, i32(first)), iota);
   return b.create<arith::CmpIOp>(
       arith::CmpIPredicate::slt, at,
-      b.create<vector::BroadcastOp>(indices, i64(limit)));
+      b.create<vector::BroadcastOp>(indices, i32(limit)));
 }
 Value VectorMath::select(Value mask, Value x, Value y) {
   return b.create<arith::SelectOp>(mask, x, y);
@@ -184,28 +193,37 @@ void AttentionEmitter::productIntoBuffer(Value lhs, Value first, Value rhsT,
 void AttentionEmitter::accumulateRows(Value acc, int64_t rows,
                                       ArrayRef<Value> rescale, Value weights,
                                       Value rhs, Value rhsRow0, Value count,
-                                      int64_t width) {
+                                      int64_t width, Value accRow0,
+                                      Value weightRow0, Value weightCol0) {
   const int64_t lanes = vectorWidthFor(width, target.vectorWidth);
   VectorType type = v.vec(lanes);
   const int64_t vectors = width / lanes;
   const int64_t panelVectors = std::min(panel, vectors);
+  auto offset = [&](Value base, int64_t r) {
+    return base ? e.add(base, e.index(r)) : e.index(r);
+  };
   for (int64_t p = 0; p < vectors; p += panelVectors) {
     const int64_t n = std::min(panelVectors, vectors - p);
     SmallVector<Value> inits;
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t i = 0; i < n; ++i)
         inits.push_back(
-            v.mul(v.load(type, acc, {e.index(r), e.index((p + i) * lanes)}),
-                  v.splat(type, rescale[r])));
+            rescale.empty()
+                ? v.zeros(type)
+                : v.mul(v.load(type, acc,
+                               {offset(accRow0, r), e.index((p + i) * lanes)}),
+                        v.splat(type, rescale[r])));
     scf::ForOp loop =
         e.loop(e.index(0), count, 1, inits, [&](Value j, ValueRange carried) {
           SmallVector<Value> row;
           for (int64_t i = 0; i < n; ++i)
             row.push_back(v.load(
                 type, rhs, {e.add(rhsRow0, j), e.index((p + i) * lanes)}));
+          Value column = weightCol0 ? e.add(weightCol0, j) : j;
           SmallVector<Value> next;
           for (int64_t r = 0; r < rows; ++r) {
-            Value w = v.splat(type, v.loadScalar(weights, {e.index(r), j}));
+            Value w = v.splat(
+                type, v.loadScalar(weights, {offset(weightRow0, r), column}));
             for (int64_t i = 0; i < n; ++i)
               next.push_back(v.fma(w, row[i], carried[r * n + i]));
           }
@@ -214,7 +232,7 @@ void AttentionEmitter::accumulateRows(Value acc, int64_t rows,
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t i = 0; i < n; ++i)
         v.store(loop.getResult(r * n + i), acc,
-                {e.index(r), e.index((p + i) * lanes)});
+                {offset(accRow0, r), e.index((p + i) * lanes)});
   }
 }
 
@@ -256,13 +274,44 @@ Value AttentionEmitter::keyLimit(Value token) {
   return causal ? e.add(token, e.index(1)) : tokens;
 }
 
-Value AttentionEmitter::beginState() {
+Value AttentionEmitter::beginState(Value blocks) {
   Value scale = e.f32(attentionScaleFloor());
   if (!lowRank)
     return scale;
   Type f32 = b.getF32Type();
+  const int64_t maxBlocks =
+      cast<MemRefType>(operands.keyT.getType()).getDimSize(1) / block;
   state = b.create<memref::AllocOp>(MemRefType::get({m, d}, f32));
   stateSums = b.create<memref::AllocOp>(MemRefType::get({m}, f32));
+  blockStates =
+      b.create<memref::AllocOp>(MemRefType::get({maxBlocks * m, d}, f32));
+  blockSums = b.create<memref::AllocOp>(MemRefType::get({maxBlocks * m}, f32));
+  rowState = b.create<memref::AllocOp>(MemRefType::get({m, d}, f32));
+  rowStateSums = b.create<memref::AllocOp>(MemRefType::get({m}, f32));
+  // G_J = Φ_K,J·V_J: tiles of 4 feature rows share each row of V.
+  const int64_t fullRows = m - m % rowTile;
+  e.loop(e.index(0), blocks, 1, [&](Value col) {
+    Value col0 = e.mul(col, e.index(block));
+    Value count = e.min(e.index(block), b.create<arith::SubIOp>(tokens, col0));
+    Value row0 = e.mul(col, e.index(m));
+    auto rowsOfG = [&](Value f, int64_t rows) {
+      accumulateRows(blockStates, rows, {}, operands.keyFeaturesT,
+                     operands.value, col0, count, d, e.add(row0, f), f, col0);
+    };
+    e.loop(e.index(0), e.index(fullRows), rowTile,
+           [&](Value f) { rowsOfG(f, rowTile); });
+    if (fullRows < m)
+      rowsOfG(e.index(fullRows), m - fullRows);
+    e.loop(e.index(0), e.index(m), 1, [&](Value f) {
+      scf::ForOp sum =
+          e.loop(e.index(0), count, 1, {e.f32(0)}, [&](Value j, ValueRange s) {
+            return SmallVector<Value>{
+                v.add(s[0], v.loadScalar(operands.keyFeaturesT,
+                                         {f, e.add(col0, j)}))};
+          });
+      v.storeScalar(sum.getResult(0), blockSums, {e.add(row0, f)});
+    });
+  });
   e.loop(e.index(0), e.index(m), 1, [&](Value f) {
     for (int64_t i = 0; i < d; i += headWidth)
       v.store(v.zeros(v.vec(headWidth)), state, {f, e.index(i)});
@@ -277,8 +326,9 @@ Value AttentionEmitter::beginState() {
             v.max(c[0], v.loadScalar(operands.keyLogScale, {col}))};
       });
   scale = scan.getResult(0);
-  e.loop(e.index(0), liveBlocks, 1,
-         [&](Value col) { foldBlock(col, scale, e.f32(1)); });
+  e.loop(e.index(0), liveBlocks, 1, [&](Value col) {
+    addBlockState(state, stateSums, col, scale, Value());
+  });
   return scale;
 }
 
@@ -293,42 +343,70 @@ Value AttentionEmitter::growState(Value row, Value scale) {
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&grow.getThenRegion().front());
   Value grown = v.max(scale, v.loadScalar(operands.keyLogScale, {previous}));
-  foldBlock(previous, grown, v.exp(v.sub(scale, grown)));
+  addBlockState(state, stateSums, previous, grown, v.exp(v.sub(scale, grown)));
   b.create<scf::YieldOp>(grown);
   b.setInsertionPointToStart(&grow.getElseRegion().front());
   b.create<scf::YieldOp>(scale);
   return grow.getResult(0);
 }
 
-void AttentionEmitter::foldBlock(Value col, Value scale, Value rescale) {
+void AttentionEmitter::addBlockState(Value target, Value targetSums, Value col,
+                                     Value scale, Value rescale, double sign) {
+  Value factor =
+      v.mul(v.exp(v.sub(v.loadScalar(operands.keyLogScale, {col}), scale)),
+            e.f32(sign));
+  accumulateState(target, targetSums, blockStates, blockSums,
+                  e.mul(col, e.index(m)), factor, rescale);
+}
+
+void AttentionEmitter::accumulateState(Value target, Value targetSums,
+                                       Value source, Value sourceSums,
+                                       Value sourceRow0, Value factor,
+                                       Value rescale) {
   VectorType type = v.vec(headWidth);
-  Value col0 = e.mul(col, e.index(block));
-  Value factor = v.exp(v.sub(v.loadScalar(operands.keyLogScale, {col}), scale));
-  Value count = e.min(e.index(block), b.create<arith::SubIOp>(tokens, col0));
+  Value factors = v.splat(type, factor);
+  Value rescales = rescale ? v.splat(type, rescale) : Value();
   e.loop(e.index(0), e.index(m), 1, [&](Value f) {
-    // The state's row f: rescaled, plus Σ_j Φ_K[f, j]·factor·v_j.
-    SmallVector<Value> inits;
+    Value from = e.add(sourceRow0, f);
+    for (int64_t i = 0; i < d; i += headWidth) {
+      Value old = v.load(type, target, {f, e.index(i)});
+      if (rescales)
+        old = v.mul(old, rescales);
+      v.store(v.fma(factors, v.load(type, source, {from, e.index(i)}), old),
+              target, {f, e.index(i)});
+    }
+    Value old = v.loadScalar(targetSums, {f});
+    if (rescale)
+      old = v.mul(old, rescale);
+    v.storeScalar(v.add(old, v.mul(factor, v.loadScalar(sourceSums, {from}))),
+                  targetSums, {f});
+  });
+}
+
+void AttentionEmitter::copyState(Value from, Value fromSums, Value to,
+                                 Value toSums) {
+  VectorType type = v.vec(headWidth);
+  e.loop(e.index(0), e.index(m), 1, [&](Value f) {
     for (int64_t i = 0; i < d; i += headWidth)
-      inits.push_back(
-          v.mul(v.load(type, state, {f, e.index(i)}), v.splat(type, rescale)));
-    inits.push_back(v.mul(v.loadScalar(stateSums, {f}), rescale));
-    scf::ForOp loop =
-        e.loop(e.index(0), count, 1, inits, [&](Value j, ValueRange acc) {
-          Value phi = v.mul(
-              v.loadScalar(operands.keyFeaturesT, {f, e.add(col0, j)}), factor);
-          Value phis = v.splat(type, phi);
-          SmallVector<Value> next;
-          for (int64_t i = 0; i < d; i += headWidth)
-            next.push_back(v.fma(
-                phis,
-                v.load(type, operands.value, {e.add(col0, j), e.index(i)}),
-                acc[i / headWidth]));
-          next.push_back(v.add(acc.back(), phi));
-          return next;
-        });
-    for (int64_t i = 0; i < d; i += headWidth)
-      v.store(loop.getResult(i / headWidth), state, {f, e.index(i)});
-    v.storeScalar(loop.getResults().back(), stateSums, {f});
+      v.store(v.load(type, from, {f, e.index(i)}), to, {f, e.index(i)});
+    v.storeScalar(v.loadScalar(fromSums, {f}), toSums, {f});
+  });
+}
+
+void AttentionEmitter::beginRowState(Value row, Value scale) {
+  copyState(state, stateSums, rowState, rowStateSums);
+  // The support's blocks that the state holds: those with keys, and causal
+  // those left of the diagonal.
+  Value held = causal ? row : liveBlocks;
+  Value begin = b.create<memref::LoadOp>(rowStart, row);
+  Value end = b.create<memref::LoadOp>(rowStart, e.add(row, e.index(1)));
+  e.loop(begin, end, 1, [&](Value at) {
+    Value col = b.create<memref::LoadOp>(colIndex, at);
+    auto subtract = b.create<scf::IfOp>(
+        b.create<arith::CmpIOp>(arith::CmpIPredicate::ult, col, held));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(subtract.thenBlock()->getTerminator());
+    addBlockState(rowState, rowStateSums, col, scale, Value(), -1.0);
   });
 }
 
@@ -356,8 +434,9 @@ void AttentionEmitter::freeTileBuffers() {
 void AttentionEmitter::endState() {
   if (!lowRank)
     return;
-  b.create<memref::DeallocOp>(state);
-  b.create<memref::DeallocOp>(stateSums);
+  for (Value buffer :
+       {state, stateSums, blockStates, blockSums, rowState, rowStateSums})
+    b.create<memref::DeallocOp>(buffer);
 }
 
 } // namespace pfc

@@ -94,12 +94,15 @@ protected:
   void productIntoBuffer(mlir::Value lhs, mlir::Value first, mlir::Value rhsT,
                          int64_t depth, int64_t rows, mlir::Value col0,
                          mlir::Value buffer);
-  /// acc[ρ, :width] = acc[ρ, :]·rescale[ρ] + Σ_j weights[ρ, j]·rhs[rhsRow0
-  /// + j, :] for j in [0, count): register panels over the columns.
+  /// acc[accRow0 + ρ, :width] = acc[accRow0 + ρ, :]·rescale[ρ] + Σ_j
+  /// weights[weightRow0 + ρ, weightCol0 + j]·rhs[rhsRow0 + j, :] for j in
+  /// [0, count) (no rescale: acc is overwritten): register panels over the
+  /// columns. Null offsets are 0.
   void accumulateRows(mlir::Value acc, int64_t rows,
                       llvm::ArrayRef<mlir::Value> rescale, mlir::Value weights,
                       mlir::Value rhs, mlir::Value rhsRow0, mlir::Value count,
-                      int64_t width);
+                      int64_t width, mlir::Value accRow0 = {},
+                      mlir::Value weightRow0 = {}, mlir::Value weightCol0 = {});
   /// target[row0 + j, :width] += Σ_ρ weights[ρ, j]·lhs[first + ρ, :] for j
   /// in [0, count): the transposed product, into rows of `target`.
   void accumulateColumns(mlir::Value target, mlir::Value row0,
@@ -116,14 +119,33 @@ protected:
   mlir::Value keyLimit(mlir::Value token);
 
   /// Allocates the random features' state, zeroed: Σ Φ_k·vᵀ [m, d] and
-  /// Σ Φ_k [m]. Non-causal, every key is folded in; returns its scale C.
-  mlir::Value beginState();
+  /// Σ Φ_k [m], after each key block's own share G_J = Φ_K,J·V_J and g_J =
+  /// Σ Φ_K,J (relative to the block's scale c_J) for the blocks before
+  /// `blocks`. Non-causal, every key is folded in; returns its scale C.
+  mlir::Value beginState(mlir::Value blocks);
   /// Causal: folds the block-row before `row` into the state (rescaled to
   /// the larger scale); returns the new scale.
   mlir::Value growState(mlir::Value row, mlir::Value scale);
-  /// Folds the keys of block `col` into the state relative to `scale`,
-  /// after scaling the state by `rescale`.
-  void foldBlock(mlir::Value col, mlir::Value scale, mlir::Value rescale);
+  /// target = target·rescale + e^(c_J − scale)·G_J for J = `col`, with
+  /// `sign` (±1) on the second term, and the same for the sums; a null
+  /// `rescale` is 1.
+  void addBlockState(mlir::Value target, mlir::Value targetSums,
+                     mlir::Value col, mlir::Value scale, mlir::Value rescale,
+                     double sign = 1.0);
+  /// target = target·rescale + factor·source[sourceRow0 + f, :] over the m
+  /// rows f of an [m, d] state, and the same for the sums; a null `rescale`
+  /// is 1.
+  void accumulateState(mlir::Value target, mlir::Value targetSums,
+                       mlir::Value source, mlir::Value sourceSums,
+                       mlir::Value sourceRow0, mlir::Value factor,
+                       mlir::Value rescale);
+  /// to = from, for [m, d] states and their sums.
+  void copyState(mlir::Value from, mlir::Value fromSums, mlir::Value to,
+                 mlir::Value toSums);
+  /// The state less the support's blocks that it holds, for block-row
+  /// `row` (at the state's scale): the random features' rest R of that
+  /// row's queries, R \ S.
+  void beginRowState(mlir::Value row, mlir::Value scale);
   void endState();
 
   /// Calls `body(tile, rows)` for the query rows [first, last): tiles of
@@ -151,7 +173,10 @@ protected:
   mlir::Value rowStart, colIndex, lacksDiagonalTable;
   /// Causal block-rows whose support lacks their diagonal block.
   llvm::SmallVector<int64_t> diagonalRows;
-  mlir::Value state, stateSums;
+  /// Σ over the folded blocks, and each block's share [blocks·m, d].
+  mlir::Value state, stateSums, blockStates, blockSums;
+  /// The state less one block-row's support.
+  mlir::Value rowState, rowStateSums;
   llvm::SmallVector<mlir::Value> tileBuffers;
 };
 

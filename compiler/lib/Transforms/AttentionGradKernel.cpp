@@ -54,8 +54,7 @@ private:
   /// The tile of `rows` query rows from `first` in block-row `row`.
   void emitTile(Value first, int64_t rows, Value row, Value stateScale);
   /// The support block at block-column `col` for the tile.
-  void emitBlock(Value first, int64_t rows, ArrayRef<RowGrad> grads, Value row,
-                 Value col);
+  void emitBlock(Value first, int64_t rows, ArrayRef<RowGrad> grads, Value col);
   /// The diagonal block's estimate (a causal row lacking it): added.
   void emitDiagonalEstimate(Value first, int64_t rows, ArrayRef<RowGrad> grads,
                             Value row);
@@ -66,19 +65,30 @@ private:
   void emitEstimate(Value first, int64_t rows, ArrayRef<RowGrad> grads,
                     Value col0, Value count, ArrayRef<Value> factors,
                     double sign, bool triangle);
-  /// The keys' rest, second pass: aggregates of the rows that reach each
-  /// key block, applied to its keys.
+  /// The keys' rest, second pass: aggregates of the rows whose rest holds
+  /// each key block, applied to its keys.
   void emitKeyRest();
-  /// Adds the rows of block-row `row` to the aggregates, rescaled to the
-  /// largest e^(λ − M) so far; returns that scale.
-  Value addRows(Value row, Value scale);
-  /// dΦ_k and dv of the keys of block `col` from the aggregates at `scale`.
+  /// Block-row `row`'s aggregate A = Σ e^(λ − M − s)·Φ_q·ψᵀ and a = Σ
+  /// e^(λ − M − s)·gδ·Φ_q into its slot of rowAggregates, relative to its
+  /// own largest e^(λ − M), s (stored, and returned).
+  Value aggregateRow(Value row);
+  /// target = target·rescale + sign·e^(s − scale)·A for block-row `row`.
+  void addRowAggregate(Value target, Value targetSums, Value row, Value scale,
+                       Value rescale, double sign = 1.0);
+  /// keyAggregate: `aggregate` (the rows whose state holds key block `col`,
+  /// at `scale`) less those whose support holds it too.
+  void keyAggregateFor(Value col, Value scale);
+  /// dΦ_k and dv of the keys of block `col` from keyAggregate at `scale`.
   void applyToKeys(Value col, Value scale);
   void zeroRows(Value matrix, Value rows, int64_t width);
 
   BlockAttentionGradOp op;
   Value scores, dots, estimates, weights, rho, psiRows, gradRows, featureRows;
-  Value aggregate, aggregateSums;
+  /// The block-rows whose queries count.
+  Value rowBegin, rowEnd;
+  Value aggregate, aggregateSums, keyAggregate, keyAggregateSums;
+  Value rowAggregates, rowAggregateSums, rowAggregateScales;
+  Value heldStart, heldRows;
 };
 
 BlockAttentionGradKernel::RowGrad
@@ -150,8 +160,7 @@ void BlockAttentionGradKernel::emitEstimate(Value first, int64_t rows,
 }
 
 void BlockAttentionGradKernel::emitBlock(Value first, int64_t rows,
-                                         ArrayRef<RowGrad> grads, Value row,
-                                         Value col) {
+                                         ArrayRef<RowGrad> grads, Value col) {
   VectorType type = v.vec(blockWidth);
   const int64_t vectors = block / blockWidth;
   Value col0 = e.mul(col, e.index(block));
@@ -175,25 +184,6 @@ void BlockAttentionGradKernel::emitBlock(Value first, int64_t rows,
       v.store(ds, scores, {e.index(r), at});
       v.store(exact, weights, {e.index(r), at});
     }
-  }
-  if (lowRank) {
-    // Subtracted in the forward where R holds the block: every block, or
-    // causal ones left of the diagonal.
-    Value subtract =
-        causal ? b.create<arith::CmpIOp>(arith::CmpIPredicate::ult, col, row)
-                     .getResult()
-               : b.create<arith::ConstantIntOp>(1, 1).getResult();
-    Value keyScale = v.loadScalar(op.getKeyLogScale(), {col});
-    SmallVector<Value> factors;
-    for (int64_t r = 0; r < rows; ++r) {
-      Value token = e.add(first, e.index(r));
-      factors.push_back(
-          v.select(subtract,
-                   v.exp(v.sub(v.add(lambda(token), keyScale), grads[r].scale)),
-                   e.f32(0)));
-    }
-    emitEstimate(first, rows, grads, col0, count, factors, 1.0,
-                 /*triangle=*/false);
   }
   SmallVector<Value> ones(rows, e.f32(1));
   accumulateRows(gradRows, rows, ones, scores, op.getKey(), col0, count, d);
@@ -243,7 +233,7 @@ void BlockAttentionGradKernel::emitTile(Value first, int64_t rows, Value row,
   Value begin = b.create<memref::LoadOp>(rowStart, row);
   Value end = b.create<memref::LoadOp>(rowStart, e.add(row, e.index(1)));
   e.loop(begin, end, 1, [&](Value at) {
-    emitBlock(first, rows, grads, row, b.create<memref::LoadOp>(colIndex, at));
+    emitBlock(first, rows, grads, b.create<memref::LoadOp>(colIndex, at));
   });
   if (causal && lowRank && anyLacksDiagonal()) {
     auto branch = b.create<scf::IfOp>(lacksDiagonal(row),
@@ -255,16 +245,16 @@ void BlockAttentionGradKernel::emitTile(Value first, int64_t rows, Value row,
   for (int64_t r = 0; r < rows; ++r) {
     Value token = e.add(first, e.index(r));
     if (lowRank) {
-      // The queries' rest: e^(λ + C − M)·(state·ψ − gδ·Σ Φ_k).
+      // The queries' rest R \ S: e^(λ + C − M)·(rowState·ψ − gδ·Σ Φ_k).
       Value factor =
           v.exp(v.sub(v.add(lambda(token), stateScale), grads[r].scale));
       e.loop(e.index(0), e.index(m), 1, [&](Value f) {
         Value dot = v.zeros(headType);
         for (int64_t i = 0; i < d; i += headWidth)
-          dot = v.fma(v.load(headType, state, {f, e.index(i)}),
+          dot = v.fma(v.load(headType, rowState, {f, e.index(i)}),
                       grads[r].psi[i / headWidth], dot);
         Value rest = v.sub(v.sum(dot), v.mul(grads[r].gatedDelta,
-                                             v.loadScalar(stateSums, {f})));
+                                             v.loadScalar(rowStateSums, {f})));
         v.storeScalar(v.add(v.loadScalar(featureRows, {e.index(r), f}),
                             v.mul(rest, factor)),
                       op.getGradQueryFeatures(), {token, f});
@@ -276,42 +266,72 @@ void BlockAttentionGradKernel::emitTile(Value first, int64_t rows, Value row,
   }
 }
 
-Value BlockAttentionGradKernel::addRows(Value row, Value scale) {
+Value BlockAttentionGradKernel::aggregateRow(Value row) {
   VectorType headType = v.vec(headWidth);
   Value first = e.mul(row, e.index(block));
   Value last = e.min(e.add(first, e.index(block)), tokens);
-  // The block's largest e^(λ − M), then the aggregates rescaled to it.
-  scf::ForOp scan = e.loop(first, last, 1, {scale}, [&](Value t, ValueRange c) {
-    Value exponent =
-        v.sub(lambda(t), v.loadScalar(op.getStats(), {t, e.index(0)}));
-    return SmallVector<Value>{v.max(c[0], exponent)};
-  });
-  Value grown = scan.getResult(0);
-  Value rescale = v.splat(headType, v.exp(v.sub(scale, grown)));
-  Value rescaleSum = v.exp(v.sub(scale, grown));
+  // The block-row's largest e^(λ − M): its aggregate's scale.
+  scf::ForOp scan =
+      e.loop(first, last, 1, {e.f32(attentionScaleFloor())},
+             [&](Value t, ValueRange c) {
+               Value exponent = v.sub(
+                   lambda(t), v.loadScalar(op.getStats(), {t, e.index(0)}));
+               return SmallVector<Value>{v.max(c[0], exponent)};
+             });
+  Value scale = scan.getResult(0);
+  v.storeScalar(scale, rowAggregateScales, {row});
+  Value row0 = e.mul(row, e.index(m));
   e.loop(e.index(0), e.index(m), 1, [&](Value f) {
+    Value at = e.add(row0, f);
     for (int64_t i = 0; i < d; i += headWidth)
-      v.store(v.mul(v.load(headType, aggregate, {f, e.index(i)}), rescale),
-              aggregate, {f, e.index(i)});
-    v.storeScalar(v.mul(v.loadScalar(aggregateSums, {f}), rescaleSum),
-                  aggregateSums, {f});
+      v.store(v.zeros(headType), rowAggregates, {at, e.index(i)});
+    v.storeScalar(e.f32(0), rowAggregateSums, {at});
   });
   e.loop(first, last, 1, [&](Value t) {
     RowGrad grad = rowGrad(t);
-    Value weight = v.exp(v.sub(v.sub(lambda(t), grad.scale), grown));
+    Value weight = v.exp(v.sub(v.sub(lambda(t), grad.scale), scale));
     e.loop(e.index(0), e.index(m), 1, [&](Value f) {
+      Value at = e.add(row0, f);
       Value phi = v.mul(v.loadScalar(op.getQueryFeatures(), {t, f}), weight);
       Value phis = v.splat(headType, phi);
       for (int64_t i = 0; i < d; i += headWidth)
         v.store(v.fma(phis, grad.psi[i / headWidth],
-                      v.load(headType, aggregate, {f, e.index(i)})),
-                aggregate, {f, e.index(i)});
-      v.storeScalar(
-          v.add(v.loadScalar(aggregateSums, {f}), v.mul(phi, grad.gatedDelta)),
-          aggregateSums, {f});
+                      v.load(headType, rowAggregates, {at, e.index(i)})),
+                rowAggregates, {at, e.index(i)});
+      v.storeScalar(v.add(v.loadScalar(rowAggregateSums, {at}),
+                          v.mul(phi, grad.gatedDelta)),
+                    rowAggregateSums, {at});
     });
   });
-  return grown;
+  return scale;
+}
+
+void BlockAttentionGradKernel::addRowAggregate(Value target, Value targetSums,
+                                               Value row, Value scale,
+                                               Value rescale, double sign) {
+  Value factor =
+      v.mul(v.exp(v.sub(v.loadScalar(rowAggregateScales, {row}), scale)),
+            e.f32(sign));
+  accumulateState(target, targetSums, rowAggregates, rowAggregateSums,
+                  e.mul(row, e.index(m)), factor, rescale);
+}
+
+void BlockAttentionGradKernel::keyAggregateFor(Value col, Value scale) {
+  copyState(aggregate, aggregateSums, keyAggregate, keyAggregateSums);
+  e.loop(
+      b.create<memref::LoadOp>(heldStart, col),
+      b.create<memref::LoadOp>(heldStart, e.add(col, e.index(1))), 1,
+      [&](Value at) {
+        Value row = b.create<memref::LoadOp>(heldRows, at);
+        Value counted = b.create<arith::AndIOp>(
+            b.create<arith::CmpIOp>(arith::CmpIPredicate::uge, row, rowBegin),
+            b.create<arith::CmpIOp>(arith::CmpIPredicate::ult, row, rowEnd));
+        auto live = b.create<scf::IfOp>(counted);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(live.thenBlock()->getTerminator());
+        addRowAggregate(keyAggregate, keyAggregateSums, row, scale, Value(),
+                        -1.0);
+      });
 }
 
 void BlockAttentionGradKernel::applyToKeys(Value col, Value scale) {
@@ -331,11 +351,11 @@ void BlockAttentionGradKernel::applyToKeys(Value col, Value scale) {
           Value dot = v.zeros(headType);
           SmallVector<Value> rowOfA, next;
           for (int64_t i = 0; i < d; i += headWidth) {
-            rowOfA.push_back(v.load(headType, aggregate, {f, e.index(i)}));
+            rowOfA.push_back(v.load(headType, keyAggregate, {f, e.index(i)}));
             dot = v.fma(rowOfA.back(), value[i / headWidth], dot);
           }
           Value grad = v.mul(
-              v.sub(v.sum(dot), v.loadScalar(aggregateSums, {f})), factor);
+              v.sub(v.sum(dot), v.loadScalar(keyAggregateSums, {f})), factor);
           v.storeScalar(
               v.add(v.loadScalar(op.getGradKeyFeatures(), {j, f}), grad),
               op.getGradKeyFeatures(), {j, f});
@@ -354,33 +374,78 @@ void BlockAttentionGradKernel::applyToKeys(Value col, Value scale) {
 }
 
 void BlockAttentionGradKernel::emitKeyRest() {
+  // For each key block J, the block-rows whose support holds it (causal:
+  // those after it, whose state holds it).
+  SmallVector<int64_t> starts = {0}, rowsHolding;
+  for (int64_t c = 0; c < mask.blockCols; ++c) {
+    for (int64_t r = causal ? c + 1 : 0; r < mask.blockRows; ++r)
+      if (mask.contains(r, c))
+        rowsHolding.push_back(r);
+    starts.push_back(static_cast<int64_t>(rowsHolding.size()));
+  }
+  if (rowsHolding.empty())
+    rowsHolding.push_back(0); // a table needs an element; no block reads it
+  heldStart = e.constantTable(starts, "pfc_attention_held_start");
+  heldRows = e.constantTable(rowsHolding, "pfc_attention_held_rows");
+
   Type f32 = b.getF32Type();
-  aggregate = b.create<memref::AllocOp>(MemRefType::get({m, d}, f32));
-  aggregateSums = b.create<memref::AllocOp>(MemRefType::get({m}, f32));
+  const int64_t maxBlocks = mask.blockRows;
+  SmallVector<Value> buffers = {
+      aggregate = b.create<memref::AllocOp>(MemRefType::get({m, d}, f32)),
+      aggregateSums = b.create<memref::AllocOp>(MemRefType::get({m}, f32)),
+      keyAggregate = b.create<memref::AllocOp>(MemRefType::get({m, d}, f32)),
+      keyAggregateSums = b.create<memref::AllocOp>(MemRefType::get({m}, f32)),
+      rowAggregates =
+          b.create<memref::AllocOp>(MemRefType::get({maxBlocks * m, d}, f32)),
+      rowAggregateSums =
+          b.create<memref::AllocOp>(MemRefType::get({maxBlocks * m}, f32)),
+      rowAggregateScales =
+          b.create<memref::AllocOp>(MemRefType::get({maxBlocks}, f32))};
   e.loop(e.index(0), e.index(m), 1, [&](Value f) {
     for (int64_t i = 0; i < d; i += headWidth)
       v.store(v.zeros(v.vec(headWidth)), aggregate, {f, e.index(i)});
     v.storeScalar(e.f32(0), aggregateSums, {f});
   });
-  Value floor = e.f32(attentionScaleFloor());
+  scf::ForOp largest =
+      e.loop(rowBegin, rowEnd, 1, {e.f32(attentionScaleFloor())},
+             [&](Value row, ValueRange c) {
+               return SmallVector<Value>{v.max(c[0], aggregateRow(row))};
+             });
   if (causal) {
-    // From the last block down: a key block gets the rows after it.
-    e.loop(e.index(0), liveBlocks, 1, {floor}, [&](Value i, ValueRange c) {
-      Value col = b.create<arith::SubIOp>(
-          b.create<arith::SubIOp>(liveBlocks, e.index(1)), i);
-      applyToKeys(col, c[0]);
-      return SmallVector<Value>{addRows(col, c[0])};
-    });
+    // From the range's last block down: a key block gets the rows after it.
+    e.loop(
+        e.index(0), rowEnd, 1, {e.f32(attentionScaleFloor())},
+        [&](Value i, ValueRange c) {
+          Value col = b.create<arith::SubIOp>(
+              b.create<arith::SubIOp>(rowEnd, e.index(1)), i);
+          keyAggregateFor(col, c[0]);
+          applyToKeys(col, c[0]);
+          auto counted = b.create<scf::IfOp>(
+              TypeRange{b.getF32Type()},
+              b.create<arith::CmpIOp>(arith::CmpIPredicate::uge, col, rowBegin),
+              /*withElseRegion=*/true);
+          b.setInsertionPointToStart(&counted.getThenRegion().front());
+          Value grown = v.max(c[0], v.loadScalar(rowAggregateScales, {col}));
+          addRowAggregate(aggregate, aggregateSums, col, grown,
+                          v.exp(v.sub(c[0], grown)));
+          b.create<scf::YieldOp>(grown);
+          b.setInsertionPointToStart(&counted.getElseRegion().front());
+          b.create<scf::YieldOp>(c[0]);
+          b.setInsertionPointAfter(counted);
+          return SmallVector<Value>{counted.getResult(0)};
+        });
   } else {
-    scf::ForOp all = e.loop(e.index(0), liveBlocks, 1, {floor},
-                            [&](Value row, ValueRange c) {
-                              return SmallVector<Value>{addRows(row, c[0])};
-                            });
-    e.loop(e.index(0), liveBlocks, 1,
-           [&](Value col) { applyToKeys(col, all.getResult(0)); });
+    Value scale = largest.getResult(0);
+    e.loop(rowBegin, rowEnd, 1, [&](Value row) {
+      addRowAggregate(aggregate, aggregateSums, row, scale, Value());
+    });
+    e.loop(e.index(0), liveBlocks, 1, [&](Value col) {
+      keyAggregateFor(col, scale);
+      applyToKeys(col, scale);
+    });
   }
-  b.create<memref::DeallocOp>(aggregate);
-  b.create<memref::DeallocOp>(aggregateSums);
+  for (Value buffer : buffers)
+    b.create<memref::DeallocOp>(buffer);
 }
 
 void BlockAttentionGradKernel::emit() {
@@ -395,19 +460,38 @@ void BlockAttentionGradKernel::emit() {
     rho = tileBuffer(block);
     featureRows = tileBuffer(m);
   }
+  // Rows outside the block-row range stay zero: a part of a split head.
+  zeroRows(op.getGradQuery(), tokens, d);
   zeroRows(op.getGradKey(), tokens, d);
   zeroRows(op.getGradValue(), tokens, d);
-  if (lowRank)
+  if (lowRank) {
+    zeroRows(op.getGradQueryFeatures(), tokens, m);
     zeroRows(
         op.getGradKeyFeatures(),
         e.index(
             cast<MemRefType>(op.getGradKeyFeatures().getType()).getDimSize(0)),
         m);
-  Value stateScale = beginState();
+  }
+  rowBegin = e.index(0);
+  rowEnd = liveBlocks;
+  if (op.getRowBegin()) {
+    rowBegin = e.min(op.getRowBegin(), liveBlocks);
+    rowEnd = e.min(op.getRowEnd(), liveBlocks);
+  }
+  Value stateScale = beginState(causal ? rowEnd : liveBlocks);
+  // Causal, the state first grows to the range's first row.
+  if (lowRank && causal && op.getRowBegin())
+    stateScale = e.loop(e.index(1), rowBegin, 1, {stateScale},
+                        [&](Value row, ValueRange carried) {
+                          return SmallVector<Value>{growState(row, carried[0])};
+                        })
+                     .getResult(0);
   Value blockSize = e.index(block);
-  e.loop(e.index(0), liveBlocks, 1, {stateScale},
+  e.loop(rowBegin, rowEnd, 1, {stateScale},
          [&](Value row, ValueRange carried) {
            Value scale = growState(row, carried[0]);
+           if (lowRank)
+             beginRowState(row, scale);
            Value first = e.mul(row, blockSize);
            Value last = e.min(e.add(first, blockSize), tokens);
            forTiles(first, last, [&](Value tile, int64_t rows) {

@@ -45,117 +45,96 @@ private:
   struct RowSums {
     SmallVector<Value> scale, exact, estimate;
   };
-  SmallVector<Value> pack(const RowSums &sums) const;
-  RowSums unpack(ValueRange values, int64_t rows) const;
+  /// The tile's row sums live in `rowSums` [rowTile, 3] between blocks, not
+  /// in registers: scalars carried through the support walk would stay live
+  /// across the products' loops and push their accumulators to the stack.
+  RowSums loadSums(int64_t rows);
+  void storeSums(const RowSums &sums);
 
   /// The tile of `rows` query rows from `first` in block-row `row`.
   void emitTile(Value first, int64_t rows, Value row, Value stateScale);
-  /// Carries `sums` through the support block at block-column `col`.
-  RowSums emitBlock(Value first, int64_t rows, Value row, Value col,
-                    const RowSums &sums);
+  /// Carries the row sums through the support block at block-column `col`.
+  void emitBlock(Value first, int64_t rows, Value row, Value col);
   /// The diagonal block's random-features estimate, causal triangle applied
   /// (a causal block-row whose support lacks the block).
-  RowSums emitDiagonalEstimate(Value first, int64_t rows, Value row,
-                               const RowSums &sums);
+  void emitDiagonalEstimate(Value first, int64_t rows, Value row);
 
   BlockAttentionOp op;
-  Value scores, estimates, numerators;
+  Value scores, numerators, rowSums;
 };
 
-SmallVector<Value> BlockAttentionKernel::pack(const RowSums &sums) const {
-  SmallVector<Value> values(sums.scale);
-  values.append(sums.exact);
-  values.append(sums.estimate);
-  return values;
-}
-
-BlockAttentionKernel::RowSums BlockAttentionKernel::unpack(ValueRange values,
-                                                           int64_t rows) const {
+BlockAttentionKernel::RowSums BlockAttentionKernel::loadSums(int64_t rows) {
   RowSums sums;
-  sums.scale.assign(values.begin(), values.begin() + rows);
-  sums.exact.assign(values.begin() + rows, values.begin() + 2 * rows);
-  sums.estimate.assign(values.begin() + 2 * rows, values.end());
+  for (int64_t r = 0; r < rows; ++r) {
+    sums.scale.push_back(v.loadScalar(rowSums, {e.index(r), e.index(0)}));
+    sums.exact.push_back(v.loadScalar(rowSums, {e.index(r), e.index(1)}));
+    sums.estimate.push_back(v.loadScalar(rowSums, {e.index(r), e.index(2)}));
+  }
   return sums;
 }
 
-BlockAttentionKernel::RowSums
-BlockAttentionKernel::emitBlock(Value first, int64_t rows, Value row, Value col,
-                                const RowSums &sums) {
+void BlockAttentionKernel::storeSums(const RowSums &sums) {
+  for (size_t r = 0; r < sums.scale.size(); ++r) {
+    Value row = e.index(static_cast<int64_t>(r));
+    v.storeScalar(sums.scale[r], rowSums, {row, e.index(0)});
+    v.storeScalar(sums.exact[r], rowSums, {row, e.index(1)});
+    v.storeScalar(sums.estimate[r], rowSums, {row, e.index(2)});
+  }
+}
+
+void BlockAttentionKernel::emitBlock(Value first, int64_t rows, Value row,
+                                     Value col) {
   VectorType type = v.vec(blockWidth);
   const int64_t vectors = block / blockWidth;
   Value col0 = e.mul(col, e.index(block));
   productIntoBuffer(op.getQuery(), first, op.getKeyT(), d, rows, col0, scores);
-  // The estimate is subtracted where the rest R holds the block: every
-  // block, or causal ones left of the diagonal.
-  Value subtract, keyScale;
-  if (lowRank) {
-    productIntoBuffer(op.getQueryFeatures(), first, op.getKeyFeaturesT(), m,
-                      rows, col0, estimates);
-    subtract =
-        causal ? b.create<arith::CmpIOp>(arith::CmpIPredicate::ult, col, row)
-                     .getResult()
-               : b.create<arith::ConstantIntOp>(1, 1).getResult();
-    keyScale = v.loadScalar(op.getKeyLogScale(), {col});
-  }
-  RowSums next;
+  RowSums sums = loadSums(rows), next;
   SmallVector<Value> rescale;
   for (int64_t r = 0; r < rows; ++r) {
     Value token = e.add(first, e.index(r));
     // Keys past the last token, and causal ones after the query, are off.
     Value limit = keyLimit(token);
+    // The raw scores, masked; τ > 0 scales their maximum.
     SmallVector<Value> s;
-    Value rowMax = sums.scale[r];
+    Value lanesMax;
     for (int64_t i = 0; i < vectors; ++i) {
       Value at = e.index(i * blockWidth);
       Value live = v.lanesBelow(blockWidth, e.add(col0, at), limit);
-      Value scaled = v.mul(v.load(type, scores, {e.index(r), at}),
-                           v.splat(type, e.f32(tau)));
-      s.push_back(v.select(live, scaled, v.splat(type, e.f32(-INFINITY))));
-      rowMax = v.max(rowMax, v.maxOf(s.back()));
+      s.push_back(v.select(live, v.load(type, scores, {e.index(r), at}),
+                           v.splat(type, e.f32(-INFINITY))));
+      lanesMax = lanesMax ? v.max(lanesMax, s.back()) : s.back();
     }
+    // One reduction across the lanes per row and block.
+    Value rowMax = v.max(sums.scale[r], v.mul(v.maxOf(lanesMax), e.f32(tau)));
     Value alpha = v.exp(v.sub(sums.scale[r], rowMax));
-    Value scaleVector = v.splat(type, rowMax);
-    Value estimateFactor;
-    if (lowRank)
-      estimateFactor = v.splat(
-          type, v.select(subtract,
-                         v.exp(v.sub(v.add(lambda(token), keyScale), rowMax)),
-                         e.f32(0)));
-    Value exact = v.zeros(type), estimate = v.zeros(type);
+    Value tauVector = v.splat(type, e.f32(tau));
+    Value negativeMax = v.splat(type, v.sub(e.f32(0), rowMax));
+    Value exact = v.zeros(type);
     for (int64_t i = 0; i < vectors; ++i) {
-      Value at = e.index(i * blockWidth);
-      Value weight = v.exp(v.sub(s[i], scaleVector));
+      Value weight = v.exp(v.fma(s[i], tauVector, negativeMax));
       exact = v.add(exact, weight);
-      if (lowRank) {
-        Value p =
-            v.mul(v.load(type, estimates, {e.index(r), at}), estimateFactor);
-        estimate = v.add(estimate, p);
-        weight = v.sub(weight, p);
-      }
-      v.store(weight, scores, {e.index(r), at});
+      v.store(weight, scores, {e.index(r), e.index(i * blockWidth)});
     }
     next.scale.push_back(rowMax);
     next.exact.push_back(v.add(v.mul(sums.exact[r], alpha), v.sum(exact)));
-    next.estimate.push_back(
-        v.add(v.mul(sums.estimate[r], alpha), v.sum(estimate)));
+    next.estimate.push_back(v.mul(sums.estimate[r], alpha));
     rescale.push_back(alpha);
   }
   Value count = e.min(e.index(block), b.create<arith::SubIOp>(tokens, col0));
   accumulateRows(numerators, rows, rescale, scores, op.getValue(), col0, count,
                  d);
-  return next;
+  storeSums(next);
 }
 
-BlockAttentionKernel::RowSums
-BlockAttentionKernel::emitDiagonalEstimate(Value first, int64_t rows, Value row,
-                                           const RowSums &sums) {
+void BlockAttentionKernel::emitDiagonalEstimate(Value first, int64_t rows,
+                                                Value row) {
   VectorType type = v.vec(blockWidth);
   const int64_t vectors = block / blockWidth;
   Value col0 = e.mul(row, e.index(block));
   productIntoBuffer(op.getQueryFeatures(), first, op.getKeyFeaturesT(), m, rows,
                     col0, scores);
   Value keyScale = v.loadScalar(op.getKeyLogScale(), {row});
-  RowSums next;
+  RowSums sums = loadSums(rows), next;
   SmallVector<Value> rescale;
   for (int64_t r = 0; r < rows; ++r) {
     Value token = e.add(first, e.index(r));
@@ -183,7 +162,7 @@ BlockAttentionKernel::emitDiagonalEstimate(Value first, int64_t rows, Value row,
   Value count = e.min(e.index(block), b.create<arith::SubIOp>(tokens, col0));
   accumulateRows(numerators, rows, rescale, scores, op.getValue(), col0, count,
                  d);
-  return next;
+  storeSums(next);
 }
 
 void BlockAttentionKernel::emitTile(Value first, int64_t rows, Value row,
@@ -200,32 +179,22 @@ void BlockAttentionKernel::emitTile(Value first, int64_t rows, Value row,
   }
   Value begin = b.create<memref::LoadOp>(rowStart, row);
   Value end = b.create<memref::LoadOp>(rowStart, e.add(row, e.index(1)));
-  scf::ForOp walk =
-      e.loop(begin, end, 1, pack(sums), [&](Value at, ValueRange carried) {
-        Value col = b.create<memref::LoadOp>(colIndex, at);
-        return pack(emitBlock(first, rows, row, col, unpack(carried, rows)));
-      });
-  sums = unpack(walk.getResults(), rows);
+  storeSums(sums);
+  e.loop(begin, end, 1, [&](Value at) {
+    emitBlock(first, rows, row, b.create<memref::LoadOp>(colIndex, at));
+  });
   // A causal block-row whose support lacks its diagonal block (none, or a
   // shuffled pattern's) has that block's estimate added instead.
   if (causal && lowRank && anyLacksDiagonal()) {
-    SmallVector<Value> carried = pack(sums);
-    SmallVector<Type> types(carried.size(), b.getF32Type());
-    auto branch = b.create<scf::IfOp>(types, lacksDiagonal(row),
-                                      /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&branch.getThenRegion().front());
-      b.create<scf::YieldOp>(
-          pack(emitDiagonalEstimate(first, rows, row, sums)));
-      b.setInsertionPointToStart(&branch.getElseRegion().front());
-      b.create<scf::YieldOp>(carried);
-    }
-    sums = unpack(branch.getResults(), rows);
+    auto branch = b.create<scf::IfOp>(lacksDiagonal(row));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(branch.thenBlock()->getTerminator());
+    emitDiagonalEstimate(first, rows, row);
   }
+  sums = loadSums(rows);
 
-  // The random features' rest: N += e^(λ + C − M)·Φ_qᵀ·state, and the same
-  // for the denominator with the state's sums.
+  // The random features' rest: N += e^(λ + C − M)·Φ_qᵀ·rowState, and the
+  // same for the denominator with the row state's sums.
   SmallVector<Value> rest(rows, e.f32(0));
   if (lowRank) {
     // Φ_q's row times the factor into the scores buffer, then one product.
@@ -239,12 +208,12 @@ void BlockAttentionKernel::emitTile(Value first, int64_t rows, Value row,
                 v.mul(v.loadScalar(op.getQueryFeatures(), {token, f}), factor);
             v.storeScalar(phi, scores, {e.index(r), f});
             return SmallVector<Value>{
-                v.add(acc[0], v.mul(phi, v.loadScalar(stateSums, {f})))};
+                v.add(acc[0], v.mul(phi, v.loadScalar(rowStateSums, {f})))};
           });
       rest[r] = dot.getResult(0);
     }
     SmallVector<Value> ones(rows, e.f32(1));
-    accumulateRows(numerators, rows, ones, scores, state, e.index(0),
+    accumulateRows(numerators, rows, ones, scores, rowState, e.index(0),
                    e.index(m), d);
   }
   Value logEpsilon = e.f32(std::log(kAttentionEpsilon));
@@ -273,16 +242,18 @@ void BlockAttentionKernel::emit() {
   // Tile buffers on the heap: the kernel runs inside the loop over heads,
   // where a stack allocation would grow the stack once per head.
   scores = tileBuffer(std::max(block, m));
-  if (lowRank)
-    estimates = tileBuffer(block);
   numerators = tileBuffer(d);
-  Value stateScale = beginState();
+  rowSums = tileBuffer(3);
   Value blockSize = e.index(block);
-  // A block-row range: causal, the state first grows to its first row.
   Value rowBegin = e.index(0), rowEnd = liveBlocks;
   if (op.getRowBegin()) {
     rowBegin = e.min(op.getRowBegin(), liveBlocks);
     rowEnd = e.min(op.getRowEnd(), liveBlocks);
+  }
+  // Causal, the rows before rowEnd see only the blocks before it.
+  Value stateScale = beginState(causal ? rowEnd : liveBlocks);
+  // A block-row range: causal, the state first grows to its first row.
+  if (op.getRowBegin()) {
     if (lowRank && causal)
       stateScale =
           e.loop(e.index(1), rowBegin, 1, {stateScale},
@@ -293,6 +264,8 @@ void BlockAttentionKernel::emit() {
   }
   e.loop(rowBegin, rowEnd, 1, {stateScale}, [&](Value row, ValueRange carried) {
     Value scale = growState(row, carried[0]);
+    if (lowRank)
+      beginRowState(row, scale);
     Value first = e.mul(row, blockSize);
     Value last = e.min(e.add(first, blockSize), tokens);
     forTiles(first, last, [&](Value tile, int64_t rows) {

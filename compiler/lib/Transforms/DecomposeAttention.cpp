@@ -32,10 +32,22 @@ public:
     allocated.push_back(value);
     return value;
   }
+  /// A [rows, padded] buffer that the kernels read a block of columns at a
+  /// time, down every row: its rows lie a cache line further apart than
+  /// their length, as rows a multiple of 4 KiB apart would all fall into
+  /// one set of the L1 cache (a block's 64 rows of Kᵀ evicting each other).
+  Value columnBlocks(int64_t rows, int64_t padded, Type element) {
+    const int64_t skew = 64 / (element.getIntOrFloatBitWidth() / 8);
+    Value base = buffer({rows, padded + skew}, element);
+    return rewriter.create<memref::SubViewOp>(
+        loc, base, ArrayRef<int64_t>{0, 0}, ArrayRef<int64_t>{rows, padded},
+        ArrayRef<int64_t>{1, 1});
+  }
   /// `matrix` [T, c] transposed into a new [c, padded], zeros past T.
   Value transposed(Value matrix, int64_t padded) {
     auto type = cast<MemRefType>(matrix.getType());
-    Value result = buffer({type.getDimSize(1), padded}, type.getElementType());
+    Value result =
+        columnBlocks(type.getDimSize(1), padded, type.getElementType());
     rewriter.create<TransposeOp>(loc, matrix, result);
     return result;
   }
@@ -75,7 +87,7 @@ static HeadFeatures randomFeatures(OpT op, HeadTemporaries &temporaries,
   rewriter.create<RandomFeaturesOp>(loc, op.getQuery(), w, features.queries,
                                     features.queryScales, op.getScaleAttr(),
                                     rewriter.getI64IntegerAttr(1), UnitAttr());
-  features.keysT = temporaries.buffer({m, padded}, f32);
+  features.keysT = temporaries.columnBlocks(m, padded, f32);
   features.keyScales = temporaries.buffer({padded / block}, f32);
   rewriter.create<RandomFeaturesOp>(loc, op.getKey(), w, features.keysT,
                                     features.keyScales, op.getScaleAttr(),
@@ -137,8 +149,8 @@ struct DecomposeAttentionGradOp : OpRewritePattern<AttentionGradOp> {
         op.getOutput(), op.getStats(), op.getGradOutput(), features.queries,
         features.queryScales, features.keysT, keys, features.keyScales,
         op.getGradQuery(), op.getGradKey(), op.getGradValue(), gradQueries,
-        gradKeys, op.getPattern(), op.getBlockAttr(), op.getScaleAttr(),
-        op.getCausalAttr());
+        gradKeys, op.getRowBegin(), op.getRowEnd(), op.getPattern(),
+        op.getBlockAttr(), op.getScaleAttr(), op.getCausalAttr());
     if (features.queries) {
       rewriter.create<RandomFeaturesGradOp>(
           loc, op.getQuery(), op.getFeatures(), features.queries, gradQueries,

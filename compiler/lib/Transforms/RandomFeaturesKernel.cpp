@@ -80,10 +80,10 @@ RandomFeaturesKernel::exponents(Value t) {
 }
 
 Value RandomFeaturesKernel::largest(ArrayRef<Value> parts, Value start) {
-  Value m = start;
-  for (Value part : parts)
-    m = v.max(m, v.maxOf(part));
-  return m;
+  Value lanes = parts.front();
+  for (Value part : parts.drop_front())
+    lanes = v.max(lanes, part);
+  return v.max(start, v.maxOf(lanes));
 }
 
 void RandomFeaturesKernel::emit() {

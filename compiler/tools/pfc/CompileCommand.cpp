@@ -153,12 +153,14 @@ static std::string makeAttentionHeader(const AttentionSpec &spec,
       "    const float *features, float *o, float *stats, int64_t tokens,\n"
       "    int64_t h0, int64_t h1, int64_t r0, int64_t r1);\n\n"
       "/* dq, dk, dv [heads, tokens, head_dim] (overwritten) for the heads "
-      "[h0, h1),\n * given the forward's o and stats and dout = d(loss)/do. "
-      "*/\n"
+      "[h0, h1),\n * given the forward's o and stats and dout = d(loss)/do, "
+      "from the queries\n * of block-rows [r0, r1) alone: the sums over a "
+      "split of the block-rows\n * are the gradients (dq is zero outside "
+      "the rows). */\n"
       "void {1}_backward(const float *q, const float *k, const float *v,\n"
       "    const float *features, const float *o, const float *stats,\n"
       "    const float *dout, float *dq, float *dk, float *dv, int64_t "
-      "tokens,\n    int64_t h0, int64_t h1);\n\n"
+      "tokens,\n    int64_t h0, int64_t h1, int64_t r0, int64_t r1);\n\n"
       "#ifdef __cplusplus\n}}\n#endif\n\n#endif /* {2} */\n",
       macro, symbol.str(), guard);
   return text;

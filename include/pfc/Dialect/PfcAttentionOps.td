@@ -133,14 +133,18 @@ def Pfc_BlockAttentionOp : Pfc_Op<"block_attention", [AttrSizedOperandSegments, 
   let hasVerifier = 1;
 }
 
-def Pfc_AttentionGradOp : Pfc_Op<"attention_grad", [Pfc_Dps, Pfc_BlockSparse]> {
+def Pfc_AttentionGradOp : Pfc_Op<"attention_grad", [AttrSizedOperandSegments, Pfc_Dps, Pfc_BlockSparse]> {
   let summary = "The gradients of Pixelfly attention of one head";
   let description = [{
     Given what `pfc.attention` read and wrote (`output`, `stats`) and
     `grad_output` = d(loss)/d(output), writes d(loss)/d of `query`, `key`
     and `value` into `grad_query`, `grad_key`, `grad_value` (the features W
-    are fixed). The attributes are the forward's. `pfc-decompose-attention`
-    turns it into its parts.
+    are fixed). The attributes are the forward's. With `rows(%begin,
+    %end)`, only the queries of block-rows `[begin, end)` count: their rows
+    of `grad_query` and their part of `grad_key` and `grad_value`, the
+    other rows of `grad_query` zero, so that threads can split one head and
+    add up what they wrote. `pfc-decompose-attention` turns it into its
+    parts.
 
     Example:
 
@@ -164,13 +168,15 @@ def Pfc_AttentionGradOp : Pfc_Op<"attention_grad", [Pfc_Dps, Pfc_BlockSparse]> {
                        Pfc_Out<Pfc_Matrix>:$gradQuery,
                        Pfc_Out<Pfc_Matrix>:$gradKey,
                        Pfc_Out<Pfc_Matrix>:$gradValue,
+                       Optional<Index>:$rowBegin, Optional<Index>:$rowEnd,
                        Pfc_BlockPatternAttrInterface:$pattern,
                        I64Attr:$seq_len, I64Attr:$block, F64Attr:$scale,
                        UnitAttr:$causal);
   let assemblyFormat = [{
     $query `,` $key `,` $value
     (`features` `(` $features^ `:` type($features) `)`)? `,` $output `,`
-    $stats `,` $gradOutput `into` $gradQuery `,` $gradKey `,` $gradValue
+    $stats `,` $gradOutput (`rows` `(` $rowBegin^ `,` $rowEnd `)`)?
+    `into` $gradQuery `,` $gradKey `,` $gradValue
     attr-dict `:` type($query) `,` type($key) `,` type($value) `,`
     type($output) `,` type($stats) `,` type($gradOutput) `->`
     type($gradQuery) `,` type($gradKey) `,` type($gradValue)
@@ -219,7 +225,9 @@ def Pfc_BlockAttentionGradOp : Pfc_Op<"block_attention_grad", [AttrSizedOperandS
     `grad_query_features` `[T, m]` and `grad_key_features` `[P, m]`, which
     `pfc.random_features_grad` takes back to the queries and keys. It walks
     the support as the forward does, with each row's scale and denominator
-    from `stats`, so no T×T matrix is formed.
+    from `stats`, so no T×T matrix is formed. `rows(%begin, %end)` keeps
+    the queries of those block-rows, as `pfc.attention_grad` defines it
+    (`grad_query_features` zero in the other rows).
 
     Example:
 
@@ -249,6 +257,7 @@ def Pfc_BlockAttentionGradOp : Pfc_Op<"block_attention_grad", [AttrSizedOperandS
                        Pfc_Out<Pfc_Matrix>:$gradValue,
                        Pfc_Out<Optional<Pfc_GradMatrix>>:$gradQueryFeatures,
                        Pfc_Out<Optional<Pfc_GradMatrix>>:$gradKeyFeatures,
+                       Optional<Index>:$rowBegin, Optional<Index>:$rowEnd,
                        Pfc_BlockPatternAttrInterface:$pattern, I64Attr:$block,
                        F64Attr:$scale, UnitAttr:$causal);
   let assemblyFormat = [{
@@ -258,6 +267,7 @@ def Pfc_BlockAttentionGradOp : Pfc_Op<"block_attention_grad", [AttrSizedOperandS
        $keyFeatures `,` $keyLogScale `:` type($queryFeatures) `,`
        type($queryLogScale) `,` type($keyFeaturesT) `,` type($keyFeatures)
        `,` type($keyLogScale) `)`)?
+    (`rows` `(` $rowBegin^ `,` $rowEnd `)`)?
     `into` $gradQuery `,` $gradKey `,` $gradValue
     (`features` `(` $gradQueryFeatures^ `,` $gradKeyFeatures `:`
        type($gradQueryFeatures) `,` type($gradKeyFeatures) `)`)?

@@ -32,13 +32,15 @@ typedef void (*pfc_attention_forward_fn)(const float *q, const float *k,
                                          int64_t r1);
 
 /// dq, dk, dv [heads, tokens, d] (overwritten) for the heads [h0, h1), given
-/// what the forward read and wrote (o, stats) and dout = d(loss)/do.
-typedef void (*pfc_attention_backward_fn)(const float *q, const float *k,
-                                          const float *v, const float *features,
-                                          const float *o, const float *stats,
-                                          const float *dout, float *dq,
-                                          float *dk, float *dv, int64_t tokens,
-                                          int64_t h0, int64_t h1);
+/// what the forward read and wrote (o, stats) and dout = d(loss)/do, from
+/// the queries of block-rows [r0, r1) alone: over a split of the block-rows
+/// the sums of what the parts wrote are the gradients (dq is zero outside
+/// the part's rows). Disjoint heads may run on different threads, and so
+/// may a split of one head's block-rows that write to different buffers.
+typedef void (*pfc_attention_backward_fn)(
+    const float *q, const float *k, const float *v, const float *features,
+    const float *o, const float *stats, const float *dout, float *dq, float *dk,
+    float *dv, int64_t tokens, int64_t h0, int64_t h1, int64_t r0, int64_t r1);
 }
 
 namespace pfc {
@@ -80,8 +82,13 @@ public:
                 const float *dout, float *dq, float *dk, float *dv) const;
 
 private:
-  /// Runs `call(h0, h1)` over the heads, split between the threads.
-  template <typename Call> void forHeads(int64_t heads, Call call) const;
+  /// Into how many ranges of block-rows each of `heads` heads is split (1
+  /// where there are at least as many heads as threads).
+  int64_t chunksFor(int64_t heads, int64_t tokens) const;
+  /// Runs `call(h0, h1, r0, r1, chunk)` over the heads, and each head's
+  /// block-rows in `chunks` ranges, split between the threads.
+  template <typename Call>
+  void forParts(int64_t heads, int64_t tokens, int64_t chunks, Call call) const;
 
   AttentionSpec attentionSpec;
   BlockMask supportMask;

@@ -1342,6 +1342,15 @@ func.func @attention_row_begin_only(%q: memref<?x64xf32>, %o: memref<?x64xf32>,
 
 // -----
 
+func.func @attention_grad_row_end_only(%q: memref<?x64xf32>, %stats: memref<?x3xf32>,
+                                       %r: index) {
+  // expected-error @below {{'pfc.attention_grad' op has only one of the block-row range's ends}}
+  "pfc.attention_grad"(%q, %q, %q, %q, %stats, %q, %q, %q, %q, %r) <{block = 128 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 0, 1>, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64, seq_len = 256 : i64}> : (memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, index) -> ()
+  return
+}
+
+// -----
+
 // The gradients' matrices are head matrices too.
 func.func @attention_grad_head_dimensions(%q: memref<?x64xf32>, %wt: memref<64x32xf32>,
                                           %stats: memref<?x3xf32>,
@@ -1864,7 +1873,7 @@ func.func @block_attention_grad_without_key_rows(%q: memref<?x64xf32>, %kt: memr
                                                  %ck: memref<2xf32>,
                                                  %dphik: memref<256x64xf32>) {
   // expected-error @below {{'pfc.block_attention_grad' op has only one of the keys' features in both layouts}}
-  "pfc.block_attention_grad"(%q, %q, %kt, %q, %kt, %q, %stats, %q, %q, %cq, %kt, %ck, %q, %q, %q, %q, %dphik) <{block = 128 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1>, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64}> : (memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?xf32>, memref<64x256xf32>, memref<2xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<256x64xf32>) -> ()
+  "pfc.block_attention_grad"(%q, %q, %kt, %q, %kt, %q, %stats, %q, %q, %cq, %kt, %ck, %q, %q, %q, %q, %dphik) <{block = 128 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 0, 0>, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64}> : (memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?xf32>, memref<64x256xf32>, memref<2xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<256x64xf32>) -> ()
   return
 }
 
@@ -1877,7 +1886,7 @@ func.func @block_attention_grad_without_feature_gradients(%q: memref<?x64xf32>,
                                                           %phik: memref<256x64xf32>,
                                                           %ck: memref<2xf32>) {
   // expected-error @below {{'pfc.block_attention_grad' op has only one of the features and their gradients}}
-  "pfc.block_attention_grad"(%q, %q, %kt, %q, %kt, %q, %stats, %q, %q, %cq, %kt, %phik, %ck, %q, %q, %q) <{block = 128 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0>, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64}> : (memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?xf32>, memref<64x256xf32>, memref<256x64xf32>, memref<2xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>) -> ()
+  "pfc.block_attention_grad"(%q, %q, %kt, %q, %kt, %q, %stats, %q, %q, %cq, %kt, %phik, %ck, %q, %q, %q) <{block = 128 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0>, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64}> : (memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?xf32>, memref<64x256xf32>, memref<256x64xf32>, memref<2xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>) -> ()
   return
 }
 
@@ -1890,7 +1899,16 @@ func.func @block_attention_grad_query_feature_gradient_only(%q: memref<?x64xf32>
                                                             %phik: memref<256x64xf32>,
                                                             %ck: memref<2xf32>) {
   // expected-error @below {{'pfc.block_attention_grad' op has only one of the features' gradients}}
-  "pfc.block_attention_grad"(%q, %q, %kt, %q, %kt, %q, %stats, %q, %q, %cq, %kt, %phik, %ck, %q, %q, %q, %q) <{block = 128 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0>, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64}> : (memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?xf32>, memref<64x256xf32>, memref<256x64xf32>, memref<2xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>) -> ()
+  "pfc.block_attention_grad"(%q, %q, %kt, %q, %kt, %q, %stats, %q, %q, %cq, %kt, %phik, %ck, %q, %q, %q, %q) <{block = 128 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0>, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64}> : (memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?xf32>, memref<64x256xf32>, memref<256x64xf32>, memref<2xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @block_attention_grad_row_begin_only(%q: memref<?x64xf32>, %kt: memref<64x256xf32>,
+                                               %stats: memref<?x3xf32>, %r: index) {
+  // expected-error @below {{'pfc.block_attention_grad' op has only one of the block-row range's ends}}
+  "pfc.block_attention_grad"(%q, %q, %kt, %q, %kt, %q, %stats, %q, %q, %q, %q, %r) <{block = 128 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 1, 0>, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64}> : (memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, index) -> ()
   return
 }
 

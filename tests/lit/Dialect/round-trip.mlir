@@ -730,17 +730,19 @@ func.func @block_attention_rows_without_lowrank(%q: memref<?x64xf32>, %kt: memre
   return
 }
 
-// The attention's gradients with and without features.
+// The attention's gradients with every optional part (the features, a
+// block-row range), without any, and a range without features.
 // CHECK-LABEL: func.func @attention_grad_all
-// CHECK-SAME: (%[[Q:[^:]*]]: memref<?x64xf32>, %[[K:[^:]*]]: memref<?x64xf32>, %[[V:[^:]*]]: memref<?x64xf32>, %[[WT:[^:]*]]: memref<64x32xf32>, %[[O:[^:]*]]: memref<?x64xf32>, %[[STATS:[^:]*]]: memref<?x3xf32>, %[[DO:[^:]*]]: memref<?x64xf32>, %[[DQ:[^:]*]]: memref<?x64xf32>, %[[DK:[^:]*]]: memref<?x64xf32>, %[[DV:[^:]*]]: memref<?x64xf32>)
-// CHECK-NEXT: pfc.attention_grad %[[Q]], %[[K]], %[[V]] features(%[[WT]] : memref<64x32xf32>), %[[O]], %[[STATS]], %[[DO]] into %[[DQ]], %[[DK]], %[[DV]] {block = 32 : i64, causal, pattern = #pfc.butterfly<size = 4, strides = [2], shuffle = false, global = 0>, scale = 1.250000e-01 : f64, seq_len = 256 : i64} : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32> -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+// CHECK-SAME: (%[[Q:[^:]*]]: memref<?x64xf32>, %[[K:[^:]*]]: memref<?x64xf32>, %[[V:[^:]*]]: memref<?x64xf32>, %[[WT:[^:]*]]: memref<64x32xf32>, %[[O:[^:]*]]: memref<?x64xf32>, %[[STATS:[^:]*]]: memref<?x3xf32>, %[[DO:[^:]*]]: memref<?x64xf32>, %[[DQ:[^:]*]]: memref<?x64xf32>, %[[DK:[^:]*]]: memref<?x64xf32>, %[[DV:[^:]*]]: memref<?x64xf32>, %[[R0:[^:]*]]: index, %[[R1:[^:]*]]: index)
+// CHECK-NEXT: pfc.attention_grad %[[Q]], %[[K]], %[[V]] features(%[[WT]] : memref<64x32xf32>), %[[O]], %[[STATS]], %[[DO]] rows(%[[R0]], %[[R1]]) into %[[DQ]], %[[DK]], %[[DV]] {block = 32 : i64, causal, pattern = #pfc.butterfly<size = 4, strides = [2], shuffle = false, global = 0>, scale = 1.250000e-01 : f64, seq_len = 256 : i64} : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32> -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
 func.func @attention_grad_all(%q: memref<?x64xf32>, %k: memref<?x64xf32>,
                                           %v: memref<?x64xf32>, %wt: memref<64x32xf32>,
                                           %o: memref<?x64xf32>, %stats: memref<?x3xf32>,
                                           %do: memref<?x64xf32>, %dq: memref<?x64xf32>,
-                                          %dk: memref<?x64xf32>, %dv: memref<?x64xf32>) {
+                                          %dk: memref<?x64xf32>, %dv: memref<?x64xf32>,
+                                          %r0: index, %r1: index) {
   pfc.attention_grad %q, %k, %v features(%wt : memref<64x32xf32>), %o, %stats, %do
-      into %dq, %dk, %dv
+      rows(%r0, %r1) into %dq, %dk, %dv
       {pattern = #pfc.butterfly<size = 4, strides = [2], shuffle = false, global = 0>,
        seq_len = 256 : i64, block = 32 : i64, scale = 0.125 : f64, causal}
       : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>,
@@ -766,6 +768,22 @@ func.func @attention_grad_none(%q: memref<?x64xf32>, %k: memref<?x64xf32>,
   return
 }
 
+// CHECK-LABEL: func.func @attention_grad_rows_without_features
+// CHECK-SAME: (%[[Q:[^:]*]]: memref<?x64xf32>, %[[K:[^:]*]]: memref<?x64xf32>, %[[O:[^:]*]]: memref<?x64xf32>, %[[STATS:[^:]*]]: memref<?x3xf32>, %[[DQ:[^:]*]]: memref<?x64xf32>, %[[R0:[^:]*]]: index, %[[R1:[^:]*]]: index)
+// CHECK-NEXT: pfc.attention_grad %[[Q]], %[[K]], %[[K]], %[[O]], %[[STATS]], %[[O]] rows(%[[R0]], %[[R1]]) into %[[DQ]], %[[K]], %[[Q]] {block = 128 : i64, causal, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64, seq_len = 256 : i64} : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32> -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+func.func @attention_grad_rows_without_features(%q: memref<?x64xf32>, %k: memref<?x64xf32>,
+                                                 %o: memref<?x64xf32>, %stats: memref<?x3xf32>,
+                                                 %dq: memref<?x64xf32>, %r0: index,
+                                                 %r1: index) {
+  pfc.attention_grad %q, %k, %k, %o, %stats, %o rows(%r0, %r1) into %dq, %k, %q
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, seq_len = 256 : i64,
+       block = 128 : i64, scale = 0.125 : f64, causal}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>,
+        memref<?x3xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+  return
+}
+
 // The gradient through the keys' random features, in rows [P, m].
 // CHECK-LABEL: func.func @random_features_grad
 // CHECK-SAME: (%[[K:[^:]*]]: memref<?x64xf32>, %[[WT:[^:]*]]: memref<64x32xf32>, %[[PHIK:[^:]*]]: memref<256x64xf32>, %[[DPHIK:[^:]*]]: memref<256x64xf32>, %[[DK:[^:]*]]: memref<?x64xf32>)
@@ -780,10 +798,11 @@ func.func @random_features_grad(%k: memref<?x64xf32>, %wt: memref<64x32xf32>,
 }
 
 // The kernel's gradients with the forward's features, the keys' in rows
-// too, and the features' gradients; and without them.
+// too, the features' gradients and a block-row range; without any; a range
+// without features.
 // CHECK-LABEL: func.func @block_attention_grad_all
-// CHECK-SAME: (%[[Q:[^:]*]]: memref<?x64xf32>, %[[K:[^:]*]]: memref<?x64xf32>, %[[KT:[^:]*]]: memref<64x256xf32>, %[[V:[^:]*]]: memref<?x64xf32>, %[[VT:[^:]*]]: memref<64x256xf32>, %[[O:[^:]*]]: memref<?x64xf32>, %[[STATS:[^:]*]]: memref<?x3xf32>, %[[DO:[^:]*]]: memref<?x64xf32>, %[[PHIQ:[^:]*]]: memref<?x64xf32>, %[[CQ:[^:]*]]: memref<?xf32>, %[[PHIKT:[^:]*]]: memref<64x256xf32>, %[[PHIK:[^:]*]]: memref<256x64xf32>, %[[CK:[^:]*]]: memref<2xf32>, %[[DQ:[^:]*]]: memref<?x64xf32>, %[[DK:[^:]*]]: memref<?x64xf32>, %[[DV:[^:]*]]: memref<?x64xf32>, %[[DPHIQ:[^:]*]]: memref<?x64xf32>, %[[DPHIK:[^:]*]]: memref<256x64xf32>)
-// CHECK-NEXT: pfc.block_attention_grad %[[Q]], %[[K]], %[[KT]], %[[V]], %[[VT]], %[[O]], %[[STATS]], %[[DO]] lowrank(%[[PHIQ]], %[[CQ]], %[[PHIKT]], %[[PHIK]], %[[CK]] : memref<?x64xf32>, memref<?xf32>, memref<64x256xf32>, memref<256x64xf32>, memref<2xf32>) into %[[DQ]], %[[DK]], %[[DV]] features(%[[DPHIQ]], %[[DPHIK]] : memref<?x64xf32>, memref<256x64xf32>) {block = 128 : i64, causal, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64} : memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32> -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+// CHECK-SAME: (%[[Q:[^:]*]]: memref<?x64xf32>, %[[K:[^:]*]]: memref<?x64xf32>, %[[KT:[^:]*]]: memref<64x256xf32>, %[[V:[^:]*]]: memref<?x64xf32>, %[[VT:[^:]*]]: memref<64x256xf32>, %[[O:[^:]*]]: memref<?x64xf32>, %[[STATS:[^:]*]]: memref<?x3xf32>, %[[DO:[^:]*]]: memref<?x64xf32>, %[[PHIQ:[^:]*]]: memref<?x64xf32>, %[[CQ:[^:]*]]: memref<?xf32>, %[[PHIKT:[^:]*]]: memref<64x256xf32>, %[[PHIK:[^:]*]]: memref<256x64xf32>, %[[CK:[^:]*]]: memref<2xf32>, %[[DQ:[^:]*]]: memref<?x64xf32>, %[[DK:[^:]*]]: memref<?x64xf32>, %[[DV:[^:]*]]: memref<?x64xf32>, %[[DPHIQ:[^:]*]]: memref<?x64xf32>, %[[DPHIK:[^:]*]]: memref<256x64xf32>, %[[R0:[^:]*]]: index, %[[R1:[^:]*]]: index)
+// CHECK-NEXT: pfc.block_attention_grad %[[Q]], %[[K]], %[[KT]], %[[V]], %[[VT]], %[[O]], %[[STATS]], %[[DO]] lowrank(%[[PHIQ]], %[[CQ]], %[[PHIKT]], %[[PHIK]], %[[CK]] : memref<?x64xf32>, memref<?xf32>, memref<64x256xf32>, memref<256x64xf32>, memref<2xf32>) rows(%[[R0]], %[[R1]]) into %[[DQ]], %[[DK]], %[[DV]] features(%[[DPHIQ]], %[[DPHIK]] : memref<?x64xf32>, memref<256x64xf32>) {block = 128 : i64, causal, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64} : memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32> -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
 func.func @block_attention_grad_all(%q: memref<?x64xf32>, %k: memref<?x64xf32>,
                                         %kt: memref<64x256xf32>, %v: memref<?x64xf32>,
                                         %vt: memref<64x256xf32>, %o: memref<?x64xf32>,
@@ -792,11 +811,12 @@ func.func @block_attention_grad_all(%q: memref<?x64xf32>, %k: memref<?x64xf32>,
                                         %phikt: memref<64x256xf32>, %phik: memref<256x64xf32>,
                                         %ck: memref<2xf32>, %dq: memref<?x64xf32>,
                                         %dk: memref<?x64xf32>, %dv: memref<?x64xf32>,
-                                        %dphiq: memref<?x64xf32>, %dphik: memref<256x64xf32>) {
+                                        %dphiq: memref<?x64xf32>, %dphik: memref<256x64xf32>,
+                                        %r0: index, %r1: index) {
   pfc.block_attention_grad %q, %k, %kt, %v, %vt, %o, %stats, %do
       lowrank(%phiq, %cq, %phikt, %phik, %ck : memref<?x64xf32>, memref<?xf32>,
               memref<64x256xf32>, memref<256x64xf32>, memref<2xf32>)
-      into %dq, %dk, %dv
+      rows(%r0, %r1) into %dq, %dk, %dv
       features(%dphiq, %dphik : memref<?x64xf32>, memref<256x64xf32>)
       {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64,
        scale = 0.125 : f64, causal}
@@ -818,6 +838,23 @@ func.func @block_attention_grad_none(%q: memref<?x64xf32>, %k: memref<?x64xf32>,
   pfc.block_attention_grad %q, %k, %kt, %v, %vt, %o, %stats, %do
       into %dq, %dk, %dv
       {pattern = #pfc.blocks<2x2: [0, 1], [1]>, block = 128 : i64, scale = 0.125 : f64}
+      : memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>,
+        memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>
+      -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @block_attention_grad_rows_without_lowrank
+// CHECK-SAME: (%[[Q:[^:]*]]: memref<?x64xf32>, %[[KT:[^:]*]]: memref<64x256xf32>, %[[O:[^:]*]]: memref<?x64xf32>, %[[STATS:[^:]*]]: memref<?x3xf32>, %[[DQ:[^:]*]]: memref<?x64xf32>, %[[R0:[^:]*]]: index, %[[R1:[^:]*]]: index)
+// CHECK-NEXT: pfc.block_attention_grad %[[Q]], %[[Q]], %[[KT]], %[[Q]], %[[KT]], %[[O]], %[[STATS]], %[[O]] rows(%[[R0]], %[[R1]]) into %[[DQ]], %[[Q]], %[[O]] {block = 128 : i64, causal, pattern = #pfc.blocks<2x2: [0], [0, 1]>, scale = 1.250000e-01 : f64} : memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32> -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>{{$}}
+func.func @block_attention_grad_rows_without_lowrank(%q: memref<?x64xf32>, %kt: memref<64x256xf32>,
+                                                     %o: memref<?x64xf32>, %stats: memref<?x3xf32>,
+                                                     %dq: memref<?x64xf32>, %r0: index,
+                                                     %r1: index) {
+  pfc.block_attention_grad %q, %q, %kt, %q, %kt, %o, %stats, %o rows(%r0, %r1)
+      into %dq, %q, %o
+      {pattern = #pfc.blocks<2x2: [0], [0, 1]>, block = 128 : i64,
+       scale = 0.125 : f64, causal}
       : memref<?x64xf32>, memref<?x64xf32>, memref<64x256xf32>, memref<?x64xf32>,
         memref<64x256xf32>, memref<?x64xf32>, memref<?x3xf32>, memref<?x64xf32>
       -> memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>

@@ -3,8 +3,14 @@
 // and block-columns, causal ones without the blocks above the diagonal, and
 // which block-rows lack their diagonal block where only some do), the
 // products are vector.fma chains, and every exp (the softmax's and the
-// random features') becomes a polynomial (math.floor, fma, and a bitcast
-// building 2^n) instead of a call per lane. The output is checked after the
+// random features') becomes the pass's own polynomial instead of a call per
+// lane: x clamped (arith.maximumf/minimumf), n = math.roundeven(x·log2 e),
+// r = x − n·ln 2 and e^r by a math.fma chain, and 2^n added to the result's
+// exponent bits (arith.fptosi, arith.shli, arith.addi on an arith.bitcast).
+// With the random features, each key block's share G_J = Φ_K,J·V_J of the
+// state is computed once (Φ_Kᵀ read there), each block-row gets a row state
+// (the state less its support's blocks) and the support walk no longer
+// estimates the features per score. The output is checked after the
 // canonicalize and cse that pfc-cpu-pipeline runs after the pass.
 // RUN: %pfc-opt %s -split-input-file -pfc-lower-kernels -canonicalize -cse -verify-diagnostics | FileCheck %s --enable-var-scope
 // The pass itself leaves no pfc op, no pfc attribute and no math.exp.
@@ -16,17 +22,49 @@
 // holds block-columns 0 and 1, block-row 1 block-column 1.
 // CHECK-DAG: memref.global "private" constant @[[$ROW_START:pfc_attention_row_start[_0-9]*]] : memref<3xindex> = dense<[0, 2, 3]>
 // CHECK-DAG: memref.global "private" constant @[[$COL_INDEX:pfc_attention_col_index[_0-9]*]] : memref<3xindex> = dense<[0, 1, 1]>
+// Keys past the last token are masked by a compare of i32 lanes. The
+// softmax's weights go through the whole polynomial: the clamp to
+// [−87.3, 88], n, r in two fmas (ln 2 in two parts), Taylor to degree 6,
+// and n shifted into the exponent bits of the polynomial's value.
 // CHECK-LABEL: func.func @block_attention
 // CHECK-SAME: (%[[Q:[^:]*]]: memref<?x16xf32>, %[[KT:[^:]*]]: memref<16x64xf32>, %[[V:[^:]*]]: memref<?x16xf32>, %[[O:[^:]*]]: memref<?x16xf32>, %[[STATS:[^:]*]]: memref<?x3xf32>)
 // CHECK-NOT: pfc.block_attention
+// CHECK-DAG: %[[LO:.*]] = arith.constant dense<-8.730000e+01> : vector<16xf32>
+// CHECK-DAG: %[[HI:.*]] = arith.constant dense<8.800000e+01> : vector<16xf32>
+// CHECK-DAG: %[[LOG2E:.*]] = arith.constant dense<1.44269502> : vector<16xf32>
+// CHECK-DAG: %[[LN2_HI:.*]] = arith.constant dense<-0.693359375> : vector<16xf32>
+// CHECK-DAG: %[[LN2_LO:.*]] = arith.constant dense<2.12194442E-4> : vector<16xf32>
+// CHECK-DAG: %[[C6:.*]] = arith.constant dense<0.00138888892> : vector<16xf32>
+// CHECK-DAG: %[[C5:.*]] = arith.constant dense<0.00833333377> : vector<16xf32>
+// CHECK-DAG: %[[C4:.*]] = arith.constant dense<0.0416666679> : vector<16xf32>
+// CHECK-DAG: %[[C3:.*]] = arith.constant dense<0.166666672> : vector<16xf32>
+// CHECK-DAG: %[[C2:.*]] = arith.constant dense<5.000000e-01> : vector<16xf32>
+// CHECK-DAG: %[[ONE:.*]] = arith.constant dense<1.000000e+00> : vector<16xf32>
+// CHECK-DAG: %[[MANTISSA_BITS:.*]] = arith.constant dense<23> : vector<16xi32>
 // CHECK-DAG: %[[STARTS:.*]] = memref.get_global @[[$ROW_START]] : memref<3xindex>
 // CHECK-DAG: %[[COLS:.*]] = memref.get_global @[[$COL_INDEX]] : memref<3xindex>
 // CHECK: memref.load %[[STARTS]][%{{.*}}] : memref<3xindex>
 // CHECK: memref.load %[[COLS]][%{{.*}}] : memref<3xindex>
 // CHECK: vector.load %[[KT]][%{{.*}}, %{{.*}}] : memref<16x64xf32>, vector<16xf32>
 // CHECK: vector.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<16xf32>
-// CHECK: math.floor %{{.*}} : vector<16xf32>
-// CHECK: arith.bitcast %{{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK: arith.cmpi slt, %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK: %[[ABOVE:.*]] = arith.maximumf %{{.*}}, %[[LO]] fastmath<nnan> : vector<16xf32>
+// CHECK-NEXT: %[[X:.*]] = arith.minimumf %[[ABOVE]], %[[HI]] fastmath<nnan> : vector<16xf32>
+// CHECK-NEXT: %[[XLOG2E:.*]] = arith.mulf %[[X]], %[[LOG2E]] : vector<16xf32>
+// CHECK-NEXT: %[[N:.*]] = math.roundeven %[[XLOG2E]] : vector<16xf32>
+// CHECK-NEXT: %[[R_HI:.*]] = math.fma %[[N]], %[[LN2_HI]], %[[X]] : vector<16xf32>
+// CHECK-NEXT: %[[R:.*]] = math.fma %[[N]], %[[LN2_LO]], %[[R_HI]] : vector<16xf32>
+// CHECK-NEXT: %[[P5:.*]] = math.fma %[[C6]], %[[R]], %[[C5]] : vector<16xf32>
+// CHECK-NEXT: %[[P4:.*]] = math.fma %[[P5]], %[[R]], %[[C4]] : vector<16xf32>
+// CHECK-NEXT: %[[P3:.*]] = math.fma %[[P4]], %[[R]], %[[C3]] : vector<16xf32>
+// CHECK-NEXT: %[[P2:.*]] = math.fma %[[P3]], %[[R]], %[[C2]] : vector<16xf32>
+// CHECK-NEXT: %[[P1:.*]] = math.fma %[[P2]], %[[R]], %[[ONE]] : vector<16xf32>
+// CHECK-NEXT: %[[P:.*]] = math.fma %[[P1]], %[[R]], %[[ONE]] : vector<16xf32>
+// CHECK-NEXT: %[[NI:.*]] = arith.fptosi %[[N]] : vector<16xf32> to vector<16xi32>
+// CHECK-NEXT: %[[EXPONENT:.*]] = arith.shli %[[NI]], %[[MANTISSA_BITS]] : vector<16xi32>
+// CHECK-NEXT: %[[P_BITS:.*]] = arith.bitcast %[[P]] : vector<16xf32> to vector<16xi32>
+// CHECK-NEXT: %[[BITS:.*]] = arith.addi %[[P_BITS]], %[[EXPONENT]] : vector<16xi32>
+// CHECK-NEXT: arith.bitcast %[[BITS]] : vector<16xi32> to vector<16xf32>
 // CHECK: vector.store %{{.*}}, %[[O]][%{{.*}}, %{{.*}}] : memref<?x16xf32>, vector<16xf32>
 // CHECK: memref.store %{{.*}}, %[[STATS]][%{{.*}}, %{{.*}}] : memref<?x3xf32>
 // CHECK-NOT: math.exp
@@ -46,19 +84,65 @@ func.func @block_attention(%q: memref<?x16xf32>, %kt: memref<16x64xf32>,
 // Causal, with the random features: block (0, 1) lies above the diagonal
 // and leaves the tables; block-row 1 lacks its diagonal block, block-row 0
 // does not, so a third table says which do. The keys' features come in with
-// one scale per block.
+// one scale per block. Φ_Kᵀ is read where each key block's share of the
+// state is computed (G_J = Φ_K,J·V_J by vector.fma, and g_J = Σ Φ_K,J), and
+// for the missing diagonal block's estimate, but not in the support walk:
+// each block-row's row state, the state less the support blocks that it
+// holds (e^(c_J − C)·G_J times −1), carries the random features' rest.
 // CHECK-DAG: memref.global "private" constant @[[$ROW_START:pfc_attention_row_start[_0-9]*]] : memref<3xindex> = dense<[0, 1, 2]>
 // CHECK-DAG: memref.global "private" constant @[[$COL_INDEX:pfc_attention_col_index[_0-9]*]] : memref<2xindex> = dense<0>
 // CHECK-DAG: memref.global "private" constant @[[$LACKS:pfc_attention_lacks_diagonal[_0-9]*]] : memref<2xindex> = dense<[0, 1]>
 // CHECK-LABEL: func.func @block_attention_lowrank_causal
 // CHECK-SAME: (%[[Q:[^:]*]]: memref<?x16xf32>, %[[KT:[^:]*]]: memref<16x64xf32>, %[[V:[^:]*]]: memref<?x16xf32>, %[[PHIQ:[^:]*]]: memref<?x16xf32>, %[[CQ:[^:]*]]: memref<?xf32>, %[[PHIKT:[^:]*]]: memref<16x64xf32>, %[[CK:[^:]*]]: memref<2xf32>, %[[O:[^:]*]]: memref<?x16xf32>, %[[STATS:[^:]*]]: memref<?x3xf32>)
 // CHECK-NOT: pfc.block_attention
-// CHECK-DAG: memref.get_global @[[$ROW_START]] : memref<3xindex>
-// CHECK-DAG: memref.get_global @[[$COL_INDEX]] : memref<2xindex>
-// CHECK-DAG: memref.get_global @[[$LACKS]] : memref<2xindex>
+// CHECK-DAG: %[[MINUS_ONE:.*]] = arith.constant -1.000000e+00 : f32
+// CHECK-DAG: %[[STARTS:.*]] = memref.get_global @[[$ROW_START]] : memref<3xindex>
+// CHECK-DAG: %[[COLS:.*]] = memref.get_global @[[$COL_INDEX]] : memref<2xindex>
+// CHECK-DAG: %[[LACKS_TABLE:.*]] = memref.get_global @[[$LACKS]] : memref<2xindex>
+// CHECK: memref.alloc() : memref<4x3xf32>
+// CHECK-NEXT: %[[STATE:.*]] = memref.alloc() : memref<16x16xf32>
+// CHECK-NEXT: %[[STATE_SUMS:.*]] = memref.alloc() : memref<16xf32>
+// CHECK-NEXT: %[[BLOCK_STATES:.*]] = memref.alloc() : memref<32x16xf32>
+// CHECK-NEXT: %[[BLOCK_SUMS:.*]] = memref.alloc() : memref<32xf32>
+// CHECK: %[[V_ROW:.*]] = vector.load %[[V]][%{{.*}}, %{{.*}}] : memref<?x16xf32>, vector<16xf32>
+// CHECK-NEXT: %[[PHI:.*]] = memref.load %[[PHIKT]][%{{.*}}, %{{.*}}] : memref<16x64xf32>
+// CHECK-NEXT: %[[PHIS:.*]] = vector.broadcast %[[PHI]] : f32 to vector<16xf32>
+// CHECK-NEXT: vector.fma %[[PHIS]], %[[V_ROW]], %{{.*}} : vector<16xf32>
+// CHECK: vector.store %{{.*}}, %[[BLOCK_STATES]][%{{.*}}, %{{.*}}] : memref<32x16xf32>, vector<16xf32>
+// CHECK: %[[PHI_SUM:.*]] = memref.load %[[PHIKT]][%{{.*}}, %{{.*}}] : memref<16x64xf32>
+// CHECK-NEXT: arith.addf %{{.*}}, %[[PHI_SUM]] : f32
+// CHECK: memref.store %{{.*}}, %[[BLOCK_SUMS]][%{{.*}}] : memref<32xf32>
 // CHECK: memref.load %[[CK]][%{{.*}}] : memref<2xf32>
+// CHECK: math.roundeven %{{.*}} : f32
+// CHECK: arith.bitcast %{{.*}} : i32 to f32
+// CHECK: vector.load %[[BLOCK_STATES]][%{{.*}}, %{{.*}}] : memref<32x16xf32>, vector<16xf32>
+// CHECK: vector.store %{{.*}}, %[[STATE]][%{{.*}}, %{{.*}}] : memref<16x16xf32>, vector<16xf32>
+// CHECK: %[[STATE_ROW:.*]] = vector.load %[[STATE]][%{{.*}}, %{{.*}}] : memref<16x16xf32>, vector<16xf32>
+// CHECK-NEXT: vector.store %[[STATE_ROW]], %[[ROW_STATE:[a-z0-9_]+]][%{{.*}}, %{{.*}}] : memref<16x16xf32>, vector<16xf32>
+// CHECK-NEXT: %[[STATE_SUM:.*]] = memref.load %[[STATE_SUMS]][%{{.*}}] : memref<16xf32>
+// CHECK-NEXT: memref.store %[[STATE_SUM]], %[[ROW_STATE_SUMS:[a-z0-9_]+]][%{{.*}}] : memref<16xf32>
+// CHECK: %[[COL:.*]] = memref.load %[[COLS]][%{{.*}}] : memref<2xindex>
+// CHECK-NEXT: %[[HELD:.*]] = arith.cmpi ult, %[[COL]], %{{.*}} : index
+// CHECK-NEXT: scf.if %[[HELD]] {
+// CHECK-NEXT: memref.load %[[CK]][%[[COL]]] : memref<2xf32>
+// CHECK: arith.mulf %{{.*}}, %[[MINUS_ONE]] : f32
+// CHECK: vector.load %[[BLOCK_STATES]][%{{.*}}, %{{.*}}] : memref<32x16xf32>, vector<16xf32>
+// CHECK: vector.store %{{.*}}, %[[ROW_STATE]][%{{.*}}, %{{.*}}] : memref<16x16xf32>, vector<16xf32>
+// CHECK: memref.load %[[BLOCK_SUMS]][%{{.*}}] : memref<32xf32>
+// CHECK: memref.store %{{.*}}, %[[ROW_STATE_SUMS]][%{{.*}}] : memref<16xf32>
+// CHECK: memref.load %[[COLS]][%{{.*}}] : memref<2xindex>
+// CHECK: vector.load %[[KT]][%{{.*}}, %{{.*}}] : memref<16x64xf32>, vector<16xf32>
+// CHECK-NOT: %[[PHIKT]][
 // CHECK: vector.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<16xf32>
-// CHECK: math.floor %{{.*}} : vector<16xf32>
+// CHECK-NOT: %[[PHIKT]][
+// CHECK: math.roundeven %{{.*}} : vector<16xf32>
+// CHECK-NOT: %[[PHIKT]][
+// CHECK: arith.bitcast %{{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK-NOT: %[[PHIKT]][
+// CHECK: memref.load %[[LACKS_TABLE]][%{{.*}}] : memref<2xindex>
+// CHECK: vector.load %[[PHIKT]][%{{.*}}, %{{.*}}] : memref<16x64xf32>, vector<16xf32>
+// CHECK: memref.load %[[ROW_STATE_SUMS]][%{{.*}}] : memref<16xf32>
+// CHECK: vector.load %[[ROW_STATE]][%{{.*}}, %{{.*}}] : memref<16x16xf32>, vector<16xf32>
 // CHECK-NOT: math.exp
 // CHECK: return
 func.func @block_attention_lowrank_causal(%q: memref<?x16xf32>, %kt: memref<16x64xf32>,
@@ -87,10 +171,12 @@ func.func @block_attention_lowrank_causal(%q: memref<?x16xf32>, %kt: memref<16x6
 // CHECK-NOT: memref.get_global
 // CHECK: vector.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<{{[0-9]+}}xf32>
 // CHECK: memref.store %{{.*}}, %[[CK]][%{{.*}}] : memref<2xf32>
-// CHECK: math.floor %{{.*}} : vector<{{[0-9]+}}xf32>
+// CHECK: math.roundeven %{{.*}} : vector<{{[0-9]+}}xf32>
+// CHECK: arith.bitcast %{{.*}} : vector<{{[0-9]+}}xi32> to vector<{{[0-9]+}}xf32>
 // CHECK: vector.store %{{.*}}, %[[PHIKT]][%{{.*}}, %{{.*}}] : memref<16x64xf32>, vector<{{[0-9]+}}xf32>
 // CHECK: vector.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<{{[0-9]+}}xf32>
-// CHECK: math.floor %{{.*}} : vector<{{[0-9]+}}xf32>
+// CHECK: math.roundeven %{{.*}} : vector<{{[0-9]+}}xf32>
+// CHECK: arith.bitcast %{{.*}} : vector<{{[0-9]+}}xi32> to vector<{{[0-9]+}}xf32>
 // CHECK: vector.store %{{.*}}, %[[PHIQ]][%{{.*}}, %{{.*}}] : memref<?x16xf32>, vector<{{[0-9]+}}xf32>
 // CHECK: memref.store %{{.*}}, %[[CQ]][%{{.*}}] : memref<?xf32>
 // CHECK-NOT: math.exp
@@ -119,7 +205,8 @@ func.func @random_features(%k: memref<?x16xf32>, %wt: memref<16x8xf32>,
 // CHECK-DAG: memref.get_global @[[$ROW_START]] : memref<3xindex>
 // CHECK-DAG: memref.get_global @[[$COL_INDEX]] : memref<3xindex>
 // CHECK: vector.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<16xf32>
-// CHECK: math.floor %{{.*}} : vector<16xf32>
+// CHECK: math.roundeven %{{.*}} : vector<16xf32>
+// CHECK: arith.bitcast %{{.*}} : vector<16xi32> to vector<16xf32>
 // CHECK-NOT: pfc.random_features_grad
 // CHECK-NOT: math.exp
 // CHECK: return

@@ -70,10 +70,23 @@ int main(int argc, char **argv) {
   SYMBOL(_forward)(q, k, v, NULL, o, stats, tokens, split, heads, 0, rows / 2);
   SYMBOL(_forward)(q, k, v, NULL, o, stats, tokens, split, heads, rows / 2,
                    rows);
-  SYMBOL(_backward)(q, k, v, NULL, o, stats, dout, dq, dk, dv, tokens, 0,
-                    split);
+  /* The backward overwrites its heads' dq, dk, dv, so the second range of
+   * block-rows writes other buffers, added to the first's: the sum is the
+   * gradient. */
+  float *dq2 = calloc(n + 1, sizeof(float)),
+        *dk2 = calloc(n + 1, sizeof(float));
+  float *dv2 = calloc(n + 1, sizeof(float));
+  SYMBOL(_backward)(q, k, v, NULL, o, stats, dout, dq, dk, dv, tokens, 0, split,
+                    0, rows);
   SYMBOL(_backward)(q, k, v, NULL, o, stats, dout, dq, dk, dv, tokens, split,
-                    heads);
+                    heads, 0, rows / 2);
+  SYMBOL(_backward)(q, k, v, NULL, o, stats, dout, dq2, dk2, dv2, tokens, split,
+                    heads, rows / 2, rows);
+  for (size_t i = (size_t)(split * tokens * MACRO(_HEAD_DIM)); i < n; ++i) {
+    dq[i] += dq2[i];
+    dk[i] += dk2[i];
+    dv[i] += dv2[i];
+  }
   writeFloats(dir, "o", o, n);
   writeFloats(dir, "dq", dq, n);
   writeFloats(dir, "dk", dk, n);
