@@ -213,9 +213,14 @@ def main() -> int:
 
     columns = ["T", "b", "S/k", "density", "causal", "pfc fwd ms",
                "SDPA fwd ms", "fwd x", "pfc fwd+bwd ms", "SDPA fwd+bwd ms",
-               "fwd+bwd x", "pfc peak MB", "SDPA peak MB"]
+               "fwd+bwd x", "bwd x", "pfc peak MB", "SDPA peak MB"]
     lines = []
     for case, p, t in rows:
+        # The backward alone: the training step less the forward.
+        for result in (p, t):
+            if "train_ms" in result and "forward_ms" in result:
+                result["backward_ms"] = (result["train_ms"]
+                                         - result["forward_ms"])
         size, factors, density = case["pattern"]
         lines.append([str(case["tokens"]), str(case["block"]),
                       f"{size}/{factors}", f"{density:.3f}",
@@ -223,7 +228,8 @@ def main() -> int:
                       cell(p, "forward_ms"), cell(t, "forward_ms"),
                       ratio(p, t, "forward_ms"), cell(p, "train_ms"),
                       cell(t, "train_ms"), ratio(p, t, "train_ms"),
-                      cell(p, "train_peak_mb"), cell(t, "train_peak_mb")])
+                      ratio(p, t, "backward_ms"), cell(p, "train_peak_mb"),
+                      cell(t, "train_peak_mb")])
     if args.markdown:
         print("| " + " | ".join(columns) + " |")
         print("|" + "|".join("---:" for _ in columns) + "|")
@@ -235,8 +241,9 @@ def main() -> int:
         print("  ".join(c.rjust(w) for c, w in zip(columns, widths)))
         for line in lines:
             print("  ".join(v.rjust(w) for v, w in zip(line, widths)))
-    print("x = SDPA time / pfc time (above 1: pfc is faster); peak = the "
-          "largest resident-size growth during the timed calls")
+    print("x = SDPA time / pfc time (above 1: pfc is faster); bwd = fwd+bwd "
+          "less fwd; peak = the largest resident-size growth during the "
+          "timed calls")
     return 1 if failed else 0
 
 

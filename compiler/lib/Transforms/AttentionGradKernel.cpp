@@ -12,12 +12,16 @@
 //                    dΦ_k,j += the same with Φ_q,i, dv += p̂ᵀ·ψ
 //
 // (g = 0 where the floor ε was taken). The first pass walks the support as
-// the forward does: the exact part, and the estimate where the forward
-// subtracted it (with the opposite sign). The rest's sum over R comes, for
-// the queries, from the forward's state Σ Φ_k·vᵀ, and for the keys from the
-// mirror image, Σ over the rows that reach the key of e^(λ − M)·Φ_q·ψᵀ: a
-// second pass, from the last block-row down when causal. dΦ goes back to q
-// and k through `pfc.random_features_grad`.
+// the forward does, for the exact part; the queries' sums over R \ S come
+// from the block-row's state (the forward's state less its support's
+// blocks). The keys' come from the mirror image, a second pass: each
+// block-row's aggregate Σ e^(λ − M)·Φ_q·ψᵀ; a key block takes the rows whose
+// R holds it (every row, or causal the rows after it, summed from the last
+// block-row down) less the rows whose support holds it too. The diagonal
+// block's estimate that the forward added for a causal row lacking it is
+// differentiated element by element. dΦ goes back to q and k through
+// `pfc.random_features_grad`. With rows(...), only those block-rows' queries
+// count: dq is zero elsewhere, dk and dv get their part.
 //
 //===----------------------------------------------------------------------===//
 #include "AttentionEmitter.h"

@@ -3,14 +3,16 @@
 // `pfc.block_attention` as vector loops. The kernel walks the block-rows of one
 // head in order. For a tile of query rows and each block J of their support
 // (constant tables: the support is part of the kernel), it computes the scores
-// S = τ·Q·K_Jᵀ into a row buffer (register panels over the block's columns),
-// the random features' estimate P = Φ_Q·Φ_K,J where the formula subtracts it,
-// then per row the running maximum M (flash attention's), the weights exp(S −
-// M) − P·exp(λ + c_J − M) and their sums, and adds weights·V_J to the row's
-// numerator (register panels over d). What the random features add outside the
-// support is φ(qᵢ)ᵀ·(Σ_j φ(kⱼ)vⱼᵀ) over R: a state [m, d] summed once (every
-// key) or, causal, grown by one block of keys per block-row, each block's
-// features relative to its own scale c_J and the state to the largest so far.
+// S = Q·K_Jᵀ into a row buffer (register panels over the block's columns),
+// then per row the running maximum M (flash attention's), the weights exp(τ·S
+// − M) and their sums, and adds weights·V_J to the row's numerator (register
+// panels over d). What the random features add outside the support is
+// φ(qᵢ)ᵀ·(Σ_j φ(kⱼ)vⱼᵀ) over R \ S: each key block's share G_J = Φ_K,J·V_J is
+// summed once per head into a state [m, d] (every key) or, causal, grown by
+// one block per block-row, each block relative to its own scale c_J and the
+// state to the largest so far; a block-row's queries read the state less the
+// shares of the support's blocks that it holds, so the support's estimate is
+// never formed score by score.
 // Everything is kept relative to each row's M, so nothing overflows, and the
 // row's result is exact at any scale: O = N·e^(−M) / (D·e^(−M)).
 // docs/ATTENTION.md derives it.
