@@ -185,14 +185,17 @@ BlockMask buildBlockMask(const ButterflyPattern &pattern, int64_t outFeatures,
 }
 
 int64_t countMaskBlocks(const ButterflyPattern &pattern, int64_t outFeatures,
-                        int64_t inFeatures, int64_t block) {
+                        int64_t inFeatures, int64_t block, bool lowerOnly) {
   const MaskGeometry geometry(pattern, outFeatures, inFeatures, block);
   std::vector<std::pair<int64_t, int64_t>> spans;
   int64_t count = 0;
   for (int64_t br = 0; br < geometry.blockRows; ++br) {
     geometry.rowSpans(pattern, block, br, spans);
-    forEachMerged(
-        spans, [&](int64_t first, int64_t last) { count += last - first + 1; });
+    forEachMerged(spans, [&](int64_t first, int64_t last) {
+      if (lowerOnly)
+        last = std::min(last, br);
+      count += std::max<int64_t>(0, last - first + 1);
+    });
   }
   return count;
 }

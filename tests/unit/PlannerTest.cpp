@@ -207,5 +207,212 @@ TEST(Planner, KeepsTinyAndMarkedLayersDense) {
   EXPECT_LE(plan.layers[2].cost.cost, 0.3 * plan.layers[2].dense.cost);
 }
 
+// Attention. The costs here are worked out from the operator's definition
+// (docs/ATTENTION.md), not with the planner's cost functions: per head, the
+// exact part does b²·4d FLOPs per support block (QKᵀ and PV) and reads the
+// block; the random features do 6·T·m·d FLOPs, 2·m·d per support block for
+// the row corrections, and read 2·⌈T/b⌉·⌈m/b⌉ blocks of φ(Q) and φ(K).
+// FLOPs count per token of the sequence, as a layer's.
+double attentionCostByHand(const ModelAttention &a, int64_t block,
+                           int64_t nnzBlocks, int64_t features,
+                           const CostModel &model) {
+  double t = static_cast<double>(a.seqLen), d = static_cast<double>(a.headDim);
+  double b = static_cast<double>(block), m = static_cast<double>(features);
+  double nnz = static_cast<double>(nnzBlocks);
+  double flops = static_cast<double>(a.heads) *
+                 (nnz * b * b * 4 * d + 6 * t * m * d + nnz * 2 * m * d);
+  int64_t n = (a.seqLen + block - 1) / block;
+  int64_t mBlocks = (features + block - 1) / block;
+  double blocks = static_cast<double>(a.heads * (nnzBlocks + 2 * n * mBlocks));
+  return model.mem * blocks + model.flop * flops / t;
+}
+
+/// The support's blocks per head, from the mask itself.
+int64_t supportBlocks(const PlannedAttention &a, const ButterflyPattern &p) {
+  AttentionSpec spec = a.spec;
+  spec.butterfly = p;
+  return spec.support().nnzBlocks();
+}
+
+/// Every (S, factors) support over the padded T×T scores.
+std::vector<ButterflyPattern> allSupports(int64_t seqLen, int64_t block) {
+  int64_t padded = (seqLen + block - 1) / block * block;
+  LayerSpec square;
+  square.inFeatures = square.outFeatures = padded;
+  square.block = block;
+  return allPatterns(square);
+}
+
+/// The plan of one attention is the best point of its search space.
+void checkAttentionPlan(const PlannedAttention &a, const ModelSpec &model) {
+  SCOPED_TRACE(a.source.name + " T=" + std::to_string(a.source.seqLen) +
+               " h=" + std::to_string(a.source.heads) +
+               " d=" + std::to_string(a.source.headDim) +
+               (a.source.causal ? " causal" : ""));
+  const int64_t b = model.block, n = (a.source.seqLen + b - 1) / b;
+  const int64_t denseBlocks = a.source.causal ? n * (n + 1) / 2 : n * n;
+  const double denseCost =
+      attentionCostByHand(a.source, b, denseBlocks, 0, model.cost);
+  EXPECT_NEAR(a.dense.cost, denseCost, 1e-9 * denseCost);
+  EXPECT_EQ(a.cost.params, 0);
+  const double budget = model.budget * denseCost;
+  EXPECT_NEAR(a.budgetCost, budget, 1e-9 * budget);
+  std::vector<ButterflyPattern> supports = allSupports(a.source.seqLen, b);
+  if (!a.sparse) {
+    EXPECT_TRUE(a.source.dense || supports.empty());
+    EXPECT_DOUBLE_EQ(a.cost.cost, a.dense.cost);
+    EXPECT_FALSE(a.note.empty());
+    return;
+  }
+  const AttentionSpec &spec = a.spec;
+  EXPECT_EQ(spec.name, a.source.name);
+  EXPECT_EQ(spec.block, b);
+  EXPECT_EQ(spec.causal, a.source.causal);
+  EXPECT_EQ(spec.dtype, DType::F32);
+  ASSERT_TRUE(spec.butterfly.has_value());
+  EXPECT_EQ(spec.support().nnzBlocks(), a.nnzBlocks);
+  EXPECT_DOUBLE_EQ(a.density, static_cast<double>(a.nnzBlocks) /
+                                  static_cast<double>(denseBlocks));
+  const int64_t m = spec.features;
+  EXPECT_EQ(m % 16, 0);
+  EXPECT_LE(m, 4 * spec.headDim);
+  EXPECT_NEAR(a.cost.cost,
+              attentionCostByHand(a.source, b, a.nnzBlocks, m, model.cost),
+              1e-9 * denseCost);
+  // m: the largest multiple of 16 within the share, lowered only as far as
+  // needed for some support to fit.
+  const double share = model.lowrankShare * budget;
+  auto featureCost = [&](int64_t features) {
+    return attentionCostByHand(a.source, b, 0, features, model.cost);
+  };
+  EXPECT_LE(featureCost(m), share);
+  bool lowered = a.note.find("features lowered") != std::string::npos;
+  bool overBudget = a.note.find("over budget") != std::string::npos;
+  if (!lowered && !overBudget && m + 16 <= 4 * spec.headDim)
+    EXPECT_GT(featureCost(m + 16), share);
+  EXPECT_EQ(overBudget, a.cost.cost > budget);
+  if (overBudget)
+    EXPECT_EQ(m, 0);
+  for (const ButterflyPattern &p : supports) {
+    int64_t nnz = supportBlocks(a, p);
+    double cost = attentionCostByHand(a.source, b, nnz, m, model.cost);
+    if (!overBudget && cost <= budget)
+      EXPECT_LE(nnz, a.nnzBlocks) << p.str();
+    if (overBudget)
+      EXPECT_GE(cost, a.cost.cost * (1 - 1e-12)) << p.str();
+    if (lowered) // with 16 more features nothing fits
+      EXPECT_GT(attentionCostByHand(a.source, b, nnz, m + 16, model.cost),
+                budget)
+          << p.str();
+  }
+}
+
+ModelSpec attentionModel(std::vector<ModelAttention> attention) {
+  ModelSpec model;
+  model.name = "m";
+  model.budget = 0.3;
+  model.block = 32;
+  model.layers = {{"fc", 512, 512, 1, false, true}};
+  model.attention = std::move(attention);
+  return model;
+}
+
+TEST(Planner, PlansAttentionWithinItsBudget) {
+  ModelSpec model = attentionModel({{"gpt", 1024, 12, 64, true, 12, false},
+                                    {"vit", 197, 6, 64, false, 12, false},
+                                    {"long", 4096, 8, 128, false, 2, false}});
+  ModelPlan plan = planModel(model);
+  ASSERT_EQ(plan.attention.size(), 3u);
+  for (const PlannedAttention &a : plan.attention)
+    checkAttentionPlan(a, model);
+  EXPECT_TRUE(plan.attention[0].sparse);
+  EXPECT_LE(plan.attention[0].cost.cost, plan.attention[0].budgetCost);
+  // Totals: the attention adds FLOPs and cost per token, no parameters.
+  LayerCost total = plan.layers[0].cost;
+  for (const PlannedAttention &a : plan.attention)
+    total += a.cost.scaled(a.source.repeat);
+  EXPECT_EQ(plan.total.params, plan.layers[0].cost.params);
+  EXPECT_EQ(plan.total.flopsPerToken, total.flopsPerToken);
+  EXPECT_DOUBLE_EQ(plan.total.cost, total.cost);
+}
+
+TEST(Planner, PlansRandomAttentionWithinItsBudget) {
+  RandomDraws draws;
+  SCOPED_TRACE(draws.trace());
+  for (int trial = 0; trial < 30; ++trial) {
+    ModelSpec model = randomModel(draws);
+    for (int i = 0, n = static_cast<int>(draws(1, 3)); i < n; ++i)
+      model.attention.push_back({"a" + std::to_string(i), draws(1, 2500),
+                                 draws(1, 16), draws(1, 256), draws(0, 1) == 1,
+                                 draws(1, 4), draws(0, 5) == 0});
+    ModelPlan plan = planModel(model);
+    ASSERT_EQ(plan.attention.size(), model.attention.size());
+    for (const PlannedAttention &a : plan.attention)
+      checkAttentionPlan(a, model);
+  }
+}
+
+TEST(Planner, CausalAttentionCostsAboutHalf) {
+  ModelSpec model = attentionModel({{"full", 1024, 4, 64, false, 1, false},
+                                    {"causal", 1024, 4, 64, true, 1, false}});
+  ModelPlan plan = planModel(model);
+  // 32 block rows: 528 of 1024 blocks at or left of the diagonal.
+  double ratio = plan.attention[1].dense.cost / plan.attention[0].dense.cost;
+  EXPECT_NEAR(ratio, 528.0 / 1024.0, 0.01);
+  EXPECT_LE(plan.attention[1].nnzBlocks, plan.attention[0].nnzBlocks);
+}
+
+TEST(Planner, KeepsShortAndMarkedAttentionDense) {
+  ModelSpec model = attentionModel({{"short", 32, 4, 64, false, 1, false},
+                                    {"kept", 1024, 4, 64, false, 1, true},
+                                    {"two", 33, 4, 64, true, 1, false}});
+  ModelPlan plan = planModel(model);
+  EXPECT_FALSE(plan.attention[0].sparse);
+  EXPECT_NE(plan.attention[0].note.find("too short"), std::string::npos);
+  EXPECT_FALSE(plan.attention[1].sparse);
+  EXPECT_EQ(plan.attention[1].note, "kept dense by the spec");
+  EXPECT_DOUBLE_EQ(plan.attention[1].cost.cost, plan.attention[1].dense.cost);
+  // Two blocks admit S = 2.
+  EXPECT_TRUE(plan.attention[2].sparse);
+  for (const PlannedAttention &a : plan.attention)
+    checkAttentionPlan(a, model);
+}
+
+// The shipped transformers list their attention; the planned specs are
+// valid attention specs (the parser's checks, through its printer).
+TEST(Planner, ShippedTransformersPlanTheirAttention) {
+  for (const char *file : {"gpt2-small.yaml", "gpt2-medium.yaml",
+                           "vit-s16.yaml", "vit-b16.yaml"}) {
+    SCOPED_TRACE(file);
+    ModelSpec model = loadModel(file);
+    ModelPlan plan = planModel(model);
+    ASSERT_EQ(plan.attention.size(), 1u);
+    checkAttentionPlan(plan.attention[0], model);
+    ASSERT_TRUE(plan.attention[0].sparse);
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    printAttentionSpec(plan.attention[0].spec, os);
+    std::optional<Spec> spec = parseSpecText(text, "planned", llvm::errs());
+    ASSERT_TRUE(spec && std::holds_alternative<AttentionSpec>(*spec));
+    EXPECT_EQ(std::get<AttentionSpec>(*spec), plan.attention[0].spec);
+  }
+}
+
+TEST(Planner, CountsCausalSupportsWithoutTheMask) {
+  for (int64_t seq : {64, 197, 1000, 1024}) {
+    for (const ButterflyPattern &p : allSupports(seq, 16)) {
+      AttentionSpec spec;
+      spec.seqLen = seq;
+      spec.block = 16;
+      spec.causal = true;
+      spec.butterfly = p;
+      int64_t padded = spec.paddedSeq();
+      EXPECT_EQ(countMaskBlocks(p, padded, padded, 16, /*lowerOnly=*/true),
+                spec.support().nnzBlocks())
+          << seq << " " << p.str();
+    }
+  }
+}
+
 } // namespace
 } // namespace pfc

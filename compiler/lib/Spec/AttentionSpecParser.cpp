@@ -18,9 +18,6 @@ using llvm::yaml::Node;
 namespace pfc {
 
 namespace {
-constexpr int64_t kMaxSeqLen = int64_t{1} << 20;
-constexpr int64_t kMaxHeads = int64_t{1} << 16;
-constexpr int64_t kMaxHeadDim = 1024;
 constexpr int64_t kMaxRandomFeatures = 4096;
 } // namespace
 
@@ -89,16 +86,8 @@ bool SpecSchema::readAttention(Node *node, SMLoc ownerLoc, AttentionSpec &spec,
   if (!ok)
     return false;
 
-  const int64_t padded = spec.paddedSeq();
-  const int64_t blocks = (padded / spec.block) * (padded / spec.block);
-  if (blocks > kMaxGridBlocks)
-    return reader.error(seqLoc,
-                        "the " + std::to_string(spec.seqLen) +
-                            "-token scores have " + std::to_string(blocks) +
-                            " blocks of " + std::to_string(spec.block) + "x" +
-                            std::to_string(spec.block),
-                        "at most " + std::to_string(kMaxGridBlocks) +
-                            " blocks; use a larger block");
+  if (!checkScores(spec.seqLen, spec.block, seqLoc))
+    return false;
   if (!spec.butterfly) {
     if (spec.features == 0)
       return reader.error(butterflyLoc,
@@ -106,6 +95,7 @@ bool SpecSchema::readAttention(Node *node, SMLoc ownerLoc, AttentionSpec &spec,
                           "a butterfly mapping, or 'features' above 0");
     return true;
   }
+  const int64_t padded = spec.paddedSeq();
   const ButterflyPattern &pattern = *spec.butterfly;
   if (std::string why = checkPatternFits(pattern, padded, padded); !why.empty())
     return reader.error(sizeLoc, why,
@@ -118,6 +108,18 @@ bool SpecSchema::readAttention(Node *node, SMLoc ownerLoc, AttentionSpec &spec,
                             std::to_string(spec.seqLen),
                         "at most " + std::to_string(spec.seqLen) + " tokens");
   return true;
+}
+
+bool SpecSchema::checkScores(int64_t seqLen, int64_t block, SMLoc loc) {
+  const int64_t side = padTo(seqLen, block) / block;
+  if (side * side <= kMaxGridBlocks)
+    return true;
+  return reader.error(loc,
+                      "the " + std::to_string(seqLen) + "-token scores have " +
+                          std::to_string(side * side) + " blocks of " +
+                          std::to_string(block) + "x" + std::to_string(block),
+                      "at most " + std::to_string(kMaxGridBlocks) +
+                          " blocks; use a larger block");
 }
 
 bool SpecSchema::readSupport(Node *node, SMLoc ownerLoc,

@@ -43,11 +43,15 @@ private:
   /// With `f32Only` set, that a spec of `kind` computes in f32.
   bool checkF32(SMLoc dtypeLoc, StringRef kind, StringRef name, DType dtype);
   bool readModel(Node *node, SMLoc ownerLoc, ModelSpec &model);
-  /// Where a model layer's name and shape stand, for checks made later.
+  /// Where a model layer's name and shape stand, for checks made later
+  /// (an attention: its seq_len, and its heads or head_dim as `width`).
   struct LayerLocs {
-    SMLoc name, shape;
+    SMLoc name, shape, width;
   };
   bool readModelLayer(Node *node, ModelLayer &layer, LayerLocs &locs);
+  /// One entry of a model's `attention` list; `locs.shape` is its seq_len.
+  bool readModelAttention(Node *node, ModelAttention &attention,
+                          LayerLocs &locs);
 
   SourceMgr &sourceMgr;
   YamlReader reader;
@@ -61,7 +65,7 @@ private:
 bool SpecParser::readModelLayer(Node *node, ModelLayer &layer,
                                 LayerLocs &locs) {
   SMLoc loc = reader.locOf(node);
-  locs = {loc, loc};
+  locs = {loc, loc, loc};
   return reader.readMapping(
       node, "layers", loc,
       {"name", "in_features", "out_features", "repeat", "dense", "bias"},
@@ -85,13 +89,47 @@ bool SpecParser::readModelLayer(Node *node, ModelLayer &layer,
       });
 }
 
+bool SpecParser::readModelAttention(Node *node, ModelAttention &attention,
+                                    LayerLocs &locs) {
+  SMLoc loc = reader.locOf(node);
+  locs = {loc, loc, loc};
+  return reader.readMapping(
+      node, "attention", loc,
+      {"name", "seq_len", "heads", "head_dim", "causal", "repeat", "dense"},
+      {"name", "seq_len", "head_dim"}, [&](StringRef key, Node *value) -> bool {
+        if (key == "name") {
+          locs.name = reader.locOf(value);
+          return assign(attention.name, reader.readName(value, key));
+        }
+        if (key == "seq_len") {
+          locs.shape = reader.locOf(value);
+          return assign(attention.seqLen,
+                        reader.readInt(value, key, 1, kMaxSeqLen));
+        }
+        if (key == "heads" || key == "head_dim") {
+          locs.width = reader.locOf(value);
+          return key == "heads"
+                     ? assign(attention.heads,
+                              reader.readInt(value, key, 1, kMaxHeads))
+                     : assign(attention.headDim,
+                              reader.readInt(value, key, 1, kMaxHeadDim));
+        }
+        if (key == "repeat")
+          return assign(attention.repeat,
+                        reader.readInt(value, key, 1, kMaxRepeat));
+        return assign(key == "causal" ? attention.causal : attention.dense,
+                      reader.readBool(value, key));
+      });
+}
+
 bool SpecParser::readModel(Node *node, SMLoc ownerLoc, ModelSpec &model) {
   SMLoc initLoc = ownerLoc, costLoc = ownerLoc;
   std::vector<std::pair<ModelLayer, LayerLocs>> layers;
+  std::vector<std::pair<ModelAttention, LayerLocs>> attention;
   bool ok = reader.readMapping(
       node, "model", ownerLoc,
       {"name", "budget", "block", "lowrank_share", "cost", "extra_params",
-       "gamma", "dtype", "layers"},
+       "gamma", "dtype", "layers", "attention"},
       {"name", "budget", "layers"}, [&](StringRef key, Node *value) -> bool {
         SMLoc keyLoc = reader.keyLoc();
         if (key == "name")
@@ -132,6 +170,23 @@ bool SpecParser::readModel(Node *node, SMLoc ownerLoc, ModelSpec &model) {
           return assign(
               model.dtype,
               reader.readEnum<DType>(value, key, "a data type", kDTypeNames));
+        if (key == "attention") {
+          bool listed = reader.readList(
+              value, key, "a list of {name, seq_len, heads, head_dim, causal}",
+              [&](Node *item) {
+                ModelAttention entry;
+                LayerLocs locs;
+                if (!readModelAttention(item, entry, locs))
+                  return false;
+                attention.emplace_back(std::move(entry), locs);
+                return true;
+              });
+          if (listed && attention.empty())
+            return reader.error(
+                value, "'attention' is empty",
+                "at least one attention, or no 'attention' key");
+          return listed;
+        }
         ok = reader.readList(
             value, key, "a list of {name, in_features, out_features, repeat}",
             [&](Node *item) {
@@ -161,6 +216,24 @@ bool SpecParser::readModel(Node *node, SMLoc ownerLoc, ModelSpec &model) {
                            locs.shape))
       return false;
     model.layers.push_back(std::move(layer));
+  }
+  // One namespace with the layers: emitted specs are files named after them.
+  for (auto &[entry, locs] : attention) {
+    if (!names.insert(entry.name).second)
+      return reader.error(locs.name,
+                          "attention name '" + entry.name + "' is used twice",
+                          "names unique across 'layers' and 'attention'");
+    if (!schema.checkScores(entry.seqLen, model.block, locs.shape))
+      return false;
+    // As wide as the widest layer at most, so that the totals of a planned
+    // model stay within 64 bits.
+    if (entry.heads * entry.headDim > kMaxFeatures)
+      return reader.error(locs.width,
+                          "attention '" + entry.name + "' is " +
+                              std::to_string(entry.heads * entry.headDim) +
+                              " wide (heads x head_dim)",
+                          "at most " + std::to_string(kMaxFeatures));
+    model.attention.push_back(std::move(entry));
   }
   return schema.checkGammaInit(model.gammaMode, model.gammaInit, initLoc);
 }

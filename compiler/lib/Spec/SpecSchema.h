@@ -32,6 +32,10 @@ constexpr int64_t kMaxFeatures = int64_t{1} << 20;
 constexpr int64_t kMaxGridBlocks = int64_t{1} << 26;
 constexpr int64_t kMinBlock = 4, kMaxBlock = 256;
 constexpr size_t kMaxSpecBytes = 1 << 20;
+/// An attention's sizes, in an attention spec or a model's `attention` list.
+constexpr int64_t kMaxSeqLen = int64_t{1} << 20;
+constexpr int64_t kMaxHeads = int64_t{1} << 16;
+constexpr int64_t kMaxHeadDim = 1024;
 
 /// Where a Pixelfly layer's mapping stands: alone in a layer spec, or as one
 /// layer of a net, whose input count follows from what comes before it.
@@ -75,6 +79,8 @@ public:
   bool checkGammaInit(GammaMode mode, double init, llvm::SMLoc initLoc);
   /// That an out×in weight has at most kMaxGridBlocks blocks.
   bool checkShape(int64_t out, int64_t in, int64_t block, llvm::SMLoc loc);
+  /// That the scores of `seqLen` tokens have at most kMaxGridBlocks blocks.
+  bool checkScores(int64_t seqLen, int64_t block, llvm::SMLoc loc);
   /// An attention spec's `attention:` mapping, checked as a whole (grid,
   /// support, features); `dtypeLoc` is where its `dtype` stands, if given.
   bool readAttention(Node *node, llvm::SMLoc ownerLoc, AttentionSpec &spec,

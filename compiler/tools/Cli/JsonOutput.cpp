@@ -54,6 +54,15 @@ json::Object toJson(const ModelSpec &spec) {
                                   {"repeat", layer.repeat},
                                   {"dense", layer.dense},
                                   {"bias", layer.bias}});
+  json::Array attention;
+  for (const ModelAttention &entry : spec.attention)
+    attention.push_back(json::Object{{"name", entry.name},
+                                     {"seq_len", entry.seqLen},
+                                     {"heads", entry.heads},
+                                     {"head_dim", entry.headDim},
+                                     {"causal", entry.causal},
+                                     {"repeat", entry.repeat},
+                                     {"dense", entry.dense}});
   return json::Object{
       {"name", spec.name},
       {"budget", spec.budget},
@@ -64,7 +73,8 @@ json::Object toJson(const ModelSpec &spec) {
       {"gamma", json::Object{{"mode", std::string(toString(spec.gammaMode))},
                              {"init", spec.gammaInit}}},
       {"dtype", std::string(toString(spec.dtype))},
-      {"layers", std::move(layers)}};
+      {"layers", std::move(layers)},
+      {"attention", std::move(attention)}};
 }
 
 json::Object toJson(const LayerCost &cost) {

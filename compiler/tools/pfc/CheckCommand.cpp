@@ -155,6 +155,15 @@ static int checkAttention(const AttentionSpec &spec) {
   return ExitOk;
 }
 
+static void printModelValid(const ModelSpec &model) {
+  outs() << specPath << ": model '" << model.name << "' with "
+         << model.layers.size() << " layers";
+  if (!model.attention.empty())
+    outs() << " and " << model.attention.size() << " attention"
+           << (model.attention.size() == 1 ? "" : "s");
+  outs() << " is valid\n";
+}
+
 static int run() {
   // A net spec is told apart by its `net` key (standard input is read once,
   // as a layer, model or attention spec).
@@ -181,9 +190,7 @@ static int run() {
            << layer->outFeatures << "x" << layer->inFeatures << ", block "
            << layer->block << ") is valid\n";
   else
-    outs() << specPath << ": model '" << std::get<ModelSpec>(*spec).name
-           << "' with " << std::get<ModelSpec>(*spec).layers.size()
-           << " layers is valid\n";
+    printModelValid(std::get<ModelSpec>(*spec));
   return ExitOk;
 }
 

@@ -21,7 +21,8 @@ static SpecArgument specPath(sub, "<model.yaml>");
 static JsonFlag json(sub, "Print the plan as one JSON object");
 static cl::opt<std::string>
     emitSpecsDir("emit-specs",
-                 cl::desc("Write one layer spec per sparse layer into <dir>"),
+                 cl::desc("Write one layer or attention spec per sparse "
+                          "layer or attention into <dir>"),
                  cl::value_desc("dir"), cl::sub(sub), cl::cat(pfcCategory()));
 
 static void printJson(const ModelPlan &plan, const ModelSpec &model,
@@ -46,12 +47,37 @@ static void printJson(const ModelPlan &plan, const ModelSpec &model,
       entry["note"] = layer.note;
     layers.push_back(std::move(entry));
   }
+  json::Array attention;
+  for (const PlannedAttention &planned : plan.attention) {
+    const ModelAttention &source = planned.source;
+    json::Object entry{{"name", source.name},
+                       {"seq_len", source.seqLen},
+                       {"heads", source.heads},
+                       {"head_dim", source.headDim},
+                       {"causal", source.causal},
+                       {"repeat", source.repeat},
+                       {"sparse", planned.sparse},
+                       {"block", model.block},
+                       {"density", planned.density},
+                       {"budget_cost", planned.budgetCost},
+                       {"pixelfly", toJson(planned.cost)},
+                       {"dense", toJson(planned.dense)}};
+    if (planned.sparse) {
+      entry["nnz_blocks"] = planned.nnzBlocks;
+      entry["features"] = planned.spec.features;
+      entry["spec"] = toJson(planned.spec);
+    }
+    if (!planned.note.empty())
+      entry["note"] = planned.note;
+    attention.push_back(std::move(entry));
+  }
   json::Object object{{"model", plan.name},
                       {"budget", plan.budget},
                       {"block", model.block},
                       {"lowrank_share", model.lowrankShare},
                       {"extra_params", plan.extraParams},
                       {"layers", std::move(layers)},
+                      {"attention", std::move(attention)},
                       {"total", toJson(plan.total)},
                       {"dense_total", toJson(plan.denseTotal)}};
   os << formatv("{0:2}", json::Value(std::move(object))) << "\n";
@@ -62,17 +88,23 @@ static int emitSpecs(const ModelPlan &plan) {
     return code;
   // All the specs or none, like every multi-file output.
   std::vector<std::pair<std::string, std::string>> files;
-  for (const PlannedLayer &layer : plan.layers) {
-    if (!layer.sparse)
-      continue;
+  auto add = [&](const std::string &name, auto printSpec) {
     SmallString<128> path(emitSpecsDir);
-    sys::path::append(path, layer.spec.name + ".yaml");
+    sys::path::append(path, name + ".yaml");
     std::string text;
     raw_string_ostream os(text);
     os << "# Planned by `pfc plan` for model " << plan.name << "\n";
-    printLayerSpec(layer.spec, os);
+    printSpec(os);
     files.emplace_back(std::string(path), std::move(text));
-  }
+  };
+  for (const PlannedLayer &layer : plan.layers)
+    if (layer.sparse)
+      add(layer.spec.name,
+          [&](raw_ostream &os) { printLayerSpec(layer.spec, os); });
+  for (const PlannedAttention &attention : plan.attention)
+    if (attention.sparse)
+      add(attention.spec.name,
+          [&](raw_ostream &os) { printAttentionSpec(attention.spec, os); });
   return writeOutputs(files);
 }
 

@@ -74,9 +74,11 @@ BlockMask buildBlockMask(const ButterflyPattern &pattern, int64_t outFeatures,
                          int64_t inFeatures, int64_t block);
 
 /// buildBlockMask(...).nnzBlocks() without building the mask: the planner
-/// weighs dozens of candidate patterns per layer.
+/// weighs dozens of candidate patterns per layer. With `lowerOnly`, only
+/// the blocks at or left of the diagonal (a causal attention's support).
 int64_t countMaskBlocks(const ButterflyPattern &pattern, int64_t outFeatures,
-                        int64_t inFeatures, int64_t block);
+                        int64_t inFeatures, int64_t block,
+                        bool lowerOnly = false);
 
 } // namespace pfc
 

@@ -1,7 +1,8 @@
 //===- Planner.h - The paper's budget allocation ----------------*- C++ -*-===//
 //
-// Turns a model spec (dense layer shapes and a global budget) into one
-// Pixelfly layer spec per layer, as in the paper's section 4. Free of LLVM.
+// Turns a model spec (dense layer shapes, attentions and a global budget)
+// into one Pixelfly layer spec per layer and one attention spec per
+// attention, as in the paper's section 4. Free of LLVM.
 //
 //===----------------------------------------------------------------------===//
 #ifndef PFC_PLAN_PLANNER_H
@@ -60,17 +61,57 @@ struct PlannedLayer {
   std::string note;
 };
 
+/// An attention's costs are those of one instance, one sequence of seq_len
+/// tokens through all its heads, in the units of a layer's: the blocks it
+/// reads (b×b score blocks; the random features' b×b blocks), and its FLOPs
+/// per token (the sequence's over seq_len). It has no parameters: the random
+/// features' matrix is drawn from a seed, not trained.
+///
+/// The cost of the dense softmax attention (causal: the blocks at or left of
+/// the diagonal): heads × blocks × b²·4d FLOPs (QKᵀ and PV).
+LayerCost denseAttentionCost(const ModelAttention &source, int64_t block,
+                             const CostModel &model);
+/// The random features alone: heads × 6·T·m·d FLOPs and heads × 2·⌈T/b⌉·⌈m/b⌉
+/// blocks (φ(Q) and φ(K)), as a layer's low-rank term.
+LayerCost randomFeaturesCost(const AttentionSpec &spec, int64_t features,
+                             const CostModel &model);
+/// A Pixelfly attention whose support has `nnzBlocks` blocks per head: the
+/// exact part, the random features and their per-block corrections
+/// (heads × nnz × 2·m·d FLOPs).
+LayerCost pixelflyAttentionCost(const AttentionSpec &spec, int64_t nnzBlocks,
+                                const CostModel &model);
+
+struct PlannedAttention {
+  ModelAttention source;
+  /// False when the attention stays dense (asked for, or too short for a
+  /// support of two blocks).
+  bool sparse = false;
+  AttentionSpec spec;    ///< meaningful when `sparse`
+  int64_t nnzBlocks = 0; ///< per head, as AttentionSpec::support() counts
+  /// Of the blocks a dense attention computes (causal: at or left of the
+  /// diagonal); 1 for a dense attention.
+  double density = 1.0;
+  LayerCost cost;  ///< one instance
+  LayerCost dense; ///< one instance of the dense attention it replaces
+  double budgetCost = 0.0;
+  /// Why the attention is dense, or that it exceeds its budget; empty
+  /// otherwise.
+  std::string note;
+};
+
 struct ModelPlan {
   std::string name;
   double budget = 0.0;
   int64_t extraParams = 0;
   std::vector<PlannedLayer> layers;
+  std::vector<PlannedAttention> attention;
   LayerCost total;      ///< all repeats, extra parameters included
   LayerCost denseTotal; ///< the dense model, likewise
 };
 
-/// Plans every layer of `model`. Never fails: a layer that cannot meet its
-/// budget gets the sparsest pattern available and says so in `note`.
+/// Plans every layer and attention of `model`. Never fails: one that cannot
+/// meet its budget gets the sparsest pattern available and says so in
+/// `note`.
 ModelPlan planModel(const ModelSpec &model);
 
 } // namespace pfc

@@ -16,8 +16,9 @@ class raw_ostream; // NOLINT(readability-identifier-naming): LLVM's class
 namespace pfc {
 
 /// Prints one row per planned layer (shape, repeats, pattern, rank, params,
-/// FLOPs per token, density, cost relative to dense, and any note), then the
-/// model's totals against the dense model.
+/// FLOPs per token, density, cost relative to dense, and any note), one per
+/// planned attention (sequence, heads and head_dim, support, random
+/// features), then the model's totals against the dense model.
 void printPlanTable(const ModelPlan &plan, const ModelSpec &model,
                     llvm::raw_ostream &os);
 

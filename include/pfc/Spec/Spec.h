@@ -111,6 +111,18 @@ struct ModelLayer {
   bool bias = true;
 };
 
+/// One entry of a model spec's `attention` list: a dense softmax attention
+/// (one sequence of `seqLen` tokens through `heads` heads) to be planned.
+struct ModelAttention {
+  std::string name;
+  int64_t seqLen = 0;
+  int64_t heads = 1;
+  int64_t headDim = 64;
+  bool causal = false;
+  int64_t repeat = 1;
+  bool dense = false; ///< keep this attention dense
+};
+
 /// Weights of the paper's cost model: Cost_mem·N_blockmem + Cost_flop·N_flop.
 struct CostModel {
   double mem = 1.0;
@@ -131,6 +143,7 @@ struct ModelSpec {
   double gammaInit = 0.5;
   DType dtype = DType::F32;
   std::vector<ModelLayer> layers;
+  std::vector<ModelAttention> attention; ///< may be empty
 };
 
 } // namespace pfc
