@@ -482,6 +482,16 @@ def _attention_fake(q, k, v, attention_id):
     return q.new_empty((batch, heads, tokens, d)), q.new_empty((batch, heads, tokens, 3))
 
 
+def _check_attention_backward(q, k, v, out, stats, dout, att) -> None:
+    """What the backward op checks, real or fake: q, k, v, and out, stats
+    and dout of the shapes the forward gives."""
+    _check_qkv(q, k, v, att)
+    batch, heads, tokens, d = q.shape
+    _check_attention_tensor("out", out, q.shape, att)
+    _check_attention_tensor("stats", stats, (batch, heads, tokens, 3), att)
+    _check_attention_tensor("dout", dout, q.shape, att)
+
+
 @torch.library.custom_op("pfc::attention_backward", mutates_args=())
 def attention_backward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, stats: Tensor,
                        dout: Tensor, attention_id: int
@@ -490,11 +500,8 @@ def attention_backward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, stats: Tens
     out and stats it returned, and dout = d(loss)/d(out)."""
     attention_id = _resolve(attention_id, q, k, v)
     att = _registered_attention(attention_id)
-    _check_qkv(q, k, v, att)
+    _check_attention_backward(q, k, v, out, stats, dout, att)
     batch, heads, tokens, d = q.shape
-    _check_attention_tensor("out", out, q.shape, att)
-    _check_attention_tensor("stats", stats, (batch, heads, tokens, 3), att)
-    _check_attention_tensor("dout", dout, q.shape, att)
     q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
     out, stats, dout = out.contiguous(), stats.contiguous(), dout.contiguous()
     dq = torch.empty_like(q)
@@ -511,12 +518,8 @@ def attention_backward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, stats: Tens
 @attention_backward.register_fake
 def _attention_backward_fake(q, k, v, out, stats, dout, attention_id):
     if attention_id >= 0:
-        att = _registered_attention(attention_id)
-        _check_qkv(q, k, v, att)
-        batch, heads, tokens, d = q.shape
-        _check_attention_tensor("out", out, q.shape, att)
-        _check_attention_tensor("stats", stats, (batch, heads, tokens, 3), att)
-        _check_attention_tensor("dout", dout, q.shape, att)
+        _check_attention_backward(q, k, v, out, stats, dout,
+                                  _registered_attention(attention_id))
     else:
         _check_qkv_shapes(q, k, v, "pixelfly_attention")
     return q.new_empty(q.shape), q.new_empty(q.shape), q.new_empty(q.shape)

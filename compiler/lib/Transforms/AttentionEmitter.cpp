@@ -411,6 +411,37 @@ void AttentionEmitter::beginRowState(Value row, Value scale) {
   });
 }
 
+void AttentionEmitter::walkBlockRows(
+    Value begin, Value end,
+    function_ref<void(Value, int64_t, Value, Value)> tile) {
+  rowBegin = e.index(0);
+  rowEnd = liveBlocks;
+  if (begin) {
+    rowBegin = e.min(begin, liveBlocks);
+    rowEnd = e.min(end, liveBlocks);
+  }
+  // Causal, the rows before rowEnd see only the blocks before it.
+  Value stateScale = beginState(causal ? rowEnd : liveBlocks);
+  if (lowRank && causal && begin)
+    stateScale = e.loop(e.index(1), rowBegin, 1, {stateScale},
+                        [&](Value row, ValueRange carried) {
+                          return SmallVector<Value>{growState(row, carried[0])};
+                        })
+                     .getResult(0);
+  Value blockSize = e.index(block);
+  e.loop(rowBegin, rowEnd, 1, {stateScale}, [&](Value row, ValueRange carried) {
+    Value scale = growState(row, carried[0]);
+    if (lowRank)
+      beginRowState(row, scale);
+    Value first = e.mul(row, blockSize);
+    Value last = e.min(e.add(first, blockSize), tokens);
+    forTiles(first, last,
+             [&](Value at, int64_t rows) { tile(at, rows, row, scale); });
+    return SmallVector<Value>{scale};
+  });
+  endState();
+}
+
 void AttentionEmitter::forTiles(Value first, Value last,
                                 function_ref<void(Value, int64_t)> body) {
   Value count = b.create<arith::SubIOp>(last, first);

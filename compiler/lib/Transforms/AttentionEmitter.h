@@ -148,6 +148,16 @@ protected:
   void beginRowState(mlir::Value row, mlir::Value scale);
   void endState();
 
+  /// Walks the block-rows [rowBegin, rowEnd) (the op's `rows(begin, end)`,
+  /// null: every live one): begins the state (causal: only the blocks before
+  /// rowEnd, grown to rowBegin first), then per block-row grows it, forms the
+  /// row state and calls `tile(first, rows, row, scale)` for its query tiles;
+  /// ends the state.
+  void walkBlockRows(
+      mlir::Value begin, mlir::Value end,
+      llvm::function_ref<void(mlir::Value, int64_t, mlir::Value, mlir::Value)>
+          tile);
+
   /// Calls `body(tile, rows)` for the query rows [first, last): tiles of
   /// rowTile rows, then single rows (two copies of the tile's code, not
   /// one per power of two: the kernels are large, and compile time counts).
@@ -170,6 +180,8 @@ protected:
   int64_t blockWidth, headWidth;
   double tau, logFeatures;
   mlir::Value tokens, liveBlocks;
+  /// The block-rows whose queries count (walkBlockRows sets them).
+  mlir::Value rowBegin, rowEnd;
   mlir::Value rowStart, colIndex, lacksDiagonalTable;
   /// Causal block-rows whose support lacks their diagonal block.
   llvm::SmallVector<int64_t> diagonalRows;

@@ -88,8 +88,6 @@ private:
 
   BlockAttentionGradOp op;
   Value scores, dots, estimates, weights, rho, psiRows, gradRows, featureRows;
-  /// The block-rows whose queries count.
-  Value rowBegin, rowEnd;
   Value aggregate, aggregateSums, keyAggregate, keyAggregateSums;
   Value rowAggregates, rowAggregateSums, rowAggregateScales;
   Value heldStart, heldRows;
@@ -476,34 +474,10 @@ void BlockAttentionGradKernel::emit() {
             cast<MemRefType>(op.getGradKeyFeatures().getType()).getDimSize(0)),
         m);
   }
-  rowBegin = e.index(0);
-  rowEnd = liveBlocks;
-  if (op.getRowBegin()) {
-    rowBegin = e.min(op.getRowBegin(), liveBlocks);
-    rowEnd = e.min(op.getRowEnd(), liveBlocks);
-  }
-  Value stateScale = beginState(causal ? rowEnd : liveBlocks);
-  // Causal, the state first grows to the range's first row.
-  if (lowRank && causal && op.getRowBegin())
-    stateScale = e.loop(e.index(1), rowBegin, 1, {stateScale},
-                        [&](Value row, ValueRange carried) {
-                          return SmallVector<Value>{growState(row, carried[0])};
-                        })
-                     .getResult(0);
-  Value blockSize = e.index(block);
-  e.loop(rowBegin, rowEnd, 1, {stateScale},
-         [&](Value row, ValueRange carried) {
-           Value scale = growState(row, carried[0]);
-           if (lowRank)
-             beginRowState(row, scale);
-           Value first = e.mul(row, blockSize);
-           Value last = e.min(e.add(first, blockSize), tokens);
-           forTiles(first, last, [&](Value tile, int64_t rows) {
-             emitTile(tile, rows, row, scale);
-           });
-           return SmallVector<Value>{scale};
-         });
-  endState();
+  walkBlockRows(op.getRowBegin(), op.getRowEnd(),
+                [&](Value first, int64_t rows, Value row, Value scale) {
+                  emitTile(first, rows, row, scale);
+                });
   if (lowRank)
     emitKeyRest();
   freeTileBuffers();

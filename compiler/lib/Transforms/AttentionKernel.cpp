@@ -246,36 +246,10 @@ void BlockAttentionKernel::emit() {
   scores = tileBuffer(std::max(block, m));
   numerators = tileBuffer(d);
   rowSums = tileBuffer(3);
-  Value blockSize = e.index(block);
-  Value rowBegin = e.index(0), rowEnd = liveBlocks;
-  if (op.getRowBegin()) {
-    rowBegin = e.min(op.getRowBegin(), liveBlocks);
-    rowEnd = e.min(op.getRowEnd(), liveBlocks);
-  }
-  // Causal, the rows before rowEnd see only the blocks before it.
-  Value stateScale = beginState(causal ? rowEnd : liveBlocks);
-  // A block-row range: causal, the state first grows to its first row.
-  if (op.getRowBegin()) {
-    if (lowRank && causal)
-      stateScale =
-          e.loop(e.index(1), rowBegin, 1, {stateScale},
-                 [&](Value row, ValueRange carried) {
-                   return SmallVector<Value>{growState(row, carried[0])};
-                 })
-              .getResult(0);
-  }
-  e.loop(rowBegin, rowEnd, 1, {stateScale}, [&](Value row, ValueRange carried) {
-    Value scale = growState(row, carried[0]);
-    if (lowRank)
-      beginRowState(row, scale);
-    Value first = e.mul(row, blockSize);
-    Value last = e.min(e.add(first, blockSize), tokens);
-    forTiles(first, last, [&](Value tile, int64_t rows) {
-      emitTile(tile, rows, row, scale);
-    });
-    return SmallVector<Value>{scale};
-  });
-  endState();
+  walkBlockRows(op.getRowBegin(), op.getRowEnd(),
+                [&](Value first, int64_t rows, Value row, Value scale) {
+                  emitTile(first, rows, row, scale);
+                });
   freeTileBuffers();
 }
 

@@ -63,6 +63,16 @@ struct HeaderNames {
   std::string define(StringRef name, int64_t value) const {
     return fmt::format("#define {}_{} {}\n", macro, name.str(), value);
   }
+  /// The include guard's opening, after the header's comment.
+  std::string open() const {
+    return fmt::format("#ifndef {0}\n#define {0}\n\n#include <stdint.h>\n\n",
+                       guard);
+  }
+  /// `declarations` in C linkage, and the guard's end.
+  std::string close(const std::string &declarations) const {
+    return "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n" + declarations +
+           "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " + guard + " */\n";
+  }
   std::string guard, macro;
 };
 
@@ -70,7 +80,7 @@ struct HeaderNames {
 static std::string makeHeader(const LayerSpec &spec, const BlockMask &mask,
                               StringRef symbol) {
   HeaderNames names(symbol);
-  const std::string &guard = names.guard, &macro = names.macro;
+  const std::string &macro = names.macro;
   auto define = [&](StringRef name, int64_t value) {
     return names.define(name, value);
   };
@@ -78,11 +88,11 @@ static std::string makeHeader(const LayerSpec &spec, const BlockMask &mask,
       "/* {}: a Pixelfly layer compiled by pfc " PFC_VERSION ".\n"
       " * {}x{} weight, {}x{} blocks ({}), rank {}, gamma {}{}.\n"
       " * See pfc/Runtime/Kernel.h for the calling convention; link with -lm. "
-      "*/\n"
-      "#ifndef {}\n#define {}\n\n#include <stdint.h>\n\n",
+      "*/\n",
       spec.name, spec.outFeatures, spec.inFeatures, spec.block, spec.block,
       spec.butterfly.str(), spec.rank, toString(spec.gammaMode),
-      spec.bias ? ", bias" : "", guard, guard);
+      spec.bias ? ", bias" : "");
+  text += names.open();
   text += define("IN_FEATURES", spec.inFeatures);
   text += define("OUT_FEATURES", spec.outFeatures);
   text += define("BLOCK", spec.block);
@@ -90,8 +100,7 @@ static std::string makeHeader(const LayerSpec &spec, const BlockMask &mask,
   text += define("BLOCK_ROWS", mask.blockRows);
   text += define("RANK", spec.rank);
   text += define("PACKED_U_FLOATS", spec.rank * spec.paddedOut());
-  text += fmt::format(
-      "\n#ifdef __cplusplus\nextern \"C\" {{\n#endif\n\n"
+  text += names.close(fmt::format(
       "/* blocks [{0}_NNZ_BLOCKS, b, b], U [out, r] -> the kernel layout. */\n"
       "void {1}_pack(const float *blocks, const float *u, float "
       "*packed_blocks,\n    float *packed_u);\n\n"
@@ -106,9 +115,8 @@ static std::string makeHeader(const LayerSpec &spec, const BlockMask &mask,
       "void {1}_backward(const float *x, const float *dy, const float "
       "*blocks,\n    const float *u, const float *v, const float *gamma, "
       "float *dx,\n    float *dblocks, float *du, float *dv, float *dgamma, "
-      "float *dbias,\n    int64_t tokens, int64_t t0, int64_t t1);\n\n"
-      "#ifdef __cplusplus\n}}\n#endif\n\n#endif /* {2} */\n",
-      macro, symbol.str(), guard);
+      "float *dbias,\n    int64_t tokens, int64_t t0, int64_t t1);\n\n",
+      macro, symbol.str()));
   return text;
 }
 
@@ -117,7 +125,7 @@ static std::string makeAttentionHeader(const AttentionSpec &spec,
                                        const BlockMask &support,
                                        StringRef symbol) {
   HeaderNames names(symbol);
-  const std::string &guard = names.guard, &macro = names.macro;
+  const std::string &macro = names.macro;
   auto define = [&](StringRef name, int64_t value) {
     return names.define(name, value);
   };
@@ -126,12 +134,12 @@ static std::string makeAttentionHeader(const AttentionSpec &spec,
       " * seq_len {} (padded {}), {} heads of {}, block {}, support {},\n"
       " * {} random features, {}, scale {}.\n"
       " * docs/ATTENTION.md defines the operator, pfc/Runtime/Attention.h "
-      "the\n * calling convention; link with -lm. */\n"
-      "#ifndef {}\n#define {}\n\n#include <stdint.h>\n\n",
+      "the\n * calling convention; link with -lm. */\n",
       spec.name, spec.seqLen, spec.paddedSeq(), spec.heads, spec.headDim,
       spec.block, spec.butterfly ? spec.butterfly->str() : "none",
       spec.features, spec.causal ? "causal" : "not causal",
-      formatShortest(spec.tau()), guard, guard);
+      formatShortest(spec.tau()));
+  text += names.open();
   text += define("SEQ_LEN", spec.seqLen);
   text += define("HEADS", spec.heads);
   text += define("HEAD_DIM", spec.headDim);
@@ -140,8 +148,7 @@ static std::string makeAttentionHeader(const AttentionSpec &spec,
   text += define("CAUSAL", spec.causal ? 1 : 0);
   text += define("NNZ_BLOCKS", support.nnzBlocks());
   text += define("STATS_PER_ROW", 3);
-  text += fmt::format(
-      "\n#ifdef __cplusplus\nextern \"C\" {{\n#endif\n\n"
+  text += names.close(fmt::format(
       "/* o for the heads [h0, h1) of q, k, v, o [heads, tokens, head_dim]\n"
       " * (heads = batch x {0}_HEADS, 0 < tokens <= {0}_SEQ_LEN) and, of "
       "each,\n * the queries of block-rows [r0, r1) (blocks of {0}_BLOCK "
@@ -160,9 +167,8 @@ static std::string makeAttentionHeader(const AttentionSpec &spec,
       "void {1}_backward(const float *q, const float *k, const float *v,\n"
       "    const float *features, const float *o, const float *stats,\n"
       "    const float *dout, float *dq, float *dk, float *dv, int64_t "
-      "tokens,\n    int64_t h0, int64_t h1, int64_t r0, int64_t r1);\n\n"
-      "#ifdef __cplusplus\n}}\n#endif\n\n#endif /* {2} */\n",
-      macro, symbol.str(), guard);
+      "tokens,\n    int64_t h0, int64_t h1, int64_t r0, int64_t r1);\n\n",
+      macro, symbol.str()));
   return text;
 }
 
